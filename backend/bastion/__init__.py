@@ -1,0 +1,35 @@
+"""Bastion: a secure REST API platform over existing SQL databases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the platform: settings, extensions, blueprints and error handlers."""
+    from bastion import auth, db, errors, guards, logs, throttle
+    from bastion.api import admin_session, admins, environment
+    from bastion.config import load_settings
+    from bastion.paths import VersionAlias
+
+    settings = load_settings(config)
+    app = Flask(__name__)
+    app.config.update(
+        SETTINGS=settings, DEBUG=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024, JSON_SORT_KEYS=False
+    )
+    app.json.sort_keys = False
+    for module in (logs, errors, db, throttle, auth, guards):
+        module.init_app(app)
+    for blueprint in (admin_session.bp, admins.bp, environment.bp):
+        app.register_blueprint(blueprint)
+    app.wsgi_app = VersionAlias(app.wsgi_app)
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+    return app

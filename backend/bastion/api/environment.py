@@ -1,0 +1,31 @@
+"""/api/v2/system/environment: what a login screen needs, and more for admins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+from flask_login import current_user
+
+from bastion import __version__
+from bastion.db import backend_name, get_engine
+
+bp = Blueprint("environment", __name__, url_prefix="/api/v2/system/environment")
+
+
+@bp.get("")
+def get_environment():
+    body = {
+        "platform": {"name": "Bastion"},
+        "authentication": {
+            "admin_login": "/api/v2/system/admin/session",
+            "user_login": "/api/v2/user/session",
+        },
+    }
+    if current_user.is_authenticated and current_user.user.is_sys_admin:
+        settings = current_app.config["SETTINGS"]
+        body["platform"].update(
+            version=__version__,
+            app_env=settings.app_env,
+            debug=settings.app_debug,
+            database=backend_name(get_engine()),
+        )
+    return body

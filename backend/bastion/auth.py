@@ -1,0 +1,120 @@
+"""Who is calling: credentials on a request (DESIGN §3), loaded through flask-login.
+
+A session token is taken from `Authorization: Bearer`, then `X-DreamFactory-Session-Token`, then the
+`session_token` query parameter; an API key from `X-Api-Key`, `X-DreamFactory-API-Key`, then `api_key`.
+A presented but unknown, expired or revoked token is a 401, never a silent anonymous request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, current_app, g, request
+from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
+
+from bastion.db import session_scope
+from bastion.errors import Forbidden, Unauthorized
+from bastion.models import SessionToken, User
+from bastion.services.sessions import ActiveSession, find_session
+
+login_manager = LoginManager()
+TOKEN_HEADER = "X-DreamFactory-Session-Token"  # noqa: S105 (a header name)
+API_KEY_HEADERS = ("X-Api-Key", "X-DreamFactory-API-Key")
+
+
+class SessionUser(UserMixin):
+    """The flask-login user of a request: the user row and the session it came with."""
+
+    def __init__(self, found: ActiveSession) -> None:
+        self.user: User = found.user
+        self.session: SessionToken = found.row
+        self.expired = found.expired
+
+    def get_id(self) -> str:
+        """The user's id, as flask-login wants it."""
+        return str(self.user.id)
+
+
+def session_token_from_request() -> str | None:
+    """The session token of the request, from the first place that carries one."""
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer " and auth[7:].strip():
+        return auth[7:].strip()
+    return request.headers.get(TOKEN_HEADER) or request.args.get("session_token") or None
+
+
+def api_key_from_request() -> str | None:
+    """The API key of the request, from the first place that carries one."""
+    for header in API_KEY_HEADERS:
+        if request.headers.get(header):
+            return request.headers[header]
+    return request.args.get("api_key") or None
+
+
+def find_request_session(allow_expired: bool = False) -> SessionUser | None:
+    """Look the request's token up; remember that a bad one was presented."""
+    token = session_token_from_request()
+    if token is None:
+        return None
+    with session_scope() as db:
+        found = find_session(db, token)
+    if found is None or (found.expired and not allow_expired):
+        g.bad_session_token = True
+        return None
+    return SessionUser(found)
+
+
+@login_manager.request_loader
+def _load_from_request(_request) -> SessionUser | None:
+    return find_request_session()
+
+
+@login_manager.user_loader
+def _load_from_cookie(_user_id: str) -> None:
+    # Bastion keeps no cookie sessions: credentials come with each request.
+    return None
+
+
+def require_session() -> SessionUser:
+    """The caller's live session, or 401 naming why."""
+    if current_user.is_authenticated:
+        return current_user
+    if g.get("bad_session_token"):
+        raise Unauthorized("Session token is invalid or expired")
+    raise Unauthorized("Authentication required: send a session token")
+
+
+def require_admin() -> SessionUser:
+    """The caller's session when it belongs to a sys admin, else 401 or 403."""
+    caller = require_session()
+    if not caller.user.is_sys_admin:
+        raise Forbidden("Admin access required")
+    return caller
+
+
+def admin_required(view: Callable) -> Callable:
+    """Decorate a view that only sys admins may call."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        require_admin()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def client_address() -> str:
+    """The client's address as the server sees it (after ProxyFix), never a header it chose."""
+    return request.remote_addr or "unknown"
+
+
+def init_app(app: Flask) -> None:
+    """Bind flask-login; no cookie sessions, no login view."""
+    login_manager.init_app(app)
+    login_manager.anonymous_user = AnonymousUserMixin
+
+
+def settings():
+    """The current app's settings."""
+    return current_app.config["SETTINGS"]

@@ -1,0 +1,190 @@
+"""The `bastion` command: init, db upgrade, create-admin, set-password.
+
+Passwords come from `--password-stdin` or an interactive prompt, never from argv, so they do not
+end up in shell history or `ps`. Every failure prints one line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import getpass
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from dotenv import dotenv_values
+from pydantic import ValidationError as PydanticError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bastion.config import ConfigError, load_settings
+
+
+class CliError(Exception):
+    """A failure to report in one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _instance_dir() -> Path:
+    raw = os.environ.get("BASTION_INSTANCE") or dotenv_values(".env").get("BASTION_INSTANCE") or "./instance"
+    return Path(raw).expanduser().resolve()
+
+
+def _write_app_key(instance: Path) -> bool:
+    """Write a fresh APP_KEY to the instance .env (mode 0600) unless one is configured already."""
+    env_file = instance / ".env"
+    existing = dotenv_values(env_file) if env_file.exists() else {}
+    if os.environ.get("APP_KEY") or existing.get("APP_KEY"):
+        return False
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as handle:
+        handle.write(f"APP_KEY={key}\n")
+    os.chmod(env_file, 0o600)
+    return True
+
+
+def cmd_init(_args) -> None:
+    """Create the instance folder, an APP_KEY and the system database."""
+    instance = _instance_dir()
+    instance.mkdir(parents=True, exist_ok=True)
+    instance.chmod(0o700)
+    wrote = _write_app_key(instance)
+    settings = load_settings()
+    from bastion.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print(f"instance: {instance}")
+    print("APP_KEY: written to the instance .env (mode 0600)" if wrote else "APP_KEY: already configured")
+    print("system database: migrated")
+
+
+def cmd_db_upgrade(_args) -> None:
+    """Apply pending migrations to the system database."""
+    from bastion.migrate import upgrade
+
+    upgrade(load_settings().database_url)
+    print("system database: migrated")
+
+
+def _read_password(args) -> str:
+    if getattr(args, "generate_password", False):
+        return secrets.token_urlsafe(18)
+    if args.password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise CliError("--password-stdin given but standard input was empty")
+        return line
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to prompt for a password: pipe it with --password-stdin")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise CliError("the two passwords differ")
+    return first
+
+
+def _engine():
+    from bastion.db import make_engine
+
+    return make_engine(load_settings().database_url)
+
+
+def _validation_line(exc: PydanticError) -> str:
+    error = exc.errors()[0]
+    field = ".".join(str(p) for p in error["loc"])
+    return f"invalid {field}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def cmd_create_admin(args) -> None:
+    """Create an admin; with --generate-password print the new password once."""
+    from bastion.db import session_scope
+    from bastion.models import AdminCreate
+    from bastion.services import admins
+
+    password = _read_password(args)
+    try:
+        data = AdminCreate(email=args.email, name=args.name, password=password)
+    except PydanticError as exc:
+        raise CliError(_validation_line(exc)) from None
+    engine = _engine()
+    with session_scope(engine) as db:
+        if admins.find_user_by_email(db, data.email) is not None:
+            if args.if_missing:
+                print(f"admin {data.email} already exists")
+                return
+            raise CliError(f"a user with email {data.email} already exists")
+        admins.create_admin(db, AdminCreate.model_validate(data))
+    print(f"admin {data.email} created")
+    if args.generate_password:
+        print(f"password (shown once): {password}")
+
+
+def cmd_set_password(args) -> None:
+    """Set a user's password and end their sessions."""
+    from bastion.db import session_scope
+    from bastion.models import PASSWORD_MIN_LENGTH
+    from bastion.services import admins
+
+    password = _read_password(args)
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise CliError(f"the password must be at least {PASSWORD_MIN_LENGTH} characters")
+    with session_scope(_engine()) as db:
+        user = admins.find_user_by_email(db, args.email)
+        if user is None:
+            raise CliError(f"no user with email {args.email}")
+        admins.set_password(db, user, password)
+    print(f"password of {args.email} changed; their sessions are ended")
+
+
+def build_parser() -> Parser:
+    """The command-line grammar."""
+    parser = Parser(prog="bastion", description="Bastion platform administration")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    commands.add_parser("init", help="create the instance folder, APP_KEY and system database")
+    db = commands.add_parser("db", help="system database")
+    db.add_subparsers(dest="db_command", required=True, parser_class=Parser).add_parser("upgrade")
+    create = commands.add_parser("create-admin", help="create an admin")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--if-missing", action="store_true", help="succeed quietly when the admin exists")
+    source = create.add_mutually_exclusive_group()
+    source.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    source.add_argument("--generate-password", action="store_true", help="generate one and print it once")
+    setpw = commands.add_parser("set-password", help="set a user's password")
+    setpw.add_argument("--email", required=True)
+    setpw.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    return parser
+
+
+HANDLERS = {
+    "init": cmd_init,
+    "db": cmd_db_upgrade,
+    "create-admin": cmd_create_admin,
+    "set-password": cmd_set_password,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; report any failure in one line."""
+    args = build_parser().parse_args(argv)
+    try:
+        HANDLERS[args.command](args)
+    except (CliError, ConfigError) as exc:
+        print(f"bastion: error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        # The driver's text can carry a URL with credentials: name the failure, not the details.
+        print(f"bastion: error: system database failed ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Every setting declared once, parsed and validated at start-up (DESIGN §2).
+
+Precedence, highest first: the mapping passed to create_app(), the process environment, the `.env` in
+the working directory, then the instance folder's `.env` (where `bastion init` writes APP_KEY).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+log = logging.getLogger("bastion")
+
+KEY_HINT = (
+    "generate one with `bastion init` or: "
+    'python -c "import base64,os;print(base64.b64encode(os.urandom(32)).decode())"'
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _env_name(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("production", "local"):
+        raise ConfigError(f"{name} must be 'production' or 'local', got {raw!r}")
+    return value
+
+
+def decode_key(name: str, raw: str) -> bytes:
+    """Decode one base64 32-byte key, naming the variable when it is malformed."""
+    try:
+        key = base64.b64decode(raw.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError(f"{name} is not valid base64; {KEY_HINT}") from None
+    if len(key) != 32:
+        raise ConfigError(f"{name} must decode to 32 bytes, got {len(key)}; {KEY_HINT}")
+    return key
+
+
+def _key(name: str, raw: str) -> bytes | None:
+    return decode_key(name, raw) if raw.strip() else None
+
+
+def _old_keys(name: str, raw: str) -> tuple[bytes, ...]:
+    return tuple(decode_key(name, part) for part in raw.split(",") if part.strip())
+
+
+def _networks(name: str, raw: str) -> tuple:
+    try:
+        return tuple(ipaddress.ip_network(part.strip()) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a comma list of CIDR networks: {exc}") from None
+
+
+def _url(name: str, raw: str) -> str:
+    value = raw.strip()
+    if value and "://" not in value:
+        raise ConfigError(
+            f"{name} must be a URL such as postgresql+psycopg://user@host/db, got a value without a scheme"
+        )
+    return value
+
+
+def _text(name: str, raw: str) -> str:
+    return raw.strip()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting: its variable name, default, parser and help."""
+
+    name: str
+    default: str | None
+    parse: Callable[[str, str], Any]
+    help: str
+
+
+SETTINGS = (
+    Setting("APP_ENV", "production", _env_name, "production or local"),
+    Setting("APP_DEBUG", "false", _bool, "when true, error bodies carry a stack trace"),
+    Setting("APP_KEY", "", _key, "base64 of 32 random bytes; encrypts stored secrets"),
+    Setting("APP_OLD_KEYS", "", _old_keys, "comma list of retired keys, still accepted for decryption"),
+    Setting("DATABASE_URL", "", _url, "system database; default sqlite:///<instance>/bastion.db"),
+    Setting("REDIS_URL", "", _url, "shared cache / invalidation / rate-limit store"),
+    Setting("SESSION_TTL_MINUTES", "1440", _positive_int, "session token lifetime"),
+    Setting(
+        "SESSION_REFRESH_TTL_MINUTES", "20160", _positive_int, "window in which a token may be refreshed"
+    ),
+    Setting("ADMIN_ALLOWED_NETWORKS", "", _networks, "CIDR list allowed to reach /api/v2/system/*"),
+    Setting("TRUSTED_PROXIES", "0", _positive_int, "number of reverse proxies in front (ProxyFix)"),
+    Setting("REQUIRE_HTTPS", None, _bool, "refuse API requests that did not arrive over HTTPS"),
+    Setting("BASTION_INSTANCE", "./instance", _text, "instance folder: SQLite system DB, .env, logs"),
+)
+KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The parsed settings of one app."""
+
+    app_env: str
+    app_debug: bool
+    app_key: bytes | None
+    app_old_keys: tuple[bytes, ...]
+    database_url: str
+    redis_url: str
+    session_ttl_minutes: int
+    session_refresh_ttl_minutes: int
+    admin_allowed_networks: tuple
+    trusted_proxies: int
+    require_https: bool
+    bastion_instance: Path
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def is_production(self) -> bool:
+        """Whether the safe production defaults apply."""
+        return self.app_env == "production"
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def _merge_sources(overrides: Mapping[str, Any] | None) -> tuple[dict[str, str], list[str]]:
+    overrides = {k: str(v) for k, v in (overrides or {}).items()}
+    cwd_env = _read_env_file(Path(".env"))
+    first = {**cwd_env, **os.environ, **overrides}
+    instance = Path(first.get("BASTION_INSTANCE", "./instance")).expanduser()
+    instance_env = _read_env_file(instance / ".env")
+    warnings = [
+        f"unknown setting {name} in {instance / '.env'}" for name in instance_env if name not in KNOWN_NAMES
+    ]
+    return {**instance_env, **cwd_env, **os.environ, **overrides}, warnings
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Parse every setting; raise ConfigError naming the first bad variable."""
+    unknown = [k for k in (overrides or {}) if k not in KNOWN_NAMES]
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]}")
+    raw, warnings = _merge_sources(overrides)
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        text = raw.get(setting.name, setting.default)
+        # An empty value means "the default" for settings whose default depends on others.
+        unset = text is None or (setting.default is None and not text.strip())
+        values[setting.name.lower()] = None if unset else setting.parse(setting.name, text)
+    instance = Path(values["bastion_instance"] or "./instance").expanduser().resolve()
+    values["bastion_instance"] = instance
+    if values["require_https"] is None:
+        values["require_https"] = values["app_env"] == "production"
+    if not values["database_url"]:
+        values["database_url"] = f"sqlite:///{instance / 'bastion.db'}"
+    if values["app_env"] == "production" and values["app_key"] is None:
+        raise ConfigError(f"APP_KEY is required when APP_ENV=production; {KEY_HINT}")
+    for warning in warnings:
+        log.warning(warning)
+    return Settings(**values, warnings=tuple(warnings))

@@ -1,0 +1,1 @@
+"""Database connectors, the filter parser and the query builder for data services."""

@@ -1,0 +1,150 @@
+"""One exception tree and the one function that shapes every error body (DESIGN §6)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("bastion")
+
+
+class ApiError(Exception):
+    """An error the client caused or may see; its status is a class attribute."""
+
+    code = 500
+    default_message = "Internal server error"
+
+    def __init__(self, message: str | None = None, context: Any = None, headers: dict | None = None):
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+        self.context = context
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    code = 400
+    default_message = "Bad request"
+
+
+class ValidationError(BadRequest):
+    """A 400 whose context carries per-field messages: {"errors": {field: message}}."""
+
+    def __init__(self, errors: dict[str, str], message: str | None = None):
+        first = next(iter(errors.items()), ("", "invalid"))
+        super().__init__(message or f"Invalid value for '{first[0]}': {first[1]}", {"errors": errors})
+
+
+class Unauthorized(ApiError):
+    code = 401
+    default_message = "Authentication required"
+
+
+class Forbidden(ApiError):
+    code = 403
+    default_message = "Forbidden"
+
+
+class NotFound(ApiError):
+    code = 404
+    default_message = "Not found"
+
+
+class MethodNotAllowed(ApiError):
+    code = 405
+    default_message = "Method not allowed"
+
+
+class Conflict(ApiError):
+    code = 409
+    default_message = "Conflict"
+
+
+class PayloadTooLarge(ApiError):
+    code = 413
+    default_message = "Request body too large"
+
+
+class UnsupportedMediaType(ApiError):
+    code = 415
+    default_message = "Request body must be JSON (Content-Type: application/json)"
+
+
+class TooManyRequests(ApiError):
+    code = 429
+    default_message = "Too many requests"
+
+
+def request_id() -> str:
+    """The id of the current request, made on first use."""
+    if not has_request_context():
+        return "-"
+    if "request_id" not in g:
+        g.request_id = uuid.uuid4().hex
+    return g.request_id
+
+
+def error_body(code: int, message: str, context: Any = None, trace: str | None = None) -> dict:
+    """The one JSON shape of every error response."""
+    body: dict[str, Any] = {
+        "code": code,
+        "status_code": code,
+        "message": message,
+        "context": context,
+        "request_id": request_id(),
+    }
+    if trace is not None:
+        body["trace"] = trace
+    return {"error": body}
+
+
+def error_response(code: int, message: str, context: Any = None, headers: dict | None = None, trace=None):
+    """A Flask response carrying error_body()."""
+    response = jsonify(error_body(code, message, context, trace))
+    response.status_code = code
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _debug_trace() -> str | None:
+    return traceback.format_exc() if current_app.config["SETTINGS"].app_debug else None
+
+
+def _handle_api_error(exc: ApiError):
+    if exc.code >= 500:
+        log.error("request %s failed: %s", request_id(), exc.message, exc_info=exc)
+    return error_response(exc.code, exc.message, exc.context, exc.headers, _debug_trace())
+
+
+def _handle_http_exception(exc: HTTPException):
+    code = exc.code or 500
+    if code == 404:
+        message = f"No resource at '{request.path}'"
+    elif code == 405:
+        message = f"Method {request.method} is not allowed on '{request.path}'"
+    elif code == 413:
+        message = PayloadTooLarge.default_message
+    else:
+        message = exc.name
+    headers = {}
+    if code == 405 and exc.get_response().headers.get("Allow"):
+        headers["Allow"] = exc.get_response().headers["Allow"]
+    return error_response(code, message, None, headers)
+
+
+def _handle_unexpected(exc: Exception):
+    # The trace, SQL and driver text go to the log only; the client gets the id to quote.
+    log.error("request %s failed with an internal error", request_id(), exc_info=exc)
+    return error_response(500, "Internal server error", None, None, _debug_trace())
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers so that every error, unknown URLs included, is the JSON envelope."""
+    app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,42 @@
+"""Transport and network guards that run before authentication (DESIGN §2).
+
+REQUIRE_HTTPS refuses API requests that did not arrive over HTTPS (judged after ProxyFix, so the
+X-Forwarded-Proto of a trusted proxy counts); ADMIN_ALLOWED_NETWORKS limits /api/v2/system/* to the
+listed networks, judged on the client address after ProxyFix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from flask import Flask, current_app, request
+
+from bastion.errors import Forbidden
+
+SYSTEM_PREFIX = "/api/v2/system/"
+
+
+def _check_transport() -> None:
+    if current_app.config["SETTINGS"].require_https and not request.is_secure:
+        raise Forbidden("HTTPS is required: send this request to the platform's https:// address")
+
+
+def _address_allowed(networks: tuple, address: str | None) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in net for net in networks if net.version == ip.version)
+
+
+def _check_admin_network() -> None:
+    networks = current_app.config["SETTINGS"].admin_allowed_networks
+    in_admin_api = request.path.startswith(SYSTEM_PREFIX)
+    if networks and in_admin_api and not _address_allowed(networks, request.remote_addr):
+        raise Forbidden("The admin API is not reachable from this network")
+
+
+def init_app(app: Flask) -> None:
+    """Register the guards; they run before any view and before authentication."""
+    app.before_request(_check_transport)
+    app.before_request(_check_admin_network)

@@ -1,0 +1,107 @@
+"""System-database tables and their Create/Public/Update families (CONVENTIONS §5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from pydantic import field_validator
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
+from sqlmodel import Field, SQLModel
+
+PASSWORD_MIN_LENGTH = 12
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _timestamp(**kwargs) -> Field:
+    return Field(sa_column=Column(DateTime(timezone=True), **kwargs))
+
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _check_email(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if not EMAIL_PATTERN.match(value):
+        raise ValueError("must be an email address such as name@example.com")
+    return value
+
+
+class UserBase(SQLModel):
+    email: str = Field(max_length=255)
+    name: str = Field(min_length=1, max_length=255)
+    is_active: bool = True
+
+    _email = field_validator("email")(_check_email)
+
+
+class User(SQLModel, table=True):
+    """An admin (is_sys_admin) or a non-admin user; the password only as a hash."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(255), unique=True, nullable=False))
+    name: str = Field(max_length=255)
+    is_active: bool = True
+    is_sys_admin: bool = False
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = _timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = _timestamp(nullable=False, default=utcnow, onupdate=utcnow)
+    last_login_at: datetime | None = _timestamp(nullable=True)
+
+
+def _check_password(value: str | None) -> str | None:
+    if value is not None and len(value) < PASSWORD_MIN_LENGTH:
+        raise ValueError(f"must be at least {PASSWORD_MIN_LENGTH} characters")
+    if value is not None and len(value) > 1024:
+        raise ValueError("must be at most 1024 characters")
+    return value
+
+
+class AdminCreate(UserBase):
+    password: str
+
+    _password = field_validator("password")(_check_password)
+
+
+class AdminUpdate(SQLModel):
+    email: str | None = Field(default=None, max_length=255)
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    is_active: bool | None = None
+    password: str | None = None
+
+    _password = field_validator("password")(_check_password)
+    _email = field_validator("email")(_check_email)
+
+
+class AdminPublic(UserBase):
+    id: int
+    is_sys_admin: bool
+    created_at: datetime
+    updated_at: datetime
+    last_login_at: datetime | None
+
+
+class SessionToken(SQLModel, table=True):
+    """A login session; the token itself is never stored, only its SHA-256."""
+
+    __tablename__ = "session_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    created_at: datetime = _timestamp(nullable=False, default=utcnow)
+    expires_at: datetime = _timestamp(nullable=False)
+    refresh_until: datetime = _timestamp(nullable=False)
+
+
+class LoginCredentials(SQLModel):
+    email: str = Field(min_length=1, max_length=255)
+    password: str = Field(min_length=1, max_length=1024)

@@ -1,0 +1,113 @@
+"""Admins (users with is_sys_admin): create, read, update, delete, passwords and login checks."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bastion.errors import Conflict, NotFound
+from bastion.models import AdminCreate, AdminUpdate, User, utcnow
+from bastion.passwords import DUMMY_HASH, hash_password, verify_password
+from bastion.services.sessions import revoke_user_sessions
+
+
+def list_admins(db: Session) -> list[User]:
+    """Every admin, ordered by id."""
+    return list(db.exec(select(User).where(User.is_sys_admin == True).order_by(User.id)))  # noqa: E712
+
+
+def get_admin(db: Session, admin_id: int) -> User:
+    """One admin by id, or NotFound."""
+    user = db.get(User, admin_id)
+    if user is None or not user.is_sys_admin:
+        raise NotFound(f"Admin {admin_id} not found")
+    return user
+
+
+def find_user_by_email(db: Session, email: str) -> User | None:
+    """The user (admin or not) with this email, compared case-insensitively."""
+    return db.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def _ensure_email_free(db: Session, email: str, own_id: int | None = None) -> None:
+    existing = find_user_by_email(db, email)
+    if existing is not None and existing.id != own_id:
+        raise Conflict(f"A user with email '{email}' already exists", {"errors": {"email": "already in use"}})
+
+
+def create_admin(db: Session, data: AdminCreate) -> User:
+    """Create an admin with a hashed password."""
+    _ensure_email_free(db, data.email)
+    user = User(
+        email=data.email,
+        name=data.name,
+        is_active=data.is_active,
+        is_sys_admin=True,
+        password_hash=hash_password(data.password),
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def _active_admin_count(db: Session) -> int:
+    query = select(func.count()).select_from(User).where(User.is_sys_admin == True, User.is_active == True)  # noqa: E712
+    return db.exec(query).one()
+
+
+def _ensure_not_last_admin(db: Session, user: User) -> None:
+    if user.is_active and _active_admin_count(db) <= 1:
+        raise Conflict("The last active admin cannot be deactivated or deleted")
+
+
+def update_admin(db: Session, admin_id: int, data: AdminUpdate) -> User:
+    """Apply the fields sent; a new password or deactivation ends the admin's sessions."""
+    user = get_admin(db, admin_id)
+    fields = data.model_dump(exclude_unset=True)
+    if fields.get("email") is not None:
+        _ensure_email_free(db, fields["email"], user.id)
+        user.email = fields["email"]
+    if fields.get("name") is not None:
+        user.name = fields["name"]
+    if fields.get("is_active") is False:
+        _ensure_not_last_admin(db, user)
+    if fields.get("is_active") is not None:
+        user.is_active = fields["is_active"]
+    if fields.get("password") is not None:
+        user.password_hash = hash_password(fields["password"])
+    user.updated_at = utcnow()
+    db.add(user)
+    db.flush()
+    if not user.is_active or fields.get("password") is not None:
+        revoke_user_sessions(db, user.id)
+    return user
+
+
+def delete_admin(db: Session, admin_id: int) -> User:
+    """Delete an admin and end its sessions."""
+    user = get_admin(db, admin_id)
+    _ensure_not_last_admin(db, user)
+    revoke_user_sessions(db, user.id)
+    db.delete(user)
+    db.flush()
+    return user
+
+
+def set_password(db: Session, user: User, password: str) -> None:
+    """Replace a user's password and end every session of theirs."""
+    user.password_hash = hash_password(password)
+    user.updated_at = utcnow()
+    db.add(user)
+    db.flush()
+    revoke_user_sessions(db, user.id)
+
+
+def authenticate(db: Session, email: str, password: str) -> User | None:
+    """The active user whose email and password match, else None; a miss costs as long as a hit."""
+    user = find_user_by_email(db, email)
+    if user is None:
+        verify_password(password, DUMMY_HASH)
+        return None
+    if not verify_password(password, user.password_hash) or not user.is_active:
+        return None
+    return user

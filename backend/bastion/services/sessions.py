@@ -1,0 +1,72 @@
+"""Login sessions: create, look up, refresh and revoke (DESIGN §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, delete, select
+
+from bastion.models import SessionToken, User, utcnow
+from bastion.tokens import new_token, token_digest
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Treat naive datetimes read back from SQLite or MariaDB as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """A looked-up session: its row, its user and whether it is past its expiry."""
+
+    row: SessionToken
+    user: User
+    expired: bool
+
+
+def create_session(
+    db: Session, user: User, ttl_minutes: int, refresh_minutes: int
+) -> tuple[str, SessionToken]:
+    """Open a session for a user and return the token, shown this once."""
+    token = new_token()
+    now = utcnow()
+    row = SessionToken(
+        token_hash=token_digest(token),
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(minutes=ttl_minutes),
+        refresh_until=now + timedelta(minutes=max(refresh_minutes, ttl_minutes)),
+    )
+    db.add(row)
+    db.flush()
+    return token, row
+
+
+def find_session(db: Session, token: str) -> ActiveSession | None:
+    """The live session of a token, or None when unknown, past its refresh window or its user inactive."""
+    row = db.exec(select(SessionToken).where(SessionToken.token_hash == token_digest(token))).first()
+    if row is None:
+        return None
+    now = utcnow()
+    if as_utc(row.refresh_until) <= now:
+        return None
+    user = db.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return ActiveSession(row=row, user=user, expired=as_utc(row.expires_at) <= now)
+
+
+def revoke_session(db: Session, row: SessionToken) -> None:
+    """End one session at once."""
+    db.exec(delete(SessionToken).where(SessionToken.id == row.id))
+
+
+def revoke_user_sessions(db: Session, user_id: int) -> None:
+    """End every session of a user at once (password change, deactivation, deletion)."""
+    db.exec(delete(SessionToken).where(SessionToken.user_id == user_id))
+
+
+def purge_dead_sessions(db: Session) -> None:
+    """Delete sessions past their refresh window."""
+    db.exec(delete(SessionToken).where(SessionToken.refresh_until <= utcnow()))

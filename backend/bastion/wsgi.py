@@ -1,0 +1,5 @@
+"""The WSGI entry point for gunicorn: `gunicorn bastion.wsgi:app`."""
+
+from bastion import create_app
+
+app = create_app()

@@ -1,0 +1,123 @@
+"""Fixtures shared by the whole suite: real system databases, the app, an admin and their token."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from bastion import create_app
+from bastion.db import session_scope
+from bastion.migrate import upgrade
+from bastion.models import AdminCreate
+from bastion.services import admins
+from tests.databases import ENGINES, scratch_database
+
+TEST_KEY = base64.b64encode(b"k" * 32).decode()
+ADMIN_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Hash test passwords at a lower scrypt cost: the scheme is the same, hundreds of logins are not slow."""
+    monkeypatch.setattr("bastion.passwords.SCRYPT_N", 2**10)
+
+
+@pytest.fixture(params=ENGINES)
+def scratch_db_url(request, tmp_path):
+    """The URL of an empty scratch database on each real engine: SQLite, PostgreSQL, MariaDB."""
+    with scratch_database(request.param, str(tmp_path)) as url:
+        yield url
+
+
+def _system_engines() -> list[str]:
+    chosen = os.environ.get("BASTION_TEST_SYSTEM_DBS")
+    return chosen.split(",") if chosen else list(ENGINES)
+
+
+@pytest.fixture(scope="session", params=_system_engines())
+def system_db_url(request, tmp_path_factory):
+    """A migrated system database on each real engine, shared by the session and emptied per test."""
+    with scratch_database(request.param, str(tmp_path_factory.mktemp("system"))) as url:
+        upgrade(url)
+        yield url
+
+
+def _empty_tables(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def make_app(system_db_url: str, instance: str, **overrides):
+    """An app in production mode on the given system database (HTTPS not required unless asked)."""
+    config = {
+        "APP_ENV": "production",
+        "APP_KEY": TEST_KEY,
+        "DATABASE_URL": system_db_url,
+        "REQUIRE_HTTPS": "false",
+        "BASTION_INSTANCE": instance,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(system_db_url, tmp_path):
+    """The platform on a real system database, emptied after the test."""
+    application = make_app(system_db_url, str(tmp_path))
+    yield application
+    engine = application.extensions["bastion.db"]
+    _empty_tables(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+def create_admin_user(app, email="admin@example.com", name="Admin", password=ADMIN_PASSWORD) -> dict:
+    """Create an admin straight through the service layer."""
+    with app.app_context(), session_scope() as db:
+        user = admins.create_admin(db, AdminCreate(email=email, name=name, password=password))
+        return {"id": user.id, "email": email, "password": password}
+
+
+def login(client, email, password, path="/api/v2/system/admin/session"):
+    """Log in through the API and return the response."""
+    return client.post(path, json={"email": email, "password": password})
+
+
+@pytest.fixture
+def admin(app) -> dict:
+    """An admin account: id, email, password."""
+    return create_admin_user(app)
+
+
+@pytest.fixture
+def admin_token(client, admin) -> str:
+    """A live admin session token."""
+    response = login(client, admin["email"], admin["password"])
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["session_token"]
+
+
+@pytest.fixture
+def admin_headers(admin_token) -> dict:
+    """Headers carrying the admin's session token."""
+    return {"Authorization": f"Bearer {admin_token}"}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """One gunicorn-served platform for the session (SQLite system database)."""
+    from tests.live import start_server, stop_server
+
+    server = start_server(tmp_path_factory.mktemp("live") / "instance")
+    yield server
+    stop_server(server)

@@ -1,0 +1,40 @@
+"""Scratch databases on the machine's real servers, created and dropped by the tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+PG_ADMIN_URL = os.environ.get("BASTION_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MYSQL_ADMIN_URL = os.environ.get("BASTION_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
+ENGINES = ("sqlite", "postgresql", "mysql")
+
+
+def _scratch_name() -> str:
+    return "bastion_t_" + uuid.uuid4().hex[:12]
+
+
+@contextlib.contextmanager
+def scratch_database(engine: str, tmp_dir: str) -> Iterator[str]:
+    """Yield the SQLAlchemy URL of a new, empty database of the given engine, dropped afterwards."""
+    name = _scratch_name()
+    if engine == "sqlite":
+        yield f"sqlite:///{os.path.join(tmp_dir, name + '.db')}"
+        return
+    admin_url = PG_ADMIN_URL if engine == "postgresql" else MYSQL_ADMIN_URL
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield str(sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            if engine == "postgresql":
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            else:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()

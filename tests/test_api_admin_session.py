@@ -1,0 +1,162 @@
+"""Admin login, session read, refresh, logout and revocation (DESIGN §3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bastion.db import session_scope
+from bastion.models import SessionToken, User, utcnow
+from bastion.tokens import token_digest
+from tests.conftest import ADMIN_PASSWORD, create_admin_user, login
+
+SESSION = "/api/v2/system/admin/session"
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_login_returns_the_session(client, admin):
+    response = login(client, admin["email"].upper(), admin["password"])
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["session_token"].startswith("bst_")
+    assert body["email"] == admin["email"]
+    assert body["is_sys_admin"] is True
+    assert body["token_expiry_date"]
+    assert "password" not in response.get_data(as_text=True)
+
+
+def test_login_with_wrong_password_is_401(client, admin):
+    response = login(client, admin["email"], "wrong password!!")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "Invalid email or password"
+
+
+def test_login_of_unknown_account_is_the_same_401(client, admin):
+    response = login(client, "nobody@example.com", "wrong password!!")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "Invalid email or password"
+
+
+def test_login_body_is_validated(client):
+    response = client.post(SESSION, json={"email": "a@b.co"})
+    assert response.status_code == 400
+    assert "password" in response.get_json()["error"]["context"]["errors"]
+
+
+def test_get_session_with_each_token_source(client, admin_token):
+    for kwargs in (
+        {"headers": bearer(admin_token)},
+        {"headers": {"X-DreamFactory-Session-Token": admin_token}},
+        {"query_string": {"session_token": admin_token}},
+    ):
+        response = client.get(SESSION, **kwargs)
+        assert response.status_code == 200
+        assert "session_token" not in response.get_json()
+
+
+def test_refresh_issues_a_new_token_and_revokes_the_old(client, admin_token):
+    response = client.put(SESSION, headers=bearer(admin_token))
+    assert response.status_code == 200
+    new_token = response.get_json()["session_token"]
+    assert new_token != admin_token
+    assert client.get(SESSION, headers=bearer(admin_token)).status_code == 401
+    assert client.get(SESSION, headers=bearer(new_token)).status_code == 200
+
+
+def test_logout_revokes_at_once(client, admin_token):
+    assert client.delete(SESSION, headers=bearer(admin_token)).status_code == 200
+    response = client.get("/api/v2/system/admin", headers=bearer(admin_token))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "Session token is invalid or expired"
+
+
+def _age_session(app, token: str, expires: timedelta, refresh: timedelta) -> None:
+    with app.app_context(), session_scope() as db:
+        row = db.exec(select(SessionToken).where(SessionToken.token_hash == token_digest(token))).one()
+        row.expires_at = utcnow() + expires
+        row.refresh_until = utcnow() + refresh
+        db.add(row)
+
+
+def test_expired_token_is_refused_but_refreshable_in_its_window(app, client, admin_token):
+    _age_session(app, admin_token, timedelta(minutes=-1), timedelta(days=1))
+    assert client.get("/api/v2/system/admin", headers=bearer(admin_token)).status_code == 401
+    refreshed = client.put(SESSION, headers=bearer(admin_token))
+    assert refreshed.status_code == 200
+    assert (
+        client.get("/api/v2/system/admin", headers=bearer(refreshed.get_json()["session_token"])).status_code
+        == 200
+    )
+
+
+def test_token_past_its_refresh_window_cannot_be_refreshed(app, client, admin_token):
+    _age_session(app, admin_token, timedelta(minutes=-2), timedelta(minutes=-1))
+    assert client.put(SESSION, headers=bearer(admin_token)).status_code == 401
+
+
+def test_password_change_revokes_sessions(client, admin, admin_token):
+    response = client.patch(
+        f"/api/v2/system/admin/{admin['id']}",
+        json={"password": "another long password"},
+        headers=bearer(admin_token),
+    )
+    assert response.status_code == 200
+    assert client.get(SESSION, headers=bearer(admin_token)).status_code == 401
+    assert login(client, admin["email"], "another long password").status_code == 200
+
+
+def test_deactivation_and_deletion_revoke_sessions(app, client, admin_token):
+    other = create_admin_user(app, email="second@example.com", name="Second")
+    other_token = login(client, other["email"], other["password"]).get_json()["session_token"]
+    third = create_admin_user(app, email="third@example.com", name="Third")
+    third_token = login(client, third["email"], third["password"]).get_json()["session_token"]
+    deactivate = client.patch(
+        f"/api/v2/system/admin/{other['id']}", json={"is_active": False}, headers=bearer(admin_token)
+    )
+    assert deactivate.status_code == 200
+    assert client.get(SESSION, headers=bearer(other_token)).status_code == 401
+    assert login(client, other["email"], other["password"]).status_code == 401
+    assert (
+        client.delete(f"/api/v2/system/admin/{third['id']}", headers=bearer(admin_token)).status_code == 200
+    )
+    assert client.get(SESSION, headers=bearer(third_token)).status_code == 401
+
+
+def test_non_admin_cannot_log_in_as_admin(app, client):
+    with app.app_context(), session_scope() as db:
+        from bastion.passwords import hash_password
+
+        db.add(User(email="user@example.com", name="U", password_hash=hash_password(ADMIN_PASSWORD)))
+    response = login(client, "user@example.com", ADMIN_PASSWORD)
+    assert response.status_code == 403
+    assert "session_token" not in response.get_json()
+
+
+def test_throttling_after_five_failures(client, admin):
+    for _ in range(5):
+        assert login(client, admin["email"], "wrong password!!").status_code == 401
+    locked = login(client, admin["email"], admin["password"])
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
+    assert locked.get_json()["error"]["code"] == 429
+
+
+def test_throttle_key_ignores_client_chosen_headers(client, admin):
+    for i in range(5):
+        login_headers = {"X-Forwarded-For": f"10.0.0.{i}", "X-Real-Ip": f"10.1.0.{i}"}
+        response = client.post(
+            SESSION, json={"email": "x@example.com", "password": "wrong password!!"}, headers=login_headers
+        )
+        assert response.status_code == 401
+    # Same real address (no trusted proxy): the address lock applies to any account.
+    assert login(client, admin["email"], admin["password"]).status_code == 429
+
+
+def test_success_clears_the_account_count(client, admin):
+    for _ in range(4):
+        login(client, admin["email"], "wrong password!!")
+    assert login(client, admin["email"], admin["password"]).status_code == 200

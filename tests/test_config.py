@@ -1,0 +1,78 @@
+"""Settings: defaults, validation naming the variable, APP_KEY rules, the instance .env."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from bastion.config import ConfigError, load_settings
+
+KEY = base64.b64encode(b"x" * 32).decode()
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in ("APP_ENV", "APP_DEBUG", "APP_KEY", "DATABASE_URL", "REQUIRE_HTTPS", "BASTION_INSTANCE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_production_defaults(tmp_path):
+    settings = load_settings({"APP_KEY": KEY})
+    assert settings.app_env == "production"
+    assert settings.app_debug is False
+    assert settings.require_https is True
+    assert settings.session_ttl_minutes == 1440
+    assert settings.database_url == f"sqlite:///{tmp_path / 'instance' / 'bastion.db'}"
+
+
+def test_production_without_app_key_stops_with_a_hint():
+    with pytest.raises(ConfigError, match="APP_KEY is required.*bastion init"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("APP_KEY", "not base64!!"),
+        ("APP_KEY", base64.b64encode(b"short").decode()),
+        ("APP_ENV", "staging"),
+        ("APP_DEBUG", "perhaps"),
+        ("SESSION_TTL_MINUTES", "ten"),
+        ("TRUSTED_PROXIES", "-1"),
+        ("ADMIN_ALLOWED_NETWORKS", "10.0.0.0/33"),
+        ("DATABASE_URL", "bastion.db"),
+        ("APP_OLD_KEYS", f"{KEY},oops"),
+    ],
+)
+def test_malformed_values_name_the_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"APP_KEY": KEY, name: value})
+
+
+def test_unknown_override_is_refused():
+    with pytest.raises(ConfigError, match="APP_KYE"):
+        load_settings({"APP_KYE": KEY})
+
+
+def test_instance_env_is_read_and_unknown_names_reported(tmp_path, monkeypatch):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / ".env").write_text(f"APP_KEY={KEY}\nSESSION_TTL_MINUTES=5\nAPP_KYE=typo\n")
+    monkeypatch.setenv("BASTION_INSTANCE", str(instance))
+    settings = load_settings()
+    assert settings.app_key == b"x" * 32
+    assert settings.session_ttl_minutes == 5
+    assert any("APP_KYE" in w for w in settings.warnings)
+
+
+def test_environment_beats_instance_env(tmp_path, monkeypatch):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / ".env").write_text(f"APP_KEY={KEY}\nAPP_ENV=production\n")
+    monkeypatch.setenv("BASTION_INSTANCE", str(instance))
+    monkeypatch.setenv("APP_ENV", "local")
+    settings = load_settings()
+    assert settings.app_env == "local"
+    assert settings.require_https is False
