@@ -70,6 +70,7 @@ def app(system_db_url, tmp_path):
     """The platform on a real system database, emptied after the test."""
     application = make_app(system_db_url, str(tmp_path))
     yield application
+    application.extensions["bastion.engines"].dispose_all()
     engine = application.extensions["bastion.db"]
     _empty_tables(engine)
     engine.dispose()

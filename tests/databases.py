@@ -38,3 +38,18 @@ def scratch_database(engine: str, tmp_dir: str) -> Iterator[str]:
             else:
                 conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
         admin.dispose()
+
+
+def config_from_url(url: str, **overrides) -> dict:
+    """A plaintext service config equivalent to a SQLAlchemy URL."""
+    parsed = sa.engine.make_url(url)
+    config = {
+        "engine": parsed.get_backend_name(),
+        "host": parsed.host,
+        "port": parsed.port,
+        "database": parsed.database,
+        "username": parsed.username,
+        "password": parsed.password,
+        "options": {},
+    }
+    return {**config, **overrides}

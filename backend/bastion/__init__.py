@@ -13,20 +13,20 @@ __version__ = "0.1.0"
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the platform: settings, extensions, blueprints and error handlers."""
-    from bastion import auth, db, errors, guards, logs, throttle
-    from bastion.api import admin_session, admins, environment
+    from bastion import auth, db, errors, guards, logs, registry, secrets, throttle
+    from bastion.api import admin_session, admins, data, environment, services
     from bastion.config import load_settings
     from bastion.paths import VersionAlias
 
     settings = load_settings(config)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config.update(
         SETTINGS=settings, DEBUG=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024, JSON_SORT_KEYS=False
     )
     app.json.sort_keys = False
-    for module in (logs, errors, db, throttle, auth, guards):
+    for module in (logs, errors, db, secrets, registry, throttle, auth, guards):
         module.init_app(app)
-    for blueprint in (admin_session.bp, admins.bp, environment.bp):
+    for blueprint in (admin_session.bp, admins.bp, environment.bp, services.bp, data.bp):
         app.register_blueprint(blueprint)
     app.wsgi_app = VersionAlias(app.wsgi_app)
     if settings.trusted_proxies:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bastion.errors import Forbidden, Unauthorized
+
 
 @dataclass(frozen=True)
 class RowFilter:
@@ -34,3 +36,21 @@ class Grant:
 
 
 FULL_GRANT = Grant()
+
+
+def denial(verb: str, service: str, component: str) -> Forbidden:
+    """The 403 that says what was denied."""
+    return Forbidden(f"{verb} on component '{component}' of service '{service}' is not allowed")
+
+
+def decide(caller: Any, verb: str, service: str, component: str) -> Grant:
+    """Grant or deny one operation on one component of a service, for the caller of the request.
+
+    Sys admins get everything with no row filters. Roles (per app and user) fill in the rest; until a
+    caller has one, every other request is denied.
+    """
+    if caller is None:
+        raise Unauthorized("Authentication required: send an API key or a session token")
+    if caller.user.is_sys_admin:
+        return FULL_GRANT
+    raise denial(verb, service, component)

@@ -85,6 +85,15 @@ def require_session() -> SessionUser:
     raise Unauthorized("Authentication required: send a session token")
 
 
+def current_caller() -> SessionUser | None:
+    """The request's caller: a live session, None when no credential came, 401 for a bad one."""
+    if current_user.is_authenticated:
+        return current_user
+    if g.get("bad_session_token"):
+        raise Unauthorized("Session token is invalid or expired")
+    return None
+
+
 def require_admin() -> SessionUser:
     """The caller's session when it belongs to a sys admin, else 401 or 403."""
     caller = require_session()

@@ -1,4 +1,4 @@
-"""The `bastion` command: init, db upgrade, create-admin, set-password.
+"""The `bastion` command: init, db upgrade, create-admin, set-password, generate-key, rotate-key.
 
 Passwords come from `--password-stdin` or an interactive prompt, never from argv, so they do not
 end up in shell history or `ps`. Every failure prints one line and exits non-zero.
@@ -143,6 +143,29 @@ def cmd_set_password(args) -> None:
     print(f"password of {args.email} changed; their sessions are ended")
 
 
+def cmd_generate_key(_args) -> None:
+    """Print a fresh APP_KEY (for rotation: old key to APP_OLD_KEYS, this one to APP_KEY)."""
+    print(base64.b64encode(secrets.token_bytes(32)).decode())
+
+
+def cmd_rotate_key(_args) -> None:
+    """Re-encrypt every stored secret under the current APP_KEY; safe to re-run."""
+    from bastion.db import session_scope
+    from bastion.secrets import SecretBox, SecretError
+    from bastion.services.data_services import rotate_service_secrets
+
+    settings = load_settings()
+    if settings.app_key is None:
+        raise CliError("APP_KEY is not set: put the new key in APP_KEY and the old one in APP_OLD_KEYS")
+    box = SecretBox(settings.app_key, settings.app_old_keys)
+    try:
+        with session_scope(_engine()) as db:
+            count = rotate_service_secrets(db, box)
+    except SecretError as exc:
+        raise CliError(f"{exc}; add the key that sealed it to APP_OLD_KEYS and run again") from None
+    print(f"re-encrypted {count} secret(s) under key {box.current_id}")
+
+
 def build_parser() -> Parser:
     """The command-line grammar."""
     parser = Parser(prog="bastion", description="Bastion platform administration")
@@ -160,6 +183,8 @@ def build_parser() -> Parser:
     setpw = commands.add_parser("set-password", help="set a user's password")
     setpw.add_argument("--email", required=True)
     setpw.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    commands.add_parser("generate-key", help="print a new random APP_KEY")
+    commands.add_parser("rotate-key", help="re-encrypt stored secrets under the current APP_KEY")
     return parser
 
 
@@ -168,6 +193,8 @@ HANDLERS = {
     "db": cmd_db_upgrade,
     "create-admin": cmd_create_admin,
     "set-password": cmd_set_password,
+    "generate-key": cmd_generate_key,
+    "rotate-key": cmd_rotate_key,
 }
 
 

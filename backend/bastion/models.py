@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from pydantic import field_validator
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 PASSWORD_MIN_LENGTH = 12
@@ -105,3 +105,66 @@ class SessionToken(SQLModel, table=True):
 class LoginCredentials(SQLModel):
     email: str = Field(min_length=1, max_length=255)
     password: str = Field(min_length=1, max_length=1024)
+
+
+SERVICE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+RESERVED_SERVICE_NAMES = frozenset({"system", "user", "api_docs"})
+
+
+def _check_service_name(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not SERVICE_NAME_PATTERN.match(value):
+        raise ValueError(
+            "must be 1-63 lower-case letters, digits, '-' or '_', starting with a letter or digit"
+        )
+    if value in RESERVED_SERVICE_NAMES:
+        raise ValueError(f"'{value}' is reserved")
+    return value
+
+
+class ServiceBase(SQLModel):
+    name: str = Field(max_length=63)
+    label: str = Field(default="", max_length=255)
+    description: str = Field(default="", max_length=1024)
+    type: str = Field(default="sql", max_length=32)
+    is_active: bool = True
+
+
+class Service(SQLModel, table=True):
+    """A data service; secret config fields are stored sealed (AES-256-GCM)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(63), unique=True, nullable=False))
+    label: str = Field(default="", max_length=255)
+    description: str = Field(default="", max_length=1024)
+    type: str = Field(default="sql", max_length=32)
+    is_active: bool = True
+    config: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Bumped on every change so that every worker drops its engine and schema cache.
+    version: int = 1
+    created_at: datetime = _timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = _timestamp(nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ServiceCreate(ServiceBase):
+    config: dict
+
+    _name = field_validator("name")(_check_service_name)
+
+
+class ServiceUpdate(SQLModel):
+    name: str | None = Field(default=None, max_length=63)
+    label: str | None = Field(default=None, max_length=255)
+    description: str | None = Field(default=None, max_length=1024)
+    is_active: bool | None = None
+    config: dict | None = None
+
+    _name = field_validator("name")(_check_service_name)
+
+
+class ServicePublic(ServiceBase):
+    id: int
+    config: dict
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,198 @@
+"""The data API of database services (DESIGN §5): /api/v2, _table, _table/<t>[/<id>], _schema.
+
+Every view asks access.decide() for the caller, verb and component before touching the database, and
+passes the grant it returns (row conditions, visible columns) to the record operations.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from bastion import access
+from bastion.api.body import json_body
+from bastion.auth import current_caller
+from bastion.data import records as ops
+from bastion.data.params import parse_list_params, parse_write_params
+from bastion.data.schema import describe_table
+from bastion.db import session_scope
+from bastion.errors import BadRequest
+from bastion.registry import OpenService, find_active_service, open_service
+from bastion.services.data_services import list_services
+
+bp = Blueprint("data", __name__, url_prefix="/api/v2")
+VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _service(name: str, component: str, verb: str = "GET") -> tuple[OpenService, access.Grant]:
+    who = current_caller()
+    grant = access.decide(who, verb, name, component)
+    opened = open_service(find_active_service(name))
+    if _flag("refresh"):
+        opened.refresh()
+    return opened, grant
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("1", "true")
+
+
+def _allowed_verbs(who, service: str, component: str) -> list[str]:
+    allowed = []
+    for verb in VERBS:
+        try:
+            access.decide(who, verb, service, component)
+        except access.Forbidden:
+            continue
+        allowed.append(verb)
+    return allowed
+
+
+@bp.get("")
+def list_reachable_services():
+    who = current_caller()
+    with session_scope() as db:
+        services = [s for s in list_services(db) if s.is_active]
+    reachable = [s for s in services if _allowed_verbs(who, s.name, "")]
+    return {
+        "resource": [
+            {"name": s.name, "label": s.label, "description": s.description, "type": s.type}
+            for s in reachable
+        ]
+    }
+
+
+@bp.get("/<service>")
+def get_service_root(service: str):
+    _service(service, "")
+    return {"resource": [{"name": "_table"}, {"name": "_schema"}]}
+
+
+@bp.get("/<service>/_table")
+def list_tables(service: str):
+    opened, _ = _service(service, "_table")
+    who = current_caller()
+    tables = []
+    for name in opened.tables():
+        verbs = _allowed_verbs(who, service, f"_table/{name}")
+        if verbs:
+            tables.append({"name": name, "verbs": verbs})
+    return {"resource": tables}
+
+
+@bp.get("/<service>/_table/<table>")
+def list_records(service: str, table: str):
+    opened, grant = _service(service, f"_table/{table}")
+    params = parse_list_params(request.args, opened.max_records)
+    return ops.list_records(opened.engine, opened.table(table), grant, params)
+
+
+def _body_or_none():
+    return json_body() if request.get_data(cache=True) else None
+
+
+@bp.post("/<service>/_table/<table>")
+def create_records(service: str, table: str):
+    opened, grant = _service(service, f"_table/{table}", "POST")
+    params = parse_write_params(request.args)
+    items = ops.records_from_body(json_body())
+    body = ops.create_records(opened.engine, opened.table(table), grant, items, params.mode, params.fields)
+    return jsonify(body), 201
+
+
+@bp.route("/<service>/_table/<table>", methods=["PUT", "PATCH"])
+def update_records(service: str, table: str):
+    opened, grant = _service(service, f"_table/{table}", request.method)
+    params = parse_write_params(request.args)
+    partial, target, body = request.method == "PATCH", opened.table(table), json_body()
+    if params.filter is not None or params.ids is not None:
+        if not isinstance(body, dict) or "resource" in body:
+            raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set")
+        if params.filter is not None:
+            return ops.update_by_filter(opened.engine, target, grant, params.filter, body, params.fields)
+        return ops.update_by_ids(
+            opened.engine,
+            target,
+            grant,
+            params.ids,
+            body,
+            params.mode,
+            partial,
+            params.fields,
+            params.id_field,
+        )
+    items = ops.records_from_body(body)
+    return ops.update_records(
+        opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field
+    )
+
+
+@bp.delete("/<service>/_table/<table>")
+def delete_records(service: str, table: str):
+    opened, grant = _service(service, f"_table/{table}", "DELETE")
+    params = parse_write_params(request.args)
+    body = _body_or_none()
+    items = ops.records_from_body(body) if body is not None else None
+    if params.ids is None and params.filter is None and items is None:
+        raise BadRequest("Name the records to delete with 'ids', 'filter' or a request body")
+    return ops.delete_records(
+        opened.engine,
+        opened.table(table),
+        grant,
+        ids=params.ids,
+        records=items,
+        filter_text=params.filter,
+        mode=params.mode,
+        fields=params.fields,
+        id_field=params.id_field,
+    )
+
+
+@bp.get("/<service>/_table/<table>/<record_id>")
+def get_record(service: str, table: str, record_id: str):
+    opened, grant = _service(service, f"_table/{table}")
+    params = parse_write_params(request.args)
+    return ops.get_record(
+        opened.engine, opened.table(table), grant, record_id, params.fields, params.id_field
+    )
+
+
+@bp.route("/<service>/_table/<table>/<record_id>", methods=["PUT", "PATCH"])
+def update_record(service: str, table: str, record_id: str):
+    opened, grant = _service(service, f"_table/{table}", request.method)
+    params = parse_write_params(request.args)
+    values = json_body()
+    if not isinstance(values, dict):
+        raise BadRequest("Send one JSON object of the values to set")
+    return ops.update_record(
+        opened.engine,
+        opened.table(table),
+        grant,
+        record_id,
+        values,
+        request.method == "PATCH",
+        params.fields,
+        params.id_field,
+    )
+
+
+@bp.delete("/<service>/_table/<table>/<record_id>")
+def delete_record(service: str, table: str, record_id: str):
+    opened, grant = _service(service, f"_table/{table}", "DELETE")
+    params = parse_write_params(request.args)
+    return ops.delete_record(
+        opened.engine, opened.table(table), grant, record_id, params.fields, params.id_field
+    )
+
+
+@bp.get("/<service>/_schema")
+def list_schema(service: str):
+    opened, _ = _service(service, "_schema")
+    who = current_caller()
+    names = [n for n in opened.tables() if _allowed_verbs(who, service, f"_schema/{n}")]
+    return {"resource": [{"name": n} for n in names]}
+
+
+@bp.get("/<service>/_schema/<table>")
+def get_schema(service: str, table: str):
+    opened, grant = _service(service, f"_schema/{table}")
+    return describe_table(opened.table(table), grant.allows_column)

@@ -1,0 +1,173 @@
+"""Values between JSON and a column's Python type, the same on every engine.
+
+Into the database (`to_python`): JSON values and path ids are converted to the column's Python type before
+they are bound, so that a bad value is a 400 naming the field on every engine (SQLite would store "abc" in
+an integer column; PostgreSQL refuses a string compared with an integer).
+
+Out to JSON (`to_json`): Decimal becomes a string, so that no precision is lost on the way to a JavaScript
+client (DreamFactory does the same for MySQL decimals); date, datetime and time become ISO 8601 strings;
+MySQL TIME (a timedelta) becomes "[-]HH:MM:SS[.ffffff]"; bytes become base64; UUIDs become strings;
+non-finite floats become strings ("nan", "inf"), which JSON cannot carry as numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import math
+import re
+import uuid
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+_INTEGER = re.compile(r"-?\d+", re.ASCII)
+_TRUE, _FALSE = ("true", "1"), ("false", "0")
+_INT64 = 2**63
+
+
+def to_python(column: sa.Column, value: Any) -> Any:
+    """Convert a JSON value or id text to the column's Python type; ValueError says what was expected."""
+    if value is None or isinstance(column.type, sa.JSON):
+        return value
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return value
+    for base, convert in _CONVERTERS:
+        if issubclass(kind, base):
+            return convert(column, value)
+    return value
+
+
+def _to_bool(column: sa.Column, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | str) and str(value).strip().lower() in _TRUE + _FALSE:
+        return str(value).strip().lower() in _TRUE
+    raise ValueError("must be true or false")
+
+
+def _to_int(column: sa.Column, value: Any) -> int:
+    # JSON true/false go into integer columns too: MySQL stores booleans as TINYINT(1).
+    number = None
+    if isinstance(value, int) or isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    # Beyond 64 bits no engine stores the value, and SQLite's driver fails outside any SQL error.
+    if number is None or not -_INT64 <= number < _INT64:
+        raise ValueError("must be an integer")
+    return number
+
+
+def _to_float(column: sa.Column, value: Any) -> float:
+    try:
+        number = float(_number(value))
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError("must be a number")
+    return number
+
+
+def _to_decimal(column: sa.Column, value: Any) -> Decimal:
+    try:
+        # repr() of a float is its shortest exact text, so 0.1 stays 0.1 and not 0.1000000000000000055...
+        number = Decimal(repr(value) if isinstance(value, float) else _number(value))
+    except (InvalidOperation, ValueError):
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise ValueError("must be a number")
+    # Only the integer part is checked: every engine rounds extra decimals, but SQLite would keep an
+    # out-of-range value that PostgreSQL and MySQL refuse.
+    precision, scale = getattr(column.type, "precision", None), getattr(column.type, "scale", None)
+    if precision and scale is not None and number and number.adjusted() >= precision - scale:
+        raise ValueError(f"must have at most {precision - scale} digits before the decimal point")
+    return number
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("not a number")
+    return str(value).strip()
+
+
+def _to_str(column: sa.Column, value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    enums = getattr(column.type, "enums", None)
+    if enums and value not in enums:
+        raise ValueError(f"must be one of: {', '.join(enums)}")
+    length = getattr(column.type, "length", None)
+    if length and len(value) > length:
+        raise ValueError(f"must be at most {length} characters long")
+    return value
+
+
+def _iso(kind: type, parse: Callable[[str], Any], what: str) -> Callable[[sa.Column, Any], Any]:
+    def convert(column: sa.Column, value: Any) -> Any:
+        if isinstance(value, kind):
+            return value
+        try:
+            return parse(value.strip())
+        except (AttributeError, ValueError):
+            raise ValueError(f"must be {what}") from None
+
+    return convert
+
+
+def _to_bytes(column: sa.Column, value: Any) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (TypeError, ValueError, binascii.Error):
+        raise ValueError("must be base64-encoded bytes") from None
+
+
+# Subclasses first: bool is an int, datetime is a date.
+_CONVERTERS: tuple[tuple[type, Callable[[sa.Column, Any], Any]], ...] = (
+    (bool, _to_bool),
+    (int, _to_int),
+    (float, _to_float),
+    (Decimal, _to_decimal),
+    (str, _to_str),
+    (dt.datetime, _iso(dt.datetime, dt.datetime.fromisoformat, "an ISO 8601 date and time")),
+    (dt.date, _iso(dt.date, dt.date.fromisoformat, "an ISO 8601 date (YYYY-MM-DD)")),
+    (dt.time, _iso(dt.time, dt.time.fromisoformat, "an ISO 8601 time (HH:MM:SS)")),
+    (uuid.UUID, _iso(uuid.UUID, uuid.UUID, "a UUID")),
+    (bytes, _to_bytes),
+)
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-safe form of one value read from the database (see the module docstring)."""
+    if value is None or isinstance(value, bool | int | str | dict | list):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return _duration(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)
+
+
+def _duration(value: dt.timedelta) -> str:
+    sign, total = ("-", -value) if value < dt.timedelta(0) else ("", value)
+    hours, rest = divmod(total.days * 86400 + total.seconds, 3600)
+    text = f"{sign}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    return text + f".{total.microseconds:06d}" if total.microseconds else text
+
+
+def row_to_json(row: sa.RowMapping) -> dict[str, Any]:
+    """One result row as a JSON-safe object keyed by column name."""
+    return {name: to_json(value) for name, value in row.items()}

@@ -1,0 +1,156 @@
+"""The record operations of the data API: list, get, create, update and delete (DESIGN §5).
+
+This module holds the reads and the request-body check, and re-exports the writes of mutations.py, so
+that views import every record operation from here. Every function takes the table (reflected), the
+caller's Grant and parsed parameters, and builds SQLAlchemy Core statements only. The grant's row
+condition (guard.Target) is ANDed into every read, count, update and delete, bulk paths included; every
+record created or updated is re-checked against it in the same transaction (writes.py). Batches follow
+batch.py; ids follow keys.py; values follow convert.py.
+
+Reads answer ``{"resource": [...]}``, with ``meta: {"count", "next"}`` when include_count is asked or
+when the service's max_records cut the result (``next`` is the offset of the following page, present
+while more rows remain). Without ``order`` rows come in key order; an ``order`` is completed with the key
+so that pages are stable. Writes answer each record's visible primary key by default, or the fields asked
+with ``fields`` (``*`` for every visible field); by-id functions answer the bare object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from bastion.access import Grant
+from bastion.data.convert import row_to_json
+from bastion.data.filters import parse_filter
+from bastion.data.guard import Target, grant_condition
+from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
+from bastion.data.mutations import (
+    create_records,
+    delete_record,
+    delete_records,
+    update_by_filter,
+    update_by_ids,
+    update_record,
+    update_records,
+)
+from bastion.data.params import ListParams
+from bastion.errors import BadRequest, Forbidden, NotFound
+
+__all__ = [
+    "create_records",
+    "delete_record",
+    "delete_records",
+    "get_record",
+    "grant_condition",
+    "list_records",
+    "records_from_body",
+    "update_by_filter",
+    "update_by_ids",
+    "update_record",
+    "update_records",
+]
+
+MAX_BATCH = 1000
+Bind = sa.Engine | sa.Connection
+Fields = tuple[str, ...] | None
+
+
+def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) -> dict[str, Any]:
+    """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap."""
+    target = Target(table, grant)
+    columns = _readable(target, params.fields)
+    conditions = target.where(_filter(target, params.filter), _ids_condition(target, params))
+    order = _order(target, params)
+    # One row more than the cap tells whether the cap cut the result, without a count query.
+    fetch = params.limit + 1 if params.capped else params.limit
+    stmt = sa.select(*columns).where(*conditions).order_by(*order).limit(fetch).offset(params.offset)
+    with _connection(conn) as c:
+        rows = c.execute(stmt).mappings().all()
+        truncated = len(rows) > params.limit
+        body: dict[str, Any] = {"resource": [row_to_json(row) for row in rows[: params.limit]]}
+        if params.include_count or truncated:
+            count_stmt = sa.select(sa.func.count()).select_from(table).where(*conditions)
+            count = c.execute(count_stmt).scalar_one()
+            body["meta"] = {"count": count}
+            if count > params.offset + params.limit:
+                body["meta"]["next"] = params.offset + params.limit
+    return body
+
+
+def get_record(
+    conn: Bind, table: sa.Table, grant: Grant, id: str, fields: Fields = None, id_field: Fields = None
+) -> dict[str, Any]:
+    """One record by id as a bare object; a record hidden by the row condition is NotFound too."""
+    target = Target(table, grant)
+    key_cols = key_columns(target, id_field)
+    key = parse_id(id, key_cols)
+    stmt = sa.select(*_readable(target, fields)).where(*target.where(key_condition(key_cols, key)))
+    with _connection(conn) as c:
+        row = c.execute(stmt.limit(1)).mappings().first()
+    if row is None:
+        raise NotFound(f"Record '{id}' not found in table '{table.name}'")
+    return row_to_json(row)
+
+
+def _readable(target: Target, fields: Fields) -> list[sa.Column]:
+    columns = target.output(fields, list(target.visible.values()))
+    if not columns:
+        raise Forbidden(f"This role may read no field of table '{target.name}'")
+    return columns
+
+
+def _filter(target: Target, text: str | None) -> sa.ColumnElement[bool] | None:
+    # Only visible columns reach the parser, so a hidden column reads exactly like an unknown one.
+    return parse_filter(text, target.visible) if text else None
+
+
+def _ids_condition(target: Target, params: ListParams) -> sa.ColumnElement[bool] | None:
+    if params.ids is None:
+        return None
+    key_cols = key_columns(target, params.id_field)
+    return keys_condition(key_cols, ids_to_keys(params.ids, key_cols))
+
+
+def _order(target: Target, params: ListParams) -> list[sa.ColumnElement[Any]]:
+    """The asked order, then the key (id_field or primary key) so that pages are stable."""
+    terms, named = [], set()
+    for term in params.order:
+        column = target.column(term.field)
+        terms.append(column.desc() if term.descending else column.asc())
+        named.add(column.name)
+    tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
+    return terms + [c.asc() for c in tiebreak if c.name not in named]
+
+
+@contextlib.contextmanager
+def _connection(bind: Bind) -> Iterator[sa.Connection]:
+    if isinstance(bind, sa.Connection):
+        yield bind
+        return
+    with bind.connect() as conn:
+        yield conn
+
+
+def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, Any]]:
+    """The records of a write body: ``{"resource": [...]}``, a bare array, or one bare object."""
+    if isinstance(body, dict) and "resource" in body:
+        records = body["resource"]
+        if not isinstance(records, list):
+            raise BadRequest("'resource' in the request body must be an array of records")
+    elif isinstance(body, dict):
+        records = [body]
+    elif isinstance(body, list):
+        records = body
+    else:
+        raise BadRequest('The request body must be a JSON object, an array of objects or {"resource": [...]}')
+    if not records:
+        raise BadRequest("The request body holds no records")
+    if len(records) > max_batch:
+        raise BadRequest(f"At most {max_batch} records may be sent in one request, not {len(records)}")
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise BadRequest(f"Record {index} of the request body must be a JSON object")
+    return records

@@ -1,0 +1,271 @@
+"""Reflection of the existing schema behind a data service, cached per engine.
+
+Freshness: a cached schema is trusted for CHECK_INTERVAL seconds. After that, the next lookup computes a
+cheap fingerprint (SQLite's schema_version; elsewhere one pass over information_schema's columns and
+constraints) and reflects again only when it changed. An explicit refresh() (``?refresh=true``) drops the
+cache at once; it is also the way to pick up changes the fingerprint cannot see, such as a new index.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from bastion.errors import NotFound
+
+CHECK_INTERVAL = 30.0
+
+_FINGERPRINT_SQL = {
+    "postgresql": (
+        "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns"
+        " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
+        "SELECT table_name, constraint_name, constraint_type FROM information_schema.table_constraints"
+        " WHERE table_schema = current_schema() ORDER BY table_name, constraint_name",
+    ),
+    "mysql": (
+        "SELECT table_name, column_name, column_type, is_nullable FROM information_schema.columns"
+        " WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position",
+        "SELECT table_name, constraint_name, constraint_type FROM information_schema.table_constraints"
+        " WHERE table_schema = DATABASE() ORDER BY table_name, constraint_name",
+    ),
+}
+
+
+def fingerprint(engine: sa.Engine) -> str:
+    """A short digest that changes when tables, views, columns or constraints change."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows: list[Any] = [connection.exec_driver_sql("PRAGMA schema_version").scalar()]
+        else:
+            queries = _FINGERPRINT_SQL.get(engine.dialect.name, ())
+            rows = [tuple(row) for sql in queries for row in connection.execute(sa.text(sql))]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+@dataclass
+class _Entry:
+    engine: sa.Engine
+    metadata: sa.MetaData
+    by_name: dict[str, sa.Table]
+    fingerprint: str
+    checked_at: float
+
+
+def reflect(engine: sa.Engine) -> sa.MetaData:
+    """Reflect the tables and views of the engine's default schema; views get info["is_view"]."""
+    metadata = sa.MetaData()
+    metadata.reflect(bind=engine, views=True)
+    inspector = sa.inspect(engine)
+    view_names = set(inspector.get_view_names())
+    if engine.dialect.name == "postgresql":
+        view_names.update(inspector.get_materialized_view_names())
+    for table in metadata.tables.values():
+        table.info["is_view"] = table.schema is None and table.name in view_names
+    return metadata
+
+
+def _index(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """Default-schema tables by exact and lower-case name; a lower-case name two tables share is left out."""
+    tables = [t for t in metadata.tables.values() if t.schema is None]
+    lowered: dict[str, list[sa.Table]] = {}
+    for table in tables:
+        lowered.setdefault(table.name.lower(), []).append(table)
+    index = {name: found[0] for name, found in lowered.items() if len(found) == 1}
+    index.update({table.name: table for table in tables})
+    return index
+
+
+class SchemaCache:
+    """Reflected schemas keyed by the caller's engine key, typically the service id.
+
+    An entry belongs to the engine that reflected it: passing a different engine under the same key (the
+    EnginePool rebuilt it after a config change) reflects again, so a stale schema cannot outlive its engine.
+    """
+
+    def __init__(self, check_interval: float = CHECK_INTERVAL, clock: Callable[[], float] = time.monotonic):
+        self.check_interval = check_interval
+        self._clock = clock
+        self._entries: dict[Hashable, _Entry] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def metadata(self, key: Hashable, engine: sa.Engine) -> sa.MetaData:
+        """The reflected MetaData of an engine (tables of other schemas appear only as FK targets)."""
+        return self._entry(key, engine).metadata
+
+    def tables(self, key: Hashable, engine: sa.Engine) -> list[str]:
+        """Names of the tables and views of the default schema, sorted."""
+        return sorted({table.name for table in self._entry(key, engine).by_name.values()})
+
+    def table(self, key: Hashable, engine: sa.Engine, name: str, service: str | None = None) -> sa.Table:
+        """A table or view by name: exact match first, then case-insensitive; NotFound otherwise."""
+        by_name = self._entry(key, engine).by_name
+        found = by_name.get(name)
+        if found is None:
+            found = by_name.get(name.lower())
+        if found is None:
+            where = f" in service '{service}'" if service else ""
+            raise NotFound(f"Table '{name}' not found{where}")
+        return found
+
+    def refresh(self, key: Hashable | None = None) -> None:
+        """Forget one engine's schema (or every schema when key is None); the next lookup reflects."""
+        if key is None:
+            for each in list(self._entries):
+                self.refresh(each)
+            return
+        # Taking the key's lock keeps a reflection in progress from putting back what was just dropped.
+        with self._lock_for(key), self._guard:
+            self._entries.pop(key, None)
+
+    def _lock_for(self, key: Hashable) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _fresh(self, entry: _Entry | None, engine: sa.Engine) -> bool:
+        if entry is None or entry.engine is not engine:
+            return False
+        return self._clock() - entry.checked_at < self.check_interval
+
+    def _entry(self, key: Hashable, engine: sa.Engine) -> _Entry:
+        entry = self._entries.get(key)
+        if self._fresh(entry, engine):
+            return entry  # type: ignore[return-value]
+        # One thread per key reflects; the others wait for it rather than reflect the same schema again.
+        with self._lock_for(key):
+            entry = self._entries.get(key)
+            if self._fresh(entry, engine):
+                return entry  # type: ignore[return-value]
+            # The fingerprint is taken before reflecting, so a change in between is seen on the next check.
+            current = fingerprint(engine)
+            if entry is not None and entry.engine is engine and entry.fingerprint == current:
+                entry = _Entry(engine, entry.metadata, entry.by_name, current, self._clock())
+            else:
+                metadata = reflect(engine)
+                entry = _Entry(engine, metadata, _index(metadata), current, self._clock())
+            with self._guard:
+                self._entries[key] = entry
+            return entry
+
+
+def primary_key(table: sa.Table) -> list[sa.Column]:
+    """The primary-key columns in key order; [] for views and tables without a key."""
+    return list(table.primary_key.columns)
+
+
+def portable_type(type_: sa.types.TypeEngine) -> str:
+    """A portable name for a column type, the same on every engine."""
+    if isinstance(type_, sa.JSON):
+        return "json"
+    # MySQL's TEXT family is not a subclass of sa.Text; any string without a length is unbounded text.
+    if isinstance(type_, sa.Text) or (
+        isinstance(type_, sa.String) and not isinstance(type_, sa.Enum) and type_.length is None
+    ):
+        return "text"
+    try:
+        python_type = type_.python_type
+    except NotImplementedError:
+        return "other"
+    for kind, name in _PYTHON_TYPES:
+        if issubclass(python_type, kind):
+            return name
+    return "other"
+
+
+# datetime is a subclass of date and bool of int, so the narrower type comes first.
+_PYTHON_TYPES = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "float"),
+    (decimal.Decimal, "decimal"),
+    (str, "string"),
+    (uuid.UUID, "string"),
+    (bytes, "binary"),
+    (datetime.datetime, "datetime"),
+    (datetime.date, "date"),
+    (datetime.time, "time"),
+)
+
+
+def describe_table(table: sa.Table, visible: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """JSON-ready metadata of one table for /_schema/<t>, limited to the columns visible(name) allows."""
+    shown = [column for column in table.columns if visible is None or visible(column.name)]
+    names = {column.name for column in shown}
+    return {
+        "name": table.name,
+        "is_view": bool(table.info.get("is_view", False)),
+        "primary_key": [column.name for column in primary_key(table) if column.name in names],
+        "field": [_describe_column(column) for column in shown],
+        "related": _related(table, names),
+    }
+
+
+def _describe_column(column: sa.Column) -> dict[str, Any]:
+    default = column.server_default
+    return {
+        "name": column.name,
+        "type": portable_type(column.type),
+        "db_type": _db_type(column.type),
+        "length": getattr(column.type, "length", None),
+        # SQLite reflects key columns as nullable, but a key that may be null is no use to an API client.
+        "allow_null": bool(column.nullable) and not column.primary_key,
+        "default": str(default.arg) if isinstance(default, sa.DefaultClause) else None,
+        "is_primary_key": column.primary_key,
+        "auto_increment": _auto_increment(column),
+    }
+
+
+def _db_type(type_: sa.types.TypeEngine) -> str:
+    try:
+        return str(type_)
+    except sa.exc.SQLAlchemyError:
+        # Some dialect types render only with their own dialect; the class name still tells the user.
+        return type(type_).__name__.upper()
+
+
+def _auto_increment(column: sa.Column) -> bool:
+    """Reflection says True/False on PostgreSQL and MySQL; SQLite leaves "auto" for its rowid alias."""
+    if column.autoincrement == "auto":
+        return column is column.table.autoincrement_column
+    return column.autoincrement is True or column.identity is not None
+
+
+def _related(table: sa.Table, visible: set[str]) -> list[dict[str, str]]:
+    """belongs_to for this table's foreign keys, has_many for keys of other tables that point here.
+
+    Composite keys give one entry whose field and ref_field are comma-joined column names.
+    """
+    related = []
+    for fk in sorted(table.foreign_key_constraints, key=lambda c: (c.referred_table.name, c.column_keys)):
+        fields = [column.name for column in fk.columns]
+        if set(fields) <= visible:
+            ref = fk.referred_table.name
+            ref_fields = [element.column.name for element in fk.elements]
+            related.append(_relation("belongs_to", ref, fields, ref_fields))
+    for other in sorted(table.metadata.tables.values(), key=lambda t: t.name):
+        for fk in other.foreign_key_constraints:
+            ref_fields = [element.column.name for element in fk.elements]
+            if fk.referred_table is table and set(ref_fields) <= visible:
+                other_fields = [column.name for column in fk.columns]
+                related.append(_relation("has_many", other.name, ref_fields, other_fields))
+    return related
+
+
+def _relation(kind: str, ref_table: str, fields: list[str], ref_fields: list[str]) -> dict[str, str]:
+    by = "_".join(ref_fields if kind == "has_many" else fields)
+    return {
+        "name": f"{ref_table}_by_{by}",
+        "type": kind,
+        "ref_table": ref_table,
+        "field": ",".join(fields),
+        "ref_field": ",".join(ref_fields),
+    }

@@ -1,0 +1,85 @@
+"""The data services of one worker: pooled engines and reflected schemas, looked up per request.
+
+Every request reads the service row from the system database, so a change made through any worker or
+host (a new password, deactivation, deletion) is seen on the next request: the row's version moves on,
+and the engine pool replaces the engine built for the older version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from bastion.data.engines import EnginePool
+from bastion.data.schema import SchemaCache
+from bastion.db import session_scope
+from bastion.errors import NotFound
+from bastion.models import Service
+from bastion.secrets import get_box
+from bastion.service_types import DEFAULT_MAX_RECORDS
+from bastion.services.data_services import ensure_secret_usable, find_service, plain_config
+
+
+@dataclass(frozen=True)
+class OpenService:
+    """A data service ready for queries: its row, engine and schema cache key."""
+
+    service: Service
+    engine: sa.Engine
+
+    @property
+    def name(self) -> str:
+        """The service's name."""
+        return self.service.name
+
+    @property
+    def max_records(self) -> int:
+        """The cap on records per request."""
+        return int(self.service.config.get("max_records") or DEFAULT_MAX_RECORDS)
+
+    def tables(self) -> list[str]:
+        """The names of the reflected tables and views."""
+        return schemas().tables(self.service.id, self.engine)
+
+    def table(self, name: str) -> sa.Table:
+        """A reflected table by name (case-insensitive), or NotFound."""
+        return schemas().table(self.service.id, self.engine, name, service=self.service.name)
+
+    def refresh(self) -> None:
+        """Drop the cached schema so the next lookup reflects again."""
+        schemas().refresh(self.service.id)
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its engine pool and schema cache."""
+    app.extensions["bastion.engines"] = EnginePool()
+    app.extensions["bastion.schemas"] = SchemaCache()
+
+
+def engines() -> EnginePool:
+    """The current app's engine pool."""
+    return current_app.extensions["bastion.engines"]
+
+
+def schemas() -> SchemaCache:
+    """The current app's schema cache."""
+    return current_app.extensions["bastion.schemas"]
+
+
+def find_active_service(name: str) -> Service:
+    """The active service with this name, or NotFound (an inactive service does not exist for callers)."""
+    with session_scope() as db:
+        service = find_service(db, name)
+    if service is None or not service.is_active:
+        raise NotFound(f"Service '{name}' not found")
+    return service
+
+
+def open_service(service: Service) -> OpenService:
+    """Attach the pooled engine; secrets are opened only when an engine must be built."""
+    box = get_box()
+    ensure_secret_usable(box, service)
+    engine = engines().get(service.id, service.version, lambda: plain_config(box, service))
+    return OpenService(service=service, engine=engine)

@@ -1,0 +1,45 @@
+"""Service types and the description of their config fields, from which the SPA renders its forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_MAX_RECORDS = 1000
+MAX_RECORDS_LIMIT = 100_000
+
+
+def _field(name: str, label: str, kind: str = "string", **extra: Any) -> dict:
+    return {"name": name, "label": label, "type": kind, "required": False, "secret": False, **extra}
+
+
+SQL_FIELDS = (
+    _field("engine", "Engine", required=True, choices=["sqlite", "postgresql", "mysql"]),
+    _field("host", "Host", description="Required for PostgreSQL and MySQL/MariaDB"),
+    _field("port", "Port", "integer"),
+    _field(
+        "database", "Database", required=True, description="Database name; an absolute file path for SQLite"
+    ),
+    _field("username", "Username"),
+    _field("password", "Password", secret=True),
+    _field("options", "Driver options", "object", description="Extra connection options, name to text value"),
+    _field("max_records", "Max records per request", "integer", default=DEFAULT_MAX_RECORDS),
+)
+
+SERVICE_TYPES = {
+    "sql": {
+        "name": "sql",
+        "label": "SQL database",
+        "description": "An existing SQLite, PostgreSQL or MySQL/MariaDB database as a REST API",
+        "config_schema": list(SQL_FIELDS),
+    }
+}
+
+
+def config_fields(service_type: str) -> tuple[dict, ...]:
+    """The config fields of a service type."""
+    return tuple(SERVICE_TYPES[service_type]["config_schema"])
+
+
+def secret_fields(service_type: str) -> frozenset[str]:
+    """The names of a type's secret config fields."""
+    return frozenset(f["name"] for f in config_fields(service_type) if f["secret"])

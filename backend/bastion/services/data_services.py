@@ -1,0 +1,189 @@
+"""Data services: create, read, update, delete, masking and sealing of secret config fields (DESIGN §8).
+
+Secrets are sealed before they reach the system database, shown as a mask on every read, and opened only
+by plain_config(), whose one caller builds a connection. Writing the mask back keeps the stored value.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bastion.data.engines import build_url
+from bastion.errors import BadRequest, Conflict, NotFound, ValidationError
+from bastion.models import Service, ServiceCreate, ServiceUpdate, utcnow
+from bastion.secrets import MASK, SecretBox, SecretError, is_sealed
+from bastion.service_types import (
+    DEFAULT_MAX_RECORDS,
+    MAX_RECORDS_LIMIT,
+    SERVICE_TYPES,
+    config_fields,
+    secret_fields,
+)
+
+
+def list_services(db: Session) -> list[Service]:
+    """Every service, ordered by name."""
+    return list(db.exec(select(Service).order_by(Service.name)))
+
+
+def get_service(db: Session, service_id: int) -> Service:
+    """One service by id, or NotFound."""
+    service = db.get(Service, service_id)
+    if service is None:
+        raise NotFound(f"Service {service_id} not found")
+    return service
+
+
+def find_service(db: Session, name: str) -> Service | None:
+    """The service with this name, if any."""
+    return db.exec(select(Service).where(Service.name == name)).first()
+
+
+def masked_config(service: Service) -> dict:
+    """The config as clients see it: each stored secret replaced by the mask."""
+    secrets = secret_fields(service.type)
+    return {k: (MASK if k in secrets and v else v) for k, v in service.config.items()}
+
+
+def plain_config(box: SecretBox, service: Service) -> dict:
+    """The config with secrets opened; only for opening a connection, never for output or logs."""
+    secrets = secret_fields(service.type)
+    return {
+        k: (box.open(v, f"service.{k}") if k in secrets and is_sealed(v) else v)
+        for k, v in service.config.items()
+    }
+
+
+def _check_max_records(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RECORDS_LIMIT:
+        return f"must be a whole number from 1 to {MAX_RECORDS_LIMIT}"
+    return None
+
+
+def _check_sqlite_path(path: str, system_db_url: str) -> str | None:
+    if not os.path.isabs(path):
+        return "must be an absolute file path"
+    if (
+        system_db_url.startswith("sqlite")
+        and Path(path).resolve() == Path(system_db_url.split("///", 1)[-1]).resolve()
+    ):
+        return "must not be Bastion's own system database"
+    return None
+
+
+def _validate_config(service_type: str, config: dict, system_db_url: str) -> None:
+    known = {f["name"] for f in config_fields(service_type)}
+    errors = {f"config.{k}": "unknown field" for k in config if k not in known}
+    if error := _check_max_records(config.get("max_records", DEFAULT_MAX_RECORDS)):
+        errors["config.max_records"] = error
+    if config.get("engine") == "sqlite" and (
+        error := _check_sqlite_path(str(config.get("database", "")), system_db_url)
+    ):
+        errors["config.database"] = error
+    if errors:
+        raise ValidationError(errors)
+    try:
+        build_url({**config, "password": None})
+    except ValidationError as exc:
+        raise ValidationError({f"config.{k}": v for k, v in exc.context["errors"].items()}) from None
+
+
+def _merge_config(service_type: str, stored: dict, sent: dict, box: SecretBox) -> dict:
+    """Overlay sent fields on the stored config: the mask keeps a secret, a new value is sealed."""
+    merged = dict(stored)
+    secrets = secret_fields(service_type)
+    for key, value in sent.items():
+        if key in secrets and value == MASK:
+            continue
+        if key in secrets and value:
+            merged[key] = box.seal(str(value), f"service.{key}")
+        else:
+            merged[key] = value
+    merged.setdefault("max_records", DEFAULT_MAX_RECORDS)
+    return merged
+
+
+def _checked_config(service_type: str, stored: dict, sent: dict, box: SecretBox, system_db_url: str) -> dict:
+    if service_type not in SERVICE_TYPES:
+        raise ValidationError({"type": f"must be one of: {', '.join(SERVICE_TYPES)}"})
+    merged = {
+        k: v for k, v in {**stored, **sent}.items() if not (k in secret_fields(service_type) and v == MASK)
+    }
+    _validate_config(service_type, merged, system_db_url)
+    return _merge_config(service_type, stored, sent, box)
+
+
+def _ensure_name_free(db: Session, name: str, own_id: int | None = None) -> None:
+    existing = find_service(db, name)
+    if existing is not None and existing.id != own_id:
+        raise Conflict(f"A service named '{name}' already exists", {"errors": {"name": "already in use"}})
+
+
+def create_service(db: Session, box: SecretBox, data: ServiceCreate, system_db_url: str) -> Service:
+    """Create a service with its secrets sealed."""
+    _ensure_name_free(db, data.name)
+    config = _checked_config(data.type, {}, data.config, box, system_db_url)
+    service = Service(**data.model_dump(exclude={"config"}), config=config)
+    db.add(service)
+    db.flush()
+    return service
+
+
+def update_service(
+    db: Session, box: SecretBox, service_id: int, data: ServiceUpdate, system_db_url: str
+) -> Service:
+    """Apply the fields sent (config merged key by key) and bump the version."""
+    service = get_service(db, service_id)
+    fields = data.model_dump(exclude_unset=True, exclude={"config"})
+    if fields.get("name"):
+        _ensure_name_free(db, fields["name"], service.id)
+    for key, value in fields.items():
+        if value is None:
+            raise ValidationError({key: "must not be null"})
+        setattr(service, key, value)
+    if data.config is not None:
+        service.config = _checked_config(service.type, service.config, data.config, box, system_db_url)
+    service.version += 1
+    service.updated_at = utcnow()
+    db.add(service)
+    db.flush()
+    return service
+
+
+def delete_service(db: Session, service_id: int) -> Service:
+    """Delete a service."""
+    service = get_service(db, service_id)
+    db.delete(service)
+    db.flush()
+    return service
+
+
+def rotate_service_secrets(db: Session, box: SecretBox) -> int:
+    """Re-seal every secret not under the current key; safe to re-run after a crash half-way."""
+    rotated = 0
+    for service in list_services(db):
+        secrets = secret_fields(service.type)
+        stale = [k for k, v in service.config.items() if k in secrets and box.needs_rotation(v)]
+        if not stale:
+            continue
+        config = dict(service.config)
+        for key in stale:
+            config[key] = box.seal(box.open(config[key], f"service.{key}"), f"service.{key}")
+        service.config = config
+        service.version += 1
+        db.add(service)
+        db.commit()
+        rotated += len(stale)
+    return rotated
+
+
+def ensure_secret_usable(box: SecretBox, service: Service) -> None:
+    """Raise BadRequest when a stored secret cannot be opened with the configured keys."""
+    try:
+        plain_config(box, service)
+    except SecretError as exc:
+        raise BadRequest(f"Service '{service.name}': {exc}") from None
