@@ -168,3 +168,12 @@ class ServicePublic(ServiceBase):
     config: dict
     created_at: datetime
     updated_at: datetime
+
+
+class CacheVersion(SQLModel, table=True):
+    """A counter per cached area (access, cors), bumped on every change so all workers reload."""
+
+    __tablename__ = "cache_version"
+
+    name: str = Field(sa_column=Column(String(32), primary_key=True))
+    version: int = 0
