@@ -177,3 +177,56 @@ class CacheVersion(SQLModel, table=True):
 
     name: str = Field(sa_column=Column(String(32), primary_key=True))
     version: int = 0
+
+
+class CorsRuleBase(SQLModel):
+    path: str = Field(max_length=255)
+    description: str = Field(default="", max_length=1024)
+    origins: list[str] = Field(default_factory=list)
+    headers: list[str] = Field(default_factory=list)
+    exposed_headers: list[str] = Field(default_factory=list)
+    max_age: int = 0
+    methods: list[str] = Field(default_factory=list)
+    supports_credentials: bool = False
+    enabled: bool = True
+
+
+class CorsRule(SQLModel, table=True):
+    """A CORS rule for a path glob (DESIGN §7); the longest matching enabled path wins."""
+
+    __tablename__ = "cors_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    path: str = Field(sa_column=Column(String(255), unique=True, nullable=False))
+    description: str = Field(default="", max_length=1024)
+    origins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    headers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    exposed_headers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    max_age: int = 0
+    methods: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    supports_credentials: bool = False
+    enabled: bool = True
+    created_at: datetime = _timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = _timestamp(nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class CorsRuleCreate(CorsRuleBase):
+    pass
+
+
+class CorsRuleUpdate(SQLModel):
+    path: str | None = Field(default=None, max_length=255)
+    description: str | None = Field(default=None, max_length=1024)
+    origins: list[str] | None = None
+    headers: list[str] | None = None
+    exposed_headers: list[str] | None = None
+    max_age: int | None = None
+    methods: list[str] | None = None
+    supports_credentials: bool | None = None
+    enabled: bool | None = None
+
+
+class CorsRulePublic(CorsRuleBase):
+    id: int
+    created_at: datetime
+    updated_at: datetime
