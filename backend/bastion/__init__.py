@@ -13,8 +13,9 @@ __version__ = "0.1.0"
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the platform: settings, extensions, blueprints and error handlers."""
-    from bastion import auth, db, errors, guards, logs, registry, secrets, throttle
-    from bastion.api import admin_session, admins, data, environment, services
+    from bastion import access_index, auth, cors, db, errors, guards, logs, registry, secrets, throttle
+    from bastion.api import admins, apps, data, environment, explain, roles, services, sessions, users
+    from bastion.api import cors as cors_api
     from bastion.config import load_settings
     from bastion.paths import VersionAlias
 
@@ -24,9 +25,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SETTINGS=settings, DEBUG=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024, JSON_SORT_KEYS=False
     )
     app.json.sort_keys = False
-    for module in (logs, errors, db, secrets, registry, throttle, auth, guards):
+    for module in (logs, errors, db, secrets, registry, access_index, cors, throttle, auth, guards):
         module.init_app(app)
-    for blueprint in (admin_session.bp, admins.bp, environment.bp, services.bp, data.bp):
+    blueprints = (
+        sessions.admin_bp,
+        sessions.user_bp,
+        admins.bp,
+        environment.bp,
+        services.bp,
+        roles.bp,
+        apps.bp,
+        users.bp,
+        users.self_bp,
+        explain.bp,
+        cors_api.bp,
+        data.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.wsgi_app = VersionAlias(app.wsgi_app)
     if settings.trusted_proxies:

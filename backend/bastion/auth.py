@@ -8,11 +8,14 @@ A presented but unknown, expired or revoked token is a 401, never a silent anony
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import Flask, current_app, g, request
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 
+from bastion.access_index import AppSnapshot, current_index
+from bastion.apikeys import api_key_hash
 from bastion.db import session_scope
 from bastion.errors import Forbidden, Unauthorized
 from bastion.models import SessionToken, User
@@ -92,6 +95,36 @@ def current_caller() -> SessionUser | None:
     if g.get("bad_session_token"):
         raise Unauthorized("Session token is invalid or expired")
     return None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who calls: a user session, an app (from its API key), or both."""
+
+    user: User | None
+    app: AppSnapshot | None
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the caller is a signed-in sys admin."""
+        return self.user is not None and self.user.is_sys_admin
+
+
+def request_app() -> AppSnapshot | None:
+    """The app of the request's API key; an unknown or inactive key is a 401 (never a 400)."""
+    key = api_key_from_request()
+    if key is None:
+        return None
+    app = current_index().apps_by_key.get(api_key_hash(key))
+    if app is None or not app.is_active:
+        raise Unauthorized("API key is invalid or its app is inactive")
+    return app
+
+
+def identify() -> Identity:
+    """The request's identity, checking both credentials."""
+    caller = current_caller()
+    return Identity(user=caller.user if caller else None, app=request_app())
 
 
 def require_admin() -> SessionUser:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from bastion import access
+from bastion.access_index import AccessIndex, current_index
 from bastion.api.body import json_body
-from bastion.auth import current_caller
+from bastion.auth import Identity, identify, require_admin
 from bastion.data import records as ops
 from bastion.data.params import parse_list_params, parse_write_params
 from bastion.data.schema import describe_table
@@ -24,56 +25,69 @@ VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def _service(name: str, component: str, verb: str = "GET") -> tuple[OpenService, access.Grant]:
-    who = current_caller()
-    grant = access.decide(who, verb, name, component)
+    grant = access.decide(identify(), current_index(), verb, name, component)
+    return _open(name), grant
+
+
+def _open(name: str) -> OpenService:
     opened = open_service(find_active_service(name))
-    if _flag("refresh"):
+    if request.args.get("refresh", "").lower() in ("1", "true"):
         opened.refresh()
-    return opened, grant
+    return opened
 
 
-def _flag(name: str) -> bool:
-    return request.args.get(name, "").lower() in ("1", "true")
+def _allowed_verbs(identity: Identity, index: AccessIndex, service: str, component: str) -> list[str]:
+    """The verbs the caller may use on a component, each decided like a real request."""
+    return [v for v in VERBS if access.decide_for(identity, index, v, service, component).allowed]
 
 
-def _allowed_verbs(who, service: str, component: str) -> list[str]:
-    allowed = []
-    for verb in VERBS:
-        try:
-            access.decide(who, verb, service, component)
-        except access.Forbidden:
-            continue
-        allowed.append(verb)
-    return allowed
+def _reachable(service: str) -> tuple[Identity, AccessIndex]:
+    """The caller's identity, after checking it may reach the service at all (else 401/403)."""
+    identity, index = identify(), current_index()
+    if not access.reachable_services(identity, index, [service]):
+        access.decide(identity, index, "GET", service, "")  # raises the right 401 or 403
+    return identity, index
 
 
 @bp.get("")
 def list_reachable_services():
-    who = current_caller()
+    identity, index = identify(), current_index()
     with session_scope() as db:
         services = [s for s in list_services(db) if s.is_active]
-    reachable = [s for s in services if _allowed_verbs(who, s.name, "")]
-    return {
-        "resource": [
-            {"name": s.name, "label": s.label, "description": s.description, "type": s.type}
-            for s in reachable
-        ]
-    }
+    names = set(access.reachable_services(identity, index, [s.name for s in services]))
+    body = [
+        {"name": s.name, "label": s.label, "description": s.description, "type": s.type}
+        for s in services
+        if s.name in names
+    ]
+    return {"resource": body}
 
 
 @bp.get("/<service>")
 def get_service_root(service: str):
-    _service(service, "")
+    if request.args.get("as_access_list", "").lower() in ("1", "true"):
+        require_admin()
+        return {"resource": access_list(_open(service).tables())}
+    _reachable(service)
+    _open(service)
     return {"resource": [{"name": "_table"}, {"name": "_schema"}]}
+
+
+def access_list(tables: list[str]) -> list[str]:
+    """Every grantable component of a database service, for the role editor."""
+    components = ["", "*", "_table", "_table/*", "_schema", "_schema/*"]
+    for table in tables:
+        components += [f"_table/{table}", f"_table/{table}/*", f"_schema/{table}"]
+    return components
 
 
 @bp.get("/<service>/_table")
 def list_tables(service: str):
-    opened, _ = _service(service, "_table")
-    who = current_caller()
+    identity, index = _reachable(service)
+    opened = _open(service)
     tables = []
     for name in opened.tables():
-        verbs = _allowed_verbs(who, service, f"_table/{name}")
+        verbs = _allowed_verbs(identity, index, service, f"_table/{name}")
         if verbs:
             tables.append({"name": name, "verbs": verbs})
     return {"resource": tables}
@@ -186,9 +200,8 @@ def delete_record(service: str, table: str, record_id: str):
 
 @bp.get("/<service>/_schema")
 def list_schema(service: str):
-    opened, _ = _service(service, "_schema")
-    who = current_caller()
-    names = [n for n in opened.tables() if _allowed_verbs(who, service, f"_schema/{n}")]
+    identity, index = _reachable(service)
+    names = [n for n in _open(service).tables() if _allowed_verbs(identity, index, service, f"_schema/{n}")]
     return {"resource": [{"name": n} for n in names]}
 
 

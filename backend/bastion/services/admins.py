@@ -29,7 +29,7 @@ def find_user_by_email(db: Session, email: str) -> User | None:
     return db.exec(select(User).where(User.email == email.strip().lower())).first()
 
 
-def _ensure_email_free(db: Session, email: str, own_id: int | None = None) -> None:
+def ensure_email_free(db: Session, email: str, own_id: int | None = None) -> None:
     existing = find_user_by_email(db, email)
     if existing is not None and existing.id != own_id:
         raise Conflict(f"A user with email '{email}' already exists", {"errors": {"email": "already in use"}})
@@ -37,7 +37,7 @@ def _ensure_email_free(db: Session, email: str, own_id: int | None = None) -> No
 
 def create_admin(db: Session, data: AdminCreate) -> User:
     """Create an admin with a hashed password."""
-    _ensure_email_free(db, data.email)
+    ensure_email_free(db, data.email)
     user = User(
         email=data.email,
         name=data.name,
@@ -65,7 +65,7 @@ def update_admin(db: Session, admin_id: int, data: AdminUpdate) -> User:
     user = get_admin(db, admin_id)
     fields = data.model_dump(exclude_unset=True)
     if fields.get("email") is not None:
-        _ensure_email_free(db, fields["email"], user.id)
+        ensure_email_free(db, fields["email"], user.id)
         user.email = fields["email"]
     if fields.get("name") is not None:
         user.name = fields["name"]

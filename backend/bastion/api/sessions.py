@@ -1,0 +1,114 @@
+"""Login sessions for admins (/api/v2/system/admin/session) and users (/api/v2/user/session), DESIGN §3.
+
+Both work without an API key. Admins are refused at the user login and users at the admin login, so that
+ADMIN_ALLOWED_NETWORKS can fence the admin login alone.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from bastion import throttle
+from bastion.access import effective_role
+from bastion.access_index import current_index
+from bastion.api.body import json_body, validate
+from bastion.auth import SessionUser, client_address, find_request_session, request_app, require_session
+from bastion.db import session_scope
+from bastion.errors import Forbidden, TooManyRequests, Unauthorized
+from bastion.models import LoginCredentials, SessionToken, User, utcnow
+from bastion.services import admins
+from bastion.services.sessions import as_utc, create_session, revoke_session
+
+ADMIN_LOGIN = "/api/v2/system/admin/session"
+USER_LOGIN = "/api/v2/user/session"
+
+
+def session_body(user: User, row: SessionToken, token: str | None = None) -> dict:
+    """The session as the client sees it; the token only when it was just issued."""
+    body = {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "is_sys_admin": user.is_sys_admin,
+        "token_expiry_date": as_utc(row.expires_at).isoformat(),
+    }
+    app = request_app()
+    if app is not None and not user.is_sys_admin:
+        role = effective_role(current_index(), user.id, app.id)
+        if role is not None:
+            body.update(role=role.name, role_id=role.id)
+    if token is not None:
+        body["session_token"] = token
+    return body
+
+
+def open_session(db, user: User) -> tuple[str, SessionToken]:
+    settings = current_app.config["SETTINGS"]
+    return create_session(db, user, settings.session_ttl_minutes, settings.session_refresh_ttl_minutes)
+
+
+def login(for_admins: bool) -> dict:
+    """Check credentials with throttling and open a session for the right kind of user."""
+    creds = validate(LoginCredentials, json_body())
+    email, address = creds.email.strip().lower(), client_address()
+    wait = throttle.retry_after(email, address)
+    if wait is not None:
+        raise TooManyRequests("Too many failed logins; try again later", headers={"Retry-After": str(wait)})
+    with session_scope() as db:
+        user = admins.authenticate(db, email, creds.password)
+        if user is None:
+            throttle.record_failure(email, address)
+            raise Unauthorized("Invalid email or password")
+        throttle.clear_account(email)
+        if user.is_sys_admin != for_admins:
+            raise Forbidden(f"This account must log in at {ADMIN_LOGIN if user.is_sys_admin else USER_LOGIN}")
+        user.last_login_at = utcnow()
+        db.add(user)
+        token, row = open_session(db, user)
+        return session_body(user, row, token)
+
+
+def _own_session(for_admins: bool) -> SessionUser:
+    caller = require_session()
+    if caller.user.is_sys_admin != for_admins:
+        raise Forbidden("Admin access required" if for_admins else "Admins use the admin session endpoint")
+    return caller
+
+
+def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
+    """The four session endpoints for one kind of account."""
+    bp = Blueprint(name, __name__, url_prefix=prefix)
+
+    @bp.post("")
+    def create_session_view():
+        return jsonify(login(for_admins)), 200
+
+    @bp.get("")
+    def get_session():
+        caller = _own_session(for_admins)
+        return session_body(caller.user, caller.session)
+
+    @bp.put("")
+    def refresh_session():
+        caller = find_request_session(allow_expired=True)
+        if caller is None:
+            caller = require_session()  # raises the 401 that says why
+        if caller.user.is_sys_admin != for_admins:
+            raise Forbidden("This session belongs to the other login endpoint")
+        with session_scope() as db:
+            revoke_session(db, caller.session)
+            token, row = open_session(db, caller.user)
+            return session_body(caller.user, row, token)
+
+    @bp.delete("")
+    def delete_session():
+        caller = _own_session(for_admins)
+        with session_scope() as db:
+            revoke_session(db, caller.session)
+        return {"success": True}
+
+    return bp
+
+
+admin_bp = make_blueprint("admin_session", ADMIN_LOGIN, for_admins=True)
+user_bp = make_blueprint("user_session", USER_LOGIN, for_admins=False)

@@ -1,0 +1,162 @@
+"""Roles, apps and per-app user roles (DESIGN §4); kept apart from models.py, which holds the rest.
+
+A role's access entries live inline on the role as a JSON list: they are always read and written with
+their role, and validated as a whole on save.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import field_validator, model_validator
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String
+from sqlmodel import Field, SQLModel
+
+from bastion.models import UserBase, _check_email, _check_password, _timestamp, utcnow
+
+VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+VERB_MASK = {"GET": 1, "POST": 2, "PUT": 4, "PATCH": 8, "DELETE": 16}
+
+
+class RowFilterSpec(SQLModel):
+    name: str = Field(min_length=1, max_length=128)
+    operator: str = Field(min_length=1, max_length=16)
+    value: Any = None
+
+
+class AccessEntry(SQLModel):
+    """One grant of a role: service (None = all), component, verbs, row filters, column allow-list."""
+
+    service: str | None = Field(default=None, max_length=63)
+    component: str = Field(default="*", max_length=255)
+    verbs: list[str] = Field(default_factory=list)
+    filters: list[RowFilterSpec] = Field(default_factory=list)
+    filter_op: str = "AND"
+    fields: list[str] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dreamfactory_alias(cls, data: Any) -> Any:
+        """Accept DreamFactory's verb_mask (1,2,4,8,16) in place of verbs."""
+        if isinstance(data, dict) and "verb_mask" in data:
+            data = dict(data)
+            mask = data.pop("verb_mask")
+            if not isinstance(mask, int) or isinstance(mask, bool) or not 0 <= mask <= 31:
+                raise ValueError("verb_mask must be a whole number from 0 to 31")
+            data.setdefault("verbs", [v for v, bit in VERB_MASK.items() if mask & bit])
+        return data
+
+    @field_validator("verbs")
+    @classmethod
+    def _known_verbs(cls, verbs: list[str]) -> list[str]:
+        upper = [v.upper() for v in verbs]
+        unknown = [v for v in upper if v not in VERBS]
+        if unknown:
+            raise ValueError(f"unknown verb '{unknown[0]}'; use {', '.join(VERBS)}")
+        return [v for v in VERBS if v in upper]
+
+    @field_validator("filter_op")
+    @classmethod
+    def _known_op(cls, op: str) -> str:
+        if op.upper() not in ("AND", "OR"):
+            raise ValueError("must be AND or OR")
+        return op.upper()
+
+
+class Role(SQLModel, table=True):
+    """A named set of access entries."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    description: str = Field(default="", max_length=1024)
+    is_active: bool = True
+    access: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = _timestamp(nullable=False, default=utcnow)
+
+
+class RoleCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=64)
+    description: str = Field(default="", max_length=1024)
+    is_active: bool = True
+    access: list[AccessEntry] = Field(default_factory=list)
+
+
+class RoleUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    description: str | None = Field(default=None, max_length=1024)
+    is_active: bool | None = None
+    access: list[AccessEntry] | None = None
+
+
+class App(SQLModel, table=True):
+    """A client app: its API key (stored as a SHA-256 only) and its default role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    description: str = Field(default="", max_length=1024)
+    role_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("role.id", ondelete="SET NULL"), nullable=True)
+    )
+    is_active: bool = True
+    api_key_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    key_fingerprint: str = Field(max_length=32)
+    created_at: datetime = _timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = _timestamp(nullable=False, default=utcnow)
+
+
+class AppCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=64)
+    description: str = Field(default="", max_length=1024)
+    role_id: int | None = None
+    is_active: bool = True
+
+
+class AppUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    description: str | None = Field(default=None, max_length=1024)
+    role_id: int | None = None
+    is_active: bool | None = None
+
+
+class UserAppRole(SQLModel, table=True):
+    """The role a user has when calling through one app."""
+
+    __tablename__ = "user_app_role"
+
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    )
+    app_id: int = Field(sa_column=Column(Integer, ForeignKey("app.id", ondelete="CASCADE"), primary_key=True))
+    role_id: int = Field(sa_column=Column(Integer, ForeignKey("role.id", ondelete="CASCADE"), nullable=False))
+
+
+class AppRoleSpec(SQLModel):
+    app_id: int
+    role_id: int
+
+
+class UserCreate(UserBase):
+    password: str
+    app_roles: list[AppRoleSpec] = Field(default_factory=list)
+
+    _password = field_validator("password")(_check_password)
+
+
+class UserUpdate(SQLModel):
+    email: str | None = Field(default=None, max_length=255)
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    is_active: bool | None = None
+    password: str | None = None
+    app_roles: list[AppRoleSpec] | None = None
+
+    _password = field_validator("password")(_check_password)
+    _email = field_validator("email")(_check_email)
+
+
+class PasswordChange(SQLModel):
+    old_password: str = Field(min_length=1, max_length=1024)
+    new_password: str
+
+    _password = field_validator("new_password")(_check_password)

@@ -1,0 +1,132 @@
+"""Roles and their access entries, validated on save against the services' real schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from bastion.data.operators import OPERATORS, normalize
+from bastion.errors import Conflict, NotFound, ValidationError
+from bastion.invalidation import bump
+from bastion.models import utcnow
+from bastion.models_access import AccessEntry, Role, RoleCreate, RoleUpdate
+
+DOCS_SERVICE = "api_docs"
+SERVICE_COMPONENTS = ("", "*", "_table", "_table/*", "_schema", "_schema/*")
+# Given a service name: its reflected tables by lower-case name, or raise ValueError saying why not.
+TablesOf = Callable[[str], dict[str, sa.Table]]
+
+
+def list_roles(db: Session) -> list[Role]:
+    """Every role, ordered by name."""
+    return list(db.exec(select(Role).order_by(Role.name)))
+
+
+def get_role(db: Session, role_id: int) -> Role:
+    """One role by id, or NotFound."""
+    role = db.get(Role, role_id)
+    if role is None:
+        raise NotFound(f"Role {role_id} not found")
+    return role
+
+
+def _table_of(component: str) -> tuple[str | None, bool]:
+    """The table a component names, and whether the component is well-formed."""
+    if component in SERVICE_COMPONENTS:
+        return None, True
+    parts = component.split("/")
+    if parts[0] == "_table" and len(parts) in (2, 3) and parts[1] and parts[1] != "*":
+        return parts[1], len(parts) == 2 or parts[2] == "*"
+    if parts[0] == "_schema" and len(parts) == 2 and parts[1]:
+        return parts[1], True
+    return None, False
+
+
+def _entry_errors(entry: AccessEntry, where: str, services: set[str], tables_of: TablesOf) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if entry.service == DOCS_SERVICE:
+        if entry.component != "*" and entry.component.lower() not in services:
+            errors[f"{where}.component"] = "must be '*' or the name of a service"
+        return errors
+    if entry.service is not None and entry.service.lower() not in services:
+        return {f"{where}.service": f"unknown service '{entry.service}'"}
+    table_name, well_formed = _table_of(entry.component)
+    if not well_formed:
+        return {f"{where}.component": f"'{entry.component}' is not a component (see as_access_list)"}
+    for i, row_filter in enumerate(entry.filters):
+        if normalize(row_filter.operator) not in OPERATORS:
+            errors[f"{where}.filters[{i}].operator"] = f"unknown operator '{row_filter.operator}'"
+    if entry.service is None or table_name is None:
+        return errors
+    try:
+        tables = tables_of(entry.service.lower())
+    except ValueError as exc:
+        return {f"{where}.service": str(exc)}
+    table = tables.get(table_name.lower())
+    if table is None:
+        return {f"{where}.component": f"unknown table '{table_name}' in service '{entry.service}'"}
+    columns = {c.name.lower() for c in table.columns}
+    for i, row_filter in enumerate(entry.filters):
+        if row_filter.name.lower() not in columns:
+            errors[f"{where}.filters[{i}].name"] = f"unknown column '{row_filter.name}'"
+    for name in entry.fields or ():
+        if name.lower() not in columns:
+            errors[f"{where}.fields"] = f"unknown column '{name}'"
+    return errors
+
+
+def validate_access(entries: list[AccessEntry], services: set[str], tables_of: TablesOf) -> list[dict]:
+    """Check every entry against the real services, tables and columns; 400 naming each bad entry."""
+    errors: dict[str, str] = {}
+    for i, entry in enumerate(entries):
+        errors.update(_entry_errors(entry, f"access[{i}]", services, tables_of))
+    if errors:
+        raise ValidationError(errors)
+    return [e.model_dump(mode="json") for e in entries]
+
+
+def _ensure_name_free(db: Session, name: str, own_id: int | None = None) -> None:
+    existing = db.exec(select(Role).where(Role.name == name)).first()
+    if existing is not None and existing.id != own_id:
+        raise Conflict(f"A role named '{name}' already exists", {"errors": {"name": "already in use"}})
+
+
+def create_role(db: Session, data: RoleCreate, services: set[str], tables_of: TablesOf) -> Role:
+    """Create a role with validated entries."""
+    _ensure_name_free(db, data.name)
+    access = validate_access(data.access, services, tables_of)
+    role = Role(name=data.name, description=data.description, is_active=data.is_active, access=access)
+    db.add(role)
+    bump(db, "access")
+    db.flush()
+    return role
+
+
+def update_role(db: Session, role_id: int, data: RoleUpdate, services: set[str], tables_of: TablesOf) -> Role:
+    """Apply the fields sent; entries, when sent, replace the role's entries."""
+    role = get_role(db, role_id)
+    fields = data.model_dump(exclude_unset=True, exclude={"access"})
+    if fields.get("name"):
+        _ensure_name_free(db, fields["name"], role.id)
+    for key, value in fields.items():
+        if value is None:
+            raise ValidationError({key: "must not be null"})
+        setattr(role, key, value)
+    if data.access is not None:
+        role.access = validate_access(data.access, services, tables_of)
+    role.updated_at = utcnow()
+    db.add(role)
+    bump(db, "access")
+    db.flush()
+    return role
+
+
+def delete_role(db: Session, role_id: int) -> Role:
+    """Delete a role; apps fall back to no default role, user assignments to it go."""
+    role = get_role(db, role_id)
+    db.delete(role)
+    bump(db, "access")
+    db.flush()
+    return role

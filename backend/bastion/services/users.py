@@ -1,0 +1,102 @@
+"""Non-admin users and their role per app (user_app_role)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, delete, select
+
+from bastion.errors import NotFound, ValidationError
+from bastion.invalidation import bump
+from bastion.models import User, utcnow
+from bastion.models_access import App, AppRoleSpec, Role, UserAppRole, UserCreate, UserUpdate
+from bastion.passwords import hash_password
+from bastion.services.admins import ensure_email_free
+from bastion.services.sessions import revoke_user_sessions
+
+
+def list_users(db: Session) -> list[User]:
+    """Every non-admin user, ordered by id."""
+    return list(db.exec(select(User).where(User.is_sys_admin == False).order_by(User.id)))  # noqa: E712
+
+
+def get_user(db: Session, user_id: int) -> User:
+    """One non-admin user by id, or NotFound."""
+    user = db.get(User, user_id)
+    if user is None or user.is_sys_admin:
+        raise NotFound(f"User {user_id} not found")
+    return user
+
+
+def app_roles(db: Session, user_id: int) -> list[dict]:
+    """A user's role per app."""
+    rows = db.exec(select(UserAppRole).where(UserAppRole.user_id == user_id).order_by(UserAppRole.app_id))
+    return [{"app_id": r.app_id, "role_id": r.role_id} for r in rows]
+
+
+def _set_app_roles(db: Session, user_id: int, specs: list[AppRoleSpec]) -> None:
+    errors = {}
+    seen = set()
+    for i, spec in enumerate(specs):
+        if db.get(App, spec.app_id) is None:
+            errors[f"app_roles[{i}].app_id"] = f"app {spec.app_id} does not exist"
+        elif spec.app_id in seen:
+            errors[f"app_roles[{i}].app_id"] = "one role per app"
+        if db.get(Role, spec.role_id) is None:
+            errors[f"app_roles[{i}].role_id"] = f"role {spec.role_id} does not exist"
+        seen.add(spec.app_id)
+    if errors:
+        raise ValidationError(errors)
+    db.exec(delete(UserAppRole).where(UserAppRole.user_id == user_id))
+    for spec in specs:
+        db.add(UserAppRole(user_id=user_id, app_id=spec.app_id, role_id=spec.role_id))
+
+
+def create_user(db: Session, data: UserCreate) -> User:
+    """Create a non-admin user with a hashed password and their app roles."""
+    ensure_email_free(db, data.email)
+    user = User(
+        email=data.email,
+        name=data.name,
+        is_active=data.is_active,
+        is_sys_admin=False,
+        password_hash=hash_password(data.password),
+    )
+    db.add(user)
+    db.flush()
+    _set_app_roles(db, user.id, data.app_roles)
+    bump(db, "access")
+    db.flush()
+    return user
+
+
+def update_user(db: Session, user_id: int, data: UserUpdate) -> User:
+    """Apply the fields sent; a new password or deactivation ends the user's sessions."""
+    user = get_user(db, user_id)
+    fields = data.model_dump(exclude_unset=True, exclude={"app_roles", "password"})
+    if fields.get("email"):
+        ensure_email_free(db, fields["email"], user.id)
+    for key, value in fields.items():
+        if value is None:
+            raise ValidationError({key: "must not be null"})
+        setattr(user, key, value)
+    if data.password is not None:
+        user.password_hash = hash_password(data.password)
+    if data.app_roles is not None:
+        _set_app_roles(db, user.id, data.app_roles)
+    user.updated_at = utcnow()
+    db.add(user)
+    bump(db, "access")
+    db.flush()
+    if not user.is_active or data.password is not None:
+        revoke_user_sessions(db, user.id)
+    return user
+
+
+def delete_user(db: Session, user_id: int) -> User:
+    """Delete a user, their sessions and their app roles."""
+    user = get_user(db, user_id)
+    revoke_user_sessions(db, user.id)
+    db.exec(delete(UserAppRole).where(UserAppRole.user_id == user.id))
+    db.delete(user)
+    bump(db, "access")
+    db.flush()
+    return user

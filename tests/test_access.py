@@ -1,0 +1,113 @@
+"""The access decision (DESIGN §4): effective role, most-specific-wins, verbs, filters, placeholders."""
+
+from __future__ import annotations
+
+import pytest
+
+from bastion.access import RowFilter, decide, decide_for, matching_entries, reachable_services
+from bastion.access_index import AccessIndex, AppSnapshot, RoleSnapshot
+from bastion.auth import Identity
+from bastion.errors import Forbidden, Unauthorized
+from bastion.models import User
+from bastion.models_access import AccessEntry
+
+
+def entry(component, verbs, service="hr", **extra):
+    return AccessEntry(service=service, component=component, verbs=verbs, **extra)
+
+
+def role(*entries, role_id=1, active=True):
+    return RoleSnapshot(role_id, f"role{role_id}", active, tuple(entries))
+
+
+def index_with(*roles, app_role=1, user_roles=None):
+    app = AppSnapshot(10, "app", app_role, True)
+    other = AppSnapshot(11, "other", None, True)
+    return AccessIndex({}, {10: app, 11: other}, {r.id: r for r in roles}, user_roles or {})
+
+
+USER = User(id=7, email="u@example.com", name="U", password_hash="x")
+
+
+def allowed(index, verb, component, service="hr", user=None, app_id=10):
+    identity = Identity(user=user, app=index.apps[app_id])
+    return decide_for(identity, index, verb, service, component).allowed
+
+
+@pytest.mark.parametrize(
+    ("components", "wanted", "expected"),
+    [
+        (["*", "_table/*", "_table/employees"], "_table/employees", "_table/employees"),
+        (["*", "_table/*"], "_table/employees", "_table/*"),
+        (["*", "_table/*", "_table/employees/*"], "_table/employees", "_table/employees/*"),
+        (["*"], "_table/employees", "*"),
+        (["_table/*"], "_table", "_table/*"),
+        (["_schema/*"], "_table/employees", None),
+        (["_table/EMPLOYEES"], "_table/employees", "_table/EMPLOYEES"),
+        (["_table/emp*"], "_table/employees", None),
+    ],
+)
+def test_most_specific_level(components, wanted, expected):
+    found = matching_entries(role(*[entry(c, ["GET"]) for c in components]), "hr", wanted)
+    assert (found[0].component if found else None) == expected
+
+
+def test_specific_entry_narrows_a_broad_one():
+    index = index_with(role(entry("_table/*", ["GET", "POST"]), entry("_table/salaries", [])))
+    assert allowed(index, "POST", "_table/employees")
+    assert not allowed(index, "GET", "_table/salaries")
+
+
+def test_service_entries_beat_all_service_entries():
+    index = index_with(role(entry("*", ["GET"], service=None), entry("_table/x", ["POST"])))
+    assert allowed(index, "GET", "_table/y")
+    assert not allowed(index, "GET", "_table/x")
+    assert allowed(index, "GET", "_table/x", service="other")
+
+
+def test_user_role_for_the_app_wins_and_never_another_apps_role():
+    reader, writer = role(entry("*", ["GET"]), role_id=1), role(entry("*", ["DELETE"]), role_id=2)
+    index = index_with(reader, writer, user_roles={(7, 10): 2, (7, 11): 1})
+    assert allowed(index, "DELETE", "_table/x", user=USER)
+    assert not allowed(index, "GET", "_table/x", user=USER)
+    # App 11 has no default role; the user's role there is reader; app 10's default role is not used.
+    assert allowed(index, "GET", "_table/x", user=USER, app_id=11)
+    assert not allowed(index, "DELETE", "_table/x", user=USER, app_id=11)
+
+
+def test_inactive_role_and_no_role_deny():
+    assert not allowed(index_with(role(entry("*", ["GET"]), active=False)), "GET", "_table/x")
+    assert not allowed(index_with(role(entry("*", ["GET"])), app_role=None), "GET", "_table/x")
+
+
+def test_placeholders_resolve_and_need_a_user():
+    filters = [
+        {"name": "owner_id", "operator": "=", "value": "{user.id}"},
+        {"name": "email", "operator": "like", "value": "%{user.email}"},
+    ]
+    index = index_with(role(entry("_table/x", ["GET"], filters=filters, fields=["id", "owner_id"])))
+    grant = decide(Identity(user=USER, app=index.apps[10]), index, "GET", "hr", "_table/x")
+    assert grant.filters == (RowFilter("owner_id", "=", 7), RowFilter("email", "like", "%u@example.com"))
+    assert grant.fields == frozenset({"id", "owner_id"})
+    with pytest.raises(Forbidden):
+        decide(Identity(user=None, app=index.apps[10]), index, "GET", "hr", "_table/x")
+
+
+def test_denials_say_what_and_credentials_are_401():
+    index = index_with(role(entry("_table/x", ["GET"])))
+    with pytest.raises(Forbidden, match="DELETE on component '_table/x' of service 'hr' is not allowed"):
+        decide(Identity(user=None, app=index.apps[10]), index, "DELETE", "hr", "_table/x")
+    with pytest.raises(Unauthorized):
+        decide(Identity(user=None, app=None), index, "GET", "hr", "_table/x")
+    with pytest.raises(Unauthorized, match="API key"):
+        decide(Identity(user=USER, app=None), index, "GET", "hr", "_table/x")
+
+
+def test_reachable_services():
+    index = index_with(role(entry("_table/x", ["GET"]), entry("*", [], service="hr2")))
+    identity = Identity(user=None, app=index.apps[10])
+    assert reachable_services(identity, index, ["hr", "hr2", "crm"]) == ["hr"]
+
+
+def test_verb_mask_alias():
+    assert AccessEntry.model_validate({"component": "*", "verb_mask": 1 | 16}).verbs == ["GET", "DELETE"]
