@@ -46,6 +46,14 @@ def system_db_url(request, tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_system_db_url(tmp_path_factory):
+    """A migrated SQLite system database, for modules whose subject is not the system database."""
+    with scratch_database("sqlite", str(tmp_path_factory.mktemp("system-sqlite"))) as url:
+        upgrade(url)
+        yield url
+
+
 def _empty_tables(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):

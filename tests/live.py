@@ -85,6 +85,7 @@ def start_server(instance: Path, **settings: str) -> LiveServer:
         "--name",
         "Admin",
         "--password-stdin",
+        "--if-missing",
         stdin=server.admin_password + "\n",
     )
     command = [

@@ -16,6 +16,12 @@ ROWS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def system_db_url(sqlite_system_db_url):
+    """This module tests the data API, not the system database: one SQLite system database is enough."""
+    return sqlite_system_db_url
+
+
 @pytest.fixture
 def data_service(scratch_db_url, client, admin_headers):
     """A service named 'hr' over a scratch database holding employees and a composite-key table."""

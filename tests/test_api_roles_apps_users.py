@@ -10,6 +10,12 @@ from tests.conftest import login
 SYS = "/api/v2/system"
 
 
+@pytest.fixture(scope="module")
+def system_db_url(sqlite_system_db_url):
+    """This module tests the data API, not the system database: one SQLite system database is enough."""
+    return sqlite_system_db_url
+
+
 @pytest.fixture
 def hr(client, admin_headers, tmp_path):
     path = tmp_path / "hr.db"

@@ -1,0 +1,90 @@
+"""Two gunicorn instances on one PostgreSQL system database: a change made through one is seen by the
+other on its very next request (role deactivation, key rotation, service password)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+import sqlalchemy as sa
+
+from tests.databases import scratch_database
+from tests.live import start_server, stop_server
+
+
+def call(base, method, path, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method, headers=headers or {})
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("multi")
+    with scratch_database("postgresql", str(tmp)) as system_url:
+        first = start_server(tmp / "one", DATABASE_URL=system_url)
+        second = start_server(tmp / "two", DATABASE_URL=system_url)
+        try:
+            yield first, second, tmp
+        finally:
+            stop_server(first)
+            stop_server(second)
+
+
+def test_changes_reach_the_other_instance_at_once(two_servers):
+    first, second, tmp = two_servers
+    data = tmp / "data.db"
+    engine = sa.create_engine(f"sqlite:///{data}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+        conn.execute(sa.text("INSERT INTO notes VALUES (1, 'hello')"))
+    engine.dispose()
+    status, session = call(
+        first.url,
+        "POST",
+        "/api/v2/system/admin/session",
+        {"email": first.admin_email, "password": first.admin_password},
+    )
+    admin = {"Authorization": f"Bearer {session['session_token']}"}
+    call(
+        first.url,
+        "POST",
+        "/api/v2/system/service",
+        {"name": "notes", "config": {"engine": "sqlite", "database": str(data)}},
+        admin,
+    )
+    _, role = call(
+        first.url,
+        "POST",
+        "/api/v2/system/role",
+        {"name": "reader", "access": [{"service": "notes", "component": "_table/*", "verbs": ["GET"]}]},
+        admin,
+    )
+    _, app = call(first.url, "POST", "/api/v2/system/app", {"name": "web", "role_id": role["id"]}, admin)
+    key = {"X-Api-Key": app["api_key"]}
+    for _ in range(4):  # hit both workers of the second instance
+        assert call(second.url, "GET", "/api/v2/notes/_table/notes", headers=key)[0] == 200
+    call(first.url, "PATCH", f"/api/v2/system/role/{role['id']}", {"is_active": False}, admin)
+    for _ in range(4):
+        assert call(second.url, "GET", "/api/v2/notes/_table/notes", headers=key)[0] == 403
+    call(first.url, "PATCH", f"/api/v2/system/role/{role['id']}", {"is_active": True}, admin)
+    _, rotated = call(first.url, "POST", f"/api/v2/system/app/{app['id']}/rotate-key", None, admin)
+    for _ in range(4):
+        assert call(second.url, "GET", "/api/v2/notes/_table/notes", headers=key)[0] == 401
+        assert (
+            call(second.url, "GET", "/api/v2/notes/_table/notes", headers={"X-Api-Key": rotated["api_key"]})[
+                0
+            ]
+            == 200
+        )
+    # The admin session made on the first instance is valid on the second, and logout ends it there too.
+    assert call(second.url, "GET", "/api/v2/system/admin/session", headers=admin)[0] == 200
+    call(first.url, "DELETE", "/api/v2/system/admin/session", headers=admin)
+    assert call(second.url, "GET", "/api/v2/system/admin/session", headers=admin)[0] == 401
