@@ -144,3 +144,24 @@ def test_bad_setting_stops_with_its_name(env, tmp_path):
     result = run(env, "db", "upgrade", cwd=tmp_path)
     assert result.returncode == 1
     assert "APP_DEBUG" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_is_seeded_once_and_served(env, tmp_path):
+    assert run(env, "init", cwd=tmp_path).returncode == 0
+    first = run(env, "demo", "--rows", "50", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "registered as 'demo'" in first.stdout and "(seeded)" in first.stdout
+    again = run(env, "demo", cwd=tmp_path)
+    assert again.returncode == 0 and "already registered" in again.stdout
+    bad = run(env, "demo", "--rows", "0", cwd=tmp_path)
+    assert bad.returncode == 1 and "--rows" in bad.stderr
+    script = (
+        "from bastion import create_app\n"
+        "from bastion.db import session_scope\n"
+        "from bastion.services.data_services import find_service\n"
+        "app = create_app()\n"
+        "with app.app_context(), session_scope() as db:\n"
+        "    print(find_service(db, 'demo').config['database'])\n"
+    )
+    path = subprocess.run([BASTION[0], "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert path.stdout.strip().endswith("demo.db"), path.stderr
