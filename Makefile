@@ -7,8 +7,11 @@ BIN := $(VENV)/bin
 INSTANCE ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SPA := frontend
+SPA_PORT ?= 5173
+NPM_STAMP := $(SPA)/node_modules/.installed
 
-.PHONY: run test install services lint format pytest clean
+.PHONY: run test install services lint format pytest clean spa-install spa-build spa-check spa-test
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +20,22 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 install: $(VENV)/.installed
+
+# The admin SPA's packages, reinstalled exactly from the lock file whenever it changes.
+$(NPM_STAMP): $(SPA)/package-lock.json
+	cd $(SPA) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+spa-install: $(NPM_STAMP)
+
+spa-build: spa-install
+	cd $(SPA) && npm run --silent build
+
+spa-check: spa-install
+	cd $(SPA) && npm run --silent check
+
+spa-test: spa-install
+	cd $(SPA) && npm test
 
 services:
 	@scripts/system-deps.sh
@@ -30,13 +49,13 @@ format: install
 	$(BIN)/ruff check --fix backend tests bench
 	$(BIN)/ruff format backend tests bench
 
-pytest: install services
+pytest: install services spa-install
 	$(BIN)/pytest
 
-test: lint pytest
+test: lint spa-check spa-test pytest
 
 run: install
 	@BASTION_INSTANCE=$(INSTANCE) scripts/run.sh $(HOST) $(PORT)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info $(SPA)/node_modules $(SPA)/dist

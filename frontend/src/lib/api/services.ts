@@ -1,0 +1,58 @@
+/** Data services and their types: /system/service, /system/service_type (DESIGN §5, §8). */
+import { del, get, patch, post } from './client'
+
+/** What the platform sends in place of a stored secret. */
+export const SECRET_MASK = '**********'
+
+export interface ConfigFieldSpec {
+  name: string
+  label: string
+  type: 'string' | 'integer' | 'object'
+  required: boolean
+  secret: boolean
+  choices?: string[]
+  default?: unknown
+  description?: string
+}
+
+export interface ServiceType {
+  name: string
+  label: string
+  description: string
+  config_schema: ConfigFieldSpec[]
+}
+
+export type ServiceConfig = Record<string, unknown>
+
+export interface Service {
+  id: number
+  name: string
+  label: string
+  description: string
+  type: string
+  is_active: boolean
+  config: ServiceConfig
+  created_at: string
+  updated_at: string
+}
+
+export interface ServiceInput {
+  name?: string
+  label?: string
+  description?: string
+  type?: string
+  is_active?: boolean
+  config?: ServiceConfig
+}
+
+const base = '/system/service'
+
+export const listServiceTypes = () =>
+  get<{ resource: ServiceType[] }>('/system/service_type').then((r) => r.resource)
+export const listServices = () => get<{ resource: Service[] }>(base).then((r) => r.resource)
+export const getService = (id: number) => get<Service>(`${base}/${id}`)
+export const createService = (data: ServiceInput) => post<Service>(base, data)
+export const updateService = (id: number, data: ServiceInput) => patch<Service>(`${base}/${id}`, data)
+export const deleteService = (id: number) => del<Service>(`${base}/${id}`)
+export const testService = (id: number) =>
+  post<{ success: boolean; message: string }>(`${base}/${id}/test`)

@@ -1,0 +1,103 @@
+/**
+ * Service config forms, rendered from the type's `config_schema` (DESIGN §5, §8).
+ *
+ * Secrets never enter the form: the platform sends `**********` for a stored secret, the form shows an empty
+ * password input, and the payload carries the secret only when it was typed again — so an edit that does
+ * not touch it keeps the stored value. Integers are sent as numbers when they look like one and as typed
+ * otherwise, so the platform's message lands on the field rather than being guessed here.
+ */
+import type { FieldErrors } from './api/client'
+import { SECRET_MASK, type ConfigFieldSpec, type ServiceConfig } from './api/services'
+
+export interface OptionRow {
+  key: string
+  value: string
+}
+
+export interface ObjectDraft {
+  mode: 'rows' | 'json'
+  rows: OptionRow[]
+  json: string
+}
+
+export type DraftValue = string | ObjectDraft
+
+export interface ConfigDraft {
+  values: Record<string, DraftValue>
+  /** Secret fields that have a stored value on the platform. */
+  stored: Record<string, boolean>
+}
+
+function objectDraft(value: unknown): ObjectDraft {
+  const object = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+  const rows = Object.entries(object).map(([key, v]) => ({ key, value: String(v) }))
+  return { mode: 'rows', rows, json: JSON.stringify(object, null, 2) }
+}
+
+/** The form's starting values: from the service being edited, else from each field's default. */
+export function initialDraft(schema: readonly ConfigFieldSpec[], config: ServiceConfig | null): ConfigDraft {
+  const draft: ConfigDraft = { values: {}, stored: {} }
+  for (const spec of schema) {
+    const value = config ? config[spec.name] : spec.default
+    if (spec.type === 'object') {
+      draft.values[spec.name] = objectDraft(value)
+    } else if (spec.secret) {
+      draft.values[spec.name] = ''
+      draft.stored[spec.name] = Boolean(config && value)
+    } else {
+      draft.values[spec.name] = value === undefined || value === null ? '' : String(value)
+    }
+  }
+  return draft
+}
+
+/** The object an options editor stands for, or an error message. */
+export function objectValue(draft: ObjectDraft): { value?: Record<string, string>; error?: string } {
+  if (draft.mode === 'rows') {
+    const value: Record<string, string> = {}
+    for (const row of draft.rows) if (row.key.trim()) value[row.key.trim()] = row.value
+    return { value }
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(draft.json.trim() || '{}')
+  } catch {
+    return { error: 'is not valid JSON' }
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { error: 'must be a JSON object' }
+  return { value: parsed as Record<string, string> }
+}
+
+function scalar(spec: ConfigFieldSpec, text: string): unknown {
+  if (spec.type === 'integer' && /^\s*-?\d+\s*$/.test(text)) return Number(text)
+  return spec.type === 'integer' ? text.trim() : text
+}
+
+/**
+ * The config to send. On create, empty fields are left out; on edit they are sent as null (cleared).
+ * Secrets are sent only when typed. Errors found before sending are keyed like the platform's (`config.x`).
+ */
+export function buildConfig(
+  schema: readonly ConfigFieldSpec[],
+  draft: ConfigDraft,
+  editing: boolean,
+): { config: ServiceConfig; errors: FieldErrors } {
+  const config: ServiceConfig = {}
+  const errors: FieldErrors = {}
+  for (const spec of schema) {
+    const value = draft.values[spec.name]
+    if (typeof value === 'object') {
+      const result = objectValue(value)
+      if (result.error) errors[`config.${spec.name}`] = result.error
+      else config[spec.name] = result.value
+    } else if (spec.secret) {
+      // Never send the mask by accident: it would mean "keep", which is already what leaving it out does.
+      if (value && value !== SECRET_MASK) config[spec.name] = value
+    } else if (value.trim() !== '') {
+      config[spec.name] = scalar(spec, value)
+    } else if (editing) {
+      config[spec.name] = null
+    }
+  }
+  return { config, errors }
+}

@@ -1,0 +1,45 @@
+/** The state of one form: busy flag and the server's messages placed on its fields. */
+import { ApiError, type FieldErrors } from '../api/client'
+import { placeErrors } from '../forms'
+import { notifyError } from './toasts.svelte'
+
+export class FormState {
+  errors = $state<FieldErrors>({})
+  busy = $state(false)
+  readonly #fields: () => readonly string[]
+
+  /** `fields` lists the names the form shows, dotted for nested ones (`config.port`). */
+  constructor(fields: () => readonly string[]) {
+    this.#fields = fields
+  }
+
+  /** Run the action; on failure place field messages and toast the rest. Resolves undefined on failure. */
+  async submit<T>(action: () => Promise<T>): Promise<T | undefined> {
+    this.errors = {}
+    this.busy = true
+    try {
+      return await action()
+    } catch (error) {
+      this.fail(error)
+      return undefined
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** Show an error: per-field messages on their fields, anything else as a toast with the request id. */
+  fail(error: unknown): void {
+    const { fields, unplaced } = placeErrors(error, this.#fields())
+    this.errors = fields
+    if (Object.keys(fields).length === 0) {
+      notifyError(error)
+    } else if (unplaced.length > 0 && error instanceof ApiError) {
+      notifyError(new ApiError(error.status, unplaced.join('; '), error.context, error.requestId))
+    }
+  }
+
+  /** Forget the messages, e.g. when the form is reopened. */
+  reset(): void {
+    this.errors = {}
+  }
+}

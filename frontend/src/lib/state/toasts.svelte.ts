@@ -1,0 +1,37 @@
+/** Transient messages: successes fade, errors stay until dismissed and carry the request id to quote. */
+import { ApiError } from '../api/client'
+
+export interface Toast {
+  id: number
+  kind: 'success' | 'error' | 'info'
+  message: string
+  requestId: string | null
+}
+
+const SUCCESS_MS = 5000
+let nextId = 1
+
+export const toasts = $state<Toast[]>([])
+
+export function dismiss(id: number): void {
+  const index = toasts.findIndex((t) => t.id === id)
+  if (index >= 0) toasts.splice(index, 1)
+}
+
+function push(kind: Toast['kind'], message: string, requestId: string | null = null): void {
+  const id = nextId++
+  toasts.push({ id, kind, message, requestId })
+  if (kind !== 'error') setTimeout(() => dismiss(id), SUCCESS_MS)
+}
+
+export const notifySuccess = (message: string) => push('success', message)
+export const notifyInfo = (message: string) => push('info', message)
+
+/** Show an error; a 401 is skipped because the session handler already sent the admin to the login page. */
+export function notifyError(error: unknown): void {
+  if (error instanceof ApiError) {
+    if (error.status !== 401) push('error', error.message, error.requestId)
+  } else if ((error as Error)?.name !== 'AbortError') {
+    push('error', error instanceof Error ? error.message : String(error))
+  }
+}
