@@ -23,6 +23,13 @@ SQL_FIELDS = (
     _field("password", "Password", secret=True),
     _field("options", "Driver options", "object", description="Extra connection options, name to text value"),
     _field("max_records", "Max records per request", "integer", default=DEFAULT_MAX_RECORDS),
+    _field(
+        "docs",
+        "API docs",
+        default="follow_role",
+        choices=["follow_role", "disabled"],
+        description="follow_role: each caller sees the docs their role allows; disabled: no docs",
+    ),
 )
 
 SERVICE_TYPES = {

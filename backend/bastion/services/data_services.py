@@ -76,8 +76,11 @@ def _check_sqlite_path(path: str, system_db_url: str) -> str | None:
 
 
 def _validate_config(service_type: str, config: dict, system_db_url: str) -> None:
-    known = {f["name"] for f in config_fields(service_type)}
-    errors = {f"config.{k}": "unknown field" for k in config if k not in known}
+    fields = {f["name"]: f for f in config_fields(service_type)}
+    errors = {f"config.{k}": "unknown field" for k in config if k not in fields}
+    for name, spec in fields.items():
+        if spec.get("choices") and name in config and config[name] not in spec["choices"]:
+            errors[f"config.{name}"] = f"must be one of: {', '.join(spec['choices'])}"
     if error := _check_max_records(config.get("max_records", DEFAULT_MAX_RECORDS)):
         errors["config.max_records"] = error
     if config.get("engine") == "sqlite" and (

@@ -1,0 +1,161 @@
+"""API docs (DESIGN §9): valid OpenAPI 3.1, reduced exactly to the role, docs-only team members."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from openapi_spec_validator import validate
+
+from tests.conftest import login
+
+SYS = "/api/v2/system"
+
+
+@pytest.fixture(scope="module")
+def system_db_url(sqlite_system_db_url):
+    """This module tests docs, not the system database: one SQLite system database is enough."""
+    return sqlite_system_db_url
+
+
+@pytest.fixture
+def hr(client, admin_headers, tmp_path):
+    path = tmp_path / "hr.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE employees (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                "dept VARCHAR(20), salary NUMERIC(10,2), hired DATE)"
+            )
+        )
+        conn.execute(sa.text("CREATE TABLE salaries (id INTEGER PRIMARY KEY, amount INT)"))
+        conn.execute(sa.text("CREATE VIEW staff AS SELECT id, name FROM employees"))
+        conn.execute(sa.text("INSERT INTO employees (name, dept) VALUES ('Ada', 'Sales')"))
+    engine.dispose()
+    body = {"name": "hr", "config": {"engine": "sqlite", "database": str(path)}}
+    assert client.post(f"{SYS}/service", json=body, headers=admin_headers).status_code == 201
+    return path
+
+
+def _key_for(client, admin_headers, access, user=False):
+    role = client.post(
+        f"{SYS}/role", json={"name": f"r{len(access)}{user}", "access": access}, headers=admin_headers
+    ).get_json()
+    app = client.post(
+        f"{SYS}/app", json={"name": f"a{role['id']}", "role_id": role["id"]}, headers=admin_headers
+    ).get_json()
+    return {"X-Api-Key": app["api_key"]}
+
+
+def test_admin_gets_the_full_valid_document(client, admin_headers, hr):
+    listed = client.get("/api/v2/api_docs", headers=admin_headers).get_json()["resource"]
+    assert [d["name"] for d in listed] == ["hr", "system"]
+    doc = client.get("/api/v2/api_docs/hr", headers=admin_headers).get_json()
+    validate(doc)
+    assert {
+        "/_table/employees",
+        "/_table/employees/{id}",
+        "/_table/salaries",
+        "/_table/staff",
+        "/_schema/employees",
+    } <= set(doc["paths"])
+    assert "/_table/staff/{id}" not in doc["paths"]  # a view has no key
+    props = doc["components"]["schemas"]["employees"]["properties"]
+    assert props["id"] == {"type": "integer"} and props["dept"] == {
+        "type": ["string", "null"],
+        "maxLength": 20,
+    }
+    assert props["hired"]["format"] == "date"
+    assert {"ApiKey", "DreamFactoryApiKey", "ApiKeyQuery", "SessionToken", "SessionTokenQuery"} <= set(
+        doc["components"]["securitySchemes"]
+    )
+
+
+def test_reduced_document_matches_the_role_exactly(client, admin_headers, hr):
+    key = _key_for(
+        client,
+        admin_headers,
+        [
+            {
+                "service": "hr",
+                "component": "_table/employees/*",
+                "verbs": ["GET", "PATCH"],
+                "fields": ["id", "name"],
+            }
+        ],
+    )
+    doc = client.get("/api/v2/api_docs/hr", headers=key).get_json()
+    validate(doc)
+    assert set(doc["paths"]) == {"/_table/employees", "/_table/employees/{id}"}
+    assert set(doc["paths"]["/_table/employees"]) == {"get", "patch"}
+    assert set(doc["paths"]["/_table/employees/{id}"]) == {"get", "patch"}
+    assert set(doc["components"]["schemas"]) == {"Error", "employees"}
+    assert set(doc["components"]["schemas"]["employees"]["properties"]) == {"id", "name"}
+    text = str(doc)
+    assert "salaries" not in text and "salary" not in text and "staff" not in text
+
+
+def test_docs_only_member_reads_docs_and_nothing_else(client, admin_headers, hr):
+    role = client.post(
+        f"{SYS}/role",
+        json={"name": "docs", "access": [{"service": "api_docs", "component": "hr", "verbs": ["GET"]}]},
+        headers=admin_headers,
+    ).get_json()
+    app = client.post(f"{SYS}/app", json={"name": "portal"}, headers=admin_headers).get_json()
+    client.post(
+        f"{SYS}/user",
+        json={
+            "email": "dev@example.com",
+            "name": "Dev",
+            "password": "dev password 123",
+            "app_roles": [{"app_id": app["id"], "role_id": role["id"]}],
+        },
+        headers=admin_headers,
+    )
+    token = login(client, "dev@example.com", "dev password 123", path="/api/v2/user/session").get_json()
+    auth = {"X-Api-Key": app["api_key"], "Authorization": f"Bearer {token['session_token']}"}
+    assert [d["name"] for d in client.get("/api/v2/api_docs", headers=auth).get_json()["resource"]] == ["hr"]
+    doc = client.get("/api/v2/api_docs/hr", headers=auth)
+    assert doc.status_code == 200 and "/_table/salaries" in doc.get_json()["paths"]
+    for verb, path in [
+        ("GET", "/api/v2/hr/_table/employees"),
+        ("GET", "/api/v2/hr/_table/employees/1"),
+        ("POST", "/api/v2/hr/_table/employees"),
+        ("DELETE", "/api/v2/hr/_table/employees/1"),
+        ("GET", "/api/v2/hr/_schema/employees"),
+        ("GET", "/api/v2/hr/_table"),
+        ("GET", "/api/v2/api_docs/system"),
+    ]:
+        response = client.open(path, method=verb, headers=auth, json={} if verb == "POST" else None)
+        assert response.status_code == 403, (verb, path, response.get_json())
+
+
+def test_no_access_is_403_and_anonymous_401(client, admin_headers, hr):
+    key = _key_for(client, admin_headers, [{"service": "hr", "component": "_table/employees", "verbs": []}])
+    assert client.get("/api/v2/api_docs/hr", headers=key).status_code == 403
+    assert client.get("/api/v2/api_docs/hr").status_code == 401
+    assert client.get("/api/v2/api_docs").status_code == 401
+
+
+def test_new_column_shows_after_refresh(client, admin_headers, hr):
+    client.get("/api/v2/api_docs/hr", headers=admin_headers)
+    engine = sa.create_engine(f"sqlite:///{hr}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE employees ADD COLUMN nickname TEXT"))
+    engine.dispose()
+    doc = client.get("/api/v2/api_docs/hr?refresh=true", headers=admin_headers).get_json()
+    assert "nickname" in doc["components"]["schemas"]["employees"]["properties"]
+
+
+def test_disabled_docs_and_the_system_document(client, admin_headers, hr):
+    validate(client.get("/api/v2/api_docs/system", headers=admin_headers).get_json())
+    service_id = client.get(f"{SYS}/service", headers=admin_headers).get_json()["resource"][0]["id"]
+    response = client.patch(
+        f"{SYS}/service/{service_id}", json={"config": {"docs": "disabled"}}, headers=admin_headers
+    )
+    assert response.status_code == 200
+    assert client.get("/api/v2/api_docs/hr", headers=admin_headers).status_code == 404
+    bad = client.patch(
+        f"{SYS}/service/{service_id}", json={"config": {"docs": "sometimes"}}, headers=admin_headers
+    )
+    assert "config.docs" in bad.get_json()["error"]["context"]["errors"]
