@@ -9,6 +9,8 @@ from pydantic import field_validator
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
+from bastion import cors_syntax
+
 PASSWORD_MIN_LENGTH = 12
 
 
@@ -179,6 +181,18 @@ class CacheVersion(SQLModel, table=True):
     version: int = 0
 
 
+CORS_LIST_FIELDS = ("origins", "headers", "exposed_headers", "methods")
+
+
+def _optional(check):
+    """A field check that lets None (a field not sent in a partial update) through."""
+
+    def run(value):
+        return None if value is None else check(value)
+
+    return run
+
+
 class CorsRuleBase(SQLModel):
     path: str = Field(max_length=255)
     description: str = Field(default="", max_length=1024)
@@ -186,7 +200,7 @@ class CorsRuleBase(SQLModel):
     headers: list[str] = Field(default_factory=list)
     exposed_headers: list[str] = Field(default_factory=list)
     max_age: int = 0
-    methods: list[str] = Field(default_factory=list)
+    methods: list[str] = Field(default_factory=lambda: list(cors_syntax.DEFAULT_METHODS))
     supports_credentials: bool = False
     enabled: bool = True
 
@@ -211,7 +225,14 @@ class CorsRule(SQLModel, table=True):
 
 
 class CorsRuleCreate(CorsRuleBase):
-    pass
+    """A new CORS rule; methods default to GET POST PUT PATCH DELETE, everything else to nothing."""
+
+    _split = field_validator(*CORS_LIST_FIELDS, mode="before")(cors_syntax.split_list)
+    _path = field_validator("path")(cors_syntax.check_path)
+    _origins = field_validator("origins")(cors_syntax.check_origins)
+    _headers = field_validator("headers", "exposed_headers")(cors_syntax.check_headers)
+    _methods = field_validator("methods")(cors_syntax.check_methods)
+    _max_age = field_validator("max_age")(cors_syntax.check_max_age)
 
 
 class CorsRuleUpdate(SQLModel):
@@ -225,8 +246,22 @@ class CorsRuleUpdate(SQLModel):
     supports_credentials: bool | None = None
     enabled: bool | None = None
 
+    _split = field_validator(*CORS_LIST_FIELDS, mode="before")(cors_syntax.split_list)
+    _path = field_validator("path")(_optional(cors_syntax.check_path))
+    _origins = field_validator("origins")(_optional(cors_syntax.check_origins))
+    _headers = field_validator("headers", "exposed_headers")(_optional(cors_syntax.check_headers))
+    _methods = field_validator("methods")(_optional(cors_syntax.check_methods))
+    _max_age = field_validator("max_age")(_optional(cors_syntax.check_max_age))
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """A stored timestamp as aware UTC (SQLite hands timezone-aware columns back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
 
 class CorsRulePublic(CorsRuleBase):
     id: int
     created_at: datetime
     updated_at: datetime
+
+    _utc = field_validator("created_at", "updated_at")(_as_utc)

@@ -1,0 +1,237 @@
+"""The CORS layer (DESIGN §7): which rule covers a request, and the headers that rule earns it.
+
+For every request that carries an `Origin` header:
+
+1. The rule. Enabled rules only, compiled once per change of the "cors" counter (invalidation.py), so
+   an edit made on any worker applies from the next request everywhere. A rule's path glob and the
+   request path are compared without their leading slash; the longest matching glob wins (on a tie, the
+   one with fewer `*`, then the older rule). Rules are never merged. The request path is the versioned
+   one: `/api/x` is matched as `/api/v2/x`. No rule: the response is left without any CORS header.
+2. A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered here, before the transport
+   and network guards and before any credential is read: 204 when the origin, the method and every
+   requested header are allowed; otherwise 403 in the error envelope, without an allow-origin.
+3. Every other response of a covered path, errors and 500s included, gets `Vary: Origin`; when the
+   origin and the request's method are allowed it also gets `Access-Control-Allow-Origin` (the request's
+   own origin, never `*`), the credentials flag and the exposed headers, so that a browser client can
+   read a 401 or 403.
+
+Requests without an `Origin` header are not CORS requests and skip the layer, at no database cost.
+
+The header values come from flask-cors (`serialize_options` once per rule, `get_cors_headers` per
+response). The decisions do not: flask-cors picks resources by regex order rather than the longest glob,
+still sends the allow-origin with a refused preflight, accepts a preflight whose headers are only partly
+allowed, and sends `Vary: Origin` only for some origin lists. It is handed our compiled, anchored
+patterns for origins and headers, so its matching agrees with ours.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask_cors.core import get_cors_headers, serialize_options
+from sqlmodel import select
+
+from bastion import cors_syntax
+from bastion.db import session_scope
+from bastion.errors import Forbidden
+from bastion.invalidation import VersionedCache
+from bastion.models import CorsRule
+
+log = logging.getLogger("bastion")
+
+REQUEST_METHOD = "Access-Control-Request-Method"
+REQUEST_HEADERS = "Access-Control-Request-Headers"
+MEMO_LIMIT = 10_000  # distinct request paths remembered per rule set; record ids make paths unbounded
+_ANY = re.compile(r".*\Z", re.DOTALL)
+_UNSEEN = object()
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule ready for matching, with its flask-cors options built once."""
+
+    id: int
+    path: str
+    glob: re.Pattern
+    prefix: str
+    origins: tuple[re.Pattern, ...]
+    methods: frozenset[str]
+    headers: frozenset[str]
+    any_header: bool
+    options: Any
+
+    def allows_origin(self, origin: str) -> bool:
+        """Whether the Origin header value is one of the rule's origins."""
+        return any(pattern.match(origin) for pattern in self.origins)
+
+    def refused_headers(self, requested: list[str]) -> list[str]:
+        """The requested header names the rule does not allow (compared case-insensitively)."""
+        if self.any_header:
+            return []
+        return [name for name in requested if name.lower() not in self.headers]
+
+
+def _header_pattern(name: str) -> re.Pattern:
+    return _ANY if name == "*" else re.compile(re.escape(name) + r"\Z", re.IGNORECASE)
+
+
+def compile_rule(rule: CorsRule) -> CompiledRule:
+    """Compile a saved rule; ValueError if its stored fields break the grammar."""
+    path = cors_syntax.check_path(rule.path)
+    origins = cors_syntax.check_origins(rule.origins)
+    headers = cors_syntax.check_headers(rule.headers)
+    if rule.supports_credentials and "*" in origins:
+        raise ValueError("'*' in origins together with supports_credentials")
+    options = serialize_options(
+        {
+            "origins": [cors_syntax.origin_regex(o) for o in origins],
+            "allow_headers": [_header_pattern(h) for h in headers],
+            "expose_headers": cors_syntax.check_headers(rule.exposed_headers) or None,
+            "methods": cors_syntax.check_methods(rule.methods),
+            "max_age": rule.max_age or None,
+            "supports_credentials": rule.supports_credentials,
+            "send_wildcard": False,
+            "vary_header": False,  # Vary: Origin is ours to send, on every covered response
+            "always_send": False,
+            "automatic_options": False,
+            "intercept_exceptions": False,
+        }
+    )
+    return CompiledRule(
+        id=rule.id or 0,
+        path=path,
+        glob=cors_syntax.glob_regex(path),
+        prefix=cors_syntax.glob_prefix(path),
+        origins=tuple(cors_syntax.origin_regex(o) for o in origins),
+        methods=frozenset(cors_syntax.check_methods(rule.methods)),
+        headers=frozenset(h.lower() for h in headers),
+        any_header="*" in headers,
+        options=options,
+    )
+
+
+def _specificity(rule: CompiledRule) -> tuple[int, int, int]:
+    glob = cors_syntax.normalize_path(rule.path)
+    return (-len(glob), glob.count("*"), rule.id)
+
+
+class RuleSet:
+    """Enabled rules, most specific first, indexed by the literal start of their glob.
+
+    A lookup tries only the rules whose literal prefix begins the path (one dict probe per distinct
+    prefix length), most specific first, and remembers the answer per path: the set is rebuilt on
+    every change, so the memo never outlives the rules it was computed from.
+    """
+
+    def __init__(self, rules: list[CompiledRule]) -> None:
+        self.rules = sorted(rules, key=_specificity)
+        self._by_prefix: dict[str, list[int]] = {}
+        for index, rule in enumerate(self.rules):
+            self._by_prefix.setdefault(rule.prefix, []).append(index)
+        self._lengths = sorted({len(prefix) for prefix in self._by_prefix})
+        self._memo: dict[str, CompiledRule | None] = {}
+
+    def match(self, path: str) -> CompiledRule | None:
+        """The rule covering a request path, or None."""
+        key = cors_syntax.normalize_path(path)
+        # One dict operation: another thread may clear the memo between a test and a read.
+        remembered = self._memo.get(key, _UNSEEN)
+        if remembered is not _UNSEEN:
+            return remembered
+        candidates: list[int] = []
+        for length in self._lengths:
+            if length > len(key):
+                break
+            candidates.extend(self._by_prefix.get(key[:length], ()))
+        found = next((self.rules[i] for i in sorted(candidates) if self.rules[i].glob.fullmatch(key)), None)
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = found
+        return found
+
+
+def build_rule_set(rows: list[CorsRule]) -> RuleSet:
+    """Compile the enabled rules; a stored rule that no longer compiles is skipped and logged."""
+    compiled = []
+    for row in rows:
+        if not row.enabled:
+            continue
+        try:
+            compiled.append(compile_rule(row))
+        except ValueError as exc:
+            log.warning("CORS rule %s (%r) is ignored: %s", row.id, row.path, exc)
+    return RuleSet(compiled)
+
+
+def _load() -> RuleSet:
+    with session_scope() as db:
+        return build_rule_set(list(db.exec(select(CorsRule).where(CorsRule.enabled == True))))  # noqa: E712
+
+
+def preflight_refusal(
+    rule: CompiledRule | None, path: str, origin: str, method: str, headers: str
+) -> str | None:
+    """Why a preflight is refused, or None when origin, method and every requested header are allowed."""
+    if rule is None:
+        return f"No CORS rule covers '{path}'"
+    if not rule.allows_origin(origin):
+        return f"Origin '{origin}' is not allowed on '{path}'"
+    if method.upper() not in rule.methods:
+        return f"Method '{method}' is not allowed for cross-origin requests on '{path}'"
+    refused = rule.refused_headers([h.strip() for h in headers.split(",") if h.strip()])
+    if refused:
+        return f"Header(s) {', '.join(refused)} not allowed for cross-origin requests on '{path}'"
+    return None
+
+
+def _rule_for_request() -> CompiledRule | None:
+    if "cors_rule" not in g:
+        g.cors_rule = current_app.extensions["bastion.cors"].get().match(request.path)
+    return g.cors_rule
+
+
+def _answer_preflight() -> Response | None:
+    origin = request.headers.get("Origin")
+    if request.method != "OPTIONS" or not origin or REQUEST_METHOD not in request.headers:
+        return None
+    refusal = preflight_refusal(
+        _rule_for_request(),
+        request.path,
+        origin,
+        request.headers[REQUEST_METHOD],
+        request.headers.get(REQUEST_HEADERS, ""),
+    )
+    g.cors_preflight = refusal is None
+    if refusal is not None:
+        raise Forbidden(f"CORS preflight refused: {refusal}")
+    answer = Response(status=204)
+    del answer.headers["Content-Type"]
+    return answer
+
+
+def _add_headers(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if not origin:
+        return response
+    rule = _rule_for_request()
+    if rule is None:
+        return response
+    response.vary.add("Origin")
+    preflight = g.get("cors_preflight")
+    method_ok = preflight if preflight is not None else request.method in rule.methods
+    if not (method_ok and rule.allows_origin(origin)):
+        return response
+    for name, value in get_cors_headers(rule.options, request.headers, request.method).items():
+        response.headers[name] = str(value)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its rule cache; hook in before the guards and authentication (init order matters)."""
+    app.extensions["bastion.cors"] = VersionedCache("cors", _load)
+    app.before_request(_answer_preflight)
+    app.after_request(_add_headers)

@@ -1,0 +1,136 @@
+"""The grammar of CORS rule fields (DESIGN §7): checked when a rule is saved, compiled when it is loaded.
+
+Pure functions with no Flask or database imports, so that the models validate with them and the CORS
+layer compiles with them: what was accepted on save is exactly what is matched at request time.
+
+- Paths are globs: `*` is any run of characters, `/` included. A leading `/` is ignored on both sides,
+  so `/api/v2/x` and `api/v2/x` are the same rule (DreamFactory's `/api/v2/x` silently never matched).
+- Origins are `*`, `scheme://host[:port]` or `scheme://*.domain[:port]` with scheme http or https. They
+  are compared case-insensitively, and a default port (80, 443) may be written or left out. The
+  wildcard stands for one or more subdomain labels: `https://*.example.com` matches `https://a.example.com`
+  and `https://a.b.example.com`, never `https://example.com` nor `https://a.example.com.evil.io`.
+- Headers are RFC 7230 tokens, compared case-insensitively; `*` in the allowed headers means any.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")
+DEFAULT_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+MAX_AGE_LIMIT = 86400  # a day: Firefox's own cap; Chromium caps at two hours anyway
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST = rf"{_LABEL}(?:\.{_LABEL})*"
+_ORIGIN = re.compile(
+    rf"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<wild>\*\.)?(?P<host>{_HOST}|\[[0-9a-f:.]+\])(?::(?P<port>\d{{1,5}}))?",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_PATH = re.compile(r"[^\s?#]+")
+
+
+def split_list(value: object) -> object:
+    """Accept comma-separated strings (DreamFactory's form), alone or as list items; commas cannot
+    occur in an origin, a method or a header name. Anything else is left to the type check."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return [part for item in value for part in item.split(",") if part.strip()]
+    return value
+
+
+def _unique(items: Iterable[str], key=str.lower) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if key(item) not in seen:
+            seen.add(key(item))
+            out.append(item)
+    return out
+
+
+def normalize_path(path: str) -> str:
+    """The form paths and globs are compared in: without the leading slash."""
+    return path.lstrip("/")
+
+
+def check_path(value: str) -> str:
+    """A rule path: a glob without spaces, query or fragment; trimmed."""
+    value = value.strip()
+    if not _PATH.fullmatch(value) or not normalize_path(value):
+        raise ValueError("must be a path glob such as 'api/v2/*' or '*' (no spaces, '?' or '#')")
+    return value
+
+
+def check_origin(value: str) -> str:
+    """One origin, trimmed and lower-cased, or ValueError naming it."""
+    value = value.strip()
+    if value == "*":
+        return value
+    match = _ORIGIN.fullmatch(value)
+    if not match or match["scheme"].lower() not in DEFAULT_PORTS:
+        raise ValueError(
+            f"'{value}' is not an origin: use '*', 'https://host[:port]' or 'https://*.domain'"
+            " (http or https, no path)"
+        )
+    if match["port"] is not None and not 0 < int(match["port"]) < 65536:
+        raise ValueError(f"'{value}' has a port outside 1-65535")
+    if match["wild"] and ("." not in match["host"] or match["host"].startswith("[")):
+        raise ValueError(f"'{value}' is too broad: put the wildcard before a domain such as example.com")
+    return value.lower()
+
+
+def check_origins(values: list[str]) -> list[str]:
+    """Every origin checked and trimmed, duplicates dropped."""
+    return _unique(check_origin(v) for v in values)
+
+
+def check_methods(values: list[str]) -> list[str]:
+    """HTTP verbs, upper-cased, from METHODS."""
+    methods = [v.strip().upper() for v in values]
+    for method in methods:
+        if method not in METHODS:
+            raise ValueError(f"'{method}' is not one of {', '.join(METHODS)}")
+    return _unique(methods)
+
+
+def check_headers(values: list[str]) -> list[str]:
+    """Header names (RFC 7230 tokens), trimmed, duplicates dropped regardless of case."""
+    headers = [v.strip() for v in values]
+    for header in headers:
+        if not _TOKEN.fullmatch(header):
+            raise ValueError(f"'{header}' is not a header name")
+    return _unique(headers)
+
+
+def check_max_age(value: int) -> int:
+    """Seconds a browser may cache a preflight answer; 0 sends no Access-Control-Max-Age."""
+    if not 0 <= value <= MAX_AGE_LIMIT:
+        raise ValueError(f"must be between 0 and {MAX_AGE_LIMIT} seconds")
+    return value
+
+
+def glob_regex(path: str) -> re.Pattern:
+    """A saved path glob as a regex over normalized request paths (use fullmatch)."""
+    parts = normalize_path(path).split("*")
+    return re.compile(".*".join(re.escape(p) for p in parts), re.DOTALL)
+
+
+def glob_prefix(path: str) -> str:
+    """The literal start of a glob: every path it matches begins with it."""
+    return normalize_path(path).split("*", 1)[0]
+
+
+def origin_regex(origin: str) -> re.Pattern:
+    """A saved origin as a case-insensitive regex over Origin header values (use match; it is anchored)."""
+    if origin == "*":
+        return re.compile(r".*\Z", re.DOTALL)
+    match = _ORIGIN.fullmatch(origin)
+    scheme, host, port = match["scheme"].lower(), match["host"].lower(), match["port"]
+    default = DEFAULT_PORTS[scheme]
+    port_part = rf"(?::{default})?" if port is None or int(port) == int(default) else f":{int(port)}"
+    subdomains = rf"(?:{_LABEL}\.)+" if match["wild"] else ""
+    return re.compile(rf"{scheme}://{subdomains}{re.escape(host)}{port_part}\Z", re.IGNORECASE)
