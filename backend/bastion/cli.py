@@ -1,4 +1,4 @@
-"""The `bastion` command: init, db upgrade, create-admin, set-password, generate-key, rotate-key.
+"""The `bastion` command: init, db upgrade, create-admin, set-password, generate-key, rotate-key, cors.
 
 Passwords come from `--password-stdin` or an interactive prompt, never from argv, so they do not
 end up in shell history or `ps`. Every failure prints one line and exits non-zero.
@@ -18,6 +18,7 @@ from dotenv import dotenv_values
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bastion import cli_cors
 from bastion.config import ConfigError, load_settings
 
 
@@ -51,8 +52,9 @@ def _write_app_key(instance: Path) -> bool:
     return True
 
 
-def cmd_init(_args) -> None:
-    """Create the instance folder, an APP_KEY and the system database."""
+def cmd_init(args) -> None:
+    """Create the instance folder, an APP_KEY, the system database and the admin SPA's CORS rule."""
+    admin_rule = cli_cors.admin_rule(args.admin_origin)
     instance = _instance_dir()
     instance.mkdir(parents=True, exist_ok=True)
     instance.chmod(0o700)
@@ -64,6 +66,7 @@ def cmd_init(_args) -> None:
     print(f"instance: {instance}")
     print("APP_KEY: written to the instance .env (mode 0600)" if wrote else "APP_KEY: already configured")
     print("system database: migrated")
+    print(cli_cors.ensure_rule(_engine(), admin_rule))
 
 
 def cmd_db_upgrade(_args) -> None:
@@ -178,11 +181,21 @@ def cmd_demo(args) -> None:
     print(ensure_demo_service(_engine(), box, settings.bastion_instance, settings.database_url, args.rows))
 
 
+def cmd_cors(args) -> None:
+    """List, add or remove CORS rules (cli_cors.py)."""
+    cli_cors.run(args, _engine)
+
+
 def build_parser() -> Parser:
     """The command-line grammar."""
     parser = Parser(prog="bastion", description="Bastion platform administration")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    commands.add_parser("init", help="create the instance folder, APP_KEY and system database")
+    init = commands.add_parser("init", help="create the instance folder, APP_KEY and system database")
+    init.add_argument(
+        "--admin-origin",
+        default="http://127.0.0.1:5173",
+        help="the admin SPA's origin, allowed on api/v2/* by a CORS rule (default %(default)s)",
+    )
     db = commands.add_parser("db", help="system database")
     db.add_subparsers(dest="db_command", required=True, parser_class=Parser).add_parser("upgrade")
     create = commands.add_parser("create-admin", help="create an admin")
@@ -199,6 +212,7 @@ def build_parser() -> Parser:
     demo.add_argument("--rows", type=int, default=3000, help="number of employees to seed (default 3000)")
     commands.add_parser("generate-key", help="print a new random APP_KEY")
     commands.add_parser("rotate-key", help="re-encrypt stored secrets under the current APP_KEY")
+    cli_cors.add_parser(commands, Parser)
     return parser
 
 
@@ -210,6 +224,7 @@ HANDLERS = {
     "generate-key": cmd_generate_key,
     "rotate-key": cmd_rotate_key,
     "demo": cmd_demo,
+    "cors": cmd_cors,
 }
 
 
@@ -218,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         HANDLERS[args.command](args)
-    except (CliError, ConfigError) as exc:
+    except (CliError, ConfigError, cli_cors.CommandError) as exc:
         print(f"bastion: error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
