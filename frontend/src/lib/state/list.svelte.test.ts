@@ -1,0 +1,34 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { ApiError } from '../api/client'
+import { ClientList } from './list.svelte'
+import { toasts } from './toasts.svelte'
+
+const admins = Array.from({ length: 30 }, (_, i) => ({ id: i + 1, email: `a${i + 1}@example.com`, name: i % 2 ? 'Odd' : 'Even' }))
+
+beforeEach(() => {
+  toasts.splice(0)
+})
+
+describe('ClientList', () => {
+  it('filters on its keys and pages the result', async () => {
+    const list = new ClientList<(typeof admins)[number]>(['email', 'name'], 10)
+    await list.load(async () => admins)
+    expect(list.loading).toBe(false)
+    expect(list.shown.map((a) => a.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    list.page(20, 10)
+    expect(list.shown.map((a) => a.id)).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30])
+    list.search = 'odd'
+    list.page(0, 25)
+    expect(list.filtered).toHaveLength(15)
+    expect(list.shown.every((a) => a.name === 'Odd')).toBe(true)
+  })
+
+  it('keeps what it had and shows the error when a reload fails', async () => {
+    const list = new ClientList<(typeof admins)[number]>(['email'])
+    await list.load(async () => admins)
+    await list.load(() => Promise.reject(new ApiError(500, 'Internal server error', null, 'r9')))
+    expect(list.items).toHaveLength(30)
+    expect(list.loading).toBe(false)
+    expect(toasts.map((t) => [t.message, t.requestId])).toEqual([['Internal server error', 'r9']])
+  })
+})

@@ -1,0 +1,38 @@
+/** A short system list (admins, services, tables) fetched whole, then filtered and paged in the browser. */
+import { filterRows, pageRows } from '../listing'
+import { notifyError } from './toasts.svelte'
+
+export class ClientList<T extends object> {
+  items = $state.raw<T[]>([])
+  loading = $state(true)
+  search = $state('')
+  offset = $state(0)
+  limit = $state(25)
+  readonly #keys: readonly (keyof T)[]
+  readonly filtered = $derived.by(() => filterRows(this.items, this.search, this.#keys))
+  readonly shown = $derived(pageRows(this.filtered, this.offset, this.limit))
+
+  /** `keys` are the fields the search box looks in. */
+  constructor(keys: readonly (keyof T)[], limit = 25) {
+    this.#keys = keys
+    this.limit = limit
+  }
+
+  /** Replace the items with a fresh fetch; a failure is shown as a toast. */
+  async load(fetch: () => Promise<T[]>): Promise<void> {
+    this.loading = true
+    try {
+      this.items = await fetch()
+    } catch (error) {
+      notifyError(error)
+    } finally {
+      this.loading = false
+    }
+  }
+
+  /** Show another page, or another page size from the first page. */
+  page(offset: number, limit: number): void {
+    this.offset = offset
+    this.limit = limit
+  }
+}
