@@ -54,8 +54,8 @@ pytest: install services spa-install
 
 test: lint spa-check spa-test pytest
 
-run: install
-	@BASTION_INSTANCE=$(INSTANCE) scripts/run.sh $(HOST) $(PORT)
+run: install spa-build
+	@BASTION_INSTANCE=$(INSTANCE) SPA_PORT=$(SPA_PORT) scripts/run.sh $(HOST) $(PORT)
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(SPA)/node_modules $(SPA)/dist

@@ -9,7 +9,8 @@ export default defineConfig({
   // Relative asset URLs: dist/ can be served from any path of any host.
   base: './',
   plugins: [svelte()],
-  build: { target: 'es2022' },
+  // The timing report is noise on a busy machine: the build takes seconds either way.
+  build: { target: 'es2022', rolldownOptions: { checks: { bundlerTimings: false } } },
   server: devProxy ? { proxy: { '/api': { target: devProxy } } } : {},
   // Unit tests run in Node; component tests opt into jsdom with a file comment.
   test: { environment: 'node', include: ['src/**/*.test.ts'] },
