@@ -59,3 +59,8 @@ run: install spa-build
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(SPA)/node_modules $(SPA)/dist
+
+# The data API load benchmark (not part of `make test`); see bench/README.md. BENCH_ARGS="--rounds 3".
+.PHONY: bench
+bench: install
+	$(PY) bench/data_bench.py $(BENCH_ARGS)

@@ -1,0 +1,205 @@
+"""Load benchmark of the data API: Bastion next to a bare Flask handler and sandman2, in one run.
+
+    .venv/bin/python bench/data_bench.py [--duration 10] [--warmup 2] [--connections 16] [--rounds 1]
+
+Builds the demo database with 100,000 employees, starts the three servers on it under gunicorn with
+deploy/gunicorn.conf.py (same sync worker count for all), checks that they answer the same records, then
+runs wrk against each for a 25-row page, a filtered page and a by-id read. Reports req/s, p50/p99 latency
+and the servers' CPU milliseconds per request, with Bastion's ratios to the two peers. With --profile,
+Bastion is then sampled with py-spy under the same load and its hot spots are ranked. The servers are
+always stopped, on errors and on Ctrl-C too. Outputs go to bench/results/<time>/ (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import hotspots
+import load
+import platforms
+import report
+import servers
+from load import Load, Scenario
+from servers import Server
+
+from bastion.data.seed import create_demo_database
+
+RESULTS = Path(__file__).resolve().parent / "results"
+EMPLOYEES = 100_000
+STARTERS: dict[str, Callable[[Path, Path, int], Server]] = {
+    "bastion": platforms.start_bastion,
+    "bare": platforms.start_bare,
+    "sandman2": platforms.start_sandman2,
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run (10)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each run (2)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server (2)")
+    parser.add_argument("--rounds", type=int, default=1, help="sweeps over all runs; medians reported (1)")
+    parser.add_argument("--servers", default="bastion,bare,sandman2", help="comma list (all three)")
+    parser.add_argument("--scenarios", default="page,filter,by_id", help="comma list (all three)")
+    parser.add_argument("--profile", action="store_true", help="then profile Bastion with py-spy")
+    args = parser.parse_args(argv)
+    args.servers = _choices(parser, "servers", args.servers, STARTERS)
+    args.scenarios = _choices(parser, "scenarios", args.scenarios, {s.name for s in load.SCENARIOS})
+    if args.duration <= 0 or args.warmup < 0 or args.connections < args.threads or args.threads < 1:
+        parser.error("need duration > 0, warmup >= 0 and connections >= threads >= 1")
+    if args.workers < 1 or args.rounds < 1:
+        parser.error("need workers >= 1 and rounds >= 1")
+    if args.profile and "bastion" not in args.servers:
+        parser.error("--profile profiles Bastion: keep it in --servers")
+    return args
+
+
+def _choices(parser: argparse.ArgumentParser, option: str, text: str, known) -> list[str]:
+    chosen = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in chosen if c not in known]
+    if unknown or not chosen:
+        parser.error(f"--{option}: unknown {unknown}; choose from {sorted(known)}")
+    return chosen
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(load_: Load, scenario: Scenario, server: Server) -> report.Measurement:
+    """Warm up, then one timed wrk run with CPU time (server, wrk, machine) read before and after."""
+    url = server.url + scenario.paths[server.name]
+    if load_.warmup:
+        load.run_wrk(load_, url, server.headers, load_.warmup)
+    boots = server.worker_boots()
+    before = (servers.cpu_seconds(server.process.pid), _children_cpu(), servers.machine_busy_seconds())
+    result = load.run_wrk(load_, url, server.headers, load_.duration)
+    after = (servers.cpu_seconds(server.process.pid), _children_cpu(), servers.machine_busy_seconds())
+    usage = report.Usage(*(b - a for a, b in zip(before, after, strict=True)))
+    return report.measurement(scenario.name, server.name, result, usage, server.worker_boots() - boots)
+
+
+def sweep(load_: Load, scenarios: list[Scenario], running: list[Server], rounds: int):
+    """Every scenario on every server, rounds times over; yields each measurement as it is taken."""
+    for round_ in range(1, rounds + 1):
+        if rounds > 1:
+            print(f"Round {round_} of {rounds}", flush=True)
+        for scenario in scenarios:
+            for server in running:
+                m = measure(load_, scenario, server)
+                print(
+                    f"  {scenario.name:<7} {server.name:<9} {m.rps:8,.0f} req/s  p50 {m.p50_ms:6.2f} ms  "
+                    f"p99 {m.p99_ms:6.2f} ms  {m.cpu_ms_per_request:5.2f} CPU ms/req",
+                    flush=True,
+                )
+                yield m
+
+
+def profile(load_: Load, scenarios: list[Scenario], bastion: Server, workdir: Path) -> None:
+    """Sample Bastion's workers with py-spy under each scenario's load; write and print the ranking."""
+    hotspots.ensure_py_spy()
+    for scenario in scenarios:
+        raw = workdir / f"profile-{scenario.name}.raw"
+        print(f"Profiling bastion under {scenario.name} ...", flush=True)
+        sampler = hotspots.record(bastion.process.pid, load_.duration, raw)
+        try:
+            time.sleep(0.5)  # let py-spy attach before the load starts
+            load.run_wrk(load_, bastion.url + scenario.paths["bastion"], bastion.headers, load_.duration)
+            sampler.wait(timeout=30)
+        finally:
+            if sampler.poll() is None:
+                sampler.kill()
+        text = hotspots.summary(raw) if raw.exists() else f"py-spy wrote no {raw.name}"
+        (workdir / f"profile-{scenario.name}.txt").write_text(text + "\n")
+        print("\n".join(text.splitlines()[:16]) + "\n", flush=True)
+
+
+def run(args: argparse.Namespace, workdir: Path) -> list[report.Measurement]:
+    """Start the servers, check their answers, load each scenario on each server; stop them all."""
+    load_ = Load(load.ensure_wrk(), args.duration, args.warmup, args.connections, args.threads)
+    db_path = RESULTS / f"employees-{EMPLOYEES}.db"
+    print(f"Seeding {db_path.name} with {EMPLOYEES:,} employees ...", flush=True)
+    create_demo_database(str(db_path), employees=EMPLOYEES, force=True)
+    running: list[Server] = []
+    try:
+        for name in args.servers:
+            print(f"Starting {name} ...", flush=True)
+            running.append(STARTERS[name](workdir, db_path, args.workers))
+        scenarios = [s for s in load.SCENARIOS if s.name in args.scenarios]
+        for scenario in scenarios:
+            load.check_answers(scenario, running)
+        results = list(sweep(load_, scenarios, running, args.rounds))
+        if args.profile:
+            profile(load_, scenarios, next(s for s in running if s.name == "bastion"), workdir)
+        return results
+    finally:
+        for server in running:
+            servers.stop(server)
+
+
+def _git_state() -> str:
+    root = RESULTS.parent.parent
+    command = ["git", "-C", str(root), "describe", "--always", "--dirty"]
+    return subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip() or "unknown"
+
+
+def write_report(args: argparse.Namespace, workdir: Path, results: list[report.Measurement]) -> str:
+    """results.json (every round) and report.md (medians) in the run's folder; returns the Markdown."""
+    info = report.machine() | {"bastion_tree": _git_state()}
+    settings = {k: getattr(args, k) for k in ("duration", "warmup", "connections", "threads", "workers")}
+    settings["rounds"] = args.rounds
+    chosen = report.medians(results)
+    text = "\n\n".join(
+        [
+            f"Machine: {info['nproc']} CPUs, {info['cpu']}; Python {info['python']}, "
+            f"SQLite {info['sqlite']}, {info['wrk']}; Bastion tree {info['bastion_tree']}; "
+            f"settings {settings}",
+            report.results_table(chosen),
+            report.ratios_table(report.ratios(chosen)),
+            report.noise_note(results),
+        ]
+    )
+    payload = {"machine": info, "settings": settings, "results": [m.as_dict() for m in results]}
+    (workdir / "results.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (workdir / "report.md").write_text(text + "\n")
+    return text
+
+
+def _terminate(signum, _frame):
+    # SIGTERM unwinds like Ctrl-C, so the finally blocks stop the servers.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    workdir = RESULTS / time.strftime("%Y%m%d-%H%M%S")
+    workdir.mkdir(parents=True)
+    try:
+        results = run(args, workdir)
+    except KeyboardInterrupt:
+        print("\nInterrupted; servers stopped.", file=sys.stderr)
+        return 130
+    except (RuntimeError, subprocess.SubprocessError, OSError) as error:
+        print(f"data_bench: {error}", file=sys.stderr)
+        return 1
+    print("\n" + write_report(args, workdir, results))
+    print(f"\nLogs and results in {workdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
