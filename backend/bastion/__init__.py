@@ -17,7 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
     from bastion.api import cors as cors_api
     from bastion.config import load_settings
-    from bastion.paths import VersionAlias
+    from bastion.paths import IdConverter, VersionAlias
 
     settings = load_settings(config)
     app = Flask(__name__, static_folder=None)
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SETTINGS=settings, DEBUG=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024, JSON_SORT_KEYS=False
     )
     app.json.sort_keys = False
+    app.url_map.converters["id"] = IdConverter
     for module in (logs, errors, db, secrets, registry, access_index, cors, throttle, auth, guards):
         module.init_app(app)
     blueprints = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from werkzeug.routing import BaseConverter
+
 
 class VersionAlias:
     """WSGI middleware that rewrites unversioned API paths to v2 before routing."""
@@ -14,3 +16,21 @@ class VersionAlias:
         if path == "/api" or (path.startswith("/api/") and not path.startswith("/api/v2")):
             environ["PATH_INFO"] = "/api/v2" + path[4:]
         return self.wsgi_app(environ, start_response)
+
+
+class IdConverter(BaseConverter):
+    """`<id:x>`: an id of at most 18 digits, so it fits a 64-bit column; anything else is not found.
+
+    The bound lives in the pattern, not in to_python: a value rejected there makes Werkzeug answer 405.
+    """
+
+    regex = r"\d{1,18}"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        """The id as an int."""
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        """The id as URL text."""
+        return str(value)

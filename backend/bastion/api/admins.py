@@ -25,7 +25,7 @@ def list_admins():
         return {"resource": [public(u) for u in admins.list_admins(db)]}
 
 
-@bp.get("/<int:admin_id>")
+@bp.get("/<id:admin_id>")
 @admin_required
 def get_admin(admin_id: int):
     with session_scope() as db:
@@ -43,7 +43,7 @@ def create_admin():
     return jsonify(body), 201
 
 
-@bp.route("/<int:admin_id>", methods=["PUT", "PATCH"])
+@bp.route("/<id:admin_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_admin(admin_id: int):
     data = validate(AdminUpdate, json_body())
@@ -51,7 +51,7 @@ def update_admin(admin_id: int):
         return public(admins.update_admin(db, admin_id, data))
 
 
-@bp.delete("/<int:admin_id>")
+@bp.delete("/<id:admin_id>")
 @admin_required
 def delete_admin(admin_id: int):
     with session_scope() as db:

@@ -35,7 +35,7 @@ def list_apps():
         return {"resource": [public(a) for a in apps.list_apps(db)]}
 
 
-@bp.get("/<int:app_id>")
+@bp.get("/<id:app_id>")
 @admin_required
 def get_app(app_id: int):
     with session_scope() as db:
@@ -52,7 +52,7 @@ def create_app():
     return jsonify({"resource": created} if batch else created[0]), 201
 
 
-@bp.route("/<int:app_id>", methods=["PUT", "PATCH"])
+@bp.route("/<id:app_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_app(app_id: int):
     data = validate(AppUpdate, json_body())
@@ -60,14 +60,14 @@ def update_app(app_id: int):
         return public(apps.update_app(db, app_id, data))
 
 
-@bp.post("/<int:app_id>/rotate-key")
+@bp.post("/<id:app_id>/rotate-key")
 @admin_required
 def rotate_key(app_id: int):
     with session_scope() as db:
         return public(*apps.rotate_key(db, app_id))
 
 
-@bp.delete("/<int:app_id>")
+@bp.delete("/<id:app_id>")
 @admin_required
 def delete_app(app_id: int):
     with session_scope() as db:

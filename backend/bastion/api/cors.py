@@ -28,7 +28,7 @@ def list_rules():
         return {"resource": [public(r) for r in cors.list_rules(db)]}
 
 
-@bp.get("/<int:rule_id>")
+@bp.get("/<id:rule_id>")
 @admin_required
 def get_rule(rule_id: int):
     with session_scope() as db:
@@ -46,7 +46,7 @@ def create_rule():
     return jsonify(body), 201
 
 
-@bp.route("/<int:rule_id>", methods=["PUT", "PATCH"])
+@bp.route("/<id:rule_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_rule(rule_id: int):
     data = validate(CorsRuleUpdate, json_body())
@@ -54,7 +54,7 @@ def update_rule(rule_id: int):
         return public(cors.update_rule(db, rule_id, data))
 
 
-@bp.delete("/<int:rule_id>")
+@bp.delete("/<id:rule_id>")
 @admin_required
 def delete_rule(rule_id: int):
     with session_scope() as db:

@@ -71,7 +71,7 @@ def list_roles():
         return {"resource": [public(r) for r in roles.list_roles(db)]}
 
 
-@bp.get("/<int:role_id>")
+@bp.get("/<id:role_id>")
 @admin_required
 def get_role(role_id: int):
     with session_scope() as db:
@@ -91,7 +91,7 @@ def create_role():
     return jsonify({"resource": created} if batch else created[0]), 201
 
 
-@bp.route("/<int:role_id>", methods=["PUT", "PATCH"])
+@bp.route("/<id:role_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_role(role_id: int):
     with session_scope() as db:
@@ -102,7 +102,7 @@ def update_role(role_id: int):
         return public(roles.update_role(db, role_id, data, names, tables_of))
 
 
-@bp.delete("/<int:role_id>")
+@bp.delete("/<id:role_id>")
 @admin_required
 def delete_role(role_id: int):
     with session_scope() as db:

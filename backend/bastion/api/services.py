@@ -54,7 +54,7 @@ def list_services():
         return {"resource": [public(s) for s in data_services.list_services(db)]}
 
 
-@bp.get("/service/<int:service_id>")
+@bp.get("/service/<id:service_id>")
 @admin_required
 def get_service(service_id: int):
     with session_scope() as db:
@@ -71,7 +71,7 @@ def create_service():
     return jsonify({"resource": created} if batch else created[0]), 201
 
 
-@bp.route("/service/<int:service_id>", methods=["PUT", "PATCH"])
+@bp.route("/service/<id:service_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_service(service_id: int):
     data = validate(ServiceUpdate, json_body())
@@ -81,7 +81,7 @@ def update_service(service_id: int):
     return body
 
 
-@bp.delete("/service/<int:service_id>")
+@bp.delete("/service/<id:service_id>")
 @admin_required
 def delete_service(service_id: int):
     with session_scope() as db:
@@ -90,7 +90,7 @@ def delete_service(service_id: int):
     return body
 
 
-@bp.post("/service/<int:service_id>/test")
+@bp.post("/service/<id:service_id>/test")
 @admin_required
 def test_service(service_id: int):
     with session_scope() as db:

@@ -37,7 +37,7 @@ def list_users():
         return {"resource": [public(db, u) for u in users.list_users(db)]}
 
 
-@bp.get("/<int:user_id>")
+@bp.get("/<id:user_id>")
 @admin_required
 def get_user(user_id: int):
     with session_scope() as db:
@@ -54,7 +54,7 @@ def create_user():
     return jsonify({"resource": created} if batch else created[0]), 201
 
 
-@bp.route("/<int:user_id>", methods=["PUT", "PATCH"])
+@bp.route("/<id:user_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_user(user_id: int):
     data = validate(UserUpdate, json_body())
@@ -62,7 +62,7 @@ def update_user(user_id: int):
         return public(db, users.update_user(db, user_id, data))
 
 
-@bp.delete("/<int:user_id>")
+@bp.delete("/<id:user_id>")
 @admin_required
 def delete_user(user_id: int):
     with session_scope() as db:
