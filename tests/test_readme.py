@@ -27,3 +27,15 @@ def test_admin_api_examples(live_server):
     }
     result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr + live_server.log()[-3000:]
+
+
+def test_cors_examples(live_server):
+    script = "set -euo pipefail\n" + "\n".join(bash_blocks("CORS"))
+    env = {
+        **live_server.env,
+        "BASTION": live_server.url,
+        "ADMIN_EMAIL": live_server.admin_email,
+        "ADMIN_PASSWORD": live_server.admin_password,
+    }
+    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr + live_server.log()[-3000:]
