@@ -86,6 +86,10 @@ BAD_RULES = [
     ({"path": "x", "exposed_headers": ["*"], "supports_credentials": True}, "exposed_headers"),
     ({"path": "x", "colour": "red"}, "colour"),
     ({"origins": ["https://a.test"]}, "path"),
+    ({"path": "api/v2/\u0000"}, "path"),
+    ({"path": "x", "description": "a\u0000b"}, "description"),
+    ({"path": "x", "description": "\ud800"}, "description"),
+    ({"path": "x", "origins": ["https://\u212a.example.com"]}, "origins"),
 ]
 
 

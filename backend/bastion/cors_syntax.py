@@ -26,10 +26,12 @@ _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOST = rf"{_LABEL}(?:\.{_LABEL})*"
 _ORIGIN = re.compile(
     rf"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<wild>\*\.)?(?P<host>{_HOST}|\[[0-9a-f:.]+\])(?::(?P<port>\d{{1,5}}))?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_PATH = re.compile(r"[^\s?#]+")
+_PATH = re.compile(r"[^\s?#\x00-\x1f\x7f]+")
+# NUL and lone surrogates cannot pass through every database driver.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def split_list(value: object) -> object:
@@ -60,8 +62,15 @@ def normalize_path(path: str) -> str:
 def check_path(value: str) -> str:
     """A rule path: a glob without spaces, query or fragment; trimmed."""
     value = value.strip()
-    if not _PATH.fullmatch(value) or not normalize_path(value):
+    if not _PATH.fullmatch(value) or _UNSTORABLE.search(value) or not normalize_path(value):
         raise ValueError("must be a path glob such as 'api/v2/*' or '*' (no spaces, '?' or '#')")
+    return value
+
+
+def check_text(value: str) -> str:
+    """Free text (a description) that every system database can store."""
+    if _UNSTORABLE.search(value):
+        raise ValueError("must not contain NUL or unpaired surrogate characters")
     return value
 
 
@@ -133,4 +142,4 @@ def origin_regex(origin: str) -> re.Pattern:
     default = DEFAULT_PORTS[scheme]
     port_part = rf"(?::{default})?" if port is None or int(port) == int(default) else f":{int(port)}"
     subdomains = rf"(?:{_LABEL}\.)+" if match["wild"] else ""
-    return re.compile(rf"{scheme}://{subdomains}{re.escape(host)}{port_part}\Z", re.IGNORECASE)
+    return re.compile(rf"{scheme}://{subdomains}{re.escape(host)}{port_part}\Z", re.IGNORECASE | re.ASCII)

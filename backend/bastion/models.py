@@ -229,6 +229,7 @@ class CorsRuleCreate(CorsRuleBase):
 
     _split = field_validator(*CORS_LIST_FIELDS, mode="before")(cors_syntax.split_list)
     _path = field_validator("path")(cors_syntax.check_path)
+    _description = field_validator("description")(cors_syntax.check_text)
     _origins = field_validator("origins")(cors_syntax.check_origins)
     _headers = field_validator("headers", "exposed_headers")(cors_syntax.check_headers)
     _methods = field_validator("methods")(cors_syntax.check_methods)
@@ -248,6 +249,7 @@ class CorsRuleUpdate(SQLModel):
 
     _split = field_validator(*CORS_LIST_FIELDS, mode="before")(cors_syntax.split_list)
     _path = field_validator("path")(_optional(cors_syntax.check_path))
+    _description = field_validator("description")(_optional(cors_syntax.check_text))
     _origins = field_validator("origins")(_optional(cors_syntax.check_origins))
     _headers = field_validator("headers", "exposed_headers")(_optional(cors_syntax.check_headers))
     _methods = field_validator("methods")(_optional(cors_syntax.check_methods))

@@ -15,7 +15,15 @@ from bastion.docs.common import (
     json_body,
     json_response,
 )
-from bastion.models import AdminCreate, AdminUpdate, LoginCredentials, ServiceCreate, ServiceUpdate
+from bastion.models import (
+    AdminCreate,
+    AdminUpdate,
+    CorsRuleCreate,
+    CorsRuleUpdate,
+    LoginCredentials,
+    ServiceCreate,
+    ServiceUpdate,
+)
 from bastion.models_access import (
     AppCreate,
     AppUpdate,
@@ -39,6 +47,7 @@ RESOURCES = {
     "service": (ServiceCreate, ServiceUpdate),
     "role": (RoleCreate, RoleUpdate),
     "app": (AppCreate, AppUpdate),
+    "cors": (CorsRuleCreate, CorsRuleUpdate),
 }
 
 
