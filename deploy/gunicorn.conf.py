@@ -1,11 +1,13 @@
 """gunicorn settings for the Bastion platform (`gunicorn -c deploy/gunicorn.conf.py bastion.wsgi:app`)."""
 
-import multiprocessing
 import os
+
+from bastion.checks import gunicorn_workers
 
 bind = os.environ.get("BASTION_BIND", "127.0.0.1:8000")
 # Sync workers: as fast as threads for this work, with a better tail latency (see TOOLCHAIN notes).
-workers = int(os.environ.get("BASTION_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# BASTION_WORKERS, else 2 x the CPUs this process may use + 1; `bastion check` counts them the same way.
+workers = gunicorn_workers()
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 20

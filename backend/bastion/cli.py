@@ -1,4 +1,4 @@
-"""The `bastion` command: init, db upgrade, create-admin, set-password, generate-key, rotate-key, cors.
+"""The `bastion` command: init, db upgrade, create-admin, set-password, generate-key, rotate-key, cors, check.
 
 Passwords come from `--password-stdin` or an interactive prompt, never from argv, so they do not
 end up in shell history or `ps`. Every failure prints one line and exits non-zero.
@@ -169,6 +169,18 @@ def cmd_rotate_key(_args) -> None:
     print(f"re-encrypted {count} secret(s) under key {box.current_id}")
 
 
+def cmd_check(args) -> int:
+    """Report how ready this configuration is for production; 1 when any finding is high."""
+    from bastion import checks
+    from bastion.db import make_engine
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    findings = checks.run_checks(settings, engine, workers=checks.gunicorn_workers())
+    print(checks.render_json(findings) if args.json else checks.render_text(findings))
+    return checks.exit_status(findings)
+
+
 def cmd_demo(args) -> None:
     """Seed the demo database and register it as a data service (idempotent)."""
     from bastion.demo import ensure_demo_service
@@ -213,6 +225,8 @@ def build_parser() -> Parser:
     commands.add_parser("generate-key", help="print a new random APP_KEY")
     commands.add_parser("rotate-key", help="re-encrypt stored secrets under the current APP_KEY")
     cli_cors.add_parser(commands, Parser)
+    check = commands.add_parser("check", help="report how ready this configuration is for production")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -225,6 +239,7 @@ HANDLERS = {
     "rotate-key": cmd_rotate_key,
     "demo": cmd_demo,
     "cors": cmd_cors,
+    "check": cmd_check,
 }
 
 
@@ -232,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; report any failure in one line."""
     args = build_parser().parse_args(argv)
     try:
-        HANDLERS[args.command](args)
+        status = HANDLERS[args.command](args)
     except (CliError, ConfigError, cli_cors.CommandError) as exc:
         print(f"bastion: error: {exc}", file=sys.stderr)
         return 1
@@ -240,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         # The driver's text can carry a URL with credentials: name the failure, not the details.
         print(f"bastion: error: system database failed ({type(exc).__name__})", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":
