@@ -18,8 +18,11 @@ from bastion.access_index import AppSnapshot, current_index
 from bastion.apikeys import api_key_hash
 from bastion.db import session_scope
 from bastion.errors import Forbidden, Unauthorized
+from bastion.invalidation import current_version
 from bastion.models import SessionToken, User
-from bastion.services.sessions import ActiveSession, find_session
+from bastion.services.sessions import ActiveSession, find_session, recheck
+from bastion.session_cache import MISSING, SessionCache
+from bastion.tokens import token_digest
 
 login_manager = LoginManager()
 TOKEN_HEADER = "X-DreamFactory-Session-Token"  # noqa: S105 (a header name)
@@ -55,13 +58,25 @@ def api_key_from_request() -> str | None:
     return request.args.get("api_key") or None
 
 
+def _lookup(token: str) -> ActiveSession | None:
+    """Find a token's session, from this worker's cache while no session has ended anywhere."""
+    digest = token_digest(token)
+    version = current_version("sessions")
+    cache: SessionCache = current_app.extensions["bastion.sessions"]
+    found = cache.get(digest, version)
+    if found is MISSING:
+        with session_scope() as db:
+            found = find_session(db, token)
+        cache.put(digest, version, found)
+    return recheck(found) if found is not None else None
+
+
 def find_request_session(allow_expired: bool = False) -> SessionUser | None:
     """Look the request's token up; remember that a bad one was presented."""
     token = session_token_from_request()
     if token is None:
         return None
-    with session_scope() as db:
-        found = find_session(db, token)
+    found = _lookup(token)
     if found is None or (found.expired and not allow_expired):
         g.bad_session_token = True
         return None
@@ -152,8 +167,9 @@ def client_address() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Bind flask-login; no cookie sessions, no login view."""
+    """Bind flask-login (no cookie sessions, no login view) and this worker's session cache."""
     login_manager.init_app(app)
+    app.extensions["bastion.sessions"] = SessionCache()
     login_manager.anonymous_user = AnonymousUserMixin
 
 

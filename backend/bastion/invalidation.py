@@ -16,13 +16,13 @@ from flask import g
 from sqlalchemy import update
 from sqlmodel import Session
 
-from bastion.db import session_scope
+from bastion.db import get_engine
 from bastion.models import CacheVersion
 
 T = TypeVar("T")
 
 
-AREAS = ("access", "cors")  # rows created by migration 0003
+AREAS = ("access", "cors", "sessions", "services")  # rows created by migrations 0003 and 0006
 
 
 def bump(db: Session, name: str) -> None:
@@ -32,14 +32,18 @@ def bump(db: Session, name: str) -> None:
     db.exec(update(CacheVersion).where(CacheVersion.name == name).values(version=CacheVersion.version + 1))
 
 
+def _read_all_versions() -> dict[str, int]:
+    # One small query for every area: the only system-database read of a request with warm caches.
+    # Static SQL without parameters: exec_driver_sql skips statement compilation on this hot path.
+    with get_engine().connect() as conn:
+        return dict(conn.exec_driver_sql("SELECT name, version FROM cache_version").all())
+
+
 def current_version(name: str) -> int:
-    """An area's counter, read at most once per request."""
-    seen = g.setdefault("cache_versions", {})
-    if name not in seen:
-        with session_scope() as db:
-            row = db.get(CacheVersion, name)
-            seen[name] = row.version if row else 0
-    return seen[name]
+    """An area's counter; all counters are read together, at most once per request."""
+    if "cache_versions" not in g:
+        g.cache_versions = _read_all_versions()
+    return g.cache_versions.get(name, 0)
 
 
 class VersionedCache(Generic[T]):

@@ -16,10 +16,11 @@ from bastion.data.engines import EnginePool
 from bastion.data.schema import SchemaCache
 from bastion.db import session_scope
 from bastion.errors import NotFound
+from bastion.invalidation import VersionedCache
 from bastion.models import Service
 from bastion.secrets import get_box
 from bastion.service_types import DEFAULT_MAX_RECORDS
-from bastion.services.data_services import ensure_secret_usable, find_service, plain_config
+from bastion.services.data_services import ensure_secret_usable, list_services, plain_config
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,16 @@ class OpenService:
         schemas().refresh(self.service.id)
 
 
+def _services_by_name() -> dict[str, Service]:
+    with session_scope() as db:
+        return {s.name: s for s in list_services(db)}
+
+
 def init_app(app: Flask) -> None:
-    """Give the app its engine pool and schema cache."""
+    """Give the app its engine pool, schema cache and service rows (rebuilt when any service changes)."""
     app.extensions["bastion.engines"] = EnginePool()
     app.extensions["bastion.schemas"] = SchemaCache()
+    app.extensions["bastion.services"] = VersionedCache("services", _services_by_name)
 
 
 def engines() -> EnginePool:
@@ -70,8 +77,7 @@ def schemas() -> SchemaCache:
 
 def find_active_service(name: str) -> Service:
     """The active service with this name, or NotFound (an inactive service does not exist for callers)."""
-    with session_scope() as db:
-        service = find_service(db, name)
+    service = current_app.extensions["bastion.services"].get().get(name)
     if service is None or not service.is_active:
         raise NotFound(f"Service '{name}' not found")
     return service
@@ -80,6 +86,10 @@ def find_active_service(name: str) -> Service:
 def open_service(service: Service) -> OpenService:
     """Attach the pooled engine; secrets are opened only when an engine must be built."""
     box = get_box()
-    ensure_secret_usable(box, service)
-    engine = engines().get(service.id, service.version, lambda: plain_config(box, service))
+
+    def load_config() -> dict:
+        ensure_secret_usable(box, service)
+        return plain_config(box, service)
+
+    engine = engines().get(service.id, service.version, load_config)
     return OpenService(service=service, engine=engine)

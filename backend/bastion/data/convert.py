@@ -144,9 +144,13 @@ _CONVERTERS: tuple[tuple[type, Callable[[sa.Column, Any], Any]], ...] = (
 )
 
 
+_PLAIN = frozenset({type(None), bool, int, str, dict, list})
+
+
 def to_json(value: Any) -> Any:
     """A JSON-safe form of one value read from the database (see the module docstring)."""
-    if value is None or isinstance(value, bool | int | str | dict | list):
+    # Exact-type check first: most values are plain, and this is per value of every row.
+    if type(value) in _PLAIN or isinstance(value, bool | int | str | dict | list):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)

@@ -6,6 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bastion.errors import Conflict, NotFound
+from bastion.invalidation import bump
 from bastion.models import AdminCreate, AdminUpdate, User, utcnow
 from bastion.passwords import DUMMY_HASH, hash_password, verify_password
 from bastion.services.sessions import revoke_user_sessions
@@ -80,6 +81,7 @@ def update_admin(db: Session, admin_id: int, data: AdminUpdate) -> User:
     db.flush()
     if not user.is_active or fields.get("password") is not None:
         revoke_user_sessions(db, user.id)
+    bump(db, "sessions")  # sessions remember their user: let every worker read it again
     return user
 
 

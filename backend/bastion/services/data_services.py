@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from bastion.data.engines import build_url
 from bastion.errors import BadRequest, Conflict, NotFound, ValidationError
+from bastion.invalidation import bump
 from bastion.models import Service, ServiceCreate, ServiceUpdate, utcnow
 from bastion.secrets import MASK, SecretBox, SecretError, is_sealed
 from bastion.service_types import (
@@ -132,6 +133,7 @@ def create_service(db: Session, box: SecretBox, data: ServiceCreate, system_db_u
     config = _checked_config(data.type, {}, data.config, box, system_db_url)
     service = Service(**data.model_dump(exclude={"config"}), config=config)
     db.add(service)
+    bump(db, "services")
     db.flush()
     return service
 
@@ -153,6 +155,7 @@ def update_service(
     service.version += 1
     service.updated_at = utcnow()
     db.add(service)
+    bump(db, "services")
     db.flush()
     return service
 
@@ -161,6 +164,7 @@ def delete_service(db: Session, service_id: int) -> Service:
     """Delete a service."""
     service = get_service(db, service_id)
     db.delete(service)
+    bump(db, "services")
     db.flush()
     return service
 
@@ -179,6 +183,7 @@ def rotate_service_secrets(db: Session, box: SecretBox) -> int:
         service.config = config
         service.version += 1
         db.add(service)
+        bump(db, "services")
         db.commit()
         rotated += len(stale)
     return rotated

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, delete, select
 
+from bastion.invalidation import bump
 from bastion.models import SessionToken, User, utcnow
 from bastion.tokens import new_token, token_digest
 
@@ -57,14 +58,24 @@ def find_session(db: Session, token: str) -> ActiveSession | None:
     return ActiveSession(row=row, user=user, expired=as_utc(row.expires_at) <= now)
 
 
+def recheck(found: ActiveSession) -> ActiveSession | None:
+    """A remembered session judged against the clock again: None past its refresh window."""
+    now = utcnow()
+    if as_utc(found.row.refresh_until) <= now:
+        return None
+    return replace(found, expired=as_utc(found.row.expires_at) <= now)
+
+
 def revoke_session(db: Session, row: SessionToken) -> None:
-    """End one session at once."""
+    """End one session at once, on every worker (the "sessions" counter drops their caches)."""
     db.exec(delete(SessionToken).where(SessionToken.id == row.id))
+    bump(db, "sessions")
 
 
 def revoke_user_sessions(db: Session, user_id: int) -> None:
     """End every session of a user at once (password change, deactivation, deletion)."""
     db.exec(delete(SessionToken).where(SessionToken.user_id == user_id))
+    bump(db, "sessions")
 
 
 def purge_dead_sessions(db: Session) -> None:

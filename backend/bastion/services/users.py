@@ -88,6 +88,7 @@ def update_user(db: Session, user_id: int, data: UserUpdate) -> User:
     db.flush()
     if not user.is_active or data.password is not None:
         revoke_user_sessions(db, user.id)
+    bump(db, "sessions")  # sessions remember their user: let every worker read it again
     return user
 
 
