@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,9 @@ def _wait_until_up(server: LiveServer) -> None:
         try:
             urllib.request.urlopen(server.url + "/api/v2/system/environment", timeout=1)  # noqa: S310
             return
+        except urllib.error.HTTPError as answer:
+            answer.close()
+            return  # any answer means it is up, e.g. 403 when it requires HTTPS behind a proxy
         except OSError:
             if server.process.poll() is not None:
                 raise RuntimeError("gunicorn exited:\n" + server.log()) from None
