@@ -5,6 +5,7 @@ Built once per module and data engine through the real admin API; each test rese
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -137,3 +138,20 @@ def build_world(app, data_url: str) -> World:
     client.delete("/api/v2/user/session", headers={"Authorization": f"Bearer {world.tokens['R']}"})
     world.reset_rows()
     return world
+
+
+def world_on(data_engine: str, tmp) -> Iterator[World]:
+    """Yield a world on a fresh SQLite system database and a data database of the given engine."""
+    from bastion.migrate import upgrade
+    from tests.conftest import make_app
+    from tests.databases import scratch_database
+
+    with (
+        scratch_database("sqlite", str(tmp)) as system_url,
+        scratch_database(data_engine, str(tmp)) as data_url,
+    ):
+        upgrade(system_url)
+        app = make_app(system_url, str(tmp))
+        yield build_world(app, data)
+        app.extensions["bastion.engines"].dispose_all()
+        app.extensions["bastion.db"].dispose()

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.access_world import build_world
-from tests.conftest import make_app
-from tests.databases import scratch_database
+from tests.access_world import world_on
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("escape")
-    with (
-        scratch_database("sqlite", str(tmp)) as system_url,
-        scratch_database(request.param, str(tmp)) as data_url,
-    ):
-        from bastion.migrate import upgrade
-
-        upgrade(system_url)
-        app = make_app(system_url, str(tmp))
-        yield build_world(app, data_url)
-        app.extensions["bastion.engines"].dispose_all()
-        app.extensions["bastion.db"].dispose()
+    yield from world_on(request.param, tmp_path_factory.mktemp("escape"))
 
 
 @pytest.fixture

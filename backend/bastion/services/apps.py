@@ -9,6 +9,7 @@ from bastion.errors import Conflict, NotFound, ValidationError
 from bastion.invalidation import bump
 from bastion.models import utcnow
 from bastion.models_access import App, AppCreate, AppUpdate, Role
+from bastion.services import apply_sent_fields
 
 
 def list_apps(db: Session) -> list[App]:
@@ -62,10 +63,7 @@ def update_app(db: Session, app_id: int, data: AppUpdate) -> App:
         _ensure_name_free(db, fields["name"], app.id)
     if "role_id" in fields:
         _check_role(db, fields["role_id"])
-    for key, value in fields.items():
-        if value is None and key != "role_id":
-            raise ValidationError({key: "must not be null"})
-        setattr(app, key, value)
+    apply_sent_fields(app, fields, nullable=("role_id",))
     app.updated_at = utcnow()
     db.add(app)
     bump(db, "access")

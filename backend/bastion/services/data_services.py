@@ -24,6 +24,7 @@ from bastion.service_types import (
     config_fields,
     secret_fields,
 )
+from bastion.services import apply_sent_fields
 
 
 def list_services(db: Session) -> list[Service]:
@@ -146,10 +147,7 @@ def update_service(
     fields = data.model_dump(exclude_unset=True, exclude={"config"})
     if fields.get("name"):
         _ensure_name_free(db, fields["name"], service.id)
-    for key, value in fields.items():
-        if value is None:
-            raise ValidationError({key: "must not be null"})
-        setattr(service, key, value)
+    apply_sent_fields(service, fields)
     if data.config is not None:
         service.config = _checked_config(service.type, service.config, data.config, box, system_db_url)
     service.version += 1

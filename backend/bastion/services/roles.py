@@ -12,6 +12,7 @@ from bastion.errors import Conflict, NotFound, ValidationError
 from bastion.invalidation import bump
 from bastion.models import utcnow
 from bastion.models_access import AccessEntry, Role, RoleCreate, RoleUpdate
+from bastion.services import apply_sent_fields
 
 DOCS_SERVICE = "api_docs"
 SERVICE_COMPONENTS = ("", "*", "_table", "_table/*", "_schema", "_schema/*")
@@ -110,10 +111,7 @@ def update_role(db: Session, role_id: int, data: RoleUpdate, services: set[str],
     fields = data.model_dump(exclude_unset=True, exclude={"access"})
     if fields.get("name"):
         _ensure_name_free(db, fields["name"], role.id)
-    for key, value in fields.items():
-        if value is None:
-            raise ValidationError({key: "must not be null"})
-        setattr(role, key, value)
+    apply_sent_fields(role, fields)
     if data.access is not None:
         role.access = validate_access(data.access, services, tables_of)
     role.updated_at = utcnow()

@@ -9,6 +9,7 @@ from bastion.invalidation import bump
 from bastion.models import User, utcnow
 from bastion.models_access import App, AppRoleSpec, Role, UserAppRole, UserCreate, UserUpdate
 from bastion.passwords import hash_password
+from bastion.services import apply_sent_fields
 from bastion.services.admins import ensure_email_free
 from bastion.services.sessions import revoke_user_sessions
 
@@ -74,10 +75,7 @@ def update_user(db: Session, user_id: int, data: UserUpdate) -> User:
     fields = data.model_dump(exclude_unset=True, exclude={"app_roles", "password"})
     if fields.get("email"):
         ensure_email_free(db, fields["email"], user.id)
-    for key, value in fields.items():
-        if value is None:
-            raise ValidationError({key: "must not be null"})
-        setattr(user, key, value)
+    apply_sent_fields(user, fields)
     if data.password is not None:
         user.password_hash = hash_password(data.password)
     if data.app_roles is not None:
