@@ -152,6 +152,6 @@ def world_on(data_engine: str, tmp) -> Iterator[World]:
     ):
         upgrade(system_url)
         app = make_app(system_url, str(tmp))
-        yield build_world(app, data)
+        yield build_world(app, data_url)
         app.extensions["bastion.engines"].dispose_all()
         app.extensions["bastion.db"].dispose()
