@@ -14,6 +14,7 @@ export APP_ENV=${APP_ENV:-local}
 
 $BIN/bastion init --admin-origin "$SPA_ORIGIN"
 $BIN/bastion create-admin --email admin@example.com --name "Demo Admin" --generate-password --if-missing
+$BIN/bastion demo
 
 # The SPA reads config.json next to index.html at start-up; nothing about the platform is built in.
 API_HOST=$HOST
