@@ -1,16 +1,19 @@
-"""The README's least-privilege walk-through runs against a live server with the demo service."""
+"""The README's data API and least-privilege examples run against a live server with the demo service."""
 
 from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from tests.test_readme import bash_blocks
 
 
-def test_least_privilege_walkthrough(live_server):
+@pytest.mark.parametrize("section", ["The data API", "Least privilege, end to end"])
+def test_section_examples(live_server, section):
     live_server.bastion("demo", "--rows", "200")
     login = bash_blocks("The admin API")[0]
-    script = "set -euo pipefail\n" + login + "\n".join(bash_blocks("Least privilege, end to end"))
+    script = "set -euo pipefail\n" + login + "\n".join(bash_blocks(section))
     env = {
         **live_server.env,
         "BASTION": live_server.url,
