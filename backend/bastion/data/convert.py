@@ -175,3 +175,11 @@ def _duration(value: dt.timedelta) -> str:
 def row_to_json(row: sa.RowMapping) -> dict[str, Any]:
     """One result row as a JSON-safe object keyed by column name."""
     return {name: to_json(value) for name, value in row.items()}
+
+
+def rows_to_json(keys: list[str], rows: list[tuple]) -> list[dict[str, Any]]:
+    """Many result rows at once; plain values skip the call to to_json (this runs per value of a page)."""
+    plain = _PLAIN
+    return [
+        {k: (v if type(v) in plain else to_json(v)) for k, v in zip(keys, row, strict=True)} for row in rows
+    ]

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bastion.access import Grant
-from bastion.data.convert import row_to_json
+from bastion.data.convert import row_to_json, rows_to_json
 from bastion.data.filters import parse_filter
 from bastion.data.guard import Target, grant_condition
 from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
@@ -68,9 +68,10 @@ def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) 
     fetch = params.limit + 1 if params.capped else params.limit
     stmt = sa.select(*columns).where(*conditions).order_by(*order).limit(fetch).offset(params.offset)
     with _connection(conn) as c:
-        rows = c.execute(stmt).mappings().all()
+        result = c.execute(stmt)
+        keys, rows = list(result.keys()), result.all()
         truncated = len(rows) > params.limit
-        body: dict[str, Any] = {"resource": [row_to_json(row) for row in rows[: params.limit]]}
+        body: dict[str, Any] = {"resource": rows_to_json(keys, rows[: params.limit])}
         if params.include_count or truncated:
             count_stmt = sa.select(sa.func.count()).select_from(table).where(*conditions)
             count = c.execute(count_stmt).scalar_one()
