@@ -86,9 +86,10 @@ def compile_rule(rule: CorsRule) -> CompiledRule:
     headers = cors_syntax.check_headers(rule.headers)
     if rule.supports_credentials and "*" in origins:
         raise ValueError("'*' in origins together with supports_credentials")
+    patterns = tuple(cors_syntax.origin_regex(o) for o in origins)
     options = serialize_options(
         {
-            "origins": [cors_syntax.origin_regex(o) for o in origins],
+            "origins": list(patterns),
             "allow_headers": [_header_pattern(h) for h in headers],
             "expose_headers": cors_syntax.check_headers(rule.exposed_headers) or None,
             "methods": cors_syntax.check_methods(rule.methods),
@@ -106,7 +107,7 @@ def compile_rule(rule: CorsRule) -> CompiledRule:
         path=path,
         glob=cors_syntax.glob_regex(path),
         prefix=cors_syntax.glob_prefix(path),
-        origins=tuple(cors_syntax.origin_regex(o) for o in origins),
+        origins=patterns,
         methods=frozenset(cors_syntax.check_methods(rule.methods)),
         headers=frozenset(h.lower() for h in headers),
         any_header="*" in headers,
