@@ -10,7 +10,9 @@ export default defineConfig({
   base: './',
   plugins: [svelte()],
   // The timing report is noise on a busy machine: the build takes seconds either way.
-  build: { target: 'es2022', rolldownOptions: { checks: { bundlerTimings: false } } },
+  // The API docs viewer (Swagger UI, ~1.5 MB) is one lazy chunk loaded by the docs page alone; the budget
+  // script checks the first load and reports it.
+  build: { target: 'es2022', chunkSizeWarningLimit: 2000, rolldownOptions: { checks: { bundlerTimings: false } } },
   server: devProxy ? { proxy: { '/api': { target: devProxy } } } : {},
   // Unit tests run in Node; component tests opt into jsdom with a file comment.
   test: { environment: 'node', include: ['src/**/*.test.ts'] },

@@ -1,8 +1,19 @@
-"""Browser tests: real Chromium through Playwright, one browser for the whole session (TOOLCHAIN.md)."""
+"""Browser tests: real Chromium through Playwright, one browser for the whole session (TOOLCHAIN.md).
+
+The SPA fixtures are shared by every SPA test: an admin API session, the SPA served on its own origin
+and let in by the SPA's CORS rule, a demo HR service, and screenshots kept for failures.
+"""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import requests
+from playwright.sync_api import Page
+
+from bastion.data.seed import create_demo_database
+from tests.e2e.spa import ARTIFACTS, Screens, allow_origins, build_spa, serve_spa, suffix
 
 CHROMIUM = "/usr/lib/chromium/chromium"  # the real binary; the /usr/bin wrapper adds flags and noise
 CHROMIUM_ARGS = [
@@ -20,3 +31,46 @@ CHROMIUM_ARGS = [
 def browser_type_launch_args(browser_type_launch_args):
     """Launch the system Chromium instead of a Playwright download."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def api(live_server) -> requests.Session:
+    """A requests session logged in as the platform's admin."""
+    session = requests.Session()
+    body = {"email": live_server.admin_email, "password": live_server.admin_password}
+    answer = session.post(f"{live_server.url}/api/v2/system/admin/session", json=body, timeout=10)
+    answer.raise_for_status()
+    session.headers["Authorization"] = f"Bearer {answer.json()['session_token']}"
+    return session
+
+
+@pytest.fixture(scope="session")
+def spa(live_server, api, tmp_path_factory):
+    """The SPA on 127.0.0.1, configured for the platform on 127.0.0.1."""
+    served = serve_spa(build_spa(), tmp_path_factory.mktemp("spa") / "dist", live_server.url)
+    allow_origins(api, live_server.url, [served.origin])
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def hr_service(live_server, api, tmp_path_factory) -> dict:
+    """A SQLite service over the demo HR database (200 employees), made through the API."""
+    path = tmp_path_factory.mktemp("hr") / "hr.db"
+    create_demo_database(str(path), employees=200)
+    body = {"name": f"hr-{suffix()}", "config": {"engine": "sqlite", "database": str(path)}}
+    answer = api.post(f"{live_server.url}/api/v2/system/service", json=body, timeout=10)
+    answer.raise_for_status()
+    return {**answer.json(), "path": path}
+
+
+@pytest.fixture
+def screens(request, page: Page, live_server):
+    """Screens of this test; saved to test-artifacts/<test>/ when it fails."""
+    page.set_default_timeout(10_000)
+    shots = Screens(page)
+    failed_before = request.session.testsfailed
+    yield shots
+    # The call phase is reported before fixtures are torn down, so a failure is counted by now.
+    if request.session.testsfailed > failed_before:
+        shots.save(ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name), live_server.log())

@@ -21,58 +21,11 @@ from playwright.sync_api import Page, Request, Response, expect
 
 from bastion import __version__
 from bastion.data.seed import create_demo_database
-from tests.e2e.spa import build_spa, serve_spa
-from tests.live import ROOT
+from tests.e2e.spa import allow_origins, build_spa, log_in, open_area, serve_spa, session_token, suffix
 
 pytestmark = pytest.mark.e2e
 
-ARTIFACTS = ROOT / "test-artifacts"
 PG_PASSWORD = "pg-secret-" + uuid.uuid4().hex[:10]
-
-
-def _suffix() -> str:
-    return uuid.uuid4().hex[:6]
-
-
-@pytest.fixture(scope="session")
-def api(live_server) -> requests.Session:
-    """A requests session logged in as the platform's admin."""
-    session = requests.Session()
-    body = {"email": live_server.admin_email, "password": live_server.admin_password}
-    answer = session.post(f"{live_server.url}/api/v2/system/admin/session", json=body, timeout=10)
-    answer.raise_for_status()
-    session.headers["Authorization"] = f"Bearer {answer.json()['session_token']}"
-    return session
-
-
-SPA_RULE = {
-    "path": "api/v2/*",
-    "description": "Admin SPA (browser tests)",
-    "methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
-    "headers": ["Authorization", "Content-Type", "X-Api-Key"],
-    "exposed_headers": ["X-Request-Id"],
-}
-
-
-def _allow_origins(api: requests.Session, base: str, origins: list[str]) -> None:
-    """Add origins to the SPA's rule on api/v2/* (the one `bastion init` makes), creating it if missing."""
-    rules = api.get(f"{base}/api/v2/system/cors", timeout=10).json()["resource"]
-    rule = next((r for r in rules if r["path"] == SPA_RULE["path"]), None)
-    if rule is None:
-        answer = api.post(f"{base}/api/v2/system/cors", json={**SPA_RULE, "origins": origins}, timeout=10)
-    else:
-        update = {"origins": sorted({*rule["origins"], *origins})}
-        answer = api.patch(f"{base}/api/v2/system/cors/{rule['id']}", json=update, timeout=10)
-    answer.raise_for_status()
-
-
-@pytest.fixture(scope="session")
-def spa(live_server, api, tmp_path_factory):
-    """The SPA on 127.0.0.1, configured for the platform on 127.0.0.1."""
-    served = serve_spa(build_spa(), tmp_path_factory.mktemp("spa") / "dist", live_server.url)
-    _allow_origins(api, live_server.url, [served.origin])
-    yield served
-    served.stop()
 
 
 @pytest.fixture(scope="session")
@@ -80,73 +33,9 @@ def spa_localhost(live_server, api, tmp_path_factory):
     """The same build on localhost, configured for the platform under the name localhost."""
     base = f"http://localhost:{live_server.port}"
     served = serve_spa(build_spa(), tmp_path_factory.mktemp("spa") / "dist", base, host="localhost")
-    _allow_origins(api, live_server.url, [served.origin])
+    allow_origins(api, live_server.url, [served.origin])
     yield served
     served.stop()
-
-
-@pytest.fixture(scope="session")
-def hr_service(live_server, api, tmp_path_factory) -> dict:
-    """A SQLite service over the demo HR database (200 employees), made through the API."""
-    path = tmp_path_factory.mktemp("hr") / "hr.db"
-    create_demo_database(str(path), employees=200)
-    body = {"name": f"hr-{_suffix()}", "config": {"engine": "sqlite", "database": str(path)}}
-    answer = api.post(f"{live_server.url}/api/v2/system/service", json=body, timeout=10)
-    answer.raise_for_status()
-    return {**answer.json(), "path": path}
-
-
-class Screens:
-    """Screenshots of the screens a test passes through, written out only if the test fails."""
-
-    def __init__(self, page: Page):
-        self.page = page
-        self.shots: list[tuple[str, bytes]] = []
-
-    def snap(self, name: str) -> None:
-        """Remember how the page looks now."""
-        self.shots.append((name, self.page.screenshot(full_page=True)))
-
-    def save(self, folder: Path, server_log: str) -> None:
-        """Write every remembered screen, the final state and the platform's log tail."""
-        folder.mkdir(parents=True, exist_ok=True)
-        for index, (name, png) in enumerate(self.shots, 1):
-            (folder / f"{index:02d}-{name}.png").write_bytes(png)
-        self.page.screenshot(path=str(folder / "99-at-failure.png"), full_page=True)
-        (folder / "server.log").write_text(server_log[-20_000:])
-
-
-@pytest.fixture
-def screens(request, page: Page, live_server):
-    """Screens of this test; saved to test-artifacts/<test>/ when it fails."""
-    page.set_default_timeout(10_000)
-    shots = Screens(page)
-    failed_before = request.session.testsfailed
-    yield shots
-    # The call phase is reported before fixtures are torn down, so a failure is counted by now.
-    if request.session.testsfailed > failed_before:
-        shots.save(ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name), live_server.log())
-
-
-def log_in(page: Page, url: str, live_server, screens: Screens) -> None:
-    """Open the SPA and log in as the admin."""
-    page.goto(url)
-    expect(page.get_by_role("heading", name="Bastion admin")).to_be_visible()
-    screens.snap("login")
-    page.get_by_label("Email").fill(live_server.admin_email)
-    page.get_by_label("Password").fill(live_server.admin_password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_test_id("current-admin")).to_have_text(live_server.admin_email)
-
-
-def open_area(page: Page, name: str) -> None:
-    """Follow the main navigation."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
-
-
-def session_token(page: Page) -> str:
-    """The token the SPA keeps in sessionStorage."""
-    return page.evaluate("JSON.parse(sessionStorage.getItem('bastion.session')).token")
 
 
 def test_login_shows_the_platform_and_its_counts(page, spa, live_server, api, screens):
@@ -174,7 +63,7 @@ def test_services_from_the_form_never_send_a_password_back(page, spa, live_serve
     page.on("request", lambda r: requests_made.append(r))
     demo = tmp_path / "demo.db"
     create_demo_database(str(demo), employees=200)
-    sqlite_name, pg_name = f"demo-{_suffix()}", f"pg-{_suffix()}"
+    sqlite_name, pg_name = f"demo-{suffix()}", f"pg-{suffix()}"
     log_in(page, spa.url, live_server, screens)
 
     open_area(page, "Services")
@@ -261,7 +150,7 @@ def test_bad_forms_show_the_server_message_on_the_field(page, spa, live_server, 
     log_in(page, spa.url, live_server, screens)
     open_area(page, "Services")
     page.get_by_role("link", name="New service").click()
-    _fill_service(page, f"bad-{_suffix()}", {"engine": "sqlite", "Database": "relative.db"})
+    _fill_service(page, f"bad-{suffix()}", {"engine": "sqlite", "Database": "relative.db"})
     page.get_by_role("button", name="Create service").click()
     expect(page.get_by_test_id("error-config.database")).to_have_text("must be an absolute file path")
     expect(page.get_by_label("Database", exact=True)).to_have_attribute("aria-invalid", "true")
@@ -281,7 +170,7 @@ def test_bad_forms_show_the_server_message_on_the_field(page, spa, live_server, 
 
 
 def test_admins_are_created_given_a_password_and_deleted_after_confirming(page, spa, live_server, screens):
-    email, password = f"ops-{_suffix()}@example.com", "a long enough password"
+    email, password = f"ops-{suffix()}@example.com", "a long enough password"
     log_in(page, spa.url, live_server, screens)
     open_area(page, "Admins")
     page.get_by_role("button", name="New admin").click()

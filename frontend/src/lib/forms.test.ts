@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from './api/client'
-import { placeErrors } from './forms'
+import { bracketIndexes, listItemsToList, placeErrors, textToList } from './forms'
 
 const validation = (errors: Record<string, string>) => new ApiError(400, 'Invalid', { errors }, 'req-1')
 
@@ -26,5 +26,34 @@ describe('placeErrors', () => {
     expect(placeErrors(new Error('boom'), ['email'])).toEqual({ fields: {}, unplaced: [] })
     // A batch failure lists record indexes, not fields.
     expect(placeErrors(new ApiError(400, 'Batch failed', { errors: [0, 2] }), ['email']).fields).toEqual({})
+  })
+})
+
+describe('key normalizers', () => {
+  it('shows list items on their list and brackets dotted indexes', () => {
+    expect(listItemsToList('origins.0')).toBe('origins')
+    expect(listItemsToList('origins[2]')).toBe('origins')
+    expect(listItemsToList('max_age')).toBe('max_age')
+    expect(bracketIndexes('app_roles.0.app_id')).toBe('app_roles[0].app_id')
+    expect(bracketIndexes('app_roles[1].role_id')).toBe('app_roles[1].role_id')
+  })
+
+  it('places normalized keys and joins messages that land on one field', () => {
+    const error = validation({ 'origins.0': 'bad origin', origins: 'too broad', path: 'required' })
+    expect(placeErrors(error, ['origins'], listItemsToList)).toEqual({
+      fields: { origins: 'bad origin; too broad' },
+      unplaced: ['path: required'],
+    })
+  })
+})
+
+describe('textToList', () => {
+  it('reads one item per line or comma and drops blanks', () => {
+    expect(textToList(' https://a.example.com \n\nhttps://b.example.com, http://localhost:5173\n')).toEqual([
+      'https://a.example.com',
+      'https://b.example.com',
+      'http://localhost:5173',
+    ])
+    expect(textToList('  ')).toEqual([])
   })
 })

@@ -12,14 +12,32 @@ export interface Placement {
   unplaced: string[]
 }
 
-/** Split an error's field messages into those the form can show and the rest. */
-export function placeErrors(error: unknown, shown: readonly string[]): Placement {
+/** A form's mapping of the server's key for a field to the name it shows the field under. */
+export type KeyNormalizer = (key: string) => string
+
+/**
+ * Split an error's field messages into those the form can show and the rest. With `normalize`, server
+ * keys are first brought to the form's names; messages that land on one field are joined.
+ */
+export function placeErrors(error: unknown, shown: readonly string[], normalize?: KeyNormalizer): Placement {
   const errors = error instanceof ApiError ? error.fieldErrors : {}
   const known = new Set(shown)
   const placement: Placement = { fields: {}, unplaced: [] }
-  for (const [field, message] of Object.entries(errors)) {
-    if (known.has(field)) placement.fields[field] = message
-    else placement.unplaced.push(field === 'body' ? message : `${field}: ${message}`)
+  for (const [key, message] of Object.entries(errors)) {
+    const field = normalize ? normalize(key) : key
+    if (!known.has(field)) placement.unplaced.push(key === 'body' ? message : `${key}: ${message}`)
+    else placement.fields[field] = placement.fields[field] ? `${placement.fields[field]}; ${message}` : message
   }
   return placement
+}
+
+/** A normalizer for forms with list fields: `origins.0` and `origins[0]` are shown on `origins`. */
+export const listItemsToList: KeyNormalizer = (key) => key.replace(/(?:\.\d+|\[\d+\])+$/, '')
+
+/** Dotted list indexes in bracket form: `app_roles.0.app_id` becomes `app_roles[0].app_id`. */
+export const bracketIndexes: KeyNormalizer = (key) => key.replace(/\.(\d+)(?=\.|\[|$)/g, '[$1]')
+
+/** A list typed in a textarea: one item per line (commas separate too), trimmed, empty lines dropped. */
+export function textToList(text: string): string[] {
+  return text.split(/[\n,]/).map((item) => item.trim()).filter(Boolean)
 }

@@ -56,6 +56,14 @@ export function configureClient(value: ClientSetup): void {
   setup = value
 }
 
+/**
+ * The credentials the client sends: the session token and the console app's key. For the API docs
+ * viewer, whose "try it" requests are its own and must carry the same session.
+ */
+export function credentials(): { baseUrl: string; token: string | null; apiKey: string | null } {
+  return { baseUrl: setup?.baseUrl ?? '', token: setup?.token() ?? null, apiKey: setup?.apiKey ?? null }
+}
+
 function buildUrl(base: string, path: string, query?: Query): string {
   const url = `${base}/api/v2${path.startsWith('/') ? path : `/${path}`}`
   const params = new URLSearchParams()

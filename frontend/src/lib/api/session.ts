@@ -1,5 +1,11 @@
-/** Admin sessions: /system/admin/session (DESIGN §3). */
+/**
+ * Login sessions (DESIGN §3): admins at /system/admin/session, other users at /user/session. A user logs in
+ * through the console app (its key from config.json goes along), so the platform answers with their role
+ * for that app.
+ */
 import { del, post } from './client'
+
+export type SessionKind = 'admin' | 'user'
 
 export interface SessionInfo {
   id: number
@@ -8,9 +14,13 @@ export interface SessionInfo {
   is_sys_admin: boolean
   token_expiry_date: string
   session_token?: string
+  role?: string
+  role_id?: number
 }
 
-export const logIn = (email: string, password: string) =>
-  post<SessionInfo & { session_token: string }>('/system/admin/session', { email, password })
+const endpoint = (kind: SessionKind) => (kind === 'admin' ? '/system/admin/session' : '/user/session')
 
-export const logOut = () => del<{ success: boolean }>('/system/admin/session')
+export const logIn = (email: string, password: string, kind: SessionKind = 'admin') =>
+  post<SessionInfo & { session_token: string }>(endpoint(kind), { email, password })
+
+export const logOut = (kind: SessionKind = 'admin') => del<{ success: boolean }>(endpoint(kind))

@@ -41,6 +41,14 @@ describe('FormState.submit', () => {
     expect(toasts.map((t) => [t.message, t.requestId])).toEqual([['The last active admin cannot be deactivated or deleted', 'r3']])
   })
 
+  it('maps server keys through its normalizer before placing them', async () => {
+    const form = new FormState(() => ['app_roles[1].app_id'], (key) => key.replace(/\.(\d+)(?=\.|$)/g, '[$1]'))
+    const error = new ApiError(400, 'Invalid', { errors: { 'app_roles.1.app_id': 'one role per app' } }, 'r4')
+    await form.submit(reject(error))
+    expect(form.errors).toEqual({ 'app_roles[1].app_id': 'one role per app' })
+    expect(toasts).toHaveLength(0)
+  })
+
   it('leaves a 401 to the session handler', async () => {
     await new FormState(() => []).submit(reject(new ApiError(401, 'Session expired')))
     expect(toasts).toHaveLength(0)

@@ -1,16 +1,21 @@
 /** The state of one form: busy flag and the server's messages placed on its fields. */
 import { ApiError, type FieldErrors } from '../api/client'
-import { placeErrors } from '../forms'
+import { placeErrors, type KeyNormalizer } from '../forms'
 import { notifyError } from './toasts.svelte'
 
 export class FormState {
   errors = $state<FieldErrors>({})
   busy = $state(false)
   readonly #fields: () => readonly string[]
+  readonly #normalize: KeyNormalizer | undefined
 
-  /** `fields` lists the names the form shows, dotted for nested ones (`config.port`). */
-  constructor(fields: () => readonly string[]) {
+  /**
+   * `fields` lists the names the form shows, dotted for nested ones (`config.port`); `normalize` maps the
+   * server's keys to them where they differ (`access.0.verbs` to `access[0].verbs`).
+   */
+  constructor(fields: () => readonly string[], normalize?: KeyNormalizer) {
     this.#fields = fields
+    this.#normalize = normalize
   }
 
   /** Run the action; on failure place field messages and toast the rest. Resolves undefined on failure. */
@@ -29,7 +34,7 @@ export class FormState {
 
   /** Show an error: per-field messages on their fields, anything else as a toast with the request id. */
   fail(error: unknown): void {
-    const { fields, unplaced } = placeErrors(error, this.#fields())
+    const { fields, unplaced } = placeErrors(error, this.#fields(), this.#normalize)
     this.errors = fields
     if (Object.keys(fields).length === 0) {
       notifyError(error)

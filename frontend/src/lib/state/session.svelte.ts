@@ -1,8 +1,9 @@
 /**
- * The admin's session. The token lives in sessionStorage: it survives a reload of the tab but not the
- * tab itself, and other tabs and origins never see it.
+ * The session of an admin or of a user (a non-admin, who sees only the API docs). The token lives in
+ * sessionStorage: it survives a reload of the tab but not the tab itself, and other tabs and origins
+ * never see it. Which screens a session sees is only a convenience: the platform decides every call.
  */
-import type { SessionInfo } from '../api/session'
+import type { SessionInfo, SessionKind } from '../api/session'
 
 const KEY = 'bastion.session'
 
@@ -10,6 +11,10 @@ export interface SessionUser {
   id: number
   email: string
   name: string
+  /** True for a sys admin; anything stored without it counts as a user. */
+  admin: boolean
+  /** A user's role for the console app, when one applies. */
+  role: string | null
 }
 
 interface Stored {
@@ -37,11 +42,16 @@ class Session {
 
   /** Keep a freshly issued session. */
   start(info: SessionInfo & { session_token: string }): void {
-    const user = { id: info.id, email: info.email, name: info.name }
+    const user = { id: info.id, email: info.email, name: info.name, admin: info.is_sys_admin === true, role: info.role ?? null }
     sessionStorage.setItem(KEY, JSON.stringify({ token: info.session_token, user }))
     this.token = info.session_token
     this.user = user
     this.notice = null
+  }
+
+  /** Which login endpoint the session came from. */
+  get kind(): SessionKind {
+    return this.user?.admin ? 'admin' : 'user'
   }
 
   /** Forget the session; `notice` is shown on the login page. */
