@@ -130,11 +130,6 @@ def test_no_service_password_at_rest_or_in_the_log(server, token, next_key):
                 assert spelling not in text, f"{spelling!r} in the {where}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: reading a service whose database cannot be reached answers a bare 500 (the connection "
-    "error escapes from the data view) instead of a client-readable error naming the service",
-)
 def test_reading_a_service_whose_database_is_unreachable_is_not_an_internal_error(server, token):
     config = config_from_url(PG_ADMIN_URL, database="bastion_gone_database")
     status, service = call(server.url + "/api/v2/system/service", token, {"name": "gone", "config": config})

@@ -6,6 +6,9 @@ passes the grant it returns (row conditions, visible columns) to the record oper
 
 from __future__ import annotations
 
+import logging
+
+import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 
 from bastion import access
@@ -16,11 +19,12 @@ from bastion.data import records as ops
 from bastion.data.params import parse_list_params, parse_write_params
 from bastion.data.schema import describe_table
 from bastion.db import session_scope
-from bastion.errors import BadRequest
+from bastion.errors import BadRequest, error_response
 from bastion.registry import OpenService, find_active_service, open_service
 from bastion.services.data_services import list_services
 
 bp = Blueprint("data", __name__, url_prefix="/api/v2")
+log = logging.getLogger("bastion")
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -47,6 +51,17 @@ def _reachable(service: str) -> tuple[Identity, AccessIndex]:
     if not access.reachable_services(identity, index, [service]):
         access.decide(identity, index, "GET", service, "")  # raises the right 401 or 403
     return identity, index
+
+
+def unreachable(exc: sa.exc.DBAPIError):
+    """A service's database refused the connection or failed: 503 naming the service, details in the log."""
+    service = (request.view_args or {}).get("service", "?")
+    log.warning("service %r: database unavailable (%s)", service, type(exc.orig).__name__, exc_info=exc)
+    return error_response(503, f"The database of service '{service}' cannot be reached right now")
+
+
+bp.register_error_handler(sa.exc.OperationalError, unreachable)
+bp.register_error_handler(sa.exc.InterfaceError, unreachable)
 
 
 @bp.get("")

@@ -7,10 +7,12 @@ role allows; anyone else gets 403. Admins see everything, and the admin API's ow
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, request
 
 from bastion import access
 from bastion.access_index import AccessIndex, current_index
+from bastion.api.data import unreachable
 from bastion.auth import Identity, identify
 from bastion.db import session_scope
 from bastion.docs.service_doc import FULL, TableView, build_service_document
@@ -21,6 +23,8 @@ from bastion.registry import OpenService, find_active_service, open_service, sch
 from bastion.services.data_services import list_services
 
 bp = Blueprint("docs", __name__, url_prefix="/api/v2/api_docs")
+bp.register_error_handler(sa.exc.OperationalError, unreachable)
+bp.register_error_handler(sa.exc.InterfaceError, unreachable)
 DOCS = "api_docs"
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -101,6 +101,9 @@ def _to_str(column: sa.Column, value: Any) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise ValueError("must be text")
+    if "\x00" in value:
+        # PostgreSQL cannot store NUL in text; refuse it here, the same on every engine.
+        raise ValueError("must not contain a NUL character")
     enums = getattr(column.type, "enums", None)
     if enums and value not in enums:
         raise ValueError(f"must be one of: {', '.join(enums)}")

@@ -134,6 +134,9 @@ def _ids_param(args: Mapping[str, str]) -> tuple[tuple[str, ...], ...] | None:
     return parse_ids(text)
 
 
+MAX_COUNT = 2**63 - 1
+
+
 def _int_param(args: Mapping[str, str], name: str, minimum: int) -> int | None:
     text = args.get(name)
     if text is None:
@@ -143,6 +146,9 @@ def _int_param(args: Mapping[str, str], name: str, minimum: int) -> int | None:
     # isdecimal() refuses signs, spaces and exponents, which int() would partly accept.
     if not text.isdecimal() or not text.isascii() or int(text) < minimum:
         raise BadRequest(f"Parameter '{name}' must be {kind}")
+    # Databases count rows in signed 64 bits; a larger number would reach the driver and fail there.
+    if int(text) > MAX_COUNT:
+        raise BadRequest(f"Parameter '{name}' must be at most {MAX_COUNT}")
     return int(text)
 
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from bastion.access import Grant
 from bastion.data.convert import row_to_json, rows_to_json
+from bastion.data.dberrors import translated
 from bastion.data.filters import parse_filter
 from bastion.data.guard import Target, grant_condition
 from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
@@ -67,7 +68,7 @@ def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) 
     # One row more than the cap tells whether the cap cut the result, without a count query.
     fetch = params.limit + 1 if params.capped else params.limit
     stmt = sa.select(*columns).where(*conditions).order_by(*order).limit(fetch).offset(params.offset)
-    with _connection(conn) as c:
+    with _connection(conn) as c, translated(target):
         result = c.execute(stmt)
         keys, rows = list(result.keys()), result.all()
         truncated = len(rows) > params.limit
@@ -89,7 +90,7 @@ def get_record(
     key_cols = key_columns(target, id_field)
     key = parse_id(id, key_cols)
     stmt = sa.select(*_readable(target, fields)).where(*target.where(key_condition(key_cols, key)))
-    with _connection(conn) as c:
+    with _connection(conn) as c, translated(target):
         row = c.execute(stmt.limit(1)).mappings().first()
     if row is None:
         raise NotFound(f"Record '{id}' not found in table '{table.name}'")

@@ -32,7 +32,9 @@ def get_rule(db: Session, rule_id: int) -> CorsRule:
 def find_rule_by_path(db: Session, path: str) -> CorsRule | None:
     """The rule for this path, with or without its leading slash."""
     wanted = normalize_path(path.strip())
-    return next((r for r in list_rules(db) if normalize_path(r.path) == wanted), None)
+    # Indexed lookup of both spellings: scanning every rule made a batch of n rules cost n² reads.
+    candidates = db.exec(select(CorsRule).where(CorsRule.path.in_([wanted, "/" + wanted])))
+    return next((r for r in candidates if normalize_path(r.path) == wanted), None)
 
 
 def _ensure_path_free(db: Session, path: str, own_id: int | None = None) -> None:
