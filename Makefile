@@ -64,3 +64,7 @@ clean:
 .PHONY: bench
 bench: install
 	$(PY) bench/data_bench.py $(BENCH_ARGS)
+
+.PHONY: bench-cors
+bench-cors: install
+	$(PY) bench/cors_bench.py $(BENCH_ARGS)
