@@ -19,7 +19,8 @@ $BIN/bastion demo
 # The SPA reads config.json next to index.html at start-up; nothing about the platform is built in.
 API_HOST=$HOST
 [ "$HOST" = "0.0.0.0" ] && API_HOST=127.0.0.1
-printf '{"apiBaseUrl": "http://%s:%s", "apiKey": ""}\n' "$API_HOST" "$PORT" > frontend/dist/config.json
+# Its key is the console app's: public by nature, it grants nothing but the roles assigned for that app.
+$BIN/bastion console-config --api-base-url "http://$API_HOST:$PORT" --output frontend/dist/config.json
 (cd frontend && exec node_modules/.bin/vite preview --host 127.0.0.1 --port "$SPA_PORT" --strictPort >/dev/null) &
 SPA_PID=$!
 $BIN/gunicorn --config deploy/gunicorn.conf.py --bind "$HOST:$PORT" bastion.wsgi:app &

@@ -165,3 +165,26 @@ def test_demo_is_seeded_once_and_served(env, tmp_path):
     )
     path = subprocess.run([BASTION[0], "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert path.stdout.strip().endswith("demo.db"), path.stderr
+
+
+def test_console_config_writes_a_working_low_privilege_key(env, tmp_path):
+    import json
+
+    assert run(env, "init", cwd=tmp_path).returncode == 0
+    target = tmp_path / "config.json"
+    first = run(
+        env,
+        "console-config",
+        "--api-base-url",
+        "http://127.0.0.1:8000/",
+        "--output",
+        str(target),
+        cwd=tmp_path,
+    )
+    assert first.returncode == 0, first.stderr
+    config = json.loads(target.read_text())
+    assert config["apiBaseUrl"] == "http://127.0.0.1:8000" and config["apiKey"].startswith("bak_")
+    run(env, "console-config", "--api-base-url", "http://x.example", "--output", str(target), cwd=tmp_path)
+    assert json.loads(target.read_text())["apiKey"] != config["apiKey"]  # rotated, one app only
+    bad = run(env, "console-config", "--api-base-url", "ftp://x", "--output", str(target), cwd=tmp_path)
+    assert bad.returncode == 1 and "--api-base-url" in bad.stderr

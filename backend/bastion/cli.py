@@ -198,6 +198,18 @@ def cmd_cors(args) -> None:
     cli_cors.run(args, _engine)
 
 
+def cmd_console_config(args) -> None:
+    """Write the admin SPA's config.json with a fresh key of the console app."""
+    from bastion.console import write_console_config
+
+    if not args.api_base_url.startswith(("http://", "https://")):
+        raise CliError("--api-base-url must start with http:// or https://")
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise CliError(f"no such folder: {output.parent}")
+    print(write_console_config(_engine(), args.api_base_url, output))
+
+
 def build_parser() -> Parser:
     """The command-line grammar."""
     parser = Parser(prog="bastion", description="Bastion platform administration")
@@ -220,6 +232,11 @@ def build_parser() -> Parser:
     setpw = commands.add_parser("set-password", help="set a user's password")
     setpw.add_argument("--email", required=True)
     setpw.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    console = commands.add_parser(
+        "console-config", help="write the admin SPA's config.json (console app key)"
+    )
+    console.add_argument("--api-base-url", required=True, help="the platform's URL as the browser reaches it")
+    console.add_argument("--output", required=True, help="where to write config.json (next to index.html)")
     demo = commands.add_parser("demo", help="seed a demo SQLite database and register it as service 'demo'")
     demo.add_argument("--rows", type=int, default=3000, help="number of employees to seed (default 3000)")
     commands.add_parser("generate-key", help="print a new random APP_KEY")
@@ -238,6 +255,7 @@ HANDLERS = {
     "generate-key": cmd_generate_key,
     "rotate-key": cmd_rotate_key,
     "demo": cmd_demo,
+    "console-config": cmd_console_config,
     "cors": cmd_cors,
     "check": cmd_check,
 }
