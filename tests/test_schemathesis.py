@@ -4,6 +4,7 @@ no 5xx and no response that violates the document, for the admin API and a data 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import urllib.request
@@ -82,5 +83,9 @@ def test_no_server_errors_and_conforming_responses(server, tmp_path, document, b
     summary = failures + result.stdout[-1200:]
     assert result.returncode == 0, summary + server.log()[-2000:]
     assert " passed" in summary and "failed" not in summary.split("Test cases:")[-1]
-    assert "Authentication failed" not in result.stdout
+    # A few operations may see only 401s (fuzzed api_key/session_token query values replace ours); most
+    # must get through, or the run tested nothing but the login wall.
+    refused = re.search(r"Authentication failed: (\d+) operation", result.stdout)
+    selected = re.search(r"Selected: (\d+)/", result.stdout)
+    assert refused is None or int(refused.group(1)) <= int(selected.group(1)) // 4, summary
     assert " 500 " not in server.log()
