@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from bastion.errors import Conflict, NotFound
 from bastion.invalidation import bump
-from bastion.models import AdminCreate, AdminUpdate, User, utcnow
+from bastion.models import AdminCreate, AdminUpdate, User, UserBase, utcnow
 from bastion.passwords import DUMMY_HASH, hash_password, verify_password
 from bastion.services.sessions import revoke_user_sessions
 
@@ -36,19 +36,24 @@ def ensure_email_free(db: Session, email: str, own_id: int | None = None) -> Non
         raise Conflict(f"A user with email '{email}' already exists", {"errors": {"email": "already in use"}})
 
 
-def create_admin(db: Session, data: AdminCreate) -> User:
-    """Create an admin with a hashed password."""
+def add_user(db: Session, data: UserBase, password: str, is_sys_admin: bool) -> User:
+    """Insert an admin or a user with a hashed password, once its email is known to be free."""
     ensure_email_free(db, data.email)
     user = User(
         email=data.email,
         name=data.name,
         is_active=data.is_active,
-        is_sys_admin=True,
-        password_hash=hash_password(data.password),
+        is_sys_admin=is_sys_admin,
+        password_hash=hash_password(password),
     )
     db.add(user)
     db.flush()
     return user
+
+
+def create_admin(db: Session, data: AdminCreate) -> User:
+    """Create an admin with a hashed password."""
+    return add_user(db, data, data.password, is_sys_admin=True)
 
 
 def _active_admin_count(db: Session) -> int:

@@ -10,7 +10,7 @@ from bastion.models import User, utcnow
 from bastion.models_access import App, AppRoleSpec, Role, UserAppRole, UserCreate, UserUpdate
 from bastion.passwords import hash_password
 from bastion.services import apply_sent_fields
-from bastion.services.admins import ensure_email_free
+from bastion.services.admins import add_user, ensure_email_free
 from bastion.services.sessions import revoke_user_sessions
 
 
@@ -53,16 +53,7 @@ def _set_app_roles(db: Session, user_id: int, specs: list[AppRoleSpec]) -> None:
 
 def create_user(db: Session, data: UserCreate) -> User:
     """Create a non-admin user with a hashed password and their app roles."""
-    ensure_email_free(db, data.email)
-    user = User(
-        email=data.email,
-        name=data.name,
-        is_active=data.is_active,
-        is_sys_admin=False,
-        password_hash=hash_password(data.password),
-    )
-    db.add(user)
-    db.flush()
+    user = add_user(db, data, data.password, is_sys_admin=False)
     _set_app_roles(db, user.id, data.app_roles)
     bump(db, "access")
     db.flush()
