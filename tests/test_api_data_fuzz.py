@@ -3,7 +3,8 @@
 Hypothesis sends `filter`, `order`, `fields`, `limit`, `offset`, `ids` and `id_field` query strings, and
 ids in the by-id path, both grammatical and garbage (SQL-injection-looking text included), through the
 Flask test client. Whatever it sends, the answer is never a 5xx, and every error is the JSON envelope
-with a message.
+with a message. Each read is sent twice: the first runs through SQLAlchemy, the second through the read
+plan compiled for its shape (data/read_plans.py), and both must answer the same.
 """
 
 from __future__ import annotations
@@ -291,12 +292,30 @@ def assert_well_formed(response, sent) -> None:
         assert error["request_id"], (sent, body)
 
 
+def get_twice(client, path: str, query: dict, headers: dict):
+    """GET a read twice (once through SQLAlchemy, once through its read plan); both answers must match."""
+    first = client.get(path, query_string=query, headers=headers)
+    second = client.get(path, query_string=query, headers=headers)
+    assert (second.status_code, _without_request_id(second)) == (
+        first.status_code,
+        _without_request_id(first),
+    ), (path, query)
+    return second
+
+
+def _without_request_id(response):
+    body = response.get_json(silent=True)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body["error"].pop("request_id", None)
+    return body if body is not None else response.get_data()
+
+
 @FUZZ
 @given(table_and_query=TABLE_AND_QUERY)
 def test_list_parameters_never_cause_a_server_error(fuzz_service, table_and_query):
     client, headers, base = fuzz_service
     table, query = table_and_query
-    response = client.get(f"{base}/_table/{table}", query_string=query, headers=headers)
+    response = get_twice(client, f"{base}/_table/{table}", query, headers)
     event(f"status {response.status_code}")
     assert_well_formed(response, query)
     if response.status_code == 200:
@@ -313,14 +332,16 @@ def test_list_parameters_never_cause_a_server_error(fuzz_service, table_and_quer
 def test_by_id_path_never_causes_a_server_error(fuzz_service, table, record_id, query):
     client, headers, base = fuzz_service
     path = f"{base}/_table/{table}/{urllib.parse.quote(record_id, safe='')}"
-    response = client.get(path, query_string=query, headers=headers)
+    response = get_twice(client, path, query, headers)
     event(f"status {response.status_code}")
     assert_well_formed(response, (record_id, query))
 
 
 # Once 500s: offset >= 2**63 (SQLite OverflowError, PostgreSQL bigint), ids beyond PostgreSQL's INTEGER,
-# NUL in a text id (psycopg refuses it).
+# NUL in a text id (psycopg refuses it). Once an HTML redirect: an id starting with a slash (werkzeug
+# merged the doubled slash).
 REGRESSIONS = [
+    pytest.param("items/%2F0", {}, id="path-id-with-slash"),
     pytest.param("items", {"offset": str(2**63)}, id="offset-2**63"),
     pytest.param("items/2147483648", {}, id="path-id-beyond-int32"),
     pytest.param("items", {"ids": "1,2147483648"}, id="ids-beyond-int32"),
@@ -336,3 +357,4 @@ def test_out_of_range_and_nul_ids_are_client_errors(fuzz_service, path, query):
     response = client.get(f"{base}/_table/{path}", query_string=query, headers=headers)
     assert_well_formed(response, (path, query))
     assert response.status_code in (200, 400, 404)
+    assert response.is_json

@@ -26,6 +26,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.json.sort_keys = False
     app.url_map.converters["id"] = IdConverter
+    # A doubled slash (an empty record id) is a JSON 404, not werkzeug's HTML redirect to another URL.
+    app.url_map.merge_slashes = False
     for module in (logs, errors, db, secrets, registry, access_index, cors, throttle, auth, guards):
         module.init_app(app)
     blueprints = (

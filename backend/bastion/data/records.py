@@ -16,14 +16,11 @@ with ``fields`` (``*`` for every visible field); by-id functions answer the bare
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 
 from bastion.access import Grant
-from bastion.data.convert import row_to_json, rows_to_json
 from bastion.data.dberrors import translated
 from bastion.data.filters import parse_filter
 from bastion.data.guard import Target, grant_condition
@@ -38,6 +35,7 @@ from bastion.data.mutations import (
     update_records,
 )
 from bastion.data.params import ListParams
+from bastion.data.read_plans import ReadPlans
 from bastion.errors import BadRequest, Forbidden, NotFound
 
 __all__ = [
@@ -55,6 +53,8 @@ __all__ = [
 ]
 
 MAX_BATCH = 1000
+PLANS = ReadPlans()
+LIMIT, OFFSET, KEY = "bastion_limit", "bastion_offset", "bastion_key_"
 Bind = sa.Engine | sa.Connection
 Fields = tuple[str, ...] | None
 
@@ -62,20 +62,36 @@ Fields = tuple[str, ...] | None
 def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) -> dict[str, Any]:
     """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap."""
     target = Target(table, grant)
-    columns = _readable(target, params.fields)
-    conditions = target.where(_filter(target, params.filter), _ids_condition(target, params))
-    order = _order(target, params)
+    # Everything but limit and offset decides the statement; ids lists vary too much to be worth a plan.
+    shape = None if params.ids is not None else (table, grant, params.fields, params.filter, params.order)
+    shape = shape and (*shape, params.id_field)
+
+    def conditions() -> list[sa.ColumnElement[bool]]:
+        return target.where(_filter(target, params.filter), _ids_condition(target, params))
+
+    def page() -> sa.Select:
+        return (
+            sa.select(*_readable(target, params.fields))
+            .where(*conditions())
+            .order_by(*_order(target, params))
+            .limit(sa.bindparam(LIMIT, 0, type_=sa.Integer))
+            .offset(sa.bindparam(OFFSET, 0, type_=sa.Integer))
+        )
+
     # One row more than the cap tells whether the cap cut the result, without a count query.
     fetch = params.limit + 1 if params.capped else params.limit
-    stmt = sa.select(*columns).where(*conditions).order_by(*order).limit(fetch).offset(params.offset)
-    with _connection(conn) as c, translated(target):
-        result = c.execute(stmt)
-        keys, rows = list(result.keys()), result.all()
+    with translated(target):
+        read = PLANS.read(conn, shape and ("list", *shape), page)
+        rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset})
         truncated = len(rows) > params.limit
-        body: dict[str, Any] = {"resource": rows_to_json(keys, rows[: params.limit])}
+        body: dict[str, Any] = {"resource": read.to_json(rows[: params.limit])}
         if params.include_count or truncated:
-            count_stmt = sa.select(sa.func.count()).select_from(table).where(*conditions)
-            count = c.execute(count_stmt).scalar_one()
+            counting = PLANS.read(
+                conn,
+                shape and ("count", *shape[:2], shape[3]),
+                lambda: sa.select(sa.func.count()).select_from(table).where(*conditions()),
+            )
+            count = counting.scalar(counting.run(conn, {}))
             body["meta"] = {"count": count}
             if count > params.offset + params.limit:
                 body["meta"]["next"] = params.offset + params.limit
@@ -89,12 +105,19 @@ def get_record(
     target = Target(table, grant)
     key_cols = key_columns(target, id_field)
     key = parse_id(id, key_cols)
-    stmt = sa.select(*_readable(target, fields)).where(*target.where(key_condition(key_cols, key)))
-    with _connection(conn) as c, translated(target):
-        row = c.execute(stmt.limit(1)).mappings().first()
-    if row is None:
+    values = {f"{KEY}{i}": value for i, value in enumerate(key)}
+    slots = [sa.bindparam(f"{KEY}{i}", key[i], type_=c.type) for i, c in enumerate(key_cols)]
+
+    def by_id() -> sa.Select:
+        condition = key_condition(key_cols, slots)
+        return sa.select(*_readable(target, fields)).where(*target.where(condition)).limit(1)
+
+    with translated(target):
+        read = PLANS.read(conn, ("get", table, grant, fields, id_field), by_id)
+        rows = read.run(conn, values)
+    if not rows:
         raise NotFound(f"Record '{id}' not found in table '{table.name}'")
-    return row_to_json(row)
+    return read.to_json(rows)[0]
 
 
 def _readable(target: Target, fields: Fields) -> list[sa.Column]:
@@ -125,15 +148,6 @@ def _order(target: Target, params: ListParams) -> list[sa.ColumnElement[Any]]:
         named.add(column.name)
     tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
     return terms + [c.asc() for c in tiebreak if c.name not in named]
-
-
-@contextlib.contextmanager
-def _connection(bind: Bind) -> Iterator[sa.Connection]:
-    if isinstance(bind, sa.Connection):
-        yield bind
-        return
-    with bind.connect() as conn:
-        yield conn
 
 
 def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, Any]]:
