@@ -148,12 +148,25 @@ _CONVERTERS: tuple[tuple[type, Callable[[sa.Column, Any], Any]], ...] = (
 
 
 _PLAIN = frozenset({type(None), bool, int, str, dict, list})
+# The common non-plain types by exact type, so that most values take one lookup (this runs per value).
+_DIRECT: dict[type, Callable[[Any], str]] = {
+    dt.date: dt.date.isoformat,
+    dt.datetime: dt.datetime.isoformat,
+    dt.time: dt.time.isoformat,
+    Decimal: str,
+    uuid.UUID: str,
+}
 
 
 def to_json(value: Any) -> Any:
     """A JSON-safe form of one value read from the database (see the module docstring)."""
-    # Exact-type check first: most values are plain, and this is per value of every row.
-    if type(value) in _PLAIN or isinstance(value, bool | int | str | dict | list):
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    direct = _DIRECT.get(kind)
+    if direct is not None:
+        return direct(value)
+    if isinstance(value, bool | int | str | dict | list):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
