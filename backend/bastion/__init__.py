@@ -18,13 +18,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bastion.api import cors as cors_api
     from bastion.config import load_settings
     from bastion.paths import IdConverter, VersionAlias
+    from bastion.platform import Platform
 
     settings = load_settings(config)
-    app = Flask(__name__, static_folder=None)
+    app = Platform(__name__, static_folder=None)
     app.config.update(
         SETTINGS=settings, DEBUG=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024, JSON_SORT_KEYS=False
     )
-    app.json.sort_keys = False
     app.url_map.converters["id"] = IdConverter
     # A doubled slash (an empty record id) is a JSON 404, not werkzeug's HTML redirect to another URL.
     app.url_map.merge_slashes = False
