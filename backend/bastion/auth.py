@@ -105,8 +105,9 @@ def require_session() -> SessionUser:
 
 def current_caller() -> SessionUser | None:
     """The request's caller: a live session, None when no credential came, 401 for a bad one."""
-    if current_user.is_authenticated:
-        return current_user
+    caller = current_user._get_current_object()  # once: each proxy access goes through flask-login
+    if caller.is_authenticated:
+        return caller
     if g.get("bad_session_token"):
         raise Unauthorized("Session token is invalid or expired")
     return None

@@ -41,10 +41,11 @@ def _start_timer() -> None:
 
 def _finish(response):
     response.headers["X-Request-Id"] = request_id()
-    elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     # The path only: query strings may carry api_key or session_token. DEBUG, because gunicorn's
     # access log already has a line per request with the same id (X-Request-Id).
-    log.debug("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+    if log.isEnabledFor(logging.DEBUG):
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.debug("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
     return response
 
 

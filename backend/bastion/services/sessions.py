@@ -63,7 +63,8 @@ def recheck(found: ActiveSession) -> ActiveSession | None:
     now = utcnow()
     if as_utc(found.row.refresh_until) <= now:
         return None
-    return replace(found, expired=as_utc(found.row.expires_at) <= now)
+    expired = as_utc(found.row.expires_at) <= now
+    return found if expired == found.expired else replace(found, expired=expired)
 
 
 def revoke_session(db: Session, row: SessionToken) -> None:
