@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -40,5 +41,8 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
-# Verified against when the account does not exist, so that a miss costs as long as a hit.
-DUMMY_HASH = hash_password(base64.b64encode(os.urandom(12)).decode())
+@functools.cache
+def dummy_hash() -> str:
+    """A hash to verify against when the account does not exist, so that a miss costs as long as a hit."""
+    # Made on first use, not at import: every gunicorn worker (and every recycled one) imports this.
+    return hash_password(base64.b64encode(os.urandom(12)).decode())

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from bastion.errors import Conflict, NotFound
 from bastion.invalidation import bump
 from bastion.models import AdminCreate, AdminUpdate, User, UserBase, utcnow
-from bastion.passwords import DUMMY_HASH, hash_password, verify_password
+from bastion.passwords import dummy_hash, hash_password, verify_password
 from bastion.services.sessions import revoke_user_sessions
 
 
@@ -113,7 +113,7 @@ def authenticate(db: Session, email: str, password: str) -> User | None:
     """The active user whose email and password match, else None; a miss costs as long as a hit."""
     user = find_user_by_email(db, email)
     if user is None:
-        verify_password(password, DUMMY_HASH)
+        verify_password(password, dummy_hash())
         return None
     if not verify_password(password, user.password_hash) or not user.is_active:
         return None
