@@ -135,6 +135,7 @@ class OneOffRead:
 
     def __init__(self, stmt: sa.Select) -> None:
         self.stmt = stmt
+        self.keys: list[str] = []
 
     def run(self, bind: Bind, values: Mapping[str, Any]) -> list[sa.Row]:
         """Execute (on the given connection, else a pooled one) and fetch every processed row."""
@@ -178,10 +179,9 @@ class ReadPlans:
         ``shape`` must determine the statement entirely but for the slot values passed to run(); None
         (or an unhashable shape) never gets a plan, nor does a read inside the caller's own connection.
         """
-        engine = bind
-        if shape is None or not isinstance(engine, sa.Engine):
+        if shape is None or not isinstance(bind, sa.Engine):
             return OneOffRead(build())
-        key = _hashable((engine.dialect, shape))
+        key = _hashable((bind.dialect, shape))
         if key is None:
             return OneOffRead(build())
         with self._lock:
@@ -194,7 +194,7 @@ class ReadPlans:
         if known is None:
             self._remember(key, SEEN_ONCE)
         elif known == SEEN_ONCE:
-            plan = ReadPlan.compile(stmt, engine.dialect)
+            plan = ReadPlan.compile(stmt, bind.dialect)
             self._remember(key, plan or NO_PLAN)
             if plan is not None:
                 return plan

@@ -62,9 +62,11 @@ Fields = tuple[str, ...] | None
 def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) -> dict[str, Any]:
     """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap."""
     target = Target(table, grant)
-    # Everything but limit and offset decides the statement; ids lists vary too much to be worth a plan.
-    shape = None if params.ids is not None else (table, grant, params.fields, params.filter, params.order)
-    shape = shape and (*shape, params.id_field)
+    # What decides each statement, but for limit and offset; ids lists vary too much to be worth a plan.
+    page_shape = count_shape = None
+    if params.ids is None:
+        page_shape = ("list", table, grant, params.fields, params.filter, params.order, params.id_field)
+        count_shape = ("count", table, grant, params.filter)
 
     def conditions() -> list[sa.ColumnElement[bool]]:
         return target.where(_filter(target, params.filter), _ids_condition(target, params))
@@ -81,15 +83,13 @@ def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) 
     # One row more than the cap tells whether the cap cut the result, without a count query.
     fetch = params.limit + 1 if params.capped else params.limit
     with translated(target):
-        read = PLANS.read(conn, shape and ("list", *shape), page)
+        read = PLANS.read(conn, page_shape, page)
         rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset})
         truncated = len(rows) > params.limit
         body: dict[str, Any] = {"resource": read.to_json(rows[: params.limit])}
         if params.include_count or truncated:
             counting = PLANS.read(
-                conn,
-                shape and ("count", *shape[:2], shape[3]),
-                lambda: sa.select(sa.func.count()).select_from(table).where(*conditions()),
+                conn, count_shape, lambda: sa.select(sa.func.count()).select_from(table).where(*conditions())
             )
             count = counting.scalar(counting.run(conn, {}))
             body["meta"] = {"count": count}
@@ -105,8 +105,8 @@ def get_record(
     target = Target(table, grant)
     key_cols = key_columns(target, id_field)
     key = parse_id(id, key_cols)
-    values = {f"{KEY}{i}": value for i, value in enumerate(key)}
-    slots = [sa.bindparam(f"{KEY}{i}", key[i], type_=c.type) for i, c in enumerate(key_cols)]
+    pairs = enumerate(zip(key_cols, key, strict=True))
+    slots = [sa.bindparam(f"{KEY}{i}", value, type_=column.type) for i, (column, value) in pairs]
 
     def by_id() -> sa.Select:
         condition = key_condition(key_cols, slots)
@@ -114,7 +114,7 @@ def get_record(
 
     with translated(target):
         read = PLANS.read(conn, ("get", table, grant, fields, id_field), by_id)
-        rows = read.run(conn, values)
+        rows = read.run(conn, {slot.key: slot.value for slot in slots})
     if not rows:
         raise NotFound(f"Record '{id}' not found in table '{table.name}'")
     return read.to_json(rows)[0]
