@@ -1,8 +1,13 @@
 """Business logic per resource; no Flask imports, so the CLI and the views call the same functions."""
 
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlmodel import Session
 
 from bastion.errors import ValidationError
+from bastion.invalidation import bump
+
+Row = TypeVar("Row")
 
 
 def apply_sent_fields(record: Any, fields: dict[str, Any], nullable: tuple[str, ...] = ()) -> None:
@@ -11,3 +16,19 @@ def apply_sent_fields(record: Any, fields: dict[str, Any], nullable: tuple[str, 
         if value is None and key not in nullable:
             raise ValidationError({key: "must not be null"})
         setattr(record, key, value)
+
+
+def save(db: Session, row: Row, area: str) -> Row:
+    """Write a row and move its cache area's counter on, in the same transaction (invalidation.py)."""
+    db.add(row)
+    bump(db, area)
+    db.flush()
+    return row
+
+
+def remove(db: Session, row: Row, area: str) -> Row:
+    """Delete a row and move its cache area's counter on, in the same transaction."""
+    db.delete(row)
+    bump(db, area)
+    db.flush()
+    return row

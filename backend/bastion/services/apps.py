@@ -6,10 +6,9 @@ from sqlmodel import Session, select
 
 from bastion.apikeys import api_key_hash, fingerprint, new_api_key
 from bastion.errors import Conflict, NotFound, ValidationError
-from bastion.invalidation import bump
 from bastion.models import utcnow
 from bastion.models_access import App, AppCreate, AppUpdate, Role
-from bastion.services import apply_sent_fields
+from bastion.services import apply_sent_fields, remove, save
 
 
 def list_apps(db: Session) -> list[App]:
@@ -49,10 +48,7 @@ def create_app_record(db: Session, data: AppCreate) -> tuple[App, str]:
     _check_role(db, data.role_id)
     app = App(**data.model_dump(), api_key_hash="", key_fingerprint="")
     key = _set_new_key(app)
-    db.add(app)
-    bump(db, "access")
-    db.flush()
-    return app, key
+    return save(db, app, "access"), key
 
 
 def update_app(db: Session, app_id: int, data: AppUpdate) -> App:
@@ -65,10 +61,7 @@ def update_app(db: Session, app_id: int, data: AppUpdate) -> App:
         _check_role(db, fields["role_id"])
     apply_sent_fields(app, fields, nullable=("role_id",))
     app.updated_at = utcnow()
-    db.add(app)
-    bump(db, "access")
-    db.flush()
-    return app
+    return save(db, app, "access")
 
 
 def rotate_key(db: Session, app_id: int) -> tuple[App, str]:
@@ -76,16 +69,10 @@ def rotate_key(db: Session, app_id: int) -> tuple[App, str]:
     app = get_app(db, app_id)
     key = _set_new_key(app)
     app.updated_at = utcnow()
-    db.add(app)
-    bump(db, "access")
-    db.flush()
-    return app, key
+    return save(db, app, "access"), key
 
 
 def delete_app(db: Session, app_id: int) -> App:
     """Delete an app and its user assignments."""
     app = get_app(db, app_id)
-    db.delete(app)
-    bump(db, "access")
-    db.flush()
-    return app
+    return remove(db, app, "access")

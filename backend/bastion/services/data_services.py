@@ -24,7 +24,7 @@ from bastion.service_types import (
     config_fields,
     secret_fields,
 )
-from bastion.services import apply_sent_fields
+from bastion.services import apply_sent_fields, remove, save
 
 
 def list_services(db: Session) -> list[Service]:
@@ -133,10 +133,7 @@ def create_service(db: Session, box: SecretBox, data: ServiceCreate, system_db_u
     _ensure_name_free(db, data.name)
     config = _checked_config(data.type, {}, data.config, box, system_db_url)
     service = Service(**data.model_dump(exclude={"config"}), config=config)
-    db.add(service)
-    bump(db, "services")
-    db.flush()
-    return service
+    return save(db, service, "services")
 
 
 def update_service(
@@ -152,19 +149,13 @@ def update_service(
         service.config = _checked_config(service.type, service.config, data.config, box, system_db_url)
     service.version += 1
     service.updated_at = utcnow()
-    db.add(service)
-    bump(db, "services")
-    db.flush()
-    return service
+    return save(db, service, "services")
 
 
 def delete_service(db: Session, service_id: int) -> Service:
     """Delete a service."""
     service = get_service(db, service_id)
-    db.delete(service)
-    bump(db, "services")
-    db.flush()
-    return service
+    return remove(db, service, "services")
 
 
 def rotate_service_secrets(db: Session, box: SecretBox) -> int:

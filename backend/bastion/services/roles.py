@@ -9,10 +9,9 @@ from sqlmodel import Session, select
 
 from bastion.data.operators import OPERATORS, normalize
 from bastion.errors import Conflict, NotFound, ValidationError
-from bastion.invalidation import bump
 from bastion.models import utcnow
 from bastion.models_access import AccessEntry, Role, RoleCreate, RoleUpdate
-from bastion.services import apply_sent_fields
+from bastion.services import apply_sent_fields, remove, save
 
 DOCS_SERVICE = "api_docs"
 SERVICE_COMPONENTS = ("", "*", "_table", "_table/*", "_schema", "_schema/*")
@@ -99,10 +98,7 @@ def create_role(db: Session, data: RoleCreate, services: set[str], tables_of: Ta
     _ensure_name_free(db, data.name)
     access = validate_access(data.access, services, tables_of)
     role = Role(name=data.name, description=data.description, is_active=data.is_active, access=access)
-    db.add(role)
-    bump(db, "access")
-    db.flush()
-    return role
+    return save(db, role, "access")
 
 
 def update_role(db: Session, role_id: int, data: RoleUpdate, services: set[str], tables_of: TablesOf) -> Role:
@@ -115,16 +111,10 @@ def update_role(db: Session, role_id: int, data: RoleUpdate, services: set[str],
     if data.access is not None:
         role.access = validate_access(data.access, services, tables_of)
     role.updated_at = utcnow()
-    db.add(role)
-    bump(db, "access")
-    db.flush()
-    return role
+    return save(db, role, "access")
 
 
 def delete_role(db: Session, role_id: int) -> Role:
     """Delete a role; apps fall back to no default role, user assignments to it go."""
     role = get_role(db, role_id)
-    db.delete(role)
-    bump(db, "access")
-    db.flush()
-    return role
+    return remove(db, role, "access")
