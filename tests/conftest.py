@@ -106,6 +106,19 @@ def create_admin_user(app, email="admin@example.com", name="Admin", password=ADM
         return {"id": user.id, "email": email, "password": password}
 
 
+def add_sqlite_service(client, headers, path, statements, name="hr") -> dict:
+    """Build a SQLite file from SQL statements and register it as a data service; the created service."""
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement))
+    engine.dispose()
+    body = {"name": name, "config": {"engine": "sqlite", "database": str(path)}}
+    response = client.post("/api/v2/system/service", json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def login(client, email, password, path="/api/v2/system/admin/session"):
     """Log in through the API and return the response."""
     return client.post(path, json={"email": email, "password": password})

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from openapi_spec_validator import validate
 
-from tests.conftest import login
+from tests.conftest import add_sqlite_service, login
 
 SYS = "/api/v2/system"
 
@@ -20,20 +20,14 @@ def system_db_url(sqlite_system_db_url):
 @pytest.fixture
 def hr(client, admin_headers, tmp_path):
     path = tmp_path / "hr.db"
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "CREATE TABLE employees (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                "dept VARCHAR(20), salary NUMERIC(10,2), hired DATE)"
-            )
-        )
-        conn.execute(sa.text("CREATE TABLE salaries (id INTEGER PRIMARY KEY, amount INT)"))
-        conn.execute(sa.text("CREATE VIEW staff AS SELECT id, name FROM employees"))
-        conn.execute(sa.text("INSERT INTO employees (name, dept) VALUES ('Ada', 'Sales')"))
-    engine.dispose()
-    body = {"name": "hr", "config": {"engine": "sqlite", "database": str(path)}}
-    assert client.post(f"{SYS}/service", json=body, headers=admin_headers).status_code == 201
+    schema = [
+        "CREATE TABLE employees (id INTEGER PRIMARY KEY, name TEXT NOT NULL, dept VARCHAR(20), "
+        "salary NUMERIC(10,2), hired DATE)",
+        "CREATE TABLE salaries (id INTEGER PRIMARY KEY, amount INT)",
+        "CREATE VIEW staff AS SELECT id, name FROM employees",
+        "INSERT INTO employees (name, dept) VALUES ('Ada', 'Sales')",
+    ]
+    add_sqlite_service(client, admin_headers, path, schema)
     return path
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from tests.conftest import login
+from tests.conftest import add_sqlite_service, login
 
 SYS = "/api/v2/system"
 
@@ -18,21 +17,11 @@ def system_db_url(sqlite_system_db_url):
 
 @pytest.fixture
 def hr(client, admin_headers, tmp_path):
-    path = tmp_path / "hr.db"
-    engine = sa.create_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text("CREATE TABLE employees (id INTEGER PRIMARY KEY, name TEXT, dept TEXT, salary INT)")
-        )
-        conn.execute(sa.text("INSERT INTO employees VALUES (1, 'Ada', 'Sales', 10), (2, 'Bob', 'Eng', 20)"))
-    engine.dispose()
-    response = client.post(
-        f"{SYS}/service",
-        json={"name": "hr", "config": {"engine": "sqlite", "database": str(path)}},
-        headers=admin_headers,
-    )
-    assert response.status_code == 201
-    return response.get_json()["id"]
+    schema = [
+        "CREATE TABLE employees (id INTEGER PRIMARY KEY, name TEXT, dept TEXT, salary INT)",
+        "INSERT INTO employees VALUES (1, 'Ada', 'Sales', 10), (2, 'Bob', 'Eng', 20)",
+    ]
+    return add_sqlite_service(client, admin_headers, tmp_path / "hr.db", schema)["id"]
 
 
 def entry(**extra):
