@@ -31,4 +31,21 @@ describe('ClientList', () => {
     expect(list.loading).toBe(false)
     expect(toasts.map((t) => [t.message, t.requestId])).toEqual([['Internal server error', 'r9']])
   })
+
+  it('acts, says so and reloads; a failed action says why and keeps the list', async () => {
+    const list = new ClientList<(typeof admins)[number]>(['email'])
+    let fetches = 0
+    const fetch = async () => {
+      fetches += 1
+      return admins.slice(0, 30 - fetches)
+    }
+    await list.load(fetch)
+    await list.act(async () => 'ok', 'Admin deleted', fetch)
+    expect(list.items).toHaveLength(28)
+    expect(toasts.map((t) => t.message)).toEqual(['Admin deleted'])
+    await list.act(() => Promise.reject(new ApiError(409, 'Admin is in use', null, 'r1')), 'never', fetch)
+    expect(list.items).toHaveLength(28)
+    expect(fetches).toBe(2)
+    expect(toasts.map((t) => t.message)).toEqual(['Admin deleted', 'Admin is in use'])
+  })
 })

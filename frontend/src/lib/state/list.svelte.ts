@@ -1,6 +1,6 @@
 /** A short system list (admins, services, tables) fetched whole, then filtered and paged in the browser. */
 import { filterRows, pageRows } from '../listing'
-import { notifyError } from './toasts.svelte'
+import { notifyError, notifySuccess } from './toasts.svelte'
 
 export class ClientList<T extends object> {
   items = $state.raw<T[]>([])
@@ -27,6 +27,17 @@ export class ClientList<T extends object> {
       notifyError(error)
     } finally {
       this.loading = false
+    }
+  }
+
+  /** Run a change to the items, say it worked (or why not) and fetch them again. */
+  async act(action: () => Promise<unknown>, done: string, fetch: () => Promise<T[]>): Promise<void> {
+    try {
+      await action()
+      notifySuccess(done)
+      await this.load(fetch)
+    } catch (error) {
+      notifyError(error)
     }
   }
 
