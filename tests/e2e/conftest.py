@@ -12,8 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
-from bastion.data.seed import create_demo_database
-from tests.e2e.spa import ARTIFACTS, Screens, allow_origins, build_spa, serve_spa, suffix
+from tests.e2e.spa import ARTIFACTS, Screens, add_demo_service, allow_origins, build_spa, serve_spa
 
 CHROMIUM = "/usr/lib/chromium/chromium"  # the real binary; the /usr/bin wrapper adds flags and noise
 CHROMIUM_ARGS = [
@@ -56,12 +55,7 @@ def spa(live_server, api, tmp_path_factory):
 @pytest.fixture(scope="session")
 def hr_service(live_server, api, tmp_path_factory) -> dict:
     """A SQLite service over the demo HR database (200 employees), made through the API."""
-    path = tmp_path_factory.mktemp("hr") / "hr.db"
-    create_demo_database(str(path), employees=200)
-    body = {"name": f"hr-{suffix()}", "config": {"engine": "sqlite", "database": str(path)}}
-    answer = api.post(f"{live_server.url}/api/v2/system/service", json=body, timeout=10)
-    answer.raise_for_status()
-    return {**answer.json(), "path": path}
+    return add_demo_service(live_server, api, tmp_path_factory.mktemp("hr"), "hr")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from pathlib import Path
 import requests
 from playwright.sync_api import Page, expect
 
+from bastion.data.seed import create_demo_database
 from tests.live import ROOT, free_port
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -193,3 +194,13 @@ def open_area(page: Page, name: str) -> None:
 def session_token(page: Page) -> str:
     """The token the SPA keeps in sessionStorage."""
     return page.evaluate("JSON.parse(sessionStorage.getItem('bastion.session')).token")
+
+
+def add_demo_service(live_server, api, folder: Path, prefix: str) -> dict:
+    """A SQLite service over a fresh demo HR database (200 employees), made through the API."""
+    path = folder / "hr.db"
+    create_demo_database(str(path), employees=200)
+    body = {"name": f"{prefix}-{suffix()}", "config": {"engine": "sqlite", "database": str(path)}}
+    answer = api.post(f"{live_server.url}/api/v2/system/service", json=body, timeout=10)
+    answer.raise_for_status()
+    return {**answer.json(), "path": path}

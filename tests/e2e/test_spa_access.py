@@ -16,8 +16,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import Page, expect
 
-from bastion.data.seed import create_demo_database
-from tests.e2e.spa import log_in, open_area, serve_folder, suffix
+from tests.e2e.spa import add_demo_service, log_in, open_area, serve_folder, suffix
 
 pytestmark = pytest.mark.e2e
 
@@ -42,12 +41,7 @@ def data_page(tmp_path_factory):
 @pytest.fixture(scope="module")
 def sales_db(live_server, api, tmp_path_factory) -> dict:
     """A SQLite service over a fresh demo HR database (200 employees), made through the API."""
-    path = tmp_path_factory.mktemp("sales") / "hr.db"
-    create_demo_database(str(path), employees=200)
-    body = {"name": f"sales-db-{suffix()}", "config": {"engine": "sqlite", "database": str(path)}}
-    answer = api.post(f"{live_server.url}/api/v2/system/service", json=body, timeout=10)
-    answer.raise_for_status()
-    return {**answer.json(), "path": path}
+    return add_demo_service(live_server, api, tmp_path_factory.mktemp("sales"), "sales-db")
 
 
 def _department_count(path, department: int) -> int:
