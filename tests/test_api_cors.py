@@ -92,6 +92,8 @@ BAD_RULES = [
     ({"path": "x", "description": "a\u0000b"}, "description"),
     ({"path": "x", "description": "\ud800"}, "description"),
     ({"path": "x", "origins": ["https://\u212a.example.com"]}, "origins"),
+    ({"path": "x", "origins": ["https://*.co.uk"]}, "origins"),
+    ({"path": "x", "origins": "https://a.test, https://*.github.io"}, "origins"),
 ]
 
 
@@ -101,6 +103,18 @@ def test_bad_rules_are_400_naming_the_field(client, admin_headers):
         assert response.status_code == 400, (body, response.get_json())
         assert field in response.get_json()["error"]["context"]["errors"], body
     assert client.get(URL, headers=admin_headers).get_json()["resource"] == []
+
+
+def test_a_wildcard_under_a_public_suffix_is_refused_on_create_and_patch(client, admin_headers):
+    created = client.post(URL, json={"path": "x", "origins": ["https://*.co.uk"]}, headers=admin_headers)
+    assert created.status_code == 400 and "https://*.co.uk" in created.get_json()["error"]["message"]
+    assert "public suffix" in created.get_json()["error"]["context"]["errors"]["origins"]
+    rule = client.post(URL, json={"path": "x", "origins": ["https://*.example.co.uk"]}, headers=admin_headers)
+    assert rule.status_code == 201
+    patched = client.patch(
+        f"{URL}/{rule.get_json()['id']}", json={"origins": ["https://*.com"]}, headers=admin_headers
+    )
+    assert patched.status_code == 400 and "https://*.com" in patched.get_json()["error"]["message"]
 
 
 def test_a_duplicate_path_is_refused_with_or_without_the_leading_slash(client, admin_headers):

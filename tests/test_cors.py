@@ -199,6 +199,42 @@ def test_bad_fields_are_refused_naming_the_field(field, value):
     assert caught.value.errors()[0]["loc"][0] == field
 
 
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://*.co.uk",
+        "https://*.CO.UK",
+        "https://*.com",
+        "https://*.github.io",  # the private section: every subdomain is someone else's site
+        "https://*.s3.amazonaws.com",
+        "https://*.kawasaki.jp",  # a wildcard rule of the list (*.kawasaki.jp)
+        "https://*.localhost",
+        "http://*.internal:8080",
+        "https://*.168.1.1",
+        "https://*.[::1]",
+    ],
+)
+def test_a_wildcard_directly_under_a_public_suffix_is_refused_naming_it(origin):
+    with pytest.raises(ValueError) as caught:
+        CorsRuleCreate(path="*", origins=["https://ok.example.com", origin])
+    error = caught.value.errors()[0]
+    assert error["loc"] == ("origins",) and origin in error["msg"]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://*.example.co.uk", "https://*.example.com", "https://*.octocat.github.io", "https://*.a.b.test"],
+)
+def test_a_wildcard_under_a_registrable_domain_is_accepted(origin):
+    assert CorsRuleCreate(path="*", origins=[origin]).origins == [origin]
+
+
+def test_a_stored_rule_with_a_public_suffix_wildcard_is_skipped(caplog):
+    stored = CorsRule(id=5, path="api/v2/*", origins=["https://*.co.uk"], methods=["GET"])
+    assert build_rule_set([stored]).match("/api/v2/x", "https://evil.co.uk") is None
+    assert "CORS rule 5" in caplog.text and "public suffix" in caplog.text
+
+
 def test_a_broken_stored_rule_is_skipped_not_fatal(caplog):
     broken = CorsRule(id=3, path="api/v2/*", origins=["not an origin"], methods=["GET"])
     assert matched([broken, rule("*", 4)], "/api/v2/x") == 4

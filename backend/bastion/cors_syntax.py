@@ -9,15 +9,23 @@ layer compiles with them: what was accepted on save is exactly what is matched a
 - Origins are `*`, `scheme://host[:port]` or `scheme://*.domain[:port]` with scheme http or https. They
   are compared case-insensitively, and a default port (80, 443) may be written or left out. The
   wildcard stands for one or more subdomain labels: `https://*.example.com` matches `https://a.example.com`
-  and `https://a.b.example.com`, never `https://example.com` nor `https://a.example.com.evil.io`.
+  and `https://a.b.example.com`, never `https://example.com` nor `https://a.example.com.evil.io`. It is
+  refused directly under a public suffix (`https://*.co.uk`, `https://*.com`, and private-section ones
+  such as `https://*.github.io`, where every subdomain is someone else's site), under a single-label
+  name (`https://*.localhost`: list the development origins instead) and before an IP address. The
+  suffixes come from the Public Suffix List bundled with the `publicsuffixlist` package, so the check
+  works offline; upgrading the package updates the list.
 - Headers are RFC 7230 tokens, compared case-insensitively; `*` in the allowed headers means any.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from publicsuffixlist import PublicSuffixList
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")
 DEFAULT_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -89,9 +97,28 @@ def check_origin(value: str) -> str:
         )
     if match["port"] is not None and not 0 < int(match["port"]) < 65536:
         raise ValueError(f"'{value}' has a port outside 1-65535")
-    if match["wild"] and ("." not in match["host"] or match["host"].startswith("[")):
-        raise ValueError(f"'{value}' is too broad: put the wildcard before a domain such as example.com")
+    if match["wild"]:
+        _check_wildcard_domain(value, match["host"].lower())
     return value.lower()
+
+
+def _check_wildcard_domain(origin: str, domain: str) -> None:
+    """A subdomain wildcard must sit under a registrable domain, never directly under a public suffix."""
+    if domain.startswith("[") or domain.rsplit(".", 1)[-1].isdigit():
+        raise ValueError(f"'{origin}' puts a wildcard before an IP address: list the exact origin")
+    # Single-label names (com, localhost, internal) count as suffixes too: the list's default rule.
+    if public_suffixes().is_public(domain):
+        raise ValueError(
+            f"'{origin}' is too broad: '{domain}' is a public suffix, shared by unrelated sites;"
+            f" put the wildcard before a domain such as example.{domain}"
+        )
+
+
+@functools.cache
+def public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List bundled with the publicsuffixlist package (ICANN and private sections)."""
+    # Loaded on first use (about 50 ms), not at import: every command imports this module.
+    return PublicSuffixList()
 
 
 def check_origins(values: list[str]) -> list[str]:
