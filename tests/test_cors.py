@@ -300,3 +300,11 @@ def test_a_leading_slash_changes_nothing(glob, path):
     for g in (glob, "/" + glob.lstrip("/")):
         for p in (path, "/" + path.lstrip("/")):
             assert cors_syntax.glob_matches(g, p) is expected
+
+
+def test_long_paths_are_matched_but_not_remembered():
+    rule_set = build_rule_set([rule("api/v2/*", 1, origins=[SPA])])
+    for n in range(50):
+        assert rule_set.match(f"/api/v2/{n}/" + "a" * 5000, SPA).id == 1
+    assert rule_set.match("/api/v2/short", SPA).id == 1
+    assert list(rule_set._memo) == ["api/v2/short"]

@@ -51,6 +51,7 @@ log = logging.getLogger("bastion")
 REQUEST_METHOD = "Access-Control-Request-Method"
 REQUEST_HEADERS = "Access-Control-Request-Headers"
 MEMO_LIMIT = 10_000  # distinct request paths remembered per rule set; record ids make paths unbounded
+MEMO_PATH_LIMIT = 512  # longer paths are matched every time rather than remembered
 _ANY = re.compile(r".*\Z", re.DOTALL)
 
 
@@ -153,6 +154,8 @@ class RuleSet:
                 break
             candidates.extend(self._by_prefix.get(key[:length], ()))
         found = tuple(self.rules[i] for i in sorted(candidates) if self.rules[i].glob.matches(key))
+        if len(key) > MEMO_PATH_LIMIT:
+            return found  # matching it again is linear anyway; remembering it would let paths fill memory
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
         self._memo[key] = found
