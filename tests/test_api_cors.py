@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlmodel import select
 
 from bastion.db import session_scope
@@ -90,6 +92,8 @@ BAD_RULES = [
     ({"path": "x", "description": "a\u0000b"}, "description"),
     ({"path": "x", "description": "\ud800"}, "description"),
     ({"path": "x", "origins": ["https://\u212a.example.com"]}, "origins"),
+    ({"path": "x", "origins": ["https://*.co.uk"]}, "origins"),
+    ({"path": "x", "origins": "https://a.test, https://*.github.io"}, "origins"),
 ]
 
 
@@ -99,6 +103,18 @@ def test_bad_rules_are_400_naming_the_field(client, admin_headers):
         assert response.status_code == 400, (body, response.get_json())
         assert field in response.get_json()["error"]["context"]["errors"], body
     assert client.get(URL, headers=admin_headers).get_json()["resource"] == []
+
+
+def test_a_wildcard_under_a_public_suffix_is_refused_on_create_and_patch(client, admin_headers):
+    created = client.post(URL, json={"path": "x", "origins": ["https://*.co.uk"]}, headers=admin_headers)
+    assert created.status_code == 400 and "https://*.co.uk" in created.get_json()["error"]["message"]
+    assert "public suffix" in created.get_json()["error"]["context"]["errors"]["origins"]
+    rule = client.post(URL, json={"path": "x", "origins": ["https://*.example.co.uk"]}, headers=admin_headers)
+    assert rule.status_code == 201
+    patched = client.patch(
+        f"{URL}/{rule.get_json()['id']}", json={"origins": ["https://*.com"]}, headers=admin_headers
+    )
+    assert patched.status_code == 400 and "https://*.com" in patched.get_json()["error"]["message"]
 
 
 def test_a_duplicate_path_is_refused_with_or_without_the_leading_slash(client, admin_headers):
@@ -198,6 +214,46 @@ def test_actual_responses_echo_only_allowed_origins_and_methods(app, client):
     posted = client.post("/api/v2/system/admin/session", json={}, headers={"Origin": "https://a.example.com"})
     assert no_cors_headers(posted)  # POST is not among the rule's methods
     assert no_cors_headers(client.get("/api/v2/system/environment"))  # no Origin: not a CORS request
+
+
+DEMO = "https://demo.example.com"
+ENVIRONMENT = "/api/v2/system/environment"
+
+
+def test_a_rule_for_another_origin_never_cuts_the_admin_spa_off(app, client):
+    add_rule(app, path="api/v2/*", origins=[SPA], headers=["Content-Type"])
+    add_rule(app, path=ENVIRONMENT, origins=[DEMO], methods=["GET"])
+    assert preflight(client, ENVIRONMENT, SPA, "POST").status_code == 204
+    spa = client.get(ENVIRONMENT, headers={"Origin": SPA})
+    assert spa.headers["Access-Control-Allow-Origin"] == SPA and spa.headers["Vary"] == "Origin"
+    assert preflight(client, ENVIRONMENT, DEMO, "GET", None).status_code == 204
+    demo = client.get(ENVIRONMENT, headers={"Origin": DEMO})
+    assert demo.headers["Access-Control-Allow-Origin"] == DEMO and demo.headers["Vary"] == "Origin"
+    refused = preflight(client, ENVIRONMENT, DEMO, "POST", None)
+    assert refused.status_code == 403 and "Method" in refused.get_json()["error"]["message"]
+    elsewhere = preflight(client, "/api/v2/system/admin", DEMO, "GET", None)
+    assert elsewhere.status_code == 403 and no_cors_headers(elsewhere)
+    assert no_cors_headers(client.get("/api/v2/system/admin", headers={"Origin": DEMO}))
+
+
+def test_a_narrower_rule_that_admits_the_origin_narrows_it(app, client):
+    add_rule(app, path="api/v2/*", origins=[SPA], headers=["Content-Type"], exposed_headers=["X-Request-Id"])
+    add_rule(app, path=ENVIRONMENT, origins=[SPA, DEMO], methods=["GET"])
+    refused = preflight(client, ENVIRONMENT, SPA, "POST")
+    assert refused.status_code == 403 and no_cors_headers(refused)
+    assert preflight(client, "/api/v2/system/admin", SPA, "POST").status_code == 204
+    narrowed = client.get(ENVIRONMENT, headers={"Origin": SPA})
+    assert narrowed.headers["Access-Control-Allow-Origin"] == SPA
+    assert "Access-Control-Expose-Headers" not in narrowed.headers  # rules are never merged
+
+
+def test_a_huge_path_under_a_many_wildcard_rule_is_cheap(app, client):
+    add_rule(app, path="api/v2/*/*/*/*/x", origins=[SPA])
+    path = "/api/v2/" + "a/" * 1500
+    started = time.perf_counter()
+    response = client.get(path, headers={"Origin": SPA})
+    assert time.perf_counter() - started < 1.0  # the whole request; the glob took minutes before
+    assert response.status_code == 404 and no_cors_headers(response)
 
 
 def test_a_wildcard_rule_echoes_the_origin_and_never_sends_a_star(app, client):

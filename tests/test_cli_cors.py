@@ -109,6 +109,8 @@ def test_add_list_remove(bastion):
     ("args", "needle"),
     [
         (["add", "--path", "x", "--origin", "ftp://a.test"], "--origin"),
+        (["add", "--path", "x", "--origin", "https://*.co.uk"], "'https://*.co.uk' is too broad"),
+        (["add", "--path", "x", "--origin", "https://*.github.io"], "public suffix"),
         (["add", "--path", "x", "--origin", "*", "--credentials"], "--origin"),
         (["add", "--path", "x", "--method", "FETCH"], "--method"),
         (["add", "--path", "x", "--header", "a b"], "--header"),

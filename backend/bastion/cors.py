@@ -4,16 +4,21 @@ For every request that carries an `Origin` header:
 
 1. The rule. Enabled rules only, compiled once per change of the "cors" counter (invalidation.py), so
    an edit made on any worker applies from the next request everywhere. A rule's path glob and the
-   request path are compared without their leading slash; the longest matching glob wins (on a tie, the
-   one with fewer `*`, then the older rule). Rules are never merged. The request path is the versioned
-   one: `/api/x` is matched as `/api/v2/x`. No rule: the response is left without any CORS header.
+   request path are compared without their leading slash, in time linear in the path's length. Of the
+   rules whose glob matches the path AND whose origins admit the request's origin, the longest glob
+   decides (on a tie, the one with fewer `*`, then the older rule); rules are never merged. A rule that
+   does not admit the origin has no effect on it: a rule added for one app on `api/v2/demo/*` never
+   cuts the admin SPA's `api/v2/*` rule off, while a narrower rule that does admit the origin narrows
+   it. The request path is the versioned one: `/api/x` is matched as `/api/v2/x`. No rule covers the
+   path: the response is left without any CORS header.
 2. A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered here, before the transport
-   and network guards and before any credential is read: 204 when the origin, the method and every
-   requested header are allowed; otherwise 403 in the error envelope, without an allow-origin.
-3. Every other response of a covered path, errors and 500s included, gets `Vary: Origin`; when the
-   origin and the request's method are allowed it also gets `Access-Control-Allow-Origin` (the request's
-   own origin, never `*`), the credentials flag and the exposed headers, so that a browser client can
-   read a 401 or 403.
+   and network guards and before any credential is read: 204 when a rule admits the origin and that
+   rule allows the method and every requested header; otherwise 403 in the error envelope, without an
+   allow-origin.
+3. Every other response of a covered path, errors and 500s included, gets `Vary: Origin` (which rule
+   decides depends on the origin); when a rule admits the origin and allows the request's method it
+   also gets `Access-Control-Allow-Origin` (the request's own origin, never `*`), the credentials flag
+   and the exposed headers, so that a browser client can read a 401 or 403.
 
 Requests without an `Origin` header are not CORS requests and skip the layer, at no database cost.
 
@@ -46,8 +51,8 @@ log = logging.getLogger("bastion")
 REQUEST_METHOD = "Access-Control-Request-Method"
 REQUEST_HEADERS = "Access-Control-Request-Headers"
 MEMO_LIMIT = 10_000  # distinct request paths remembered per rule set; record ids make paths unbounded
+MEMO_PATH_LIMIT = 512  # longer paths are matched every time rather than remembered
 _ANY = re.compile(r".*\Z", re.DOTALL)
-_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,7 @@ class CompiledRule:
 
     id: int
     path: str
-    glob: re.Pattern
-    prefix: str
+    glob: cors_syntax.Glob
     origins: tuple[re.Pattern, ...]
     methods: frozenset[str]
     headers: frozenset[str]
@@ -105,8 +109,7 @@ def compile_rule(rule: CorsRule) -> CompiledRule:
     return CompiledRule(
         id=rule.id or 0,
         path=path,
-        glob=cors_syntax.glob_regex(path),
-        prefix=cors_syntax.glob_prefix(path),
+        glob=cors_syntax.Glob.compile(path),
         origins=patterns,
         methods=frozenset(cors_syntax.check_methods(rule.methods)),
         headers=frozenset(h.lower() for h in headers),
@@ -124,35 +127,48 @@ class RuleSet:
     """Enabled rules, most specific first, indexed by the literal start of their glob.
 
     A lookup tries only the rules whose literal prefix begins the path (one dict probe per distinct
-    prefix length), most specific first, and remembers the answer per path: the set is rebuilt on
-    every change, so the memo never outlives the rules it was computed from.
+    prefix length), and remembers per path the rules that cover it, most specific first: the set is
+    rebuilt on every change, so the memo never outlives the rules it was computed from. The origin is
+    checked per request against those few rules; it is not part of the memo's key, so a client cannot
+    grow the memo by inventing origins.
     """
 
     def __init__(self, rules: list[CompiledRule]) -> None:
         self.rules = sorted(rules, key=_specificity)
         self._by_prefix: dict[str, list[int]] = {}
         for index, rule in enumerate(self.rules):
-            self._by_prefix.setdefault(rule.prefix, []).append(index)
+            self._by_prefix.setdefault(rule.glob.first, []).append(index)
         self._lengths = sorted({len(prefix) for prefix in self._by_prefix})
-        self._memo: dict[str, CompiledRule | None] = {}
+        self._memo: dict[str, tuple[CompiledRule, ...]] = {}
 
-    def match(self, path: str) -> CompiledRule | None:
-        """The rule covering a request path, or None."""
+    def covering(self, path: str) -> tuple[CompiledRule, ...]:
+        """The rules whose glob matches a request path, most specific first (whatever the origin)."""
         key = cors_syntax.normalize_path(path)
         # One dict operation: another thread may clear the memo between a test and a read.
-        remembered = self._memo.get(key, _UNSEEN)
-        if remembered is not _UNSEEN:
+        remembered = self._memo.get(key)
+        if remembered is not None:
             return remembered
         candidates: list[int] = []
         for length in self._lengths:
             if length > len(key):
                 break
             candidates.extend(self._by_prefix.get(key[:length], ()))
-        found = next((self.rules[i] for i in sorted(candidates) if self.rules[i].glob.fullmatch(key)), None)
+        found = tuple(self.rules[i] for i in sorted(candidates) if self.rules[i].glob.matches(key))
+        if len(key) > MEMO_PATH_LIMIT:
+            return found  # matching it again is linear anyway; remembering it would let paths fill memory
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
         self._memo[key] = found
         return found
+
+    def match(self, path: str, origin: str) -> CompiledRule | None:
+        """The rule that decides for this origin on this path (DESIGN §7), or None."""
+        return choose(self.covering(path), origin)
+
+
+def choose(covering: tuple[CompiledRule, ...], origin: str) -> CompiledRule | None:
+    """Of the rules covering a path (most specific first), the first one that admits the origin."""
+    return next((rule for rule in covering if rule.allows_origin(origin)), None)
 
 
 def build_rule_set(rows: list[CorsRule]) -> RuleSet:
@@ -176,10 +192,11 @@ def _load() -> RuleSet:
 def preflight_refusal(
     rule: CompiledRule | None, path: str, origin: str, method: str, headers: str
 ) -> str | None:
-    """Why a preflight is refused, or None when origin, method and every requested header are allowed."""
-    if rule is None:
-        return f"No CORS rule covers '{path}'"
-    if not rule.allows_origin(origin):
+    """Why a preflight is refused, or None when the deciding rule allows the method and every header.
+
+    `rule` is the rule that decides for this origin (RuleSet.match); None when no rule admits it.
+    """
+    if rule is None or not rule.allows_origin(origin):
         return f"Origin '{origin}' is not allowed on '{path}'"
     if method.upper() not in rule.methods:
         return f"Method '{method}' is not allowed for cross-origin requests on '{path}'"
@@ -189,10 +206,10 @@ def preflight_refusal(
     return None
 
 
-def _rule_for_request() -> CompiledRule | None:
-    if "cors_rule" not in g:
-        g.cors_rule = current_app.extensions["bastion.cors"].get().match(request.path)
-    return g.cors_rule
+def _covering_rules() -> tuple[CompiledRule, ...]:
+    if "cors_rules" not in g:
+        g.cors_rules = current_app.extensions["bastion.cors"].get().covering(request.path)
+    return g.cors_rules
 
 
 def _answer_preflight() -> Response | None:
@@ -200,7 +217,7 @@ def _answer_preflight() -> Response | None:
     if request.method != "OPTIONS" or not origin or REQUEST_METHOD not in request.headers:
         return None
     refusal = preflight_refusal(
-        _rule_for_request(),
+        choose(_covering_rules(), origin),
         request.path,
         origin,
         request.headers[REQUEST_METHOD],
@@ -218,13 +235,15 @@ def _add_headers(response: Response) -> Response:
     origin = request.headers.get("Origin")
     if not origin:
         return response
-    rule = _rule_for_request()
-    if rule is None:
+    covering = _covering_rules()
+    if not covering:
         return response
     response.vary.add("Origin")
+    rule = choose(covering, origin)
+    if rule is None:
+        return response
     preflight = g.get("cors_preflight")
-    method_ok = preflight if preflight is not None else request.method in rule.methods
-    if not (method_ok and rule.allows_origin(origin)):
+    if not (preflight if preflight is not None else request.method in rule.methods):
         return response
     for name, value in get_cors_headers(rule.options, request.headers, request.method).items():
         response.headers[name] = str(value)

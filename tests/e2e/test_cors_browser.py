@@ -1,9 +1,10 @@
 """CORS in real Chromium: a page from origin A calls the platform with fetch (DESIGN §7).
 
-Origin A is `http://localhost:<port>`, served by a throw-away static server; the platform is the
-session's gunicorn at `http://127.0.0.1:<port>`, so the two are different origins. Rules are added,
-changed and removed through the admin API while the server runs: no restart is ever needed. A refused
-cross-origin call reaches the page as a TypeError ("Failed to fetch"), whatever the server answered.
+Origin A is `http://localhost:<port>`, served by a throw-away static server, and origin B the same server
+as `http://127.0.0.1:<port>`; the platform is the session's gunicorn at `http://127.0.0.1:<other port>`,
+so all three are different origins. Rules are added, changed and removed through the admin API while the
+server runs: no restart is ever needed. A refused cross-origin call reaches the page as a TypeError
+("Failed to fetch"), whatever the server answered.
 """
 
 from __future__ import annotations
@@ -150,3 +151,13 @@ def test_the_page_reads_the_json_body_of_a_403(call, admin_api, origin_a, live_s
     answer = call(USER_LOGIN, **json_post(credentials))  # admins must use the admin login
     assert answer["status"] == 403
     assert '"code":403' in answer["body"].replace(" ", "") and ADMIN_LOGIN in answer["body"]
+
+
+def test_a_rule_for_one_origin_never_cuts_another_origin_off(page, call, admin_api, origin_a, live_server):
+    origin_b = origin_a.replace("//localhost:", "//127.0.0.1:")  # the same page from another origin
+    admin_api.add_rule(path="api/v2/system/*", origins=[origin_b], methods=["GET"])
+    admin_api.add_rule(path=ENVIRONMENT, origins=[origin_a], methods=["GET"])
+    assert call(ENVIRONMENT)["status"] == 200
+    page.goto(origin_b + "/index.html")
+    answer = page.evaluate(FETCH, [live_server.url + ENVIRONMENT, {}])
+    assert answer.get("status") == 200, answer  # the narrower rule does not admit B: it is not B's

@@ -2,7 +2,8 @@
 
 Into the database (`to_python`): JSON values and path ids are converted to the column's Python type before
 they are bound, so that a bad value is a 400 naming the field on every engine (SQLite would store "abc" in
-an integer column; PostgreSQL refuses a string compared with an integer).
+an integer column; PostgreSQL refuses a string compared with an integer). Every record write passes each
+value through here, so this is also where text no engine can store (NUL, lone surrogates) is refused.
 
 Out to JSON (`to_json`): Decimal becomes a string, so that no precision is lost on the way to a JavaScript
 client (DreamFactory does the same for MySQL decimals); date, datetime and time become ISO 8601 strings;
@@ -27,11 +28,17 @@ import sqlalchemy as sa
 _INTEGER = re.compile(r"-?\d+", re.ASCII)
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
 _INT64 = 2**63
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_NUL_PROBLEM = "must not contain a NUL character"
+_UNSTORABLE_PROBLEM = "must not contain an unpaired surrogate (\\ud800-\\udfff): send valid Unicode text"
 
 
 def to_python(column: sa.Column, value: Any) -> Any:
     """Convert a JSON value or id text to the column's Python type; ValueError says what was expected."""
-    if value is None or isinstance(column.type, sa.JSON):
+    if value is None:
+        return value
+    check_storable(value)
+    if isinstance(column.type, sa.JSON):
         return value
     try:
         kind = column.type.python_type
@@ -41,6 +48,27 @@ def to_python(column: sa.Column, value: Any) -> Any:
         if issubclass(kind, base):
             return convert(column, value)
     return value
+
+
+def check_storable(value: Any) -> None:
+    """Refuse a value holding, in any string at any depth (JSON keys too), what no engine can store.
+
+    A lone surrogate ("\\ud800", valid in JSON text but not in Unicode) cannot be encoded as UTF-8 by
+    any driver, and PostgreSQL refuses NUL in text and in JSON. Both are refused on every engine, for
+    every column type (untyped and JSON columns included), so the answer is the same 400 everywhere.
+    """
+    pending = [value]
+    while pending:  # a loop, not recursion: a deeply nested document must not exhaust the stack
+        item = pending.pop()
+        if isinstance(item, str):
+            found = _UNSTORABLE.search(item)
+            if found:
+                raise ValueError(_UNSTORABLE_PROBLEM if found.group() != "\x00" else _NUL_PROBLEM)
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 def _to_bool(column: sa.Column, value: Any) -> bool:
@@ -101,9 +129,6 @@ def _to_str(column: sa.Column, value: Any) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise ValueError("must be text")
-    if "\x00" in value:
-        # PostgreSQL cannot store NUL in text; refuse it here, the same on every engine.
-        raise ValueError("must not contain a NUL character")
     enums = getattr(column.type, "enums", None)
     if enums and value not in enums:
         raise ValueError(f"must be one of: {', '.join(enums)}")
