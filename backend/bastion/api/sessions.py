@@ -1,7 +1,8 @@
 """Login sessions for admins (/api/v2/system/admin/session) and users (/api/v2/user/session), DESIGN §3.
 
 Both work without an API key. Admins are refused at the user login and users at the admin login, so that
-ADMIN_ALLOWED_NETWORKS can fence the admin login alone.
+ADMIN_ALLOWED_NETWORKS can fence the admin login alone; the refusal is the same 401 as a wrong password,
+so the user login never tells whether an admin's password was right.
 """
 
 from __future__ import annotations
@@ -55,13 +56,11 @@ def login(for_admins: bool) -> dict:
     if wait is not None:
         raise TooManyRequests("Too many failed logins; try again later", headers={"Retry-After": str(wait)})
     with session_scope() as db:
-        user = admins.authenticate(db, email, creds.password)
+        user = admins.authenticate(db, email, creds.password, admin=for_admins)
         if user is None:
             throttle.record_failure(email, address)
             raise Unauthorized("Invalid email or password")
         throttle.clear_account(email)
-        if user.is_sys_admin != for_admins:
-            raise Forbidden(f"This account must log in at {ADMIN_LOGIN if user.is_sys_admin else USER_LOGIN}")
         user.last_login_at = utcnow()
         db.add(user)
         token, row = open_session(db, user)
