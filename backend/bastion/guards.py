@@ -31,11 +31,16 @@ def _address_allowed(networks: tuple, address: str | None) -> bool:
     return any(ip in net for net in networks if net.version == ip.version)
 
 
-def _check_admin_network() -> None:
+def require_admin_network() -> None:
+    """403 unless ADMIN_ALLOWED_NETWORKS admits the client (also for admin actions outside /system)."""
     networks = current_app.config["SETTINGS"].admin_allowed_networks
-    in_admin_api = request.path.startswith(SYSTEM_PREFIX)
-    if networks and in_admin_api and not _address_allowed(networks, request.remote_addr):
+    if networks and not _address_allowed(networks, request.remote_addr):
         raise Forbidden("The admin API is not reachable from this network")
+
+
+def _check_admin_network() -> None:
+    if request.path.startswith(SYSTEM_PREFIX):
+        require_admin_network()
 
 
 def init_app(app: Flask) -> None:
