@@ -11,6 +11,7 @@ from bastion.db import session_scope
 from bastion.models import SessionToken, User, utcnow
 from bastion.passwords import dummy_hash, hash_password
 from bastion.services import admins as admins_service
+from bastion.services.sessions import as_utc
 from bastion.tokens import token_digest
 from tests.conftest import ADMIN_PASSWORD, _empty_tables, create_admin_user, login, make_app
 
@@ -100,6 +101,44 @@ def test_expired_token_is_refused_but_refreshable_in_its_window(app, client, adm
 def test_token_past_its_refresh_window_cannot_be_refreshed(app, client, admin_token):
     _age_session(app, admin_token, timedelta(minutes=-2), timedelta(minutes=-1))
     assert client.put(SESSION, headers=bearer(admin_token)).status_code == 401
+
+
+def _travel(app, token: str, seconds: int) -> None:
+    """Move a session's clock forward: every time it holds is pushed back by that many seconds."""
+    with app.app_context(), session_scope() as db:
+        row = db.exec(select(SessionToken).where(SessionToken.token_hash == token_digest(token))).one()
+        for name in ("created_at", "login_at", "expires_at", "refresh_until"):
+            setattr(row, name, getattr(row, name) - timedelta(seconds=seconds))
+        db.add(row)
+
+
+def test_refreshing_never_extends_the_window_past_the_original_login(system_db_url, tmp_path):
+    short = make_app(system_db_url, str(tmp_path), SESSION_TTL_MINUTES="1", SESSION_REFRESH_TTL_MINUTES="3")
+    try:
+        admin = create_admin_user(short)
+        client = short.test_client()
+        token = login(client, admin["email"], admin["password"]).get_json()["session_token"]
+        # Refresh every 50 seconds, always before the token expires: the session still ends 3 minutes
+        # after the login, not 3 minutes after the latest refresh.
+        for _ in range(3):
+            _travel(short, token, 50)
+            refreshed = client.put(SESSION, headers=bearer(token))
+            assert refreshed.status_code == 200
+            token = refreshed.get_json()["session_token"]
+        with short.app_context(), session_scope() as db:
+            row = db.exec(select(SessionToken).where(SessionToken.token_hash == token_digest(token))).one()
+            window = row.refresh_until - row.login_at
+            left = row.refresh_until - row.created_at
+        assert window == timedelta(minutes=3)
+        assert left <= timedelta(seconds=30)
+        expiry = refreshed.get_json()["token_expiry_date"]
+        assert expiry == as_utc(row.refresh_until).isoformat()  # never promised past the window
+        _travel(short, token, 31)
+        assert client.put(SESSION, headers=bearer(token)).status_code == 401
+        assert client.get(SESSION, headers=bearer(token)).status_code == 401
+    finally:
+        _empty_tables(short.extensions["bastion.db"])
+        short.extensions["bastion.db"].dispose()
 
 
 def test_password_change_revokes_sessions(client, admin, admin_token):

@@ -99,7 +99,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
             raise Forbidden("This session belongs to the other login endpoint")
         with session_scope() as db:
             revoke_session(db, caller.session)
-            token, row = open_session(db, caller.user)
+            token, row = open_session(db, caller.user, login_at=caller.session.login_at)
             return session_body(caller.user, row, token)
 
     @bp.delete("")
