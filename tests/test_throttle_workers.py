@@ -39,9 +39,9 @@ def worker_statuses(log: str) -> list[tuple[str, int]]:
     return [(pid, int(status)) for pid, status in re.findall(pattern, log)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
 def server(request, tmp_path):
-    """gunicorn with 2 workers and no REDIS_URL, on a SQLite or a PostgreSQL system database."""
+    """gunicorn with 2 workers and no REDIS_URL, on a SQLite, PostgreSQL or MariaDB system database."""
     settings = {"BASTION_WORKERS": "2", "REDIS_URL": "", "GUNICORN_CMD_ARGS": ACCESS_FORMAT}
     with scratch_database(request.param, str(tmp_path)) as url:
         if request.param != "sqlite":
