@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bastion.db import session_scope
 from bastion.models import SessionToken, User, utcnow
+from bastion.passwords import dummy_hash, hash_password
+from bastion.services import admins as admins_service
+from bastion.services.sessions import as_utc
 from bastion.tokens import token_digest
-from tests.conftest import ADMIN_PASSWORD, create_admin_user, login
+from tests.conftest import ADMIN_PASSWORD, _empty_tables, create_admin_user, login, make_app
 
 SESSION = "/api/v2/system/admin/session"
+USER_SESSION = "/api/v2/user/session"
 
 
 def bearer(token: str) -> dict:
@@ -98,6 +103,44 @@ def test_token_past_its_refresh_window_cannot_be_refreshed(app, client, admin_to
     assert client.put(SESSION, headers=bearer(admin_token)).status_code == 401
 
 
+def _travel(app, token: str, seconds: int) -> None:
+    """Move a session's clock forward: every time it holds is pushed back by that many seconds."""
+    with app.app_context(), session_scope() as db:
+        row = db.exec(select(SessionToken).where(SessionToken.token_hash == token_digest(token))).one()
+        for name in ("created_at", "login_at", "expires_at", "refresh_until"):
+            setattr(row, name, getattr(row, name) - timedelta(seconds=seconds))
+        db.add(row)
+
+
+def test_refreshing_never_extends_the_window_past_the_original_login(system_db_url, tmp_path):
+    short = make_app(system_db_url, str(tmp_path), SESSION_TTL_MINUTES="1", SESSION_REFRESH_TTL_MINUTES="3")
+    try:
+        admin = create_admin_user(short)
+        client = short.test_client()
+        token = login(client, admin["email"], admin["password"]).get_json()["session_token"]
+        # Refresh every 50 seconds, always before the token expires: the session still ends 3 minutes
+        # after the login, not 3 minutes after the latest refresh.
+        for _ in range(3):
+            _travel(short, token, 50)
+            refreshed = client.put(SESSION, headers=bearer(token))
+            assert refreshed.status_code == 200
+            token = refreshed.get_json()["session_token"]
+        with short.app_context(), session_scope() as db:
+            row = db.exec(select(SessionToken).where(SessionToken.token_hash == token_digest(token))).one()
+            window = row.refresh_until - row.login_at
+            left = row.refresh_until - row.created_at
+        assert window == timedelta(minutes=3)
+        assert left <= timedelta(seconds=30)
+        expiry = refreshed.get_json()["token_expiry_date"]
+        assert expiry == as_utc(row.refresh_until).isoformat()  # never promised past the window
+        _travel(short, token, 31)
+        assert client.put(SESSION, headers=bearer(token)).status_code == 401
+        assert client.get(SESSION, headers=bearer(token)).status_code == 401
+    finally:
+        _empty_tables(short.extensions["bastion.db"])
+        short.extensions["bastion.db"].dispose()
+
+
 def test_password_change_revokes_sessions(client, admin, admin_token):
     response = client.patch(
         f"/api/v2/system/admin/{admin['id']}",
@@ -126,14 +169,61 @@ def test_deactivation_and_deletion_revoke_sessions(app, client, admin_token):
     assert client.get(SESSION, headers=bearer(third_token)).status_code == 401
 
 
-def test_non_admin_cannot_log_in_as_admin(app, client):
+def _plain_user(app, email="user@example.com", password=ADMIN_PASSWORD) -> None:
     with app.app_context(), session_scope() as db:
-        from bastion.passwords import hash_password
+        db.add(User(email=email, name="U", password_hash=hash_password(password)))
 
-        db.add(User(email="user@example.com", name="U", password_hash=hash_password(ADMIN_PASSWORD)))
-    response = login(client, "user@example.com", ADMIN_PASSWORD)
-    assert response.status_code == 403
-    assert "session_token" not in response.get_json()
+
+def _refusal(response) -> tuple[int, str, object]:
+    error = response.get_json()["error"]
+    return response.status_code, error["message"], error["context"]
+
+
+@pytest.fixture
+def password_checks(monkeypatch) -> list[str]:
+    """The stored hashes each login compared a password with, in order."""
+    seen: list[str] = []
+    real = admins_service.verify_password
+
+    def spy(password: str, stored: str) -> bool:
+        seen.append(stored)
+        return real(password, stored)
+
+    monkeypatch.setattr(admins_service, "verify_password", spy)
+    return seen
+
+
+def test_wrong_kind_of_account_is_the_same_401_whatever_the_password(app, client, admin, password_checks):
+    _plain_user(app)
+    wrong_password = _refusal(login(client, admin["email"], "wrong password!!", USER_SESSION))
+    for email, password, path in (
+        (admin["email"], admin["password"], USER_SESSION),
+        ("user@example.com", ADMIN_PASSWORD, SESSION),
+        ("user@example.com", "wrong password!!", SESSION),
+        ("nobody@example.com", ADMIN_PASSWORD, USER_SESSION),
+    ):
+        response = login(client, email, password, path)
+        assert _refusal(response) == wrong_password == (401, "Invalid email or password", None)
+        assert "session_token" not in response.get_data(as_text=True)
+    # Each refusal paid for one hash check, against the dummy: never against the other kind's real hash.
+    assert password_checks == [dummy_hash()] * 5
+
+
+def test_fenced_network_refuses_the_admin_login_before_the_password(system_db_url, tmp_path, password_checks):
+    fenced = make_app(system_db_url, str(tmp_path), ADMIN_ALLOWED_NETWORKS="10.0.0.0/8")
+    try:
+        admin = create_admin_user(fenced)
+        client = fenced.test_client()
+        for path in (SESSION, "/api/system/admin/session"):
+            response = login(client, admin["email"], admin["password"], path)
+            assert response.status_code == 403
+            assert "session_token" not in response.get_json()
+        assert password_checks == []
+        # And at the user login, an admin's right password is a plain 401.
+        assert login(client, admin["email"], admin["password"], USER_SESSION).status_code == 401
+    finally:
+        _empty_tables(fenced.extensions["bastion.db"])
+        fenced.extensions["bastion.db"].dispose()
 
 
 def test_throttling_after_five_failures(client, admin):

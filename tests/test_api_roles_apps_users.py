@@ -143,8 +143,8 @@ def test_users_sessions_and_passwords(client, admin, admin_headers, hr):
     }
     user = client.post(f"{SYS}/user", json=body, headers=admin_headers).get_json()
     assert user["app_roles"] == [{"app_id": app["id"], "role_id": role["id"]}] and "password" not in user
-    assert login(client, admin["email"], admin["password"], path="/api/v2/user/session").status_code == 403
-    assert login(client, body["email"], body["password"]).status_code == 403
+    assert login(client, admin["email"], admin["password"], path="/api/v2/user/session").status_code == 401
+    assert login(client, body["email"], body["password"]).status_code == 401
     session = client.post(
         "/api/v2/user/session",
         json={"email": body["email"], "password": body["password"]},

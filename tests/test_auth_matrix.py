@@ -77,3 +77,50 @@ def test_matrix(app, client, admin, method, path, kind):
         assert response.status_code == DENIED[kind], text
         assert set(response.get_json()) == {"error"}
         assert admin["email"] not in text and "scrypt" not in text
+
+
+KEY_PATHS = [
+    ("GET", "/api/v2/system/admin"),
+    ("GET", "/api/v2/system/role"),
+    ("GET", "/api/v2/system/app"),
+    ("GET", "/api/v2/system/user"),
+    ("GET", "/api/v2/system/environment"),
+    ("GET", "/api/v2/system/admin/session"),
+    ("GET", "/api/v2/system/service"),
+    ("GET", "/api/v2"),
+    ("GET", "/api/v2/no_such_thing"),
+]
+
+
+@pytest.fixture
+def inactive_key(client, admin_headers) -> str:
+    """The API key of an app that has been deactivated."""
+    created = client.post("/api/v2/system/app", json={"name": "gone"}, headers=admin_headers).get_json()
+    response = client.patch(
+        f"/api/v2/system/app/{created['id']}", json={"is_active": False}, headers=admin_headers
+    )
+    assert response.status_code == 200
+    return created["api_key"]
+
+
+@pytest.mark.parametrize(("method", "path"), KEY_PATHS)
+@pytest.mark.parametrize("kind", ["unknown", "inactive"])
+def test_a_bad_api_key_is_401_even_next_to_an_admin_session(
+    client, admin_headers, inactive_key, method, path, kind
+):
+    key = "bk_unknown_" + "x" * 30 if kind == "unknown" else inactive_key
+    for sent in ({"X-Api-Key": key}, {"X-DreamFactory-API-Key": key}):
+        response = client.open(path, method=method, headers={**admin_headers, **sent})
+        assert response.status_code == 401, response.get_data(as_text=True)
+        assert response.get_json()["error"]["message"] == "API key is invalid or its app is inactive"
+    response = client.open(path, method=method, headers=admin_headers, query_string={"api_key": key})
+    assert response.status_code == 401
+
+
+def test_a_bad_api_key_is_401_at_the_logins(client, admin):
+    for path in ("/api/v2/system/admin/session", "/api/v2/user/session"):
+        response = client.post(
+            path, json={"email": admin["email"], "password": admin["password"]}, headers={"X-Api-Key": "nope"}
+        )
+        assert response.status_code == 401
+        assert "session_token" not in response.get_json()

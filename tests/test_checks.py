@@ -75,7 +75,6 @@ def test_a_clean_production_setup_has_no_settings_findings():
             "medium",
         ),
         ({"DATABASE_URL": "sqlite:///bastion.db"}, "sqlite-many-workers", "medium"),
-        ({"REDIS_URL": ""}, "throttle-per-worker", "medium"),
         ({"SESSION_TTL_MINUTES": str(8 * 24 * 60)}, "long-sessions", "low"),
     ],
 )
@@ -83,9 +82,14 @@ def test_each_settings_finding(overrides, code, severity):
     assert settings_codes(**overrides).get(code) == severity
 
 
-def test_one_worker_may_use_sqlite_and_memory_throttling():
+def test_one_worker_may_use_sqlite():
     codes = settings_codes(workers=1, DATABASE_URL="sqlite:///bastion.db", REDIS_URL="")
-    assert "sqlite-many-workers" not in codes and "throttle-per-worker" not in codes
+    assert "sqlite-many-workers" not in codes
+
+
+def test_many_workers_without_redis_are_fine_for_throttling():
+    # Throttle counts live in the system database, which every worker shares.
+    assert "throttle-per-worker" not in settings_codes(workers=4, REDIS_URL="")
 
 
 def test_loopback_admin_network_is_fine_behind_a_trusted_proxy():

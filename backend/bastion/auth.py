@@ -137,6 +137,15 @@ def request_app() -> AppSnapshot | None:
     return app
 
 
+def refuse_bad_api_key() -> None:
+    """Answer 401 for a presented unknown or inactive API key on every path, whatever else came with it.
+
+    Views that need no app (the admin API, logins) would otherwise never look at the key, and a client
+    would take a mistyped or revoked key for a working one (DESIGN §3).
+    """
+    request_app()
+
+
 def identify() -> Identity:
     """The request's identity, checking both credentials."""
     caller = current_caller()

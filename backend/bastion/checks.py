@@ -161,14 +161,6 @@ def _workers(s: Settings, workers: int) -> Iterable[Finding]:
             "the others, and a second host cannot share it.",
             "use PostgreSQL or MariaDB in DATABASE_URL, or set BASTION_WORKERS=1",
         )
-    if workers > 1 and not s.redis_url:
-        yield Finding(
-            "throttle-per-worker",
-            "medium",
-            f"Without REDIS_URL each of the {workers} workers counts failed logins on its own, "
-            f"so a guesser gets {workers} times the attempts.",
-            "set REDIS_URL so that the workers share login throttling",
-        )
 
 
 def _sessions(s: Settings, _workers: int) -> Iterable[Finding]:

@@ -1,8 +1,9 @@
 """Transport and network guards that run before authentication (DESIGN §2).
 
-REQUIRE_HTTPS refuses API requests that did not arrive over HTTPS (judged after ProxyFix, so the
-X-Forwarded-Proto of a trusted proxy counts); ADMIN_ALLOWED_NETWORKS limits /api/v2/system/* to the
-listed networks, judged on the client address after ProxyFix.
+In this order: REQUIRE_HTTPS refuses API requests that did not arrive over HTTPS (judged after ProxyFix,
+so the X-Forwarded-Proto of a trusted proxy counts); ADMIN_ALLOWED_NETWORKS limits /api/v2/system/* to
+the listed networks, judged on the client address after ProxyFix; then a presented API key must be
+known and active on every path, before any view runs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import ipaddress
 
 from flask import Flask, current_app, request
 
+from bastion.auth import refuse_bad_api_key
 from bastion.errors import Forbidden
 
 SYSTEM_PREFIX = "/api/v2/system/"
@@ -29,14 +31,20 @@ def _address_allowed(networks: tuple, address: str | None) -> bool:
     return any(ip in net for net in networks if net.version == ip.version)
 
 
-def _check_admin_network() -> None:
+def require_admin_network() -> None:
+    """403 unless ADMIN_ALLOWED_NETWORKS admits the client (also for admin actions outside /system)."""
     networks = current_app.config["SETTINGS"].admin_allowed_networks
-    in_admin_api = request.path.startswith(SYSTEM_PREFIX)
-    if networks and in_admin_api and not _address_allowed(networks, request.remote_addr):
+    if networks and not _address_allowed(networks, request.remote_addr):
         raise Forbidden("The admin API is not reachable from this network")
+
+
+def _check_admin_network() -> None:
+    if request.path.startswith(SYSTEM_PREFIX):
+        require_admin_network()
 
 
 def init_app(app: Flask) -> None:
     """Register the guards; they run before any view and before authentication."""
     app.before_request(_check_transport)
     app.before_request(_check_admin_network)
+    app.before_request(refuse_bad_api_key)

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from pydantic import field_validator
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from bastion import cors_syntax
@@ -100,8 +100,21 @@ class SessionToken(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), index=True, nullable=False)
     )
     created_at: datetime = _timestamp(nullable=False, default=utcnow)
+    # The original login, carried across refreshes: the refresh window counts from it and never slides.
+    login_at: datetime = _timestamp(nullable=False, default=utcnow)
     expires_at: datetime = _timestamp(nullable=False)
     refresh_until: datetime = _timestamp(nullable=False)
+
+
+class ThrottleEvent(SQLModel, table=True):
+    """One counted password check under a throttle key (a hash), at a time in milliseconds (throttle.py)."""
+
+    __tablename__ = "throttle_event"
+    __table_args__ = (Index("ix_throttle_event_key_at", "key", "at_ms"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String(64), nullable=False))
+    at_ms: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
 
 
 class LoginCredentials(SQLModel):

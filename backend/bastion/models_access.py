@@ -7,13 +7,17 @@ their role, and validated as a whole on save.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field as PydanticField
 from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 from bastion.models import UserBase, _check_email, _check_password, _timestamp, utcnow
+
+# A row id of the system database: its id columns are 32-bit INTEGERs on PostgreSQL and MariaDB.
+Id = Annotated[int, PydanticField(ge=1, le=2**31 - 1)]
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 VERB_MASK = {"GET": 1, "POST": 2, "PUT": 4, "PATCH": 8, "DELETE": 16}
@@ -109,14 +113,14 @@ class App(SQLModel, table=True):
 class AppCreate(SQLModel):
     name: str = Field(min_length=1, max_length=64)
     description: str = Field(default="", max_length=1024)
-    role_id: int | None = None
+    role_id: Id | None = None
     is_active: bool = True
 
 
 class AppUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     description: str | None = Field(default=None, max_length=1024)
-    role_id: int | None = None
+    role_id: Id | None = None
     is_active: bool | None = None
 
 
@@ -133,8 +137,8 @@ class UserAppRole(SQLModel, table=True):
 
 
 class AppRoleSpec(SQLModel):
-    app_id: int
-    role_id: int
+    app_id: Id
+    role_id: Id
 
 
 class UserCreate(UserBase):

@@ -1,19 +1,26 @@
-"""Login throttling: failures counted per account and per client address.
+"""Throttling of password checks: at most 5 failed checks per account and per client address in 15 minutes.
 
-Keys are derived by the server (the lower-cased account email and the client address after ProxyFix),
-never from a header the client chooses. Counts live in memory, or in Redis when REDIS_URL is set so that
-every worker and host shares them.
+Every password check (both logins, the old password of a password change) goes through `begin()` before
+the password is looked at, and `succeeded()` when it matched. Keys are derived by the server (the
+lower-cased account email and the client address after the proxy handling), never taken from a header
+the client chooses, and stored hashed. Counts live in the system database, or in Redis when REDIS_URL is
+set, so that every worker and host shares them (throttle_stores).
+
+`begin()` counts the check before the password is verified, and a success takes its entry back: checks
+racing on many workers cannot slip past the limit together, and a refused (429) check counts for nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import threading
 import time
-from collections import defaultdict, deque
+from dataclasses import dataclass
 
 from flask import Flask, current_app
+
+from bastion.errors import TooManyRequests
+from bastion.throttle_stores import DatabaseStore, RedisStore, ThrottleStore
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
@@ -23,88 +30,56 @@ def _key(kind: str, value: str) -> str:
     return "bastion:login:" + kind + ":" + hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
-class MemoryStore:
-    """Failure timestamps per key in this process."""
+@dataclass(frozen=True)
+class Attempt:
+    """A password check under way: the entry it wrote under each key."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._events: dict[str, deque] = defaultdict(deque)
-
-    def _prune(self, key: str, now: float) -> deque:
-        events = self._events[key]
-        while events and events[0] <= now - WINDOW_SECONDS:
-            events.popleft()
-        return events
-
-    def failures(self, key: str, now: float) -> list[float]:
-        """The failure times of a key within the window."""
-        with self._lock:
-            return list(self._prune(key, now))
-
-    def record(self, key: str, now: float) -> None:
-        """Remember one failure."""
-        with self._lock:
-            self._prune(key, now).append(now)
-
-    def clear(self, key: str) -> None:
-        """Forget the failures of a key."""
-        with self._lock:
-            self._events.pop(key, None)
-
-
-class RedisStore:
-    """Failure timestamps per key in a Redis sorted set shared by every worker."""
-
-    def __init__(self, url: str) -> None:
-        import redis
-
-        self._redis = redis.Redis.from_url(url, socket_timeout=2)
-
-    def failures(self, key: str, now: float) -> list[float]:
-        """The failure times of a key within the window."""
-        self._redis.zremrangebyscore(key, 0, now - WINDOW_SECONDS)
-        return [score for _member, score in self._redis.zrange(key, 0, -1, withscores=True)]
-
-    def record(self, key: str, now: float) -> None:
-        """Remember one failure."""
-        pipe = self._redis.pipeline()
-        pipe.zadd(key, {f"{now:.6f}:{time.monotonic_ns()}": now})
-        pipe.expire(key, WINDOW_SECONDS)
-        pipe.execute()
-
-    def clear(self, key: str) -> None:
-        """Forget the failures of a key."""
-        self._redis.delete(key)
+    account_key: str
+    entries: tuple[tuple[str, object], ...]
 
 
 def init_app(app: Flask) -> None:
-    """Choose the store: Redis when REDIS_URL is set, else this process's memory."""
+    """Choose the store: Redis when REDIS_URL is set, else the system database (bound by db.init_app)."""
     url = app.config["SETTINGS"].redis_url
-    app.extensions["bastion.throttle"] = RedisStore(url) if url else MemoryStore()
+    store = RedisStore(url) if url else DatabaseStore(app.extensions["bastion.db"])
+    app.extensions["bastion.throttle"] = store
 
 
-def _store():
+def _store() -> ThrottleStore:
     return current_app.extensions["bastion.throttle"]
 
 
-def retry_after(email: str, address: str) -> int | None:
-    """Seconds to wait when the account or the address is locked out, else None."""
-    now = time.time()
-    waits = []
-    for key in (_key("account", email), _key("address", address)):
-        events = _store().failures(key, now)
-        if len(events) >= MAX_FAILURES:
-            waits.append(events[-MAX_FAILURES] + WINDOW_SECONDS - now)
-    return max(1, math.ceil(max(waits))) if waits else None
+def _wait(earlier: list[float], now: float) -> float | None:
+    """Seconds until fewer than MAX_FAILURES of the earlier entries are left in the window, else None."""
+    if len(earlier) < MAX_FAILURES:
+        return None
+    return earlier[len(earlier) - MAX_FAILURES] + WINDOW_SECONDS - now
 
 
-def record_failure(email: str, address: str) -> None:
-    """Count one failed login against the account and the address."""
-    now = time.time()
-    for key in (_key("account", email), _key("address", address)):
-        _store().record(key, now)
+def begin(account: str, address: str) -> Attempt:
+    """Count one password check against the account and the address; 429 (Retry-After) past the limit."""
+    store, now = _store(), time.time()
+    entries, waits = [], []
+    for key in (_key("account", account.strip().lower()), _key("address", address)):
+        entry_id = store.add(key, now, WINDOW_SECONDS)
+        entries.append((key, entry_id))
+        earlier = [at for other, at in store.recent(key, now, WINDOW_SECONDS) if other != entry_id]
+        wait = _wait(earlier, now)
+        if wait is not None:
+            waits.append(wait)
+    if waits:
+        for key, entry_id in entries:
+            store.remove(key, entry_id)
+        retry_after = str(max(1, math.ceil(max(waits))))
+        raise TooManyRequests(
+            "Too many failed password checks; try again later", headers={"Retry-After": retry_after}
+        )
+    return Attempt(account_key=entries[0][0], entries=tuple(entries))
 
 
-def clear_account(email: str) -> None:
-    """Forget an account's failures after a successful login."""
-    _store().clear(_key("account", email))
+def succeeded(attempt: Attempt) -> None:
+    """The password matched: forget the account's failures and take back the address's entry."""
+    store = _store()
+    store.clear(attempt.account_key)
+    for key, entry_id in attempt.entries[1:]:
+        store.remove(key, entry_id)

@@ -1,10 +1,13 @@
 """Login sessions for admins (/api/v2/system/admin/session) and users (/api/v2/user/session), DESIGN §3.
 
 Both work without an API key. Admins are refused at the user login and users at the admin login, so that
-ADMIN_ALLOWED_NETWORKS can fence the admin login alone.
+ADMIN_ALLOWED_NETWORKS can fence the admin login alone; the refusal is the same 401 as a wrong password,
+so the user login never tells whether an admin's password was right.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify
 
@@ -14,7 +17,7 @@ from bastion.access_index import current_index
 from bastion.api.body import json_body, validate
 from bastion.auth import SessionUser, client_address, find_request_session, request_app, require_session
 from bastion.db import session_scope
-from bastion.errors import Forbidden, TooManyRequests, Unauthorized
+from bastion.errors import Forbidden, Unauthorized
 from bastion.models import LoginCredentials, SessionToken, User, utcnow
 from bastion.services import admins
 from bastion.services.sessions import as_utc, create_session, revoke_session
@@ -42,30 +45,29 @@ def session_body(user: User, row: SessionToken, token: str | None = None) -> dic
     return body
 
 
-def open_session(db, user: User) -> tuple[str, SessionToken]:
+def open_session(db, user: User, login_at: datetime | None = None) -> tuple[str, SessionToken]:
+    """A new session for a user; a refresh passes the login time of the session it replaces."""
     settings = current_app.config["SETTINGS"]
-    return create_session(db, user, settings.session_ttl_minutes, settings.session_refresh_ttl_minutes)
+    return create_session(
+        db, user, settings.session_ttl_minutes, settings.session_refresh_ttl_minutes, login_at=login_at
+    )
 
 
 def login(for_admins: bool) -> dict:
-    """Check credentials with throttling and open a session for the right kind of user."""
+    """Check credentials under the throttle and open a session for the right kind of user."""
     creds = validate(LoginCredentials, json_body())
-    email, address = creds.email.strip().lower(), client_address()
-    wait = throttle.retry_after(email, address)
-    if wait is not None:
-        raise TooManyRequests("Too many failed logins; try again later", headers={"Retry-After": str(wait)})
+    email = creds.email.strip().lower()
+    attempt = throttle.begin(email, client_address())
     with session_scope() as db:
-        user = admins.authenticate(db, email, creds.password)
+        user = admins.authenticate(db, email, creds.password, admin=for_admins)
         if user is None:
-            throttle.record_failure(email, address)
             raise Unauthorized("Invalid email or password")
-        throttle.clear_account(email)
-        if user.is_sys_admin != for_admins:
-            raise Forbidden(f"This account must log in at {ADMIN_LOGIN if user.is_sys_admin else USER_LOGIN}")
         user.last_login_at = utcnow()
         db.add(user)
         token, row = open_session(db, user)
-        return session_body(user, row, token)
+        body = session_body(user, row, token)
+    throttle.succeeded(attempt)
+    return body
 
 
 def _own_session(for_admins: bool) -> SessionUser:
@@ -97,7 +99,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
             raise Forbidden("This session belongs to the other login endpoint")
         with session_scope() as db:
             revoke_session(db, caller.session)
-            token, row = open_session(db, caller.user)
+            token, row = open_session(db, caller.user, login_at=caller.session.login_at)
             return session_body(caller.user, row, token)
 
     @bp.delete("")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from bastion import throttle
 from bastion.api.body import json_body, records, validate
 from bastion.api.sessions import open_session, session_body
-from bastion.auth import admin_required, require_session
+from bastion.auth import admin_required, client_address, require_session
 from bastion.db import session_scope
 from bastion.errors import Unauthorized
+from bastion.guards import require_admin_network
 from bastion.models import User
 from bastion.models_access import PasswordChange, UserCreate, UserUpdate
 from bastion.passwords import verify_password
@@ -71,13 +73,22 @@ def delete_user(user_id: int):
 
 @self_bp.post("/password")
 def change_own_password():
-    """Change one's own password: every session ends, and a fresh one is returned."""
+    """Change one's own password: every session ends, and a fresh one is returned.
+
+    The old password is a password check like a login: throttled per account and per address, and for
+    an admin only from the networks that may reach the admin API.
+    """
     caller = require_session()
+    if caller.user.is_sys_admin:
+        require_admin_network()
     data = validate(PasswordChange, json_body())
+    attempt = throttle.begin(caller.user.email, client_address())
     with session_scope() as db:
         user = db.get(User, caller.user.id)
         if not verify_password(data.old_password, user.password_hash):
             raise Unauthorized("The current password is wrong")
         admins.set_password(db, user, data.new_password)
         token, row = open_session(db, user)
-        return session_body(user, row, token)
+        body = session_body(user, row, token)
+    throttle.succeeded(attempt)
+    return body

@@ -109,12 +109,14 @@ def set_password(db: Session, user: User, password: str) -> None:
     revoke_user_sessions(db, user.id)
 
 
-def authenticate(db: Session, email: str, password: str) -> User | None:
-    """The active user whose email and password match, else None; a miss costs as long as a hit."""
+def authenticate(db: Session, email: str, password: str, admin: bool) -> User | None:
+    """The active admin (or non-admin) whose email and password match, else None.
+
+    An unknown, inactive or other-kind account is checked against a dummy hash: every refusal costs as
+    long as a success and says nothing about which part was wrong.
+    """
     user = find_user_by_email(db, email)
-    if user is None:
+    if user is None or not user.is_active or user.is_sys_admin != admin:
         verify_password(password, dummy_hash())
         return None
-    if not verify_password(password, user.password_hash) or not user.is_active:
-        return None
-    return user
+    return user if verify_password(password, user.password_hash) else None

@@ -27,17 +27,24 @@ class ActiveSession:
 
 
 def create_session(
-    db: Session, user: User, ttl_minutes: int, refresh_minutes: int
+    db: Session, user: User, ttl_minutes: int, refresh_minutes: int, login_at: datetime | None = None
 ) -> tuple[str, SessionToken]:
-    """Open a session for a user and return the token, shown this once."""
+    """Open a session for a user and return the token, shown this once.
+
+    A refresh passes the original session's login_at: the refresh window counts from the login, so a
+    token refreshed again and again still dies refresh_minutes after it, and never outlives the window.
+    """
     token = new_token()
     now = utcnow()
+    login_at = as_utc(login_at) if login_at is not None else now
+    refresh_until = login_at + timedelta(minutes=max(refresh_minutes, ttl_minutes))
     row = SessionToken(
         token_hash=token_digest(token),
         user_id=user.id,
         created_at=now,
-        expires_at=now + timedelta(minutes=ttl_minutes),
-        refresh_until=now + timedelta(minutes=max(refresh_minutes, ttl_minutes)),
+        login_at=login_at,
+        expires_at=min(now + timedelta(minutes=ttl_minutes), refresh_until),
+        refresh_until=refresh_until,
     )
     db.add(row)
     db.flush()
