@@ -18,4 +18,10 @@ accesslog = "-"
 errorlog = "-"
 # The path only (%(U)s), never the query string: it may carry api_key or session_token.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
-forwarded_allow_ips = os.environ.get("BASTION_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn believes no forwarded header from any peer: the platform alone decides whom to believe
+# (TRUSTED_PROXIES, TRUSTED_PROXY_IPS). Otherwise gunicorn turns a client's X-Forwarded-Proto: https into
+# wsgi.url_scheme=https before the app sees it. UNIX-socket peers count as trusted for gunicorn whatever
+# forwarded_allow_ips says, so the header lists it would act on are emptied as well.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+forwarder_headers = ""

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 __version__ = "0.1.0"
 
@@ -19,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bastion.config import load_settings
     from bastion.paths import IdConverter, VersionAlias
     from bastion.platform import Platform
+    from bastion.proxies import TrustedProxies
 
     settings = load_settings(config)
     app = Platform(__name__, static_folder=None)
@@ -49,6 +49,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.wsgi_app = VersionAlias(app.wsgi_app)
     if settings.trusted_proxies:
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+        app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies, settings.trusted_proxy_ips)
     return app
