@@ -16,7 +16,9 @@ max_requests = 10000
 max_requests_jitter = 1000
 accesslog = "-"
 errorlog = "-"
-# The path only (%(U)s), never the query string: it may carry api_key or session_token.
+# The path only (%(U)s), never the query string: it may carry api_key or session_token. The logger writes
+# each record on one line: a control character in a path (%0a, %00) is escaped, never a new line.
+logger_class = "bastion.serving.OneLineLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 # gunicorn believes no forwarded header from any peer: the platform alone decides whom to believe
 # (TRUSTED_PROXIES, TRUSTED_PROXY_IPS). Otherwise gunicorn turns a client's X-Forwarded-Proto: https into

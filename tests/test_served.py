@@ -7,6 +7,11 @@ refusals included, is the JSON envelope.
 
 from __future__ import annotations
 
+import socket
+import time
+import uuid
+from urllib.parse import quote
+
 import pytest
 import requests
 
@@ -80,3 +85,55 @@ def test_a_client_that_is_not_a_listed_proxy_is_judged_on_its_own_address(behind
     assert answer.status_code == 403, answer.text
     assert "HTTPS is required" in answer.json()["error"]["message"]
     assert "session_token" not in answer.text
+
+
+def _raw(server, request: bytes) -> bytes:
+    """Send bytes as they are (no client library normalises them) and read the whole answer."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+FORGED = '127.0.0.1 "GET /api/v2/system/admin" 200 999 1ms rid=forged'
+
+
+@pytest.mark.parametrize(
+    ("encoded", "escaped"),
+    [
+        ("%0a", "\\n"),
+        ("%0d%0a", "\\r\\n"),
+        ("%00", "\\x00"),
+        ("%1b[2J", "\\x1b[2J"),
+        ("%7f", "\\x7f"),
+        ("%c2%85", "\\x85"),
+        ("%e2%80%a8", "\\u2028"),
+    ],
+)
+def test_a_control_character_in_a_path_cannot_forge_an_access_log_line(direct, encoded, escaped):
+    marker = f"forge{uuid.uuid4().hex}"
+    path = f"/api/v2/{marker}{encoded}{quote(FORGED)}"
+    answer = _raw(direct, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 ")
+    stop = time.monotonic() + 5
+    while marker not in direct.log() and time.monotonic() < stop:
+        time.sleep(0.05)
+    log = direct.log_path.read_bytes()
+    lines = [line for line in log.decode("utf-8", "replace").splitlines() if marker in line]
+    assert len(lines) == 1, lines
+    assert f"{marker}{escaped}127.0.0.1 " in lines[0]
+    assert not any(line.startswith(FORGED) for line in log.decode("utf-8", "replace").splitlines())
+    assert b"\x00" not in log and b"\x1b" not in log and b"\xc2\x85" not in log
+
+
+def test_gunicorns_error_log_escapes_and_masks_what_a_bad_request_line_carries(direct):
+    marker = f"bad{uuid.uuid4().hex}"
+    answer = _raw(direct, f"GET /{marker}?api_key=s3cr3t\x01x HTTP/1.1 extra\r\nHost: x\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 400")
+    stop = time.monotonic() + 5
+    while marker not in direct.log() and time.monotonic() < stop:
+        time.sleep(0.05)
+    lines = [line for line in direct.log().splitlines() if marker in line]
+    assert lines and "s3cr3t" not in direct.log() and "\x01" not in direct.log()
