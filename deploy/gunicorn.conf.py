@@ -8,7 +8,11 @@ bind = os.environ.get("BASTION_BIND", "127.0.0.1:8000")
 # Sync workers: as fast as threads for this work, with a better tail latency (see TOOLCHAIN notes).
 # BASTION_WORKERS, else 2 x the CPUs this process may use + 1; `bastion check` counts them the same way.
 workers = gunicorn_workers()
-worker_class = "sync"
+# gunicorn's sync worker, whose own refusals (a request line over limit_request_line, malformed HTTP,
+# oversized headers) answer the platform's JSON envelope instead of an HTML page.
+worker_class = "bastion.serving.JsonErrorWorker"
+# The longest request line gunicorn reads (its maximum): longer URLs get a JSON 414.
+limit_request_line = 8190
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

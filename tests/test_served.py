@@ -7,6 +7,7 @@ refusals included, is the JSON envelope.
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 import uuid
@@ -137,3 +138,65 @@ def test_gunicorns_error_log_escapes_and_masks_what_a_bad_request_line_carries(d
         time.sleep(0.05)
     lines = [line for line in direct.log().splitlines() if marker in line]
     assert lines and "s3cr3t" not in direct.log() and "\x01" not in direct.log()
+
+
+def _parse(answer: bytes) -> tuple[int, dict[str, str], bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def _assert_envelope(answer: bytes, status: int) -> dict:
+    code, headers, body = _parse(answer)
+    assert code == status, answer[:300]
+    assert headers["content-type"] == "application/json"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["cache-control"] == "no-store"
+    error = json.loads(body)["error"]
+    assert error["code"] == error["status_code"] == status
+    assert error["request_id"] == headers["x-request-id"]
+    return error
+
+
+@pytest.mark.parametrize("size", [20_000, 100_000])
+def test_an_over_long_url_gets_a_json_414(direct, size):
+    path = "/api/v2/system/admin?filter=" + "a" * size + "&api_key=s3cr3t"
+    answer = _raw(direct, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    error = _assert_envelope(answer, 414)
+    assert "8190" in error["message"]
+    assert "s3cr3t" not in direct.log()
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        b"GET /api/v2 HTTP/1.1 extra",
+        b"GET /api/v2\x01 HTTP/1.1",
+        b"G\x00T /api/v2 HTTP/1.1",
+        b"GET /api/v2 HTTP/9",
+    ],
+)
+def test_malformed_http_gets_a_json_400(direct, request_line):
+    error = _assert_envelope(_raw(direct, request_line + b"\r\nHost: x\r\n\r\n"), 400)
+    assert error["message"] == "Malformed HTTP request"
+
+
+def test_over_large_headers_get_a_json_answer(direct):
+    answer = _raw(direct, b"GET /api/v2 HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n")
+    assert _parse(answer)[0] in (400, 431)
+    _assert_envelope(answer, _parse(answer)[0])
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v2", "/api/v2/system/admin", "/api/system/environment", "/api/v2/nope/x"]
+)
+def test_a_bare_options_is_never_an_html_page(live_server, path):
+    answer = requests.options(live_server.url + path, timeout=10)
+    assert answer.status_code == (404 if "nope" in path else 204), answer.text
+    assert not answer.headers.get("Content-Type", "").startswith("text/html")
+    if answer.status_code == 204:
+        assert answer.content == b"" and "OPTIONS" in answer.headers["Allow"]
+    else:
+        assert answer.json()["error"]["code"] == answer.status_code
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
