@@ -40,7 +40,7 @@ CLEAN = {
 def clean_environment(monkeypatch, tmp_path):
     from bastion.config import KNOWN_NAMES
 
-    for name in KNOWN_NAMES:
+    for name in (*KNOWN_NAMES, "BASTION_BIND"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BASTION_INSTANCE", str(tmp_path / "instance"))
