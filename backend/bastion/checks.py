@@ -64,7 +64,7 @@ def gunicorn_bind(environ: Mapping[str, str] = os.environ) -> str:
 
 def bind_is_local(bind: str) -> bool:
     """Whether a gunicorn bind address is reachable from this host only (loopback or a UNIX socket)."""
-    if bind.startswith(("unix:", "fd://")):
+    if bind.startswith("unix:"):
         return True
     host = bind.rpartition(":")[0] if ":" in bind else bind
     host = host.strip("[]")
@@ -73,7 +73,7 @@ def bind_is_local(bind: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return False  # a host name: it may resolve to any interface
+        return False  # a host name or an inherited socket (fd://): it may be on any interface
 
 
 def networks_cover_everything(networks: Iterable) -> bool:
