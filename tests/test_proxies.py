@@ -12,10 +12,13 @@ from tests.conftest import make_app
 FORWARDED = {"X-Forwarded-For": "10.1.2.3", "X-Forwarded-Proto": "https"}
 
 
-def _status(app, peer: str, headers: dict) -> int:
+def _get(app, peer: str, headers: dict):
     client = app.test_client()
-    answer = client.get("/api/v2/system/environment", headers=headers, environ_base={"REMOTE_ADDR": peer})
-    return answer.status_code
+    return client.get("/api/v2/system/environment", headers=headers, environ_base={"REMOTE_ADDR": peer})
+
+
+def _status(app, peer: str, headers: dict) -> int:
+    return _get(app, peer, headers).status_code
 
 
 @pytest.fixture
@@ -39,6 +42,28 @@ def test_a_listed_proxy_speaks_for_the_client(fenced, peer):
 @pytest.mark.parametrize("peer", ["127.0.0.1", "192.0.2.11", "10.1.2.3", "2001:db8::11", ""])
 def test_any_other_peer_is_judged_on_its_own_address_and_scheme(fenced, peer):
     assert _status(fenced, peer, FORWARDED) == 403
+
+
+@pytest.mark.parametrize("peer", ["127.0.0.1", "192.0.2.11"])
+def test_each_guard_judges_the_peer_itself(system_db_url, tmp_path, peer):
+    https = make_app(
+        system_db_url,
+        str(tmp_path),
+        REQUIRE_HTTPS="true",
+        TRUSTED_PROXIES="1",
+        TRUSTED_PROXY_IPS="192.0.2.10",
+    )
+    assert "HTTPS is required" in _get(https, peer, FORWARDED).get_json()["error"]["message"]
+    fenced = make_app(
+        system_db_url,
+        str(tmp_path),
+        TRUSTED_PROXIES="1",
+        TRUSTED_PROXY_IPS="192.0.2.10",
+        ADMIN_ALLOWED_NETWORKS="10.1.0.0/16",
+    )
+    refused = _get(fenced, peer, FORWARDED).get_json()["error"]["message"]
+    assert refused == "The admin API is not reachable from this network"
+    assert _status(fenced, "192.0.2.10", FORWARDED) == 200
 
 
 def test_the_default_believes_this_host_only(system_db_url, tmp_path):
