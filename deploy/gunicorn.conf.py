@@ -8,7 +8,11 @@ bind = os.environ.get("BASTION_BIND", "127.0.0.1:8000")
 # Sync workers: as fast as threads for this work, with a better tail latency (see TOOLCHAIN notes).
 # BASTION_WORKERS, else 2 x the CPUs this process may use + 1; `bastion check` counts them the same way.
 workers = gunicorn_workers()
-worker_class = "sync"
+# gunicorn's sync worker, whose own refusals (a request line over limit_request_line, malformed HTTP,
+# oversized headers) answer the platform's JSON envelope instead of an HTML page.
+worker_class = "bastion.serving.JsonErrorWorker"
+# The longest request line gunicorn reads (its maximum): longer URLs get a JSON 414.
+limit_request_line = 8190
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -16,6 +20,14 @@ max_requests = 10000
 max_requests_jitter = 1000
 accesslog = "-"
 errorlog = "-"
-# The path only (%(U)s), never the query string: it may carry api_key or session_token.
+# The path only (%(U)s), never the query string: it may carry api_key or session_token. The logger writes
+# each record on one line: a control character in a path (%0a, %00) is escaped, never a new line.
+logger_class = "bastion.serving.OneLineLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
-forwarded_allow_ips = os.environ.get("BASTION_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn believes no forwarded header from any peer: the platform alone decides whom to believe
+# (TRUSTED_PROXIES, TRUSTED_PROXY_IPS). Otherwise gunicorn turns a client's X-Forwarded-Proto: https into
+# wsgi.url_scheme=https before the app sees it. UNIX-socket peers count as trusted for gunicorn whatever
+# forwarded_allow_ips says, so the header lists it would act on are emptied as well.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+forwarder_headers = ""

@@ -40,7 +40,7 @@ CLEAN = {
 def clean_environment(monkeypatch, tmp_path):
     from bastion.config import KNOWN_NAMES
 
-    for name in KNOWN_NAMES:
+    for name in (*KNOWN_NAMES, "BASTION_BIND"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BASTION_INSTANCE", str(tmp_path / "instance"))
@@ -69,6 +69,13 @@ def test_a_clean_production_setup_has_no_settings_findings():
         ({"TRUSTED_PROXIES": "2"}, "many-trusted-proxies", "medium"),
         ({"ADMIN_ALLOWED_NETWORKS": ""}, "admin-networks-open", "medium"),
         ({"ADMIN_ALLOWED_NETWORKS": "10.0.0.0/8,0.0.0.0/0"}, "admin-networks-open", "medium"),
+        # Networks that only together cover every address are just as open.
+        ({"ADMIN_ALLOWED_NETWORKS": "0.0.0.0/1,128.0.0.0/1"}, "admin-networks-open", "medium"),
+        ({"ADMIN_ALLOWED_NETWORKS": "0.0.0.0/2,64.0.0.0/2,128.0.0.0/1"}, "admin-networks-open", "medium"),
+        ({"ADMIN_ALLOWED_NETWORKS": "10.0.0.0/8,::/0"}, "admin-networks-open", "medium"),
+        ({"ADMIN_ALLOWED_NETWORKS": "10.0.0.0/8,::/1,8000::/1"}, "admin-networks-open", "medium"),
+        ({"TRUSTED_PROXY_IPS": "0.0.0.0/1,128.0.0.0/1"}, "proxy-ips-open", "high"),
+        ({"TRUSTED_PROXY_IPS": "::/0"}, "proxy-ips-open", "high"),
         (
             {"ADMIN_ALLOWED_NETWORKS": "127.0.0.0/8", "TRUSTED_PROXIES": "0"},
             "admin-networks-loopback",
@@ -80,6 +87,34 @@ def test_a_clean_production_setup_has_no_settings_findings():
 )
 def test_each_settings_finding(overrides, code, severity):
     assert settings_codes(**overrides).get(code) == severity
+
+
+def test_networks_that_leave_a_gap_are_not_open():
+    assert settings_codes(ADMIN_ALLOWED_NETWORKS="0.0.0.0/1,128.0.0.0/2,192.0.0.0/3") == {}
+    assert settings_codes(ADMIN_ALLOWED_NETWORKS="::/1,8000::/2,10.0.0.0/8") == {}
+
+
+@pytest.mark.parametrize(
+    ("bind", "proxy_ips", "flagged"),
+    [
+        ("0.0.0.0:8000", None, True),
+        ("10.0.0.7:8000", None, True),
+        ("[::]:8000", None, True),
+        ("bastion.internal:8000", None, True),
+        ("0.0.0.0:8000", "10.0.0.5", False),
+        ("127.0.0.1:8000", None, False),
+        ("localhost:8000", None, False),
+        ("[::1]:8000", None, False),
+        ("unix:/run/bastion.sock", None, False),
+    ],
+)
+def test_a_bind_beyond_this_host_needs_the_proxy_addresses(monkeypatch, bind, proxy_ips, flagged):
+    monkeypatch.setenv("BASTION_BIND", bind)
+    extra = {"TRUSTED_PROXY_IPS": proxy_ips} if proxy_ips else {}
+    codes = settings_codes(**extra)
+    assert (codes.get("proxy-ips-unset") == "medium") is flagged, codes
+    # Without a trusted proxy, forwarded headers are never believed: nothing to say.
+    assert "proxy-ips-unset" not in settings_codes(TRUSTED_PROXIES="0", ADMIN_ALLOWED_NETWORKS="")
 
 
 def test_one_worker_may_use_sqlite():
@@ -192,6 +227,18 @@ def test_admins_idle_for_90_days(engine):
         ("*", ["*"], {"cors-any-origin": "high"}),
         ("/api/v2/*", [" * "], {"cors-any-origin": "high"}),
         ("api/v2/hr/*", ["*"], {"cors-any-origin": "medium"}),
+        # Any glob that reaches any admin path, versioned or not, is high; not only one sample path.
+        ("api/v2/system/cors", ["*"], {"cors-any-origin": "high"}),
+        ("/api/v2/system/user/*", ["*"], {"cors-any-origin": "high"}),
+        ("api/system/*", ["*"], {"cors-any-origin": "high"}),
+        ("api/*/service", ["*"], {"cors-any-origin": "high"}),
+        ("api/v2/sys*", ["*"], {"cors-any-origin": "high"}),
+        ("API/V2/SYSTEM/role", ["*"], {"cors-any-origin": "high"}),
+        ("api/v2/system", ["*"], {"cors-any-origin": "high"}),
+        ("a*", ["*"], {"cors-any-origin": "high"}),
+        ("api/v2/systems/*", ["*"], {"cors-any-origin": "medium"}),
+        ("api/v2/hr/_table/*system*", ["*"], {"cors-any-origin": "medium"}),
+        ("api/v2/user/session", ["*"], {"cors-any-origin": "medium"}),
         ("api/v2/*", ["http://127.0.0.1:5173"], {"cors-plain-http-origin": "medium"}),
         ("api/v2/*", ["https://*.example.com"], {}),
     ],

@@ -42,6 +42,7 @@ def test_production_without_app_key_stops_with_a_hint():
         ("SESSION_TTL_MINUTES", "ten"),
         ("TRUSTED_PROXIES", "-1"),
         ("ADMIN_ALLOWED_NETWORKS", "10.0.0.0/33"),
+        ("TRUSTED_PROXY_IPS", "nginx.internal"),
         ("DATABASE_URL", "bastion.db"),
         ("APP_OLD_KEYS", f"{KEY},oops"),
     ],
@@ -76,3 +77,9 @@ def test_environment_beats_instance_env(tmp_path, monkeypatch):
     settings = load_settings()
     assert settings.app_env == "local"
     assert settings.require_https is False
+
+
+def test_trusted_proxy_ips_default_to_this_host_and_take_a_cidr_list():
+    assert [str(n) for n in load_settings({"APP_KEY": KEY}).trusted_proxy_ips] == ["127.0.0.0/8", "::1/128"]
+    listed = load_settings({"APP_KEY": KEY, "TRUSTED_PROXY_IPS": " 10.0.0.5, 192.168.4.0/24 "})
+    assert [str(n) for n in listed.trusted_proxy_ips] == ["10.0.0.5/32", "192.168.4.0/24"]

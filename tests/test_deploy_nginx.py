@@ -10,11 +10,14 @@ printed after the test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
 import ssl
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,14 +59,14 @@ def test_shipped_configs_pass_nginx_t_with_only_certificate_paths_replaced(nginx
     admin = tmp_path / "admin.conf"
     admin.write_text(ds.render("admin.conf", ds.cert_paths(certs, "admin.example.com", ADMIN_HOST)))
     # The shipped api.conf logs to /var/log/nginx (Debian's folder), which `nginx -t` opens.
-    log = Path("/var/log/nginx/bastion-api.access.log")
-    if not log.parent.is_dir():
+    logs = [Path(f"/var/log/nginx/bastion-api.{kind}.log") for kind in ("access", "error")]
+    if not logs[0].parent.is_dir():
         pytest.skip("no /var/log/nginx: nginx is not the Debian package")
-    existed = log.exists()
+    new = [log for log in logs if not log.exists()]
     try:
         result = ds.nginx_test(nginx_bin, ds.main_config(tmp_path, [api, admin]), tmp_path)
     finally:
-        if not existed:
+        for log in new:
             log.unlink(missing_ok=True)
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
@@ -145,12 +148,13 @@ def _admin_root(folder: Path, api_origin: str) -> str | None:
     return reason
 
 
-def _site_configs(folder: Path, certs, gunicorn: str, root: Path, ports: tuple[int, int]) -> list[Path]:
+def _common(folder: Path, ports: tuple[int, int]) -> dict[str, str]:
+    """Replacements both sites share: test listen ports, the redirect's port, the ACME folder."""
     http, https = ports
     acme = folder / "acme"
     (acme / ".well-known" / "acme-challenge").mkdir(parents=True)
     (acme / ".well-known" / "acme-challenge" / "probe-token").write_text("probe-token.key-auth")
-    common = {
+    return {
         "listen [::]:80;": "",
         "listen [::]:443 ssl http2;": "",
         "listen 80;": f"listen 127.0.0.1:{http};",
@@ -158,16 +162,25 @@ def _site_configs(folder: Path, certs, gunicorn: str, root: Path, ports: tuple[i
         "https://$server_name$request_uri": f"https://$server_name:{https}$request_uri",
         "/var/www/letsencrypt": str(acme),
     }
-    api = {
+
+
+def _api_replacements(folder: Path, certs, gunicorn: str, common: dict[str, str]) -> dict[str, str]:
+    return {
         **ds.cert_paths(certs, "api.example.com", API_HOST),
         "api.example.com": API_HOST,
         "http://127.0.0.1:8000": gunicorn,
         "/var/log/nginx/bastion-api.access.log": str(folder / "api-access.log"),
+        "/var/log/nginx/bastion-api.error.log": str(folder / "api-error.log"),
         **common,
     }
+
+
+def _site_configs(folder: Path, certs, gunicorn: str, root: Path, ports: tuple[int, int]) -> list[Path]:
+    common = _common(folder, ports)
+    api = _api_replacements(folder, certs, gunicorn, common)
     admin = {
         **ds.cert_paths(certs, "admin.example.com", ADMIN_HOST),
-        "https://api.example.com": f"https://{API_HOST}:{https}",
+        "https://api.example.com": f"https://{API_HOST}:{ports[1]}",
         "admin.example.com": ADMIN_HOST,
         "/srv/bastion-admin": str(root),
         **common,
@@ -298,6 +311,9 @@ def test_api_host_sends_hsts_and_security_headers_on_errors_too(live):
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["x-frame-options"] == "DENY"
         assert answer.headers["content-type"].startswith("application/json")
+        # Set by the platform itself as well: one copy of each, not two.
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["cache-control"] == "no-store"
     assert curl(live, live.url(API_HOST, "/api/v2/system/admin")).status == 401
 
 
@@ -334,7 +350,17 @@ def test_admin_host_headers_csp_and_caching(live):
     route = curl(live, live.url(ADMIN_HOST, "/services/3/edit"))
     assert (route.status, route.body) == (200, page.body)
     assert route.headers["cache-control"] == "no-cache"
-    assert curl(live, live.url(ADMIN_HOST, "/assets/missing-0000.js")).status == 404
+    revalidated = curl(
+        live, live.url(ADMIN_HOST, f"/assets/{asset}"), "-H", f"If-None-Match: {hashed.headers['etag']}"
+    )
+    assert revalidated.status == 304
+    assert revalidated.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # A file that does not exist (yet) is a 404 that no browser or CDN may keep for a year.
+    for missing in ("/assets/missing-0000.js", "/assets/", "/assets/sub/missing.css"):
+        answer = curl(live, live.url(ADMIN_HOST, missing))
+        assert answer.status in (403, 404), missing
+        assert answer.headers["cache-control"] == "no-cache", missing
+        assert "content-security-policy" in answer.headers
 
 
 def test_direct_plain_http_call_to_the_platform_is_refused(live):
@@ -377,6 +403,115 @@ def test_through_nginx_a_client_cannot_forge_its_address(live):
     services = curl(live, live.url(API_HOST, "/api/v2"), source=OUTSIDE)
     assert (services.status, services.json()) == (200, {"resource": []})
     assert curl(live, url, *forged).status == 200
+
+
+@contextmanager
+def api_nginx(nginx_bin: str, pki, folder: Path, upstream: str, edits: dict[str, str]) -> Iterator[Stack]:
+    """A private nginx serving api.conf alone in front of upstream, with edits made to the rendered text."""
+    ca, certs = pki
+    ports = (free_port(), free_port())
+    prefix = folder / "nginx"
+    prefix.mkdir(parents=True)
+    text = ds.render("api.conf", _api_replacements(prefix, certs, upstream, _common(prefix, ports)))
+    for old, replacement in edits.items():
+        assert old in text, old
+        text = text.replace(old, replacement)
+    site = prefix / "api.conf"
+    site.write_text(text)
+    config = ds.main_config(prefix, [site])
+    checked = ds.nginx_test(nginx_bin, config, prefix)
+    assert checked.returncode == 0, checked.stderr
+    nginx = ds.start_nginx(nginx_bin, config, prefix, ports[1])
+    try:
+        yield Stack(None, nginx, ca, {}, ports[0], ports[1], folder, None)
+    finally:
+        nginx.stop()
+
+
+def _assert_nginx_envelope(answer: Answer, status: int) -> None:
+    assert answer.status == status, answer.body
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    error = answer.json()["error"]
+    assert error["code"] == error["status_code"] == status and len(error["request_id"]) == 32
+
+
+def _raw_https(stack: Stack, request: bytes) -> Answer:
+    """One HTTP/1.1 request over TLS as raw bytes; the answer is read even if nginx stops reading first."""
+    context = ssl.create_default_context(cafile=str(stack.ca))
+    context.set_alpn_protocols(["http/1.1"])
+    with (
+        socket.create_connection(("127.0.0.1", stack.https_port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=API_HOST) as tls,
+    ):
+        with contextlib.suppress(OSError):
+            tls.sendall(request)
+        data = b""
+        with contextlib.suppress(OSError):
+            while chunk := tls.recv(65536):
+                data += chunk
+    head, _, body = data.decode("latin-1").partition("\r\n\r\n")
+    status_line, *lines = head.split("\r\n")
+    headers = {
+        name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)
+    }
+    return Answer(int(status_line.split()[1]), headers, body)
+
+
+@pytest.mark.parametrize("size", [9_000, 20_000, 100_000])
+def test_an_over_long_url_through_nginx_gets_a_json_414(live, size):
+    path = "/api/v2/system/admin?filter=" + "a" * size
+    request = f"GET {path} HTTP/1.1\r\nHost: {API_HOST}\r\nConnection: close\r\n\r\n".encode()
+    _assert_nginx_envelope(_raw_https(live, request), 414)
+
+
+def test_nginx_logs_hold_no_query_string_credentials(nginx_bin, pki, tmp_path):
+    dead = f"http://127.0.0.1:{free_port()}"  # nobody listens: every proxied request is a 502
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (9 * 1024 * 1024))
+    with api_nginx(nginx_bin, pki, tmp_path, dead, {}) as site:
+        unavailable = curl(site, site.url(API_HOST, "/api/v2/hr/_table/x?session_token=TOKEN-502&limit=1"))
+        _assert_nginx_envelope(unavailable, 503)
+        url = site.url(API_HOST, "/api/v2/system/admin/session?api_key=KEY-413")
+        too_large = curl(site, url, "--data-binary", f"@{big}", "-H", "Content-Type: application/json")
+        _assert_nginx_envelope(too_large, 413)
+        site.nginx.stop()  # flushes every log
+        logs = site.nginx.logs()
+    assert "/api/v2/hr/_table/x" in logs and "/api/v2/system/admin/session" in logs  # the access log
+    assert "TOKEN-502" not in logs and "KEY-413" not in logs
+    assert "session_token" not in logs and "api_key" not in logs
+
+
+ADMIN_BLOCK = {
+    "    #location ~* ": "    location ~* ",
+    "    #    allow 10.20.0.0/16;": "        allow 127.0.0.1;",
+    "    #    deny all;": "        deny all;",
+    "    #    proxy_pass ": "        proxy_pass ",
+    "    #}": "    }",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v2/system/environment",
+        "/api/system/environment",
+        "/API/V2/System/environment",
+        "//api//system/environment",
+        "/api/v2//system/environment",
+        "/api/./system/environment",
+        "/api/%73ystem/environment",
+        "/api/v2%2fsystem/environment",
+        "/api/v2/system",
+    ],
+)
+def test_the_shipped_admin_network_block_covers_every_spelling(nginx_bin, pki, stack, tmp_path, path):
+    with api_nginx(nginx_bin, pki, tmp_path, stack.server.url, ADMIN_BLOCK) as site:
+        outsider = curl(site, site.url(API_HOST, path), "--path-as-is", source=OUTSIDE)
+        _assert_nginx_envelope(outsider, 403)
+        # The data API stays open to everyone, and the admins' network still reaches the admin API.
+        assert curl(site, site.url(API_HOST, "/api/v2"), source=OUTSIDE).status == 200
+        assert curl(site, site.url(API_HOST, "/api/system/environment")).status == 200
 
 
 @pytest.mark.e2e

@@ -6,19 +6,31 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 __version__ = "0.1.0"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the platform: settings, extensions, blueprints and error handlers."""
-    from bastion import access_index, auth, cors, db, errors, guards, logs, registry, secrets, throttle
+    from bastion import (
+        access_index,
+        auth,
+        cors,
+        db,
+        errors,
+        guards,
+        headers,
+        logs,
+        registry,
+        secrets,
+        throttle,
+    )
     from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
     from bastion.api import cors as cors_api
     from bastion.config import load_settings
     from bastion.paths import IdConverter, VersionAlias
     from bastion.platform import Platform
+    from bastion.proxies import TrustedProxies
 
     settings = load_settings(config)
     app = Platform(__name__, static_folder=None)
@@ -28,7 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     # A doubled slash (an empty record id) is a JSON 404, not werkzeug's HTML redirect to another URL.
     app.url_map.merge_slashes = False
-    for module in (logs, errors, db, secrets, registry, access_index, cors, throttle, auth, guards):
+    for module in (logs, headers, errors, db, secrets, registry, access_index, cors, throttle, auth, guards):
         module.init_app(app)
     blueprints = (
         sessions.admin_bp,
@@ -49,6 +61,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.wsgi_app = VersionAlias(app.wsgi_app)
     if settings.trusted_proxies:
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+        app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies, settings.trusted_proxy_ips)
     return app

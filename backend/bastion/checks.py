@@ -16,7 +16,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import re
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -26,13 +25,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bastion.config import ConfigError, Settings
+from bastion import cors_syntax
+from bastion.config import DEFAULT_PROXY_IPS, ConfigError, Settings, parse_networks
 from bastion.models import CorsRule, User
 
 SEVERITIES = ("high", "medium", "low")
 ADMIN_LOGIN_DAYS = 90
 LONG_SESSION_MINUTES = 7 * 24 * 60
-ADMIN_PROBE_PATH = "api/v2/system/admin/session"  # what a CORS glob must match to cover the admin API
+ADMIN_PREFIXES = ("api/v2/system/", "api/system/")  # the admin API and its unversioned alias
+DEFAULT_PROXY_NETWORKS = parse_networks("TRUSTED_PROXY_IPS", DEFAULT_PROXY_IPS)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,34 @@ def gunicorn_workers(environ: Mapping[str, str] = os.environ) -> int:
         return int(raw)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cpus * 2 + 1
+
+
+def gunicorn_bind(environ: Mapping[str, str] = os.environ) -> str:
+    """The address deploy/gunicorn.conf.py binds: BASTION_BIND, else 127.0.0.1:8000."""
+    return environ.get("BASTION_BIND", "127.0.0.1:8000").strip()
+
+
+def bind_is_local(bind: str) -> bool:
+    """Whether a gunicorn bind address is reachable from this host only (loopback or a UNIX socket)."""
+    if bind.startswith("unix:"):
+        return True
+    host = bind.rpartition(":")[0] if ":" in bind else bind
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name or an inherited socket (fd://): it may be on any interface
+
+
+def networks_cover_everything(networks: Iterable) -> bool:
+    """Whether some IP version's addresses are all covered by the networks together (0.0.0.0/1 + 128/1)."""
+    for version, whole in ((4, ipaddress.ip_network("0.0.0.0/0")), (6, ipaddress.ip_network("::/0"))):
+        mine = [net for net in networks if net.version == version]
+        if mine and list(ipaddress.collapse_addresses(mine)) == [whole]:
+            return True
+    return False
 
 
 def key_weakness(key: bytes) -> str | None:
@@ -132,10 +161,31 @@ def _transport(s: Settings, _workers: int) -> Iterable[Finding]:
         )
 
 
+def _proxy_addresses(s: Settings, _workers: int) -> Iterable[Finding]:
+    if s.trusted_proxies and networks_cover_everything(s.trusted_proxy_ips):
+        yield Finding(
+            "proxy-ips-open",
+            "high",
+            "TRUSTED_PROXY_IPS admits every address: any client chooses its own address and scheme with "
+            "X-Forwarded-For / X-Forwarded-Proto, past REQUIRE_HTTPS, ADMIN_ALLOWED_NETWORKS and throttling.",
+            "set TRUSTED_PROXY_IPS to the reverse proxies' own addresses, e.g. 10.0.0.5",
+        )
+    bind = gunicorn_bind()
+    if s.trusted_proxies and not bind_is_local(bind) and s.trusted_proxy_ips == DEFAULT_PROXY_NETWORKS:
+        yield Finding(
+            "proxy-ips-unset",
+            "medium",
+            f"gunicorn listens on {bind}, beyond this host, and TRUSTED_PROXY_IPS is left at loopback: "
+            "a proxy on another host is not believed (every client seems to be the proxy), and clients "
+            "reaching gunicorn directly are judged on their own address.",
+            "set TRUSTED_PROXY_IPS to the address of the proxy in front, or bind gunicorn to 127.0.0.1",
+        )
+
+
 def _admin_networks(s: Settings, _workers: int) -> Iterable[Finding]:
     fix = "set ADMIN_ALLOWED_NETWORKS to the admins' networks, e.g. 10.20.0.0/16"
     networks = s.admin_allowed_networks
-    if not networks or any(net.prefixlen == 0 for net in networks):
+    if not networks or networks_cover_everything(networks):
         yield Finding(
             "admin-networks-open",
             "medium",
@@ -191,7 +241,16 @@ def _instance_files(s: Settings, _workers: int) -> Iterable[Finding]:
         )
 
 
-SETTINGS_CHECKS = (_environment, _app_key, _transport, _admin_networks, _workers, _sessions, _instance_files)
+SETTINGS_CHECKS = (
+    _environment,
+    _app_key,
+    _transport,
+    _proxy_addresses,
+    _admin_networks,
+    _workers,
+    _sessions,
+    _instance_files,
+)
 
 
 # Checks of the system database. Each takes (settings, connection, now) and returns its findings.
@@ -214,9 +273,20 @@ def _migrations(s: Settings, conn: sa.Connection, _now: datetime) -> Iterable[Fi
         )
 
 
-def _glob_matches(glob: str, path: str) -> bool:
-    pattern = ".*".join(re.escape(part) for part in glob.strip().lstrip("/").split("*"))
-    return re.fullmatch(pattern, path, re.IGNORECASE) is not None
+def glob_reaches_admin(glob: str) -> bool:
+    """Whether a CORS path glob matches any path of the admin API, versioned or not.
+
+    A glob's paths all start with its literal head, and its first `*` may stand for anything after it;
+    so it reaches a path under an admin prefix exactly when head and prefix agree as far as both go (a
+    glob without `*` must itself be such a path). Compared case-insensitively, to err towards a finding.
+    """
+    normalized = cors_syntax.normalize_path(glob.strip()).lower()
+    head = cors_syntax.glob_prefix(normalized)
+    starred = "*" in normalized
+    for prefix in ADMIN_PREFIXES:
+        if head.startswith(prefix) or head == prefix[:-1] or (starred and prefix.startswith(head)):
+            return True
+    return False
 
 
 def _cors_rules(s: Settings, conn: sa.Connection, _now: datetime) -> Iterable[Finding]:
@@ -225,7 +295,7 @@ def _cors_rules(s: Settings, conn: sa.Connection, _now: datetime) -> Iterable[Fi
     for path, origins in rows:
         origins = [o.strip() for o in origins or []]
         if "*" in origins:
-            admin = _glob_matches(path, ADMIN_PROBE_PATH)
+            admin = glob_reaches_admin(path)
             yield Finding(
                 "cors-any-origin",
                 "high" if admin else "medium",

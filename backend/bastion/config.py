@@ -26,6 +26,10 @@ KEY_HINT = (
 )
 
 
+# Forwarded headers are believed from this host only unless TRUSTED_PROXY_IPS names the proxies.
+DEFAULT_PROXY_IPS = "127.0.0.0/8,::1"
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
@@ -75,7 +79,7 @@ def _old_keys(name: str, raw: str) -> tuple[bytes, ...]:
     return tuple(decode_key(name, part) for part in raw.split(",") if part.strip())
 
 
-def _networks(name: str, raw: str) -> tuple:
+def parse_networks(name: str, raw: str) -> tuple:
     try:
         return tuple(ipaddress.ip_network(part.strip()) for part in raw.split(",") if part.strip())
     except ValueError as exc:
@@ -116,8 +120,14 @@ SETTINGS = (
     Setting(
         "SESSION_REFRESH_TTL_MINUTES", "20160", _positive_int, "window in which a token may be refreshed"
     ),
-    Setting("ADMIN_ALLOWED_NETWORKS", "", _networks, "CIDR list allowed to reach /api/v2/system/*"),
+    Setting("ADMIN_ALLOWED_NETWORKS", "", parse_networks, "CIDR list allowed to reach /api/v2/system/*"),
     Setting("TRUSTED_PROXIES", "0", _positive_int, "number of reverse proxies in front (ProxyFix)"),
+    Setting(
+        "TRUSTED_PROXY_IPS",
+        DEFAULT_PROXY_IPS,
+        parse_networks,
+        "addresses/CIDRs of those proxies; X-Forwarded-* from any other peer is ignored",
+    ),
     Setting("REQUIRE_HTTPS", None, _bool, "refuse API requests that did not arrive over HTTPS"),
     Setting("BASTION_INSTANCE", "./instance", _text, "instance folder: SQLite system DB, .env, logs"),
 )
@@ -138,6 +148,7 @@ class Settings:
     session_refresh_ttl_minutes: int
     admin_allowed_networks: tuple
     trusted_proxies: int
+    trusted_proxy_ips: tuple
     require_https: bool
     bastion_instance: Path
     warnings: tuple[str, ...] = field(default=())

@@ -13,6 +13,9 @@ from sqlmodel import Session, create_engine
 
 def make_engine(url: str, **options) -> Engine:
     """Create the system-database engine; SQLite gets foreign keys and a busy timeout."""
+    # A failed statement's parameters (password hashes, token hashes, secrets) never reach an exception
+    # text, and so never a logged traceback.
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **options)
 

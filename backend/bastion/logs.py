@@ -1,8 +1,15 @@
-"""Logging: one line per request with its id; never a query string, body or credential."""
+"""Logging: one line per record, with the request id; never a query string, body or credential.
+
+Every record is written as exactly one line: control characters (C0, DEL, C1 and the Unicode line and
+paragraph separators) are escaped after formatting, so a path, header or exception text cannot start a
+line of its own and forge a record. A traceback therefore reads as one line with `\n` between its lines.
+The same formatter wraps gunicorn's access and error logs (deploy/gunicorn.conf.py).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 
@@ -11,6 +18,33 @@ from flask import Flask, g, request
 from bastion.errors import request_id
 
 log = logging.getLogger("bastion")
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A credential that a client put in a query string, wherever a log line quotes a URL.
+_CREDENTIAL = re.compile(r"(?i)((?:api_key|session_token)=)[^&\s'\"]+")
+
+
+def _escape_one(match: re.Match) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def escape_controls(text: str) -> str:
+    """The text on one line: each control character written as a visible escape (\\n, \\x00, ...)."""
+    return _CONTROL.sub(_escape_one, text)
+
+
+class OneLineFormatter(logging.Formatter):
+    """Wraps a formatter: its output with control characters escaped and query-string credentials masked."""
+
+    def __init__(self, inner: logging.Formatter | None = None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The inner formatter's text, as one safe line."""
+        return escape_controls(_CREDENTIAL.sub(r"\1[hidden]", self.inner.format(record)))
 
 
 class RequestIdFilter(logging.Filter):
@@ -26,9 +60,8 @@ def _configure_logger() -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    )
+    line = logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+    handler.setFormatter(OneLineFormatter(line))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = True

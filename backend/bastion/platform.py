@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from werkzeug.datastructures import ImmutableMultiDict
 
 from bastion.json_provider import OrjsonProvider
@@ -49,3 +49,13 @@ class Platform(Flask):
         if wrapped is None:
             wrapped = self._sync[func] = super().ensure_sync(func)
         return wrapped
+
+    def make_default_options_response(self) -> Response:
+        """A bare OPTIONS (not a CORS preflight): 204 with the URL's methods in Allow and no body.
+
+        Flask's own answer is a 200 typed text/html; an API that answers JSON only has no page to give.
+        """
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response

@@ -1,0 +1,27 @@
+"""Headers on every response of the platform, errors and CORS preflights included (issue 12).
+
+They are set here, not only by nginx, so that they hold whatever stands in front of gunicorn:
+- `Cache-Control: no-store`: answers carry tokens, keys and data; no browser or proxy may keep them.
+- `X-Content-Type-Options: nosniff`: a JSON body is never run as a script or shown as a page.
+- `Referrer-Policy: no-referrer`: nothing of an API URL leaks to another site.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _add_security_headers(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Add the headers to every response the app makes."""
+    app.after_request(_add_security_headers)

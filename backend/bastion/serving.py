@@ -1,0 +1,92 @@
+"""gunicorn's own output (deploy/gunicorn.conf.py): one line per log record, and the JSON envelope for
+the requests it refuses itself before the platform sees them (a request line over 8190 bytes, malformed
+HTTP, oversized headers), where gunicorn would answer an HTML page.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from gunicorn import util
+from gunicorn.glogging import Logger
+from gunicorn.workers.sync import SyncWorker
+
+from bastion.headers import SECURITY_HEADERS
+from bastion.logs import OneLineFormatter
+
+# What the client is told, per status gunicorn chose; never gunicorn's text, which quotes the request.
+MESSAGES = {
+    400: "Malformed HTTP request",
+    403: "Forbidden",
+    414: "URL too long: the request line may hold at most 8190 bytes; send long filters or id lists in fewer "
+    "characters",
+    417: "Expectation failed: only 'Expect: 100-continue' is understood",
+    431: "Request header fields too large",
+    500: "Internal server error",
+    501: "Transfer-Encoding not supported",
+}
+
+
+def json_error(status: int, reason: str) -> bytes:
+    """A whole HTTP/1.1 answer carrying the error envelope (DESIGN §6); it closes the connection."""
+    request_id = uuid.uuid4().hex
+    message = MESSAGES.get(status, reason)
+    envelope = {"code": status, "status_code": status, "message": message, "context": None}
+    body = json.dumps({"error": {**envelope, "request_id": request_id}}).encode()
+    headers = {
+        "Connection": "close",
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+        "X-Request-Id": request_id,
+        **SECURITY_HEADERS,
+    }
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return f"HTTP/1.1 {status} {reason}\r\n{head}\r\n".encode("latin-1") + body
+
+
+def _write_json_error(sock, status_int: int, reason: str, _mesg: str) -> None:
+    util.write_nonblock(sock, json_error(status_int, reason))
+
+
+@contextmanager
+def _json_error_pages() -> Iterator[None]:
+    # gunicorn writes its refusals with util.write_error, an HTML page; for the duration of one
+    # handle_error call in this single-threaded worker, that writer is the JSON one.
+    html = util.write_error
+    util.write_error = _write_json_error
+    try:
+        yield
+    finally:
+        util.write_error = html
+
+
+class JsonErrorWorker(SyncWorker):
+    """gunicorn's sync worker whose own refusals (414, 400, 431, ...) are the JSON envelope."""
+
+    def handle_error(self, req, client, addr, exc) -> None:
+        """gunicorn's error handling (status, log, access log), answered as JSON."""
+        with _json_error_pages():
+            super().handle_error(req, client, addr, exc)
+
+
+class OneLineLogger(Logger):
+    """gunicorn's logger whose access and error lines escape control characters (a `%0a` in a path)."""
+
+    def setup(self, cfg) -> None:
+        """gunicorn's handlers, each formatter wrapped so that a record stays on one line."""
+        super().setup(cfg)
+        for handler in (*self.error_log.handlers, *self.access_log.handlers):
+            if not isinstance(handler.formatter, OneLineFormatter):
+                handler.setFormatter(OneLineFormatter(handler.formatter))
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        """gunicorn's access-log atoms, with the path as the text it spells (PATH_INFO is UTF-8 bytes as
+        latin-1 by WSGI's rule), so `/api/v2/hr/_table/café` is logged as written and U+2028 is escaped."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = atoms.get("U")
+        if isinstance(path, str):
+            atoms["U"] = path.encode("latin-1", "replace").decode("utf-8", "replace")
+        return atoms

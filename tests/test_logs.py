@@ -1,0 +1,57 @@
+"""The platform's log lines (logs.py): one line per record, control characters escaped (issue 12)."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from bastion.logs import OneLineFormatter, RequestIdFilter, escape_controls
+
+
+@pytest.mark.parametrize(
+    ("raw", "written"),
+    [
+        ("a\nb", "a\\nb"),
+        ("a\r\nb", "a\\r\\nb"),
+        ("a\x00b\tc", "a\\x00b\\tc"),
+        ("\x1b[2J\x7f", "\\x1b[2J\\x7f"),
+        ("next\x85line\u2028sep\u2029", "next\\x85line\\u2028sep\\u2029"),
+        ("lone \ud800 surrogate", "lone \\ud800 surrogate"),
+        ("café ✓ plain", "café ✓ plain"),
+    ],
+)
+def test_escape_controls(raw, written):
+    assert escape_controls(raw) == written
+
+
+def _bastion_handler() -> logging.Handler:
+    handlers = logging.getLogger("bastion").handlers
+    return next(h for h in handlers if any(isinstance(f, RequestIdFilter) for f in h.filters))
+
+
+def test_a_failing_request_logs_one_line_whatever_its_text(app):
+    @app.get("/api/v2/boom")
+    def boom():
+        raise RuntimeError("bad\n2026-11-30 INFO [x] bastion: forged\x00 line?api_key=k3y&x=1")
+
+    handler = _bastion_handler()
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        answer = app.test_client().get("/api/v2/boom")
+    finally:
+        handler.setStream(previous)
+    assert answer.status_code == 500
+    written = stream.getvalue()
+    assert written.count("\n") == 1 and written.endswith("\n")  # the trace included, on one line
+    assert "\x00" not in written and "k3y" not in written
+    assert "bad\\n2026-11-30 INFO [x] bastion: forged\\x00 line?api_key=[hidden]&x=1" in written
+    assert "Traceback (most recent call last):\\n" in written
+
+
+def test_the_wrapper_keeps_the_inner_format():
+    record = logging.LogRecord("bastion", logging.WARNING, __file__, 1, "user %s", ("a\nb",), None)
+    formatter = OneLineFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    assert formatter.format(record) == "WARNING user a\\nb"
