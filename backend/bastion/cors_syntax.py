@@ -190,6 +190,11 @@ class Glob:
         return True
 
 
+def glob_prefix(path: str) -> str:
+    """The literal start of a glob: every path it matches begins with it."""
+    return normalize_path(path).split("*", 1)[0]
+
+
 def glob_matches(glob: str, path: str) -> bool:
     """Whether a path glob covers a request path, both compared without their leading slash."""
     return Glob.compile(glob).matches(normalize_path(path))
