@@ -91,6 +91,17 @@ def _url(name: str, raw: str) -> str:
     return value
 
 
+def _directories(name: str, raw: str) -> tuple[Path, ...]:
+    roots = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if not os.path.isabs(part) or not os.path.isdir(part):
+            raise ConfigError(f"{name} must list absolute paths of existing directories, got {part!r}")
+        roots.append(Path(os.path.realpath(part)))
+    return tuple(roots)
+
+
 def _text(name: str, raw: str) -> str:
     return raw.strip()
 
@@ -120,6 +131,12 @@ SETTINGS = (
     Setting("TRUSTED_PROXIES", "0", _positive_int, "number of reverse proxies in front (ProxyFix)"),
     Setting("REQUIRE_HTTPS", None, _bool, "refuse API requests that did not arrive over HTTPS"),
     Setting("BASTION_INSTANCE", "./instance", _text, "instance folder: SQLite system DB, .env, logs"),
+    Setting(
+        "SQLITE_ROOTS",
+        "",
+        _directories,
+        "comma list of directories SQLite service files must resolve inside; empty: anywhere",
+    ),
 )
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -141,6 +158,7 @@ class Settings:
     require_https: bool
     bastion_instance: Path
     warnings: tuple[str, ...] = field(default=())
+    sqlite_roots: tuple[Path, ...] = field(default=())
 
     @property
     def is_production(self) -> bool:
