@@ -1,7 +1,8 @@
 """No data service opens the platform's own database, configuration or code: judged twice.
 
 1. When a service is saved or tested, problems() judges its config without connecting: the SQLite path
-   (target_files), the driver options and the server (target_servers). The caller answers 400.
+   (target_files), the driver options and the server (target_servers). The caller answers 400. The same
+   judgement refuses (403) to build an engine for a config saved before these checks existed.
 2. Every time a data engine opens a DBAPI connection (first use, pool growth, reconnects, the raw
    connections of read plans), the pool listener from connect_events() judges the connection itself,
    before SQLAlchemy or Bastion runs a statement on it: the file SQLite really opened, or the server's
@@ -47,14 +48,25 @@ def current_targets() -> SystemTargets | None:
 
 def problems(config: Mapping[str, Any], targets: SystemTargets | None) -> dict[str, str]:
     """Per-field reasons (database, host, options) why a validated config may not be used."""
+    errors = _refusals(config, targets)
+    path = str(config.get("database") or "")
+    if (
+        config.get("engine") == "sqlite"
+        and "database" not in errors
+        and (problem := target_files.content_problem(path))
+    ):
+        errors["database"] = problem
+    return errors
+
+
+def _refusals(config: Mapping[str, Any], targets: SystemTargets | None) -> dict[str, str]:
+    """What the config alone says no service may reach: protected files, the system server, options."""
     engine = config.get("engine")
     errors: dict[str, str] = {}
     if problem := target_servers.options_problem(str(engine), config.get("options")):
         errors["options"] = problem
     if engine == "sqlite":
-        path = str(config.get("database") or "")
-        problem = target_files.path_problem(path, targets) or target_files.content_problem(path)
-        if problem:
+        if problem := target_files.path_problem(str(config.get("database") or ""), targets):
             errors["database"] = problem
         return errors
     if problem := target_servers.host_problem(str(config.get("host") or "")):
@@ -66,11 +78,24 @@ def problems(config: Mapping[str, Any], targets: SystemTargets | None) -> dict[s
     return errors
 
 
+def _refuse(config: Mapping[str, Any], targets: SystemTargets | None) -> None:
+    if refused := _refusals(config, targets):
+        field, problem = next(iter(refused.items()))
+        raise TargetRefused(f"cannot be used: {field} {problem}")
+
+
 def connect_events(config: Mapping[str, Any]) -> list[tuple[Callable[..., None], str]]:
-    """create_engine's pool_events: a listener that judges each new DBAPI connection of this config."""
+    """create_engine's pool_events: a listener that judges each new DBAPI connection of this config.
+
+    Raises TargetRefused at once when the config alone is refused, so that it never reaches the driver.
+    """
     targets = current_targets()
     system = target_servers.SystemIdentity(targets.database_url) if targets is not None else None
     subject = f"Service '{config['service']}'" if config.get("service") else "This service"
+    try:
+        _refuse(config, targets)
+    except TargetRefused as exc:
+        raise TargetRefused(f"{subject} {exc.message}") from None
 
     def judge(dbapi_connection: Any, _record: Any) -> None:
         try:
@@ -94,24 +119,16 @@ def judge_connection(
 ) -> None:
     """Raise TargetRefused (or TargetUnusable) when a freshly opened connection may not be used."""
     engine = str(config.get("engine"))
-    if problem := target_servers.options_problem(engine, config.get("options")):
-        raise TargetRefused(f"cannot be used: options {problem}")
+    _refuse(config, targets)  # again: a file or a name may mean something else by now
     if engine == "sqlite":
         _judge_sqlite(dbapi_connection, str(config["database"]), targets)
-        return
-    static = problems(config, targets)
-    if static:
-        field, problem = next(iter(static.items()))
-        raise TargetRefused(f"cannot be used: {field} {problem}")
-    if system is not None and system.matches(
-        engine, target_servers.server_identity(dbapi_connection, engine)
-    ):
-        raise TargetRefused("points at the platform's own database (its server says so)")
+    elif system is not None and system.engine == engine:
+        reported = target_servers.server_identity(dbapi_connection, engine)
+        if system.matches(engine, reported):
+            raise TargetRefused("points at the platform's own database (its server says so)")
 
 
 def _judge_sqlite(dbapi_connection: Any, path: str, targets: SystemTargets | None) -> None:
-    if problem := target_files.path_problem(path, targets):
-        raise TargetRefused(f"cannot be used: database {problem}")
     opened = _opened_file(dbapi_connection)
     if not opened:
         raise TargetRefused("cannot be used: database does not open a file")
@@ -122,7 +139,7 @@ def _judge_sqlite(dbapi_connection: Any, path: str, targets: SystemTargets | Non
     if target_files.identity(held) != target_files.identity(named):
         raise TargetRefused("cannot be used: database changed while it was being opened")
     if problem := target_files.file_problem(held, targets):
-        raise TargetRefused(f"points at a file it may not open: database {problem}")
+        raise TargetRefused(f"cannot be used: database {problem}")
     try:
         # The first read of the header: a text file fails here, before any request's statement.
         dbapi_connection.execute("PRAGMA schema_version").fetchone()
