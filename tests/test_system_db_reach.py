@@ -7,13 +7,18 @@ service row written straight into the system database, as if it had been saved b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from bastion.data.target_files import SystemTargets
+from bastion.data.target_guard import TargetRefused, judge_connection
 from bastion.db import session_scope
 from bastion.models import Service
 from bastion.services import save
@@ -191,23 +196,50 @@ def test_data_files_stay_allowed_in_the_instance_folder_and_elsewhere(
         assert rows == [{"id": 1, "name": "Ada"}]
 
 
+def _new_worker(app, _service_id: int) -> None:
+    """A new worker (or a changed service) builds its engine afresh."""
+    app.extensions["bastion.engines"].dispose_all()
+
+
+def _new_connection(app, service_id: int) -> None:
+    """The same engine opens a new DBAPI connection (pool growth, recycling, a dropped connection)."""
+    engine = app.extensions["bastion.engines"].get(service_id, 0, dict)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("reopen", [_new_worker, _new_connection])
 @pytest.mark.parametrize("link", [os.symlink, os.link])
 def test_a_file_replaced_by_a_link_to_the_system_database_is_refused_at_connect(
-    app, client, admin, admin_headers, sqlite_system, data_file, link
+    app, client, admin, admin_headers, sqlite_system, data_file, link, reopen
 ):
     body = {"name": "hr", "config": sqlite_config(data_file)}
-    assert client.post(SERVICES, json=body, headers=admin_headers).status_code == 201
+    service_id = client.post(SERVICES, json=body, headers=admin_headers).get_json()["id"]
     assert client.get("/api/v2/hr/_table/staff", headers=admin_headers).status_code == 200
     data_file.unlink()
     link(sqlite_system, data_file)
-    # A new worker, or a pool that grows, opens a new connection to the same configured path.
-    app.extensions["bastion.engines"].dispose_all()
+    reopen(app, service_id)
     app.extensions["bastion.schemas"].refresh()
     assert_no_read(client, admin_headers, "hr", admin)
     message = client.get("/api/v2/hr/_table/staff", headers=admin_headers).get_json()["error"]["message"]
     assert "Service 'hr'" in message and "system database" in message
-    test = client.post(f"{SERVICES}/{_service_id(client, admin_headers, 'hr')}/test", headers=admin_headers)
+    test = client.post(f"{SERVICES}/{service_id}/test", headers=admin_headers)
     assert test.status_code == 400 and "system database" in test.get_json()["error"]["message"]
+
+
+def test_the_file_sqlite_really_holds_is_judged_not_only_its_name(app, sqlite_system, data_file):
+    # What a swap between the path check and SQLite's open would leave: a connection to the system
+    # database under a harmless name. The connection's own report of its file decides.
+    targets = SystemTargets.from_settings(app.config["SETTINGS"])
+    for held, reason in ((sqlite_system, "changed while it was being opened"), (data_file, None)):
+        connection = sqlite3.connect(held)
+        try:
+            if reason is None:
+                judge_connection(connection, sqlite_config(data_file), targets, None)
+            else:
+                with pytest.raises(TargetRefused, match=reason):
+                    judge_connection(connection, sqlite_config(data_file), targets, None)
+        finally:
+            connection.close()
 
 
 def _service_id(client, headers, name) -> int:
@@ -295,16 +327,62 @@ def test_no_host_spelling_reaches_the_system_database(app, client, admin, admin_
     assert message.startswith("Service 'plain' cannot be used: database is the platform's own system")
 
 
+class Forwarder:
+    """A TCP forwarder on 127.0.0.1 to another address: a proxy that no name or port can reveal."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client = self.server.accept()[0]
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+                end.close()
+
+    def close(self) -> None:
+        self.server.close()
+
+
 def test_the_server_itself_says_when_it_is_the_system_database(
-    app, client, admin, admin_headers, network_system, monkeypatch
+    app, client, admin, admin_headers, network_system
 ):
-    # A name that resolved elsewhere when it was checked (DNS moved, a proxy forwards): only the
-    # server's own answer at connect time can tell.
-    monkeypatch.setattr("bastion.data.target_servers.same_host", lambda a, b: False)
-    insert_unchecked(app, "moved", _network_config(network_system, host="localhost"))
-    assert_no_read(client, admin_headers, "moved", admin)
-    message = client.get("/api/v2/moved/_table/user", headers=admin_headers).get_json()["error"]["message"]
-    assert message == "Service 'moved' points at the platform's own database (its server says so)"
+    # Through a forwarder on another port, the config names no known spelling of the system database:
+    # saving is allowed, but the connection test and every connection are refused by the server's answer.
+    forwarder = Forwarder(network_system.host, network_system.port)
+    try:
+        config = _network_config(network_system, host="127.0.0.1", port=forwarder.port)
+        created = client.post(SERVICES, json={"name": "proxied", "config": config}, headers=admin_headers)
+        assert created.status_code == 201, created.get_json()
+        test = client.post(f"{SERVICES}/{created.get_json()['id']}/test", headers=admin_headers)
+        assert test.status_code == 400
+        assert_no_read(client, admin_headers, "proxied", admin)
+        message = client.get("/api/v2/proxied/_table/user", headers=admin_headers).get_json()["error"][
+            "message"
+        ]
+        assert message == "Service 'proxied' points at the platform's own database (its server says so)"
+    finally:
+        app.extensions["bastion.engines"].dispose_all()
+        forwarder.close()
 
 
 def _redirecting_options(url: sa.URL) -> list[dict]:
