@@ -41,8 +41,7 @@ class SystemTargets:
     @classmethod
     def from_settings(cls, settings: Any) -> SystemTargets:
         """The targets of an app's Settings."""
-        roots = tuple(getattr(settings, "sqlite_roots", ()) or ())
-        return cls(settings.database_url, Path(settings.bastion_instance), roots)
+        return cls(settings.database_url, Path(settings.bastion_instance), settings.sqlite_roots)
 
     def system_db_file(self) -> Path | None:
         """The system database's file when it is SQLite, resolved; None for a server or memory."""

@@ -139,8 +139,11 @@ def is_system_server(config: Mapping[str, Any], database_url: str) -> bool:
         return False
     if str(config.get("database") or "").casefold() != system[1].casefold():
         return False
-    port = config.get("port")
-    if (int(port) if port not in (None, "") else DEFAULT_PORTS[system[0]]) != system[2]:
+    try:
+        port = int(str(config.get("port") or DEFAULT_PORTS[system[0]]).strip())
+    except ValueError:
+        return False  # build_url refuses such a port before any connection
+    if port != system[2]:
         return False
     return same_host(str(config.get("host") or "") or None, system[3])
 
