@@ -397,7 +397,7 @@ def _redirecting_options(url: sa.URL) -> list[dict]:
             {"user": "postgres"},
             {"options": "-c search_path=public"},
             {"passfile": "/root/.pgpass"},
-            {"sslrootcert": "/etc/ssl/certs/ca-certificates.crt"},
+            {"sslkey": "/etc/ssl/private/key.pem"},
             {"target_session_attrs": "any", "host": "127.0.0.1"},
         ]
     return [
@@ -443,6 +443,12 @@ def test_hosts_and_databases_are_single_plain_values(client, admin_headers, netw
     assert_refused_at_save(client, admin_headers, _network_config(network_system, **change), (field,))
 
 
+SAFE_NETWORK_OPTIONS = {
+    "postgresql": {"connect_timeout": "3", "sslmode": "prefer", "application_name": "bastion-test"},
+    "mysql": {"connect_timeout": "3", "charset": "utf8mb4", "read_timeout": "10"},
+}
+
+
 def test_another_database_on_the_same_server_stays_allowed(client, admin_headers, network_system, tmp_path):
     engine = network_system.get_backend_name()
     with scratch_database(engine, str(tmp_path)) as other_url:
@@ -453,7 +459,7 @@ def test_another_database_on_the_same_server_stays_allowed(client, admin_headers
             conn.execute(sa.text("INSERT INTO staff (id, name) VALUES (1, 'Ada')"))
         sa_engine.dispose()
         for index, host in enumerate(("localhost", "127.0.0.1")):
-            config = _network_config(other, host=host, options={"connect_timeout": "3"})
+            config = _network_config(other, host=host, options=SAFE_NETWORK_OPTIONS[engine])
             body = {"name": f"other{index}", "config": config}
             created = client.post(SERVICES, json=body, headers=admin_headers)
             assert created.status_code == 201, created.get_json()

@@ -99,7 +99,11 @@ def _within(path: Path, root: Path) -> bool:
 
 @functools.cache
 def _pseudo_devices() -> frozenset[int]:
-    return frozenset(os.stat(root).st_dev for root in PSEUDO_ROOTS if root.exists())
+    # Only where /proc, /dev or /sys is a mount of its own: in some containers /dev lies on the root
+    # filesystem, and its device number would then stand for every ordinary file.
+    ordinary = os.stat("/").st_dev
+    devices = {os.stat(root).st_dev for root in PSEUDO_ROOTS if root.exists()}
+    return frozenset(devices - {ordinary})
 
 
 def path_problem(path: str, targets: SystemTargets | None) -> str | None:

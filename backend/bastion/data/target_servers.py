@@ -22,8 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
-# Options that cannot choose the host, database, user or a file the driver reads (sslrootcert, passfile,
-# read_default_file, local_infile and init_command all can, and so stay out).
+# Options that cannot choose the host, database or user, nor make the driver send or serve a file
+# (passfile, sslkey, read_default_file, local_infile and init_command can, and so stay out). A CA file
+# (sslrootcert, ssl_ca) is only parsed to verify the server, which TLS with verify-full needs.
 SAFE_OPTIONS = {
     "sqlite": frozenset({"timeout"}),
     "postgresql": frozenset(
@@ -38,9 +39,12 @@ SAFE_OPTIONS = {
             "tcp_user_timeout",
             "channel_binding",
             "gssencmode",
+            "sslrootcert",
         }
     ),
-    "mysql": frozenset({"charset", "connect_timeout", "read_timeout", "write_timeout"}),
+    "mysql": frozenset(
+        {"charset", "connect_timeout", "read_timeout", "write_timeout", "ssl_ca", "ssl_check_hostname"}
+    ),
 }
 SYSTEM_SERVER = "is the platform's own system database (the same server and database as DATABASE_URL)"
 IDENTITY_SQL = {
