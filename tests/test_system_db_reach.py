@@ -55,6 +55,22 @@ def assert_refused_at_save(client, headers, config, fields=("config.database",))
     assert "probe" not in [s["name"] for s in client.get(SERVICES, headers=headers).get_json()["resource"]]
 
 
+def assert_refused_at_test(client, headers, service_id, config, fields=("config.database",)) -> None:
+    """Testing a saved service with this config edited in is a 400 naming one of the fields."""
+    url = f"{SERVICES}/{service_id}/test"
+    response = client.post(url, json={"config": config}, headers=headers)
+    assert response.status_code == 400, (config, response.get_json())
+    assert set(response.get_json()["error"]["context"]["errors"]) & set(fields), (config, response.get_json())
+
+
+def anchor_service(client, headers, path) -> int:
+    """A harmless SQLite service whose connection test is then tried with edited configs."""
+    body = {"name": "anchor", "config": sqlite_config(path)}
+    response = client.post(SERVICES, json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
 def assert_no_read(client, headers, name, admin, allowed=(403,)) -> None:
     """Reading the system's user table through the service is refused and shows nothing of it."""
     response = client.get(f"/api/v2/{name}/_table/user?fields=email,password_hash", headers=headers)
@@ -92,10 +108,12 @@ def descriptor_paths() -> list[str]:
     return [spelling.format(n=n) for n in range(65) for spelling in spellings]
 
 
-def test_no_descriptor_reaches_the_system_database(app, client, admin, admin_headers):
+def test_no_descriptor_reaches_the_system_database(app, client, admin, admin_headers, data_file):
     warm_pools(client, admin, admin_headers)
+    anchor = anchor_service(client, admin_headers, data_file)
     for path in descriptor_paths():
         assert_refused_at_save(client, admin_headers, sqlite_config(path))
+        assert_refused_at_test(client, admin_headers, anchor, sqlite_config(path))
     for n in range(65):
         insert_unchecked(app, f"fd{n}", sqlite_config(f"/proc/self/fd/{n}"))
         insert_unchecked(app, f"devfd{n}", sqlite_config(f"/dev/fd/{n}"))
@@ -146,13 +164,15 @@ def sqlite_spellings(system: Path, tmp_path: Path, instance: Path) -> list[str]:
 
 
 def test_no_spelling_reaches_the_system_database_file(
-    app, client, admin, admin_headers, sqlite_system, tmp_path
+    app, client, admin, admin_headers, sqlite_system, tmp_path, data_file
 ):
     (tmp_path / ".env").write_text("APP_KEY=not-for-services\n")
     warm_pools(client, admin, admin_headers)
+    anchor = anchor_service(client, admin_headers, data_file)
     spellings = sqlite_spellings(sqlite_system, tmp_path, tmp_path)
     for path in spellings:
         assert_refused_at_save(client, admin_headers, sqlite_config(path))
+        assert_refused_at_test(client, admin_headers, anchor, sqlite_config(path))
     for index, path in enumerate(spellings):
         insert_unchecked(app, f"spelling{index}", sqlite_config(path))
     for index, _path in enumerate(spellings):
@@ -178,6 +198,8 @@ def test_sqlite_uri_parameters_in_options_are_refused(app, client, admin, admin_
     assert_refused_at_save(
         client, admin_headers, sqlite_config(data_file, options=options), ("config.options",)
     )
+    anchor = anchor_service(client, admin_headers, data_file)
+    assert_refused_at_test(client, admin_headers, anchor, {"options": options}, ("config.options",))
     insert_unchecked(app, "opts", sqlite_config(data_file, options=options))
     response = client.get("/api/v2/opts/_table/staff", headers=admin_headers)
     assert response.status_code == 403, response.get_json()
@@ -307,8 +329,11 @@ def _network_config(url: sa.URL, **overrides) -> dict:
     return {**config, **overrides}
 
 
-def test_no_host_spelling_reaches_the_system_database(app, client, admin, admin_headers, network_system):
+def test_no_host_spelling_reaches_the_system_database(
+    app, client, admin, admin_headers, network_system, data_file
+):
     warm_pools(client, admin, admin_headers)
+    anchor = anchor_service(client, admin_headers, data_file)
     default_port = {"postgresql": 5432, "mysql": 3306}[network_system.get_backend_name()]
     configs = [
         _network_config(network_system, host=host, port=port, database=database)
@@ -318,7 +343,8 @@ def test_no_host_spelling_reaches_the_system_database(app, client, admin, admin_
     ]
     for config in configs:
         assert_refused_at_save(client, admin_headers, config)
-    for index, config in enumerate(configs[::7]):
+        assert_refused_at_test(client, admin_headers, anchor, config)
+    for index, config in enumerate(configs):
         insert_unchecked(app, f"host{index}", config)
         assert_no_read(client, admin_headers, f"host{index}", admin, allowed=(403, 503))
     insert_unchecked(app, "plain", _network_config(network_system))
@@ -416,14 +442,16 @@ def _redirecting_options(url: sa.URL) -> list[dict]:
 
 
 def test_options_cannot_redirect_a_service_to_the_system_database(
-    app, client, admin, admin_headers, network_system, tmp_path
+    app, client, admin, admin_headers, network_system, tmp_path, data_file
 ):
     engine = network_system.get_backend_name()
+    anchor = anchor_service(client, admin_headers, data_file)
     with scratch_database(engine, str(tmp_path)) as other_url:
         other = sa.engine.make_url(other_url)
         for index, options in enumerate(_redirecting_options(network_system)):
             config = _network_config(other, options=options)
             assert_refused_at_save(client, admin_headers, config, ("config.options",))
+            assert_refused_at_test(client, admin_headers, anchor, config, ("config.options",))
             insert_unchecked(app, f"opt{index}", config)
             # An option the driver itself cannot use (an unknown service name) fails before the check.
             assert_no_read(client, admin_headers, f"opt{index}", admin, allowed=(403, 503))
