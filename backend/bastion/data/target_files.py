@@ -44,14 +44,14 @@ class SystemTargets:
         return cls(settings.database_url, Path(settings.bastion_instance), settings.sqlite_roots)
 
     def system_db_file(self) -> Path | None:
-        """The system database's file when it is SQLite, resolved; None for a server or memory."""
+        """The system database's file as DATABASE_URL names it when it is SQLite; None otherwise."""
         url = sa.engine.make_url(self.database_url)
         if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
             return None
         name = url.database
         if name.startswith("file:"):
             name = urllib.parse.unquote(urllib.parse.urlsplit(name).path)
-        return Path(os.path.realpath(name))
+        return Path(os.path.abspath(name))
 
     def protected_paths(self) -> set[Path]:
         """Every protected path, resolved, whether or not the file exists yet."""
@@ -59,7 +59,10 @@ class SystemTargets:
         paths = [instance / ".env", *self.env_files, *instance.glob("*.log"), *instance.glob("logs/*")]
         db = self.system_db_file()
         if db is not None:
-            paths += [Path(f"{db}{suffix}") for suffix in SYSTEM_DB_COMPANIONS]
+            # SQLite names its -wal and -journal files after the path it was given or after the file it
+            # resolves to, depending on its version: protect both.
+            for base in {db, Path(os.path.realpath(db))}:
+                paths += [Path(f"{base}{suffix}") for suffix in SYSTEM_DB_COMPANIONS]
         return {Path(os.path.realpath(p)) for p in paths}
 
     def protected_identities(self) -> set[Identity]:
