@@ -33,6 +33,7 @@ CLEAN = {
     "ADMIN_ALLOWED_NETWORKS": "10.20.0.0/16",
     "DATABASE_URL": "postgresql+psycopg://bastion@db.internal/bastion",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "SQLITE_ROOTS": os.path.realpath(os.sep),
 }
 
 
@@ -83,6 +84,7 @@ def test_a_clean_production_setup_has_no_settings_findings():
         ),
         ({"DATABASE_URL": "sqlite:///bastion.db"}, "sqlite-many-workers", "medium"),
         ({"SESSION_TTL_MINUTES": str(8 * 24 * 60)}, "long-sessions", "low"),
+        ({"SQLITE_ROOTS": ""}, "sqlite-roots-unset", "medium"),
     ],
 )
 def test_each_settings_finding(overrides, code, severity):

@@ -241,6 +241,17 @@ def _instance_files(s: Settings, _workers: int) -> Iterable[Finding]:
         )
 
 
+def _sqlite_roots(s: Settings, _workers: int) -> Iterable[Finding]:
+    if s.is_production and not s.sqlite_roots:
+        yield Finding(
+            "sqlite-roots-unset",
+            "medium",
+            "SQLITE_ROOTS is empty: an admin may register a SQLite service over any database file this "
+            "process can read (the platform's own files are refused, everything else is not).",
+            "set SQLITE_ROOTS to the directories that hold the SQLite databases to serve, e.g. /srv/data",
+        )
+
+
 SETTINGS_CHECKS = (
     _environment,
     _app_key,
@@ -250,6 +261,7 @@ SETTINGS_CHECKS = (
     _workers,
     _sessions,
     _instance_files,
+    _sqlite_roots,
 )
 
 

@@ -95,6 +95,17 @@ def _url(name: str, raw: str) -> str:
     return value
 
 
+def _directories(name: str, raw: str) -> tuple[Path, ...]:
+    roots = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if not os.path.isabs(part) or not os.path.isdir(part):
+            raise ConfigError(f"{name} must list absolute paths of existing directories, got {part!r}")
+        roots.append(Path(os.path.realpath(part)))
+    return tuple(roots)
+
+
 def _text(name: str, raw: str) -> str:
     return raw.strip()
 
@@ -130,6 +141,12 @@ SETTINGS = (
     ),
     Setting("REQUIRE_HTTPS", None, _bool, "refuse API requests that did not arrive over HTTPS"),
     Setting("BASTION_INSTANCE", "./instance", _text, "instance folder: SQLite system DB, .env, logs"),
+    Setting(
+        "SQLITE_ROOTS",
+        "",
+        _directories,
+        "comma list of directories SQLite service files must resolve inside; empty: anywhere",
+    ),
 )
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -152,6 +169,7 @@ class Settings:
     require_https: bool
     bastion_instance: Path
     warnings: tuple[str, ...] = field(default=())
+    sqlite_roots: tuple[Path, ...] = field(default=())
 
     @property
     def is_production(self) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from bastion.data.seed import create_demo_database
+from bastion.data.target_files import SystemTargets
 from bastion.db import session_scope
 from bastion.models import ServiceCreate
 from bastion.secrets import SecretBox
@@ -30,5 +31,5 @@ def ensure_demo_service(engine: Engine, box: SecretBox, instance: Path, database
             description="Seeded sample data",
             config={"engine": "sqlite", "database": str(path)},
         )
-        create_service(db, box, data, database_url)
+        create_service(db, box, data, SystemTargets(database_url, instance))
     return f"demo service: registered as '{DEMO_NAME}' over {path}" + (" (seeded)" if made_file else "")

@@ -17,11 +17,19 @@ SQL_FIELDS = (
     _field("host", "Host", description="Required for PostgreSQL and MySQL/MariaDB"),
     _field("port", "Port", "integer"),
     _field(
-        "database", "Database", required=True, description="Database name; an absolute file path for SQLite"
+        "database",
+        "Database",
+        required=True,
+        description="Database name; an absolute file path for SQLite (inside SQLITE_ROOTS when set)",
     ),
     _field("username", "Username"),
     _field("password", "Password", secret=True),
-    _field("options", "Driver options", "object", description="Extra connection options, name to text value"),
+    _field(
+        "options",
+        "Driver options",
+        "object",
+        description="Extra driver options, name to text value: TLS mode, timeouts, application name, charset",
+    ),
     _field("max_records", "Max records per request", "integer", default=DEFAULT_MAX_RECORDS),
     _field(
         "docs",

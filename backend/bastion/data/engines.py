@@ -17,7 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from bastion.errors import BadRequest, ValidationError
+from bastion.data import target_guard
+from bastion.errors import ApiError, BadRequest, ValidationError
 
 log = logging.getLogger("bastion")
 
@@ -93,6 +94,8 @@ def _sqlite_url(path: str, query: dict[str, str]) -> sa.URL:
 def create_engine(config: Mapping[str, Any], **kwargs: Any) -> sa.Engine:
     """A SQLAlchemy engine for a plaintext service config, with Bastion's pool and timeout settings."""
     url = build_url(config)
+    # Every DBAPI connection is judged by target_guard; SQL parameters never reach the log.
+    kwargs = {"hide_parameters": True, "pool_events": target_guard.connect_events(config), **kwargs}
     if url.get_backend_name() == "sqlite":
         # Requests run on gthread workers, so a pooled SQLite connection may move between threads.
         engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
@@ -163,6 +166,10 @@ def test_connection(config: Mapping[str, Any]) -> None:
             # SQLite opens files lazily; reading its catalog proves the file really is a database.
             probe = "SELECT count(*) FROM sqlite_master" if config["engine"] == "sqlite" else "SELECT 1"
             connection.execute(sa.text(probe))
+    except ApiError as exc:
+        # The target guard's refusal, already worded for the user: at test time it is a 400.
+        log.warning("connection test to %s refused: %s", _describe_target(config), exc.message)
+        raise BadRequest(exc.message) from None
     except Exception as exc:
         detail = " ".join(scrub(str(getattr(exc, "orig", None) or exc), config.get("password")).split())
         log.warning("connection test to %s failed: %s", _describe_target(config), detail)

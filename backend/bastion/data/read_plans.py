@@ -99,6 +99,7 @@ class ReadPlan:
             self.dialect.loaded_dbapi.Error,
             connection_invalidated=lost,
             dialect=self.dialect,
+            hide_parameters=True,
         )
 
     def _result_converters(self, description: Sequence[Sequence[Any]]) -> list:

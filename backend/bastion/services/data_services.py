@@ -6,13 +6,13 @@ by plain_config(), whose one caller builds a connection. Writing the mask back k
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
+from bastion.data import target_guard
 from bastion.data.engines import build_url
+from bastion.data.target_files import SystemTargets
 from bastion.errors import BadRequest, Conflict, NotFound, ValidationError
 from bastion.invalidation import bump
 from bastion.models import Service, ServiceCreate, ServiceUpdate, utcnow
@@ -25,6 +25,10 @@ from bastion.service_types import (
     secret_fields,
 )
 from bastion.services import apply_sent_fields, remove, save
+
+# The fields that decide where a stored secret is sent; changing one requires the secret again.
+TARGET_FIELDS = ("engine", "host", "port", "database", "username")
+RESEND_SECRET = "re-enter the password when changing where it is sent"  # noqa: S105 (a message)
 
 
 def list_services(db: Session) -> list[Service]:
@@ -54,10 +58,12 @@ def masked_config(service: Service) -> dict:
 def plain_config(box: SecretBox, service: Service) -> dict:
     """The config with secrets opened; only for opening a connection, never for output or logs."""
     secrets = secret_fields(service.type)
-    return {
+    config = {
         k: (box.open(v, f"service.{k}") if k in secrets and is_sealed(v) else v)
         for k, v in service.config.items()
     }
+    # The name lets a refused connection say which service it was (target_guard); it is never stored.
+    return {**config, "service": service.name}
 
 
 def _check_max_records(value: Any) -> str | None:
@@ -66,18 +72,7 @@ def _check_max_records(value: Any) -> str | None:
     return None
 
 
-def _check_sqlite_path(path: str, system_db_url: str) -> str | None:
-    if not os.path.isabs(path):
-        return "must be an absolute file path"
-    if (
-        system_db_url.startswith("sqlite")
-        and Path(path).resolve() == Path(system_db_url.split("///", 1)[-1]).resolve()
-    ):
-        return "must not be Bastion's own system database"
-    return None
-
-
-def _validate_config(service_type: str, config: dict, system_db_url: str) -> None:
+def _validate_config(service_type: str, config: dict, targets: SystemTargets) -> None:
     fields = {f["name"]: f for f in config_fields(service_type)}
     errors = {f"config.{k}": "unknown field" for k in config if k not in fields}
     for name, spec in fields.items():
@@ -85,16 +80,28 @@ def _validate_config(service_type: str, config: dict, system_db_url: str) -> Non
             errors[f"config.{name}"] = f"must be one of: {', '.join(spec['choices'])}"
     if error := _check_max_records(config.get("max_records", DEFAULT_MAX_RECORDS)):
         errors["config.max_records"] = error
-    if config.get("engine") == "sqlite" and (
-        error := _check_sqlite_path(str(config.get("database", "")), system_db_url)
-    ):
-        errors["config.database"] = error
     if errors:
         raise ValidationError(errors)
     try:
         build_url({**config, "password": None})
     except ValidationError as exc:
         raise ValidationError({f"config.{k}": v for k, v in exc.context["errors"].items()}) from None
+    if refused := target_guard.problems(config, targets):
+        raise ValidationError({f"config.{k}": v for k, v in refused.items()})
+
+
+def _target(config: dict) -> tuple:
+    """Where a config sends its secrets, normalised so that 5432 and "5432" compare equal."""
+    options = config.get("options") if isinstance(config.get("options"), dict) else {}
+    text = tuple("" if config.get(k) is None else str(config.get(k)).strip() for k in TARGET_FIELDS)
+    return text, sorted((str(k), str(v)) for k, v in options.items())
+
+
+def _ensure_secrets_resent(service_type: str, stored: dict, sent: dict) -> None:
+    """Refuse a stored secret kept (mask or omitted) while the config changes where it is sent."""
+    kept = [k for k in secret_fields(service_type) if stored.get(k) and (k not in sent or sent[k] == MASK)]
+    if kept and _target(stored) != _target({**stored, **sent}):
+        raise ValidationError({f"config.{k}": RESEND_SECRET for k in kept}, RESEND_SECRET.capitalize())
 
 
 def _merge_config(service_type: str, stored: dict, sent: dict, box: SecretBox) -> dict:
@@ -112,13 +119,16 @@ def _merge_config(service_type: str, stored: dict, sent: dict, box: SecretBox) -
     return merged
 
 
-def _checked_config(service_type: str, stored: dict, sent: dict, box: SecretBox, system_db_url: str) -> dict:
+def _checked_config(
+    service_type: str, stored: dict, sent: dict, box: SecretBox, targets: SystemTargets
+) -> dict:
     if service_type not in SERVICE_TYPES:
         raise ValidationError({"type": f"must be one of: {', '.join(SERVICE_TYPES)}"})
+    _ensure_secrets_resent(service_type, stored, sent)
     merged = {
         k: v for k, v in {**stored, **sent}.items() if not (k in secret_fields(service_type) and v == MASK)
     }
-    _validate_config(service_type, merged, system_db_url)
+    _validate_config(service_type, merged, targets)
     return _merge_config(service_type, stored, sent, box)
 
 
@@ -128,16 +138,16 @@ def _ensure_name_free(db: Session, name: str, own_id: int | None = None) -> None
         raise Conflict(f"A service named '{name}' already exists", {"errors": {"name": "already in use"}})
 
 
-def create_service(db: Session, box: SecretBox, data: ServiceCreate, system_db_url: str) -> Service:
+def create_service(db: Session, box: SecretBox, data: ServiceCreate, targets: SystemTargets) -> Service:
     """Create a service with its secrets sealed."""
     _ensure_name_free(db, data.name)
-    config = _checked_config(data.type, {}, data.config, box, system_db_url)
+    config = _checked_config(data.type, {}, data.config, box, targets)
     service = Service(**data.model_dump(exclude={"config"}), config=config)
     return save(db, service, "services")
 
 
 def update_service(
-    db: Session, box: SecretBox, service_id: int, data: ServiceUpdate, system_db_url: str
+    db: Session, box: SecretBox, service_id: int, data: ServiceUpdate, targets: SystemTargets
 ) -> Service:
     """Apply the fields sent (config merged key by key) and bump the version."""
     service = get_service(db, service_id)
@@ -146,10 +156,16 @@ def update_service(
         _ensure_name_free(db, fields["name"], service.id)
     apply_sent_fields(service, fields)
     if data.config is not None:
-        service.config = _checked_config(service.type, service.config, data.config, box, system_db_url)
+        service.config = _checked_config(service.type, service.config, data.config, box, targets)
     service.version += 1
     service.updated_at = utcnow()
     return save(db, service, "services")
+
+
+def config_to_test(box: SecretBox, service: Service, sent: dict, targets: SystemTargets) -> dict:
+    """The plaintext config a connection test uses: the stored one with the sent fields over it, checked."""
+    config = _checked_config(service.type, service.config, sent, box, targets)
+    return plain_config(box, service.model_copy(update={"config": config}))
 
 
 def delete_service(db: Session, service_id: int) -> Service:
