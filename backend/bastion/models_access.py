@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from bastion.models import UserBase, _check_email, _check_password, _timestamp, utcnow
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+MAX_ID = 2**63 - 1  # ids past this fit no id column of any system database: a 400, not a driver error
 VERB_MASK = {"GET": 1, "POST": 2, "PUT": 4, "PATCH": 8, "DELETE": 16}
 
 
@@ -109,14 +110,14 @@ class App(SQLModel, table=True):
 class AppCreate(SQLModel):
     name: str = Field(min_length=1, max_length=64)
     description: str = Field(default="", max_length=1024)
-    role_id: int | None = None
+    role_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     is_active: bool = True
 
 
 class AppUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     description: str | None = Field(default=None, max_length=1024)
-    role_id: int | None = None
+    role_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     is_active: bool | None = None
 
 
@@ -133,8 +134,8 @@ class UserAppRole(SQLModel, table=True):
 
 
 class AppRoleSpec(SQLModel):
-    app_id: int
-    role_id: int
+    app_id: int = Field(ge=1, le=MAX_ID)
+    role_id: int = Field(ge=1, le=MAX_ID)
 
 
 class UserCreate(UserBase):
