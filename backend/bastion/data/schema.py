@@ -115,11 +115,14 @@ class SchemaCache:
         return sorted({table.name for table in self._entry(key, engine).by_name.values()})
 
     def table(self, key: Hashable, engine: sa.Engine, name: str, service: str | None = None) -> sa.Table:
-        """A table or view by name: exact match first, then case-insensitive; NotFound otherwise."""
+        """A table or view by name: exact match first, then case-insensitive if unambiguous; else NotFound."""
         by_name = self._entry(key, engine).by_name
         found = by_name.get(name)
         if found is None:
             found = by_name.get(name.lower())
+            # Another spelling reaches a table only when no other table shares its lower-case name.
+            if found is not None and not case_unique(found):
+                found = None
         if found is None:
             where = f" in service '{service}'" if service else ""
             raise NotFound(f"Table '{name}' not found{where}")
