@@ -64,6 +64,7 @@ def test_a_slash_in_a_name_is_not_a_record_path(client, admin_headers, odd):
     assert client.get(f"{odd}/_table/a/1", headers=admin_headers).get_json()["label"] == "a"
     assert client.get(f"{odd}/_table/a%2Fb/1/2", headers=admin_headers).status_code == 404
     assert client.post(f"{odd}/_table/a/1", json={}, headers=admin_headers).status_code == 405
+    assert client.head(f"{odd}/_table/a%2Fb/1", headers=admin_headers).status_code == 200
 
 
 def test_a_grant_on_a_slash_table_covers_it_and_nothing_else(client, admin_headers, odd):

@@ -107,7 +107,7 @@ def get_service_root(service: str):
         return {"resource": components.access_list(open_checked(identity, service).tables())}
     _ensure_reaches(identity, service)
     open_checked(identity, service)
-    return {"resource": [{"name": "_table"}, {"name": "_schema"}]}
+    return {"resource": [{"name": components.TABLE}, {"name": components.SCHEMA}]}
 
 
 @bp.get("/<service>/_table")
@@ -130,11 +130,12 @@ def list_tables(service: str):
 def table_resource(service: str, rest: str):
     """Records of a table (`_table/<t>`) or one record (`_table/<t>/<id>`); `<t>` may hold `%2F`."""
     table, record_id = table_path.split(rest)
+    method = "GET" if request.method == "HEAD" else request.method
     if record_id is None:
-        return TABLE_VIEWS[request.method](service, table)
-    if request.method == "POST":
+        return TABLE_VIEWS[method](service, table)
+    if method == "POST":
         raise MethodNotAllowed("POST is not allowed on one record; POST to the table")
-    return RECORD_VIEWS[request.method](service, table, record_id)
+    return RECORD_VIEWS[method](service, table, record_id)
 
 
 def list_records(service: str, table: str):

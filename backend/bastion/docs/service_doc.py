@@ -18,6 +18,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from bastion import __version__
+from bastion.components import SCHEMA, TABLE
 from bastion.data.schema import portable_type, primary_key
 from bastion.docs.common import (
     DATA_SECURITY,
@@ -220,11 +221,11 @@ def build_service_document(
         segment = table_url(table.name)
         if view.verbs:
             refs = _schemas_for(table, view, schemas)
-            paths[f"/_table/{segment}"] = _table_ops(table.name, refs)
+            paths[f"/{TABLE}/{segment}"] = _table_ops(table.name, refs)
             if primary_key(table) and (record := _record_ops(table.name, refs)):
-                paths[f"/_table/{segment}/{{id}}"] = record
+                paths[f"/{TABLE}/{segment}/{{id}}"] = record
         if view.schema:
-            paths[f"/_schema/{segment}"] = _schema_op(table.name)
+            paths[f"/{SCHEMA}/{segment}"] = _schema_op(table.name)
     return {
         "openapi": "3.1.0",
         "info": {
