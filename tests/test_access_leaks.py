@@ -190,6 +190,12 @@ def test_a_grant_covers_exactly_the_table_it_names(client, admin_headers, scratc
         assert client.get("/api/v2/shop/_table/Items", headers=admin_headers).get_json()["resource"] == [
             {"id": 1, "secret": "hidden"}
         ]
+        # explain decides the way the request does.
+        app_id = client.get(f"{SYS}/app", headers=admin_headers).get_json()["resource"][0]["id"]
+        for path, allowed in (("_table/Items/1", False), ("_table/items", True)):
+            query = {"path": f"/api/v2/shop/{path}", "app": app_id}
+            explained = client.get(f"{SYS}/explain", query_string=query, headers=admin_headers).get_json()
+            assert explained["allowed"] is allowed, explained
     else:
         # The database folds case, so every spelling is the one table.
         assert client.get("/api/v2/shop/_table/ITEMS", headers=key).status_code == 200

@@ -36,9 +36,10 @@ def component_of(path: str) -> tuple[str, str | None, Component]:
     if not parts:
         raise ValidationError({"path": "must name a service, e.g. /api/v2/demo/_table/employees"})
     service, rest = parts[0], parts[1:]
-    if len(rest) >= 2 and rest[0] in (components.TABLE, components.SCHEMA) and rest[1] != components.ALL:
-        make = components.table if rest[0] == components.TABLE else components.schema
-        return service, rest[0], make(rest[1], folds=False)
+    if len(rest) in (2, 3) and rest[0] == components.TABLE and rest[1] != components.ALL:
+        return service, rest[1], components.table(rest[1], folds=False)
+    if len(rest) == 2 and rest[0] == components.SCHEMA and rest[1] != components.ALL:
+        return service, rest[1], components.schema(rest[1], folds=False)
     parsed = components.parse("/".join(rest))
     if parsed is None:
         raise ValidationError({"path": "does not name a component of a data service"})
