@@ -75,6 +75,14 @@ def test_an_all_services_entry_does_not_grant_the_full_document(client, admin_he
     assert client.get("/api/v2", headers=key).get_json()["resource"] == []
 
 
+def test_metadata_alone_opens_no_document_and_no_table(client, admin_headers, hr):
+    key = key_for(client, admin_headers, [{"service": "hr", "component": "_schema/*", "verbs": ["GET"]}])
+    assert client.get("/api/v2/api_docs", headers=key).get_json()["resource"] == []
+    assert client.get("/api/v2/api_docs/hr", headers=key).status_code == 403
+    assert client.get(f"{hr}/_schema", headers=key).get_json()["resource"] == []
+    assert client.get(f"{hr}/_schema/employees", headers=key).status_code == 403
+
+
 def test_each_verb_documents_exactly_its_own_columns(client, admin_headers, hr):
     key = key_for(
         client,

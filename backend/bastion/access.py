@@ -232,7 +232,8 @@ def _named_components(identity: Any, index: AccessIndex, service: str) -> list[s
 def reaches(
     *, identity: Any, service: str, tables_only: bool = False, index: AccessIndex | None = None
 ) -> bool:
-    """Whether some verb is allowed on some component of the service (on some table, when tables_only).
+    """Whether some verb is allowed on some component of the service (on some `_table/<t>`, when
+    tables_only: what a role-built API document is made of).
 
     Every component the role can tell apart is probed through the one decision (components.probes),
     so this needs no reflection of the service's schema.
@@ -244,7 +245,7 @@ def reaches(
     index = index or current_index()
     probes = components.probes(_named_components(identity, index, service))
     if tables_only:
-        probes = [p for p in probes if components.is_table_level(p)]
+        probes = [p for p in probes if p.resource == components.TABLE and p.table is not None]
     return any(allowed_verbs(identity=identity, service=service, component=p, index=index) for p in probes)
 
 

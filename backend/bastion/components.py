@@ -158,11 +158,6 @@ def probes(named: Iterable[str]) -> list[Component]:
     return found
 
 
-def is_table_level(component: Component) -> bool:
-    """Whether a component names one table (what API docs are made of)."""
-    return component.table is not None and not component.wildcard
-
-
 def most_specific_docs(items: Iterable[T], service: str, text_of: Callable[[T], str]) -> list[T]:
     """Entries of the `api_docs` pseudo-service whose component (`<svc>` or `*`) covers a service."""
     items = list(items)
