@@ -104,7 +104,7 @@ def access_list(tables: Iterable[str]) -> list[str]:
     """Every grantable component of a database service, for the role editor."""
     components = list(SERVICE_LEVEL)
     for name in tables:
-        components += [str(table(name)), str(Component(TABLE, name, True)), str(schema(name))]
+        components += [str(table(name)), str(Component(TABLE, name, wildcard=True)), str(schema(name))]
     return components
 
 
