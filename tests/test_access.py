@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bastion.access import RowFilter, decide, decide_for, matching_entries, reachable_services
+from bastion import components
+from bastion.access import (
+    RowFilter,
+    decide_for,
+    ensure,
+    has_docs_grant,
+    matching_entries,
+    reaches,
+    table_access,
+)
 from bastion.access_index import AccessIndex, AppSnapshot, RoleSnapshot
 from bastion.auth import Identity
 from bastion.errors import Forbidden, Unauthorized
@@ -27,6 +36,10 @@ def index_with(*roles, app_role=1, user_roles=None):
 
 
 USER = User(id=7, email="u@example.com", name="U", password_hash="x")
+
+
+def decide(identity, index, verb, service, component):
+    return ensure(identity=identity, verb=verb, service=service, component=component, index=index)
 
 
 def allowed(index, verb, component, service="hr", user=None, app_id=10):
@@ -103,10 +116,75 @@ def test_denials_say_what_and_credentials_are_401():
         decide(Identity(user=USER, app=None), index, "GET", "hr", "_table/x")
 
 
-def test_reachable_services():
+def test_reaches_follows_the_one_decision():
     index = index_with(role(entry("_table/x", ["GET"]), entry("*", [], service="hr2")))
     identity = Identity(user=None, app=index.apps[10])
-    assert reachable_services(identity, index, ["hr", "hr2", "crm"]) == ["hr"]
+    assert [s for s in ("hr", "hr2", "crm") if reaches(identity=identity, service=s, index=index)] == ["hr"]
+
+
+def test_a_specific_denial_leaves_a_service_reachable_but_an_empty_one_does_not():
+    broad_then_narrow = index_with(role(entry("*", ["GET"], service=None), entry("_table/salaries", [])))
+    only_denials = index_with(role(entry("_table/salaries", []), entry("*", [])))
+    app = broad_then_narrow.apps[10]
+    assert reaches(identity=Identity(user=None, app=app), service="hr", index=broad_then_narrow)
+    assert not reaches(identity=Identity(user=None, app=app), service="hr", index=only_denials)
+
+
+def test_an_all_services_entry_is_no_docs_grant():
+    index = index_with(role(entry("*", ["GET"], service=None)))
+    identity = Identity(user=None, app=index.apps[10])
+    assert not has_docs_grant(identity=identity, service="hr", index=index)
+    assert not allowed(index, "GET", "hr", service="api_docs")
+    named = index_with(role(entry("hr", ["GET"], service="api_docs")))
+    assert has_docs_grant(identity=Identity(user=None, app=named.apps[10]), service="hr", index=named)
+    assert not has_docs_grant(identity=Identity(user=None, app=named.apps[10]), service="crm", index=named)
+
+
+def test_a_grant_covers_only_the_table_it_names_when_case_tells_tables_apart():
+    index = index_with(role(entry("_table/items", ["GET"])))
+    identity = Identity(user=None, app=index.apps[10])
+    sole = components.table("Items", folds=True)  # the only table called items in any case
+    twin = components.table("Items", folds=False)  # "items" exists too
+    assert decide_for(identity, index, "GET", "hr", sole).allowed
+    assert not decide_for(identity, index, "GET", "hr", twin).allowed
+    assert decide_for(identity, index, "GET", "hr", components.table("items", folds=False)).allowed
+
+
+def test_schema_follows_data_access():
+    index = index_with(
+        role(
+            entry("*", ["GET"], service=None),
+            entry("_table/salaries", []),
+            entry("_table/x", ["POST"], fields=["a"]),
+        )
+    )
+    identity = Identity(user=None, app=index.apps[10])
+    hidden = table_access(identity=identity, service="hr", table="salaries", index=index)
+    assert hidden.verbs == {} and hidden.schema is None
+    posted = table_access(identity=identity, service="hr", table="x", index=index)
+    assert set(posted.verbs) == {"POST"} and posted.schema.fields == frozenset({"a"})
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("", components.ROOT_COMPONENT),
+        ("*", components.Component("*")),
+        ("_table", components.Component("_table")),
+        ("_table/*", components.Component("_table", wildcard=True)),
+        ("_table/a/b", components.Component("_table", "a/b")),
+        ("_table/a/*", components.Component("_table", "a", True)),
+        ("_schema/a", components.Component("_schema", "a")),
+        ("_schema/a/*", None),
+        ("_tables/a", None),
+        ("_table/", None),
+        ("x", None),
+    ],
+)
+def test_component_grammar(text, parsed):
+    assert components.parse(text) == parsed
+    if parsed is not None:
+        assert str(parsed) == text
 
 
 def test_verb_mask_alias():

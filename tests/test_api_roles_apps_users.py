@@ -204,3 +204,12 @@ def test_access_list_and_explain(client, admin_headers, hr):
     assert denied["allowed"] is False and "verb" in denied["reason"]
     bad = client.get(f"{SYS}/explain", query_string={**query, "verb": "FETCH"}, headers=admin_headers)
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v2/hr/_tables/employees", "/api/v2/hr/nothing", "/api/v2/hr/_schema/a/*"]
+)
+def test_explain_names_a_path_that_is_no_component(client, admin_headers, hr, path):
+    response = client.get(f"{SYS}/explain", query_string={"path": path}, headers=admin_headers)
+    assert response.status_code == 400, response.get_json()
+    assert "path" in response.get_json()["error"]["context"]["errors"]

@@ -1,8 +1,11 @@
 """May they: the one access decision asked by every data path (DESIGN §4).
 
 Every data operation (list, count, get, create, update, bulk update, delete, bulk delete, docs,
-_schema) calls decide(); a denial raises, a grant carries the row conditions to AND into the query and
-the columns that may be read or written.
+_schema, listings, explain) asks decide_for() through one of its keyword-only doors: ensure() grants or
+raises, grants_by_verb()/allowed_verbs() tell what a caller may do on a component, table_access() what
+docs and _schema may show, reaches() whether a service is listed. A grant carries the row conditions to
+AND into the query and the columns that may be read or written. The component grammar lives in
+components.py.
 
 Precedence, for the effective role of the request:
 1. Sys admins get everything, with no row filters.
@@ -12,15 +15,20 @@ Precedence, for the effective role of the request:
    Within a group only the most specific level that matches the component counts: the exact component,
    then `prefix/*` (longest prefix first; `x/*` also matches `x`), then `*`. So a specific entry can
    narrow a broader one. At that level, the first entry listing the verb decides; none means denied.
+4. The `api_docs` pseudo-service (component `<svc>` or `*`) takes only entries that name it: an
+   all-services entry is never a docs grant (DESIGN §9).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bastion.access_index import AccessIndex, RoleSnapshot
+from bastion import components
+from bastion.access_index import AccessIndex, RoleSnapshot, current_index
+from bastion.components import Component
 from bastion.errors import Forbidden, Unauthorized
 from bastion.models_access import AccessEntry
 
@@ -63,7 +71,11 @@ class Decision:
     extra: dict = field(default_factory=dict)
 
 
-def denial(verb: str, service: str, component: str) -> Forbidden:
+DOCS_SERVICE = components.DOCS_SERVICE
+VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def denial(verb: str, service: str, component: Component | str) -> Forbidden:
     """The 403 that says what was denied."""
     return Forbidden(f"{verb} on component '{component}' of service '{service}' is not allowed")
 
@@ -77,28 +89,21 @@ def effective_role(index: AccessIndex, user_id: int | None, app_id: int) -> Role
     return index.roles.get(role_id) if role_id is not None else None
 
 
-def _most_specific(entries: list[AccessEntry], component: str) -> list[AccessEntry]:
-    wanted = component.lower()
-    exact = [e for e in entries if e.component.lower() == wanted]
-    if exact:
-        return exact
-    prefixed = []
-    for entry in entries:
-        comp = entry.component.lower()
-        if comp.endswith("/*") and (wanted == comp[:-2] or wanted.startswith(comp[:-1])):
-            prefixed.append((len(comp), entry))
-    if prefixed:
-        longest = max(length for length, _ in prefixed)
-        return [e for length, e in prefixed if length == longest]
-    return [e for e in entries if e.component == "*"]
+def matching_entries(role: RoleSnapshot, service: str, component: Component | str) -> list[AccessEntry]:
+    """The entries at the most specific level that matches, service-named entries first.
 
-
-def matching_entries(role: RoleSnapshot, service: str, component: str) -> list[AccessEntry]:
-    """The entries at the most specific level that matches, service-named entries first."""
-    named = [e for e in role.entries if e.service is not None and e.service.lower() == service.lower()]
+    The `api_docs` pseudo-service takes only entries that name it: an all-services entry is no docs grant.
+    """
+    service = service.lower()
+    named = [e for e in role.entries if e.service is not None and e.service.lower() == service]
+    if service == DOCS_SERVICE:
+        return components.most_specific_docs(named, str(component), lambda e: e.component)
+    wanted = components.of(component)
+    if wanted is None:
+        return []
     general = [e for e in role.entries if e.service is None]
     for group in (named, general):
-        level = _most_specific(group, component)
+        level = components.most_specific(group, wanted, lambda e: e.component)
         if level:
             return level
     return []
@@ -130,7 +135,9 @@ def grant_for(entry: AccessEntry, context: dict[str, Any]) -> Grant:
     return Grant(filters=filters, filter_op=entry.filter_op, fields=fields)
 
 
-def evaluate(role: RoleSnapshot | None, verb: str, service: str, component: str, context: dict) -> Decision:
+def evaluate(
+    role: RoleSnapshot | None, verb: str, service: str, component: Component | str, context: dict
+) -> Decision:
     """Decide for a known effective role; shared by requests and explain."""
     if role is None:
         return Decision(False, "no role applies to this app and user")
@@ -150,14 +157,14 @@ def evaluate(role: RoleSnapshot | None, verb: str, service: str, component: str,
     return Decision(True, "allowed by the entry", role, entry, grant)
 
 
-def decide_for(identity: Any, index: AccessIndex, verb: str, service: str, component: str) -> Decision:
+def decide_for(
+    identity: Any, index: AccessIndex, verb: str, service: str, component: Component | str
+) -> Decision:
     """The full decision for an identity (user and/or app)."""
     if identity.is_admin:
         return Decision(True, "sys admin", grant=FULL_GRANT)
     if identity.app is None:
-        status = 401
-        reason = "an API key is required" if identity.user else "no credentials were sent"
-        return Decision(False, reason, status=status)
+        return Decision(False, _missing_credentials(identity), status=401)
     user = identity.user
     role = effective_role(index, user.id if user else None, identity.app.id)
     context = {
@@ -168,28 +175,122 @@ def decide_for(identity: Any, index: AccessIndex, verb: str, service: str, compo
     return evaluate(role, verb, service, component, context)
 
 
-def decide(identity: Any, index: AccessIndex, verb: str, service: str, component: str) -> Grant:
-    """Grant or raise: 401 without usable credentials, 403 naming what was denied."""
-    decision = decide_for(identity, index, verb, service, component)
-    if decision.allowed:
-        return decision.grant
+def _raise(decision: Decision, verb: str, service: str, component: Component | str) -> None:
     if decision.status == 401:
         raise Unauthorized(f"Authentication required: {decision.reason}")
     raise denial(verb, service, component)
 
 
-def reachable_services(identity: Any, index: AccessIndex, services: list[str]) -> list[str]:
-    """The services the caller has any entry granting any verb for."""
+def ensure(
+    *, identity: Any, verb: str, service: str, component: Component | str, index: AccessIndex | None = None
+) -> Grant:
+    """The grant for one request, or raise: 401 without usable credentials, 403 naming what was denied."""
+    decision = decide_for(identity, index or current_index(), verb, service, component)
+    if not decision.allowed:
+        _raise(decision, verb, service, component)
+    return decision.grant
+
+
+def ensure_caller(*, identity: Any) -> None:
+    """Raise 401 unless the caller is an admin or has an app (a role can apply); cheap, before any I/O."""
+    if not identity.is_admin and identity.app is None:
+        raise Unauthorized(f"Authentication required: {_missing_credentials(identity)}")
+
+
+def _missing_credentials(identity: Any) -> str:
+    return "an API key is required" if identity.user else "no credentials were sent"
+
+
+def grants_by_verb(
+    *, identity: Any, service: str, component: Component | str, index: AccessIndex | None = None
+) -> dict[str, Grant]:
+    """The grant of each verb allowed on a component, each decided exactly like a real request."""
+    index = index or current_index()
+    grants = {}
+    for verb in VERBS:
+        decision = decide_for(identity, index, verb, service, component)
+        if decision.allowed:
+            grants[verb] = decision.grant
+    return grants
+
+
+def allowed_verbs(
+    *, identity: Any, service: str, component: Component | str, index: AccessIndex | None = None
+) -> list[str]:
+    """The verbs the caller may use on a component."""
+    return list(grants_by_verb(identity=identity, service=service, component=component, index=index))
+
+
+def _named_components(identity: Any, index: AccessIndex, service: str) -> list[str]:
+    role = effective_role(index, identity.user.id if identity.user else None, identity.app.id)
+    if role is None:
+        return []
+    wanted = service.lower()
+    return [e.component for e in role.entries if e.service is None or e.service.lower() == wanted]
+
+
+def reaches(
+    *, identity: Any, service: str, tables_only: bool = False, index: AccessIndex | None = None
+) -> bool:
+    """Whether some verb is allowed on some component of the service (on some `_table/<t>`, when
+    tables_only: what a role-built API document is made of).
+
+    Every component the role can tell apart is probed through the one decision (components.probes),
+    so this needs no reflection of the service's schema.
+    """
     if identity.is_admin:
-        return services
+        return True
     if identity.app is None:
-        return []
-    user_id = identity.user.id if identity.user else None
-    role = effective_role(index, user_id, identity.app.id)
-    if role is None or not role.is_active:
-        return []
-    entries = [e for e in role.entries if e.verbs]
-    if any(e.service is None for e in entries):
-        return services
-    named = {e.service.lower() for e in entries}
-    return [s for s in services if s.lower() in named]
+        return False
+    index = index or current_index()
+    probes = components.probes(_named_components(identity, index, service))
+    if tables_only:
+        probes = [p for p in probes if p.resource == components.TABLE and p.table is not None]
+    return any(allowed_verbs(identity=identity, service=service, component=p, index=index) for p in probes)
+
+
+def has_docs_grant(*, identity: Any, service: str, index: AccessIndex | None = None) -> bool:
+    """Whether the caller may read a service's full document: admins, or an entry naming `api_docs`."""
+    if identity.is_admin:
+        return True
+    if identity.app is None:
+        return False
+    return decide_for(identity, index or current_index(), "GET", DOCS_SERVICE, service).allowed
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """What a caller may do with one table: a grant per allowed verb, and its `_schema` grant (or None)."""
+
+    verbs: dict[str, Grant]
+    schema: Grant | None
+
+
+def _union(grants: Iterable[Grant]) -> frozenset[str] | None:
+    fields: set[str] = set()
+    for grant in grants:
+        if grant.fields is None:
+            return None
+        fields |= grant.fields
+    return frozenset(fields)
+
+
+def table_access(
+    *, identity: Any, service: str, table: str, folds: bool = True, index: AccessIndex | None = None
+) -> TableAccess:
+    """The verbs on `_table/<t>` and what `_schema/<t>` may show: only columns some verb may use.
+
+    Metadata follows data: a table no verb reaches has no schema for the caller, and the schema's columns
+    are those of its own grant that some verb on the table may also see.
+    """
+    index = index or current_index()
+    verbs = grants_by_verb(
+        identity=identity, service=service, component=components.table(table, folds), index=index
+    )
+    decision = decide_for(identity, index, "GET", service, components.schema(table, folds))
+    if not verbs or not decision.allowed:
+        return TableAccess(verbs, None)
+    seen = _union(verbs.values())
+    own = decision.grant.fields
+    fields = own if seen is None else (seen if own is None else own & seen)
+    return TableAccess(verbs, Grant(decision.grant.filters, decision.grant.filter_op, fields))

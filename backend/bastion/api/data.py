@@ -1,25 +1,29 @@
 """The data API of database services (DESIGN §5): /api/v2, _table, _table/<t>[/<id>], _schema.
 
-Every view asks access.decide() for the caller, verb and component before touching the database, and
-passes the grant it returns (row conditions, visible columns) to the record operations.
+Every view asks the one access decision (access.ensure and its siblings) before reading records, after
+resolving the table against the reflected schema, so the component it decides on names the real table;
+the grant it returns (row conditions, visible columns) goes to the record operations. A missing service
+or table is decided on the name as sent first, so a caller without access learns nothing (403, not 404).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 
-from bastion import access
-from bastion.access_index import AccessIndex, current_index
+from bastion import access, components
+from bastion.api import table_path
 from bastion.api.body import json_body
 from bastion.auth import Identity, identify, require_admin
+from bastion.components import Component
 from bastion.data import records as ops
 from bastion.data.params import parse_list_params, parse_write_params
-from bastion.data.schema import describe_table
+from bastion.data.schema import case_unique, describe_table
 from bastion.db import session_scope
-from bastion.errors import BadRequest, error_response
+from bastion.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, error_response
 from bastion.registry import OpenService, find_active_service, open_service
 from bastion.services.data_services import list_services
 
@@ -28,29 +32,45 @@ log = logging.getLogger("bastion")
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-def _service(name: str, component: str, verb: str = "GET") -> tuple[OpenService, access.Grant]:
-    grant = access.decide(identify(), current_index(), verb, name, component)
-    return _open(name), grant
-
-
-def _open(name: str) -> OpenService:
+def open_checked(identity: Identity, name: str) -> OpenService:
+    """The service opened for a caller; `?refresh=true` (re-reflection) is for admins only."""
     opened = open_service(find_active_service(name))
     if request.args.get("refresh", "").lower() in ("1", "true"):
+        if not identity.is_admin:
+            raise Forbidden("Parameter 'refresh' (re-reading the schema) is for admins only")
         opened.refresh()
     return opened
 
 
-def _allowed_verbs(identity: Identity, index: AccessIndex, service: str, component: str) -> list[str]:
-    """The verbs the caller may use on a component, each decided like a real request."""
-    return [v for v in VERBS if access.decide_for(identity, index, v, service, component).allowed]
+def resolve(
+    identity: Identity, service: str, name: str, verb: str, make: Callable[..., Component]
+) -> tuple[OpenService, sa.Table]:
+    """The service and the real table a URL names; unknown ones are decided on the name as sent first."""
+    access.ensure_caller(identity=identity)
+    try:
+        opened = open_checked(identity, service)
+        return opened, opened.table(name)
+    except NotFound:
+        access.ensure(identity=identity, verb=verb, service=service, component=make(name, folds=False))
+        raise
 
 
-def _reachable(service: str) -> tuple[Identity, AccessIndex]:
-    """The caller's identity, after checking it may reach the service at all (else 401/403)."""
-    identity, index = identify(), current_index()
-    if not access.reachable_services(identity, index, [service]):
-        access.decide(identity, index, "GET", service, "")  # raises the right 401 or 403
-    return identity, index
+def on_table(table: sa.Table, make: Callable[..., Component] = components.table) -> Component:
+    """The component of a real table; its name compares in any case only when no other table shares it."""
+    return make(table.name, folds=case_unique(table))
+
+
+def _records(service: str, name: str, verb: str) -> tuple[OpenService, sa.Table, access.Grant]:
+    identity = identify()
+    opened, table = resolve(identity, service, name, verb, components.table)
+    grant = access.ensure(identity=identity, verb=verb, service=service, component=on_table(table))
+    return opened, table, grant
+
+
+def _ensure_reaches(identity: Identity, service: str) -> None:
+    """401/403 unless the caller may use some verb on some component of the service."""
+    if not access.reaches(identity=identity, service=service):
+        access.ensure(identity=identity, verb="GET", service=service, component=components.ROOT_COMPONENT)
 
 
 def unreachable(exc: sa.exc.DBAPIError):
@@ -66,73 +86,80 @@ bp.register_error_handler(sa.exc.InterfaceError, unreachable)
 
 @bp.get("")
 def list_reachable_services():
-    identity, index = identify(), current_index()
+    """The services the caller can reach."""
+    identity = identify()
     with session_scope() as db:
         services = [s for s in list_services(db) if s.is_active]
-    names = set(access.reachable_services(identity, index, [s.name for s in services]))
     body = [
         {"name": s.name, "label": s.label, "description": s.description, "type": s.type}
         for s in services
-        if s.name in names
+        if access.reaches(identity=identity, service=s.name)
     ]
     return {"resource": body}
 
 
 @bp.get("/<service>")
 def get_service_root(service: str):
+    """The resources of a service, or (admins, `as_access_list`) every grantable component."""
+    identity = identify()
     if request.args.get("as_access_list", "").lower() in ("1", "true"):
         require_admin()
-        return {"resource": access_list(_open(service).tables())}
-    _reachable(service)
-    _open(service)
-    return {"resource": [{"name": "_table"}, {"name": "_schema"}]}
-
-
-def access_list(tables: list[str]) -> list[str]:
-    """Every grantable component of a database service, for the role editor."""
-    components = ["", "*", "_table", "_table/*", "_schema", "_schema/*"]
-    for table in tables:
-        components += [f"_table/{table}", f"_table/{table}/*", f"_schema/{table}"]
-    return components
+        return {"resource": components.access_list(open_checked(identity, service).tables())}
+    _ensure_reaches(identity, service)
+    open_checked(identity, service)
+    return {"resource": [{"name": components.TABLE}, {"name": components.SCHEMA}]}
 
 
 @bp.get("/<service>/_table")
 def list_tables(service: str):
-    identity, index = _reachable(service)
-    opened = _open(service)
+    """The tables the caller can reach, each with its allowed verbs."""
+    identity = identify()
+    _ensure_reaches(identity, service)
+    opened = open_checked(identity, service)
     tables = []
     for name in opened.tables():
-        verbs = _allowed_verbs(identity, index, service, f"_table/{name}")
+        verbs = access.allowed_verbs(
+            identity=identity, service=service, component=on_table(opened.table(name))
+        )
         if verbs:
             tables.append({"name": name, "verbs": verbs})
     return {"resource": tables}
 
 
-@bp.get("/<service>/_table/<table>")
+@bp.route("/<service>/_table/<path:rest>", methods=list(VERBS))
+def table_resource(service: str, rest: str):
+    """Records of a table (`_table/<t>`) or one record (`_table/<t>/<id>`); `<t>` may hold `%2F`."""
+    table, record_id = table_path.split(rest)
+    method = "GET" if request.method == "HEAD" else request.method
+    if record_id is None:
+        return TABLE_VIEWS[method](service, table)
+    if method == "POST":
+        raise MethodNotAllowed("POST is not allowed on one record; POST to the table")
+    return RECORD_VIEWS[method](service, table, record_id)
+
+
 def list_records(service: str, table: str):
-    opened, grant = _service(service, f"_table/{table}")
+    opened, target, grant = _records(service, table, "GET")
     params = parse_list_params(request.args, opened.max_records)
-    return ops.list_records(opened.engine, opened.table(table), grant, params)
+    return ops.list_records(opened.engine, target, grant, params)
 
 
 def _body_or_none():
     return json_body() if request.get_data(cache=True) else None
 
 
-@bp.post("/<service>/_table/<table>")
 def create_records(service: str, table: str):
-    opened, grant = _service(service, f"_table/{table}", "POST")
+    opened, target, grant = _records(service, table, "POST")
     params = parse_write_params(request.args)
     items = ops.records_from_body(json_body())
-    body = ops.create_records(opened.engine, opened.table(table), grant, items, params.mode, params.fields)
+    body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields)
     return jsonify(body), 201
 
 
-@bp.route("/<service>/_table/<table>", methods=["PUT", "PATCH"])
 def update_records(service: str, table: str):
-    opened, grant = _service(service, f"_table/{table}", request.method)
+    opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
-    partial, target, body = request.method == "PATCH", opened.table(table), json_body()
+    partial, body = request.method == "PATCH", json_body()
     if params.filter is not None or params.ids is not None:
         if not isinstance(body, dict) or "resource" in body:
             raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set")
@@ -155,9 +182,8 @@ def update_records(service: str, table: str):
     )
 
 
-@bp.delete("/<service>/_table/<table>")
 def delete_records(service: str, table: str):
-    opened, grant = _service(service, f"_table/{table}", "DELETE")
+    opened, target, grant = _records(service, table, "DELETE")
     params = parse_write_params(request.args)
     body = _body_or_none()
     items = ops.records_from_body(body) if body is not None else None
@@ -165,7 +191,7 @@ def delete_records(service: str, table: str):
         raise BadRequest("Name the records to delete with 'ids', 'filter' or a request body")
     return ops.delete_records(
         opened.engine,
-        opened.table(table),
+        target,
         grant,
         ids=params.ids,
         records=items,
@@ -176,25 +202,21 @@ def delete_records(service: str, table: str):
     )
 
 
-@bp.get("/<service>/_table/<table>/<record_id>")
 def get_record(service: str, table: str, record_id: str):
-    opened, grant = _service(service, f"_table/{table}")
+    opened, target, grant = _records(service, table, "GET")
     params = parse_write_params(request.args)
-    return ops.get_record(
-        opened.engine, opened.table(table), grant, record_id, params.fields, params.id_field
-    )
+    return ops.get_record(opened.engine, target, grant, record_id, params.fields, params.id_field)
 
 
-@bp.route("/<service>/_table/<table>/<record_id>", methods=["PUT", "PATCH"])
 def update_record(service: str, table: str, record_id: str):
-    opened, grant = _service(service, f"_table/{table}", request.method)
+    opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
     values = json_body()
     if not isinstance(values, dict):
         raise BadRequest("Send one JSON object of the values to set")
     return ops.update_record(
         opened.engine,
-        opened.table(table),
+        target,
         grant,
         record_id,
         values,
@@ -204,23 +226,51 @@ def update_record(service: str, table: str, record_id: str):
     )
 
 
-@bp.delete("/<service>/_table/<table>/<record_id>")
 def delete_record(service: str, table: str, record_id: str):
-    opened, grant = _service(service, f"_table/{table}", "DELETE")
+    opened, target, grant = _records(service, table, "DELETE")
     params = parse_write_params(request.args)
-    return ops.delete_record(
-        opened.engine, opened.table(table), grant, record_id, params.fields, params.id_field
-    )
+    return ops.delete_record(opened.engine, target, grant, record_id, params.fields, params.id_field)
+
+
+TABLE_VIEWS = {
+    "GET": list_records,
+    "POST": create_records,
+    "PUT": update_records,
+    "PATCH": update_records,
+    "DELETE": delete_records,
+}
+RECORD_VIEWS = {"GET": get_record, "PUT": update_record, "PATCH": update_record, "DELETE": delete_record}
 
 
 @bp.get("/<service>/_schema")
 def list_schema(service: str):
-    identity, index = _reachable(service)
-    names = [n for n in _open(service).tables() if _allowed_verbs(identity, index, service, f"_schema/{n}")]
+    """The tables whose metadata the caller may read."""
+    identity = identify()
+    _ensure_reaches(identity, service)
+    opened = open_checked(identity, service)
+    names = [n for n in opened.tables() if _schema_grant(identity, service, opened.table(n)) is not None]
     return {"resource": [{"name": n} for n in names]}
 
 
-@bp.get("/<service>/_schema/<table>")
-def get_schema(service: str, table: str):
-    opened, grant = _service(service, f"_schema/{table}")
-    return describe_table(opened.table(table), grant.allows_column)
+def _schema_grant(identity: Identity, service: str, table: sa.Table) -> access.Grant | None:
+    found = access.table_access(
+        identity=identity, service=service, table=table.name, folds=case_unique(table)
+    )
+    return found.schema
+
+
+@bp.get("/<service>/_schema/<path:rest>")
+def get_schema(service: str, rest: str):
+    """Metadata of one table: only columns, keys and relations the caller may see."""
+    identity = identify()
+    name, _ = table_path.split(rest, with_id=False)
+    _, table = resolve(identity, service, name, "GET", components.schema)
+    grant = _schema_grant(identity, service, table)
+    if grant is None:
+        raise access.denial("GET", service, on_table(table, components.schema))
+
+    def sees(other: sa.Table, columns: list[str]) -> bool:
+        other_grant = _schema_grant(identity, service, other) if other.schema is None else None
+        return other_grant is not None and all(other_grant.allows_column(c) for c in columns)
+
+    return describe_table(table, grant.allows_column, None if identity.is_admin else sees)

@@ -1,8 +1,9 @@
 """/api/v2/api_docs: OpenAPI documents per service, each reduced to what the caller's role allows (DESIGN §9).
 
 A role entry on service `api_docs` with component `<svc>` or `*` grants the full document of that service
-without any data access. Without one, a caller with data access sees the tables, verbs and columns their
-role allows; anyone else gets 403. Admins see everything, and the admin API's own document (`system`).
+without any data access (an all-services entry never does). Without one, a caller sees the tables, verbs
+and columns (per verb) that the data API's own decision allows them; a caller it allows nothing gets 403.
+Admins see everything, and the admin API's own document (`system`).
 """
 
 from __future__ import annotations
@@ -11,22 +12,21 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, request
 
 from bastion import access
-from bastion.access_index import AccessIndex, current_index
-from bastion.api.data import unreachable
+from bastion.access_index import current_index
+from bastion.api.data import open_checked, unreachable
 from bastion.auth import Identity, identify
+from bastion.data.schema import case_unique
 from bastion.db import session_scope
 from bastion.docs.service_doc import FULL, TableView, build_service_document
 from bastion.docs.system_doc import build_system_document
-from bastion.errors import Forbidden, NotFound, Unauthorized
+from bastion.errors import Forbidden, NotFound
 from bastion.models import Service
-from bastion.registry import OpenService, find_active_service, open_service, schemas
+from bastion.registry import OpenService, find_active_service, schemas
 from bastion.services.data_services import list_services
 
 bp = Blueprint("docs", __name__, url_prefix="/api/v2/api_docs")
 bp.register_error_handler(sa.exc.OperationalError, unreachable)
 bp.register_error_handler(sa.exc.InterfaceError, unreachable)
-DOCS = "api_docs"
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def docs_enabled(service: Service) -> bool:
@@ -34,28 +34,26 @@ def docs_enabled(service: Service) -> bool:
     return service.config.get("docs", "follow_role") != "disabled"
 
 
-def has_docs_grant(identity: Identity, index: AccessIndex, service: str) -> bool:
-    """Whether the caller may read the full document of a service."""
-    return identity.is_admin or access.decide_for(identity, index, "GET", DOCS, service).allowed
+def role_view(identity: Identity, service: str):
+    """The per-table visibility of a caller without a docs grant: exactly what the data API allows."""
+    index = current_index()
 
-
-def role_view(identity: Identity, index: AccessIndex, service: str):
-    """The per-table visibility of a caller without a docs grant, from their data access."""
-
-    def visible(table: str) -> TableView:
-        verbs, columns = [], None
-        for verb in VERBS:
-            decision = access.decide_for(identity, index, verb, service, f"_table/{table}")
-            if decision.allowed:
-                verbs.append(verb)
-                if verb == "GET":
-                    columns = decision.grant.fields
-        schema = access.decide_for(identity, index, "GET", service, f"_schema/{table}")
-        if columns is None and not verbs and schema.allowed:
-            columns = schema.grant.fields
-        return TableView(tuple(verbs), schema.allowed, columns)
+    def visible(table: sa.Table) -> TableView:
+        found = access.table_access(
+            identity=identity, service=service, table=table.name, folds=case_unique(table), index=index
+        )
+        return TableView(
+            {verb: grant.fields for verb, grant in found.verbs.items()}, found.schema is not None
+        )
 
     return visible
+
+
+def _readable(identity: Identity, service: str) -> bool:
+    """Whether the caller gets some document of the service: a docs grant, or data access to a table."""
+    return access.has_docs_grant(identity=identity, service=service) or access.reaches(
+        identity=identity, service=service, tables_only=True
+    )
 
 
 def _server_url(service: str) -> str:
@@ -77,14 +75,12 @@ def _full_document(opened: OpenService) -> dict:
 
 @bp.get("")
 def list_docs():
-    identity, index = identify(), current_index()
-    if identity.user is None and identity.app is None:
-        raise Unauthorized("Authentication required: send an API key or a session token")
+    """The services whose docs the caller may read."""
+    identity = identify()
+    access.ensure_caller(identity=identity)
     with session_scope() as db:
         services = [s for s in list_services(db) if s.is_active and docs_enabled(s)]
-    names = [s.name for s in services if has_docs_grant(identity, index, s.name)]
-    reachable = access.reachable_services(identity, index, [s.name for s in services])
-    names += [n for n in reachable if n not in names]
+    names = [s.name for s in services if _readable(identity, s.name)]
     if identity.is_admin:
         names.append("system")
     return {"resource": [{"name": n, "path": f"/api/v2/api_docs/{n}"} for n in sorted(names)]}
@@ -92,31 +88,30 @@ def list_docs():
 
 @bp.get("/system")
 def get_system_docs():
+    """The admin API's own document (admins only)."""
     identity = identify()
     if not identity.is_admin:
-        access.decide(identity, current_index(), "GET", DOCS, "system")  # 401 when anonymous
+        access.ensure_caller(identity=identity)
         raise Forbidden("The admin API's document is for admins only")
     return build_system_document(request.url_root.rstrip("/"))
 
 
 @bp.get("/<service>")
 def get_service_docs(service: str):
-    identity, index = identify(), current_index()
-    full = has_docs_grant(identity, index, service)
-    if not full and service not in access.reachable_services(identity, index, [service]):
-        access.decide(identity, index, "GET", DOCS, service)  # 401 or 403
+    """The document of one service: full with a docs grant, else exactly the caller's data access."""
+    identity = identify()
+    access.ensure_caller(identity=identity)
+    full = access.has_docs_grant(identity=identity, service=service)
+    if not full and not access.reaches(identity=identity, service=service, tables_only=True):
+        raise access.denial("GET", access.DOCS_SERVICE, service)
     row = find_active_service(service)
     if not docs_enabled(row):
         raise NotFound(f"Service '{service}' publishes no API docs")
-    opened = open_service(row)
-    if request.args.get("refresh", "").lower() in ("1", "true"):
-        opened.refresh()
+    opened = open_checked(identity, service)
     if full:
         return _full_document(opened)
     tables = [opened.table(name) for name in opened.tables()]
-    document = build_service_document(
-        service, tables, role_view(identity, index, service), _server_url(service)
-    )
+    document = build_service_document(service, tables, role_view(identity, service), _server_url(service))
     if not document["paths"]:
-        raise access.denial("GET", DOCS, service)
+        raise access.denial("GET", access.DOCS_SERVICE, service)
     return document

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
+import sqlalchemy as sa
 from flask import Blueprint, request
 
-from bastion import access
+from bastion import access, components
 from bastion.access_index import current_index
 from bastion.auth import Identity, admin_required
+from bastion.components import Component
+from bastion.data.schema import case_unique
 from bastion.db import session_scope
-from bastion.errors import BadRequest, ValidationError
+from bastion.errors import ApiError, BadRequest, ValidationError
 from bastion.models import User
+from bastion.registry import find_active_service, open_service
 
 bp = Blueprint("explain", __name__, url_prefix="/api/v2/system/explain")
 
 
-def component_of(path: str) -> tuple[str, str]:
-    """Split a data-API path into (service, component); a record path counts as its table."""
-    parts = [p for p in path.split("?")[0].split("/") if p]
+MAX_ID = 2**63 - 1  # the widest id column of any system database
+
+
+def component_of(path: str) -> tuple[str, str | None, Component]:
+    """Split a data-API path into (service, table or None, component); a record path counts as its table.
+
+    Segments are percent-decoded one by one, so `_table/a%2Fb` names the table `a/b`.
+    """
+    parts = [unquote(p) for p in path.split("?")[0].split("/") if p]
     if parts[:2] == ["api", "v2"]:
         parts = parts[2:]
     elif parts[:1] == ["api"]:
@@ -24,31 +36,50 @@ def component_of(path: str) -> tuple[str, str]:
     if not parts:
         raise ValidationError({"path": "must name a service, e.g. /api/v2/demo/_table/employees"})
     service, rest = parts[0], parts[1:]
-    if len(rest) >= 3 and rest[0] == "_table":
-        rest = rest[:2]
-    return service, "/".join(rest)
+    if len(rest) in (2, 3) and rest[0] == components.TABLE and rest[1] != components.ALL:
+        return service, rest[1], components.table(rest[1], folds=False)
+    if len(rest) == 2 and rest[0] == components.SCHEMA and rest[1] != components.ALL:
+        return service, rest[1], components.schema(rest[1], folds=False)
+    parsed = components.parse("/".join(rest))
+    if parsed is None:
+        raise ValidationError({"path": "does not name a component of a data service"})
+    return service, None, parsed
+
+
+def _resolved(service: str, component: Component) -> Component:
+    """The component the request itself would decide on: its table resolved against the live schema."""
+    if component.table is None:
+        return component
+    try:
+        table = open_service(find_active_service(service)).table(component.table)
+    except (ApiError, sa.exc.SQLAlchemyError):
+        return component  # the request would decide on the name as sent, too
+    make = components.table if component.resource == components.TABLE else components.schema
+    return make(table.name, folds=case_unique(table))
 
 
 def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
-        raise ValidationError({name: "must be an id"})
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID:
+        raise ValidationError({name: "must be an id (a whole number up to 2^63-1)"})
     return int(raw)
 
 
 @bp.get("")
 @admin_required
 def explain():
+    """Whether a user/app may use a verb on a path, and which role entry decided, by the request's code."""
     verb = request.args.get("verb", "GET").upper()
-    if verb not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+    if verb not in access.VERBS:
         raise ValidationError({"verb": "must be GET, POST, PUT, PATCH or DELETE"})
     if not request.args.get("path"):
         raise BadRequest("Parameter 'path' is required")
-    service, component = component_of(request.args["path"])
-    index = current_index()
     app_id, user_id = _int_arg("app"), _int_arg("user")
+    service, _, component = component_of(request.args["path"])
+    component = _resolved(service, component)
+    index = current_index()
     app = index.apps.get(app_id) if app_id is not None else None
     if app_id is not None and app is None:
         raise ValidationError({"app": f"app {app_id} does not exist"})
@@ -57,7 +88,7 @@ def explain():
     if user_id is not None and user is None:
         raise ValidationError({"user": f"user {user_id} does not exist"})
     decision = access.decide_for(Identity(user=user, app=app), index, verb, service, component)
-    return _describe(decision, service, component, verb)
+    return _describe(decision, service, str(component), verb)
 
 
 def _describe(decision: access.Decision, service: str, component: str, verb: str) -> dict:

@@ -32,19 +32,7 @@ def public(role: Role) -> dict:
 
 
 def _translate_dreamfactory(item: Any, services: list[Service]) -> Any:
-    """Accept DreamFactory's role_service_access_by_role_id (service_id, verb_mask) as `access`."""
-    if not isinstance(item, dict) or "role_service_access_by_role_id" not in item:
-        return item
-    by_id = {s.id: s.name for s in services}
-    item = dict(item)
-    entries = []
-    for raw in item.pop("role_service_access_by_role_id") or []:
-        entry = {k: v for k, v in dict(raw).items() if k not in ("id", "role_id", "service_id")}
-        service_id = raw.get("service_id")
-        entry["service"] = by_id.get(service_id, f"#{service_id}") if service_id is not None else None
-        entries.append(entry)
-    item.setdefault("access", entries)
-    return item
+    return roles.from_dreamfactory(item, {s.id: s.name for s in services})
 
 
 def _schema_context(services: list[Service]):
@@ -54,7 +42,7 @@ def _schema_context(services: list[Service]):
     def tables_of(name: str) -> dict[str, sa.Table]:
         try:
             opened = open_service(by_name[name])
-            return {t.lower(): opened.table(t) for t in opened.tables()}
+            return {t: opened.table(t) for t in opened.tables()}
         except (ApiError, sa.exc.SQLAlchemyError) as exc:
             message = exc.message if isinstance(exc, ApiError) else type(exc).__name__
             raise ValueError(

@@ -81,7 +81,15 @@ def _index(metadata: sa.MetaData) -> dict[str, sa.Table]:
         lowered.setdefault(table.name.lower(), []).append(table)
     index = {name: found[0] for name, found in lowered.items() if len(found) == 1}
     index.update({table.name: table for table in tables})
+    for found in lowered.values():
+        for table in found:
+            table.info["case_unique"] = len(found) == 1
     return index
+
+
+def case_unique(table: sa.Table) -> bool:
+    """Whether no other table of the schema shares its lower-case name (a grant may then use any case)."""
+    return bool(table.info.get("case_unique", True))
 
 
 class SchemaCache:
@@ -107,11 +115,14 @@ class SchemaCache:
         return sorted({table.name for table in self._entry(key, engine).by_name.values()})
 
     def table(self, key: Hashable, engine: sa.Engine, name: str, service: str | None = None) -> sa.Table:
-        """A table or view by name: exact match first, then case-insensitive; NotFound otherwise."""
+        """A table or view by name: exact match first, then case-insensitive if unambiguous; else NotFound."""
         by_name = self._entry(key, engine).by_name
         found = by_name.get(name)
         if found is None:
             found = by_name.get(name.lower())
+            # Another spelling reaches a table only when no other table shares its lower-case name.
+            if found is not None and not case_unique(found):
+                found = None
         if found is None:
             where = f" in service '{service}'" if service else ""
             raise NotFound(f"Table '{name}' not found{where}")
@@ -196,8 +207,15 @@ _PYTHON_TYPES = (
 )
 
 
-def describe_table(table: sa.Table, visible: Callable[[str], bool] | None = None) -> dict[str, Any]:
-    """JSON-ready metadata of one table for /_schema/<t>, limited to the columns visible(name) allows."""
+# Whether the caller may see these columns of another table (a relation names both ends).
+Sees = Callable[[sa.Table, list[str]], bool]
+
+
+def describe_table(
+    table: sa.Table, visible: Callable[[str], bool] | None = None, sees: Sees | None = None
+) -> dict[str, Any]:
+    """JSON-ready metadata of one table for /_schema/<t>: the columns visible(name) allows, and relations
+    only to tables and columns that sees() allows."""
     shown = [column for column in table.columns if visible is None or visible(column.name)]
     names = {column.name for column in shown}
     return {
@@ -205,7 +223,7 @@ def describe_table(table: sa.Table, visible: Callable[[str], bool] | None = None
         "is_view": bool(table.info.get("is_view", False)),
         "primary_key": [column.name for column in primary_key(table) if column.name in names],
         "field": [_describe_column(column) for column in shown],
-        "related": _related(table, names),
+        "related": _related(table, names, sees or (lambda _t, _c: True)),
     }
 
 
@@ -239,7 +257,7 @@ def _auto_increment(column: sa.Column) -> bool:
     return column.autoincrement is True or column.identity is not None
 
 
-def _related(table: sa.Table, visible: set[str]) -> list[dict[str, str]]:
+def _related(table: sa.Table, visible: set[str], sees: Sees) -> list[dict[str, str]]:
     """belongs_to for this table's foreign keys, has_many for keys of other tables that point here.
 
     Composite keys give one entry whose field and ref_field are comma-joined column names.
@@ -247,15 +265,14 @@ def _related(table: sa.Table, visible: set[str]) -> list[dict[str, str]]:
     related = []
     for fk in sorted(table.foreign_key_constraints, key=lambda c: (c.referred_table.name, c.column_keys)):
         fields = [column.name for column in fk.columns]
-        if set(fields) <= visible:
-            ref = fk.referred_table.name
-            ref_fields = [element.column.name for element in fk.elements]
-            related.append(_relation("belongs_to", ref, fields, ref_fields))
+        ref_fields = [element.column.name for element in fk.elements]
+        if set(fields) <= visible and sees(fk.referred_table, ref_fields):
+            related.append(_relation("belongs_to", fk.referred_table.name, fields, ref_fields))
     for other in sorted(table.metadata.tables.values(), key=lambda t: t.name):
         for fk in other.foreign_key_constraints:
             ref_fields = [element.column.name for element in fk.elements]
-            if fk.referred_table is table and set(ref_fields) <= visible:
-                other_fields = [column.name for column in fk.columns]
+            other_fields = [column.name for column in fk.columns]
+            if fk.referred_table is table and set(ref_fields) <= visible and sees(other, other_fields):
                 related.append(_relation("has_many", other.name, ref_fields, other_fields))
     return related
 

@@ -1,18 +1,24 @@
 """The OpenAPI 3.1 document of one data service, generated from its live, reflected schema.
 
-A Visibility tells, per table, which verbs the caller may use and which columns it may see; the
-document then mentions nothing else — no other table, operation or column.
+A Visibility tells, per table, which verbs the caller may use and which columns each verb may see; the
+document then mentions nothing else — no other table, operation or column. Table names go into paths
+percent-encoded (a `/`, `{` or space in a name must not change the path's shape) and into component
+keys sanitized to OpenAPI's `[A-Za-z0-9._-]`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
 from bastion import __version__
+from bastion.components import SCHEMA, TABLE
 from bastion.data.schema import portable_type, primary_key
 from bastion.docs.common import (
     DATA_SECURITY,
@@ -23,18 +29,25 @@ from bastion.docs.common import (
     json_response,
 )
 
+VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
 
 @dataclass(frozen=True)
 class TableView:
-    """What a caller may do with one table: verbs on records, schema access, visible columns."""
+    """What a caller may do with one table: the columns of each allowed verb (None: every column), and
+    whether it may read the table's `_schema`."""
 
-    verbs: tuple[str, ...]
+    columns: Mapping[str, frozenset[str] | None]
     schema: bool
-    columns: frozenset[str] | None  # None: every column
+
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        """The allowed verbs, in the usual order."""
+        return tuple(v for v in VERBS if v in self.columns)
 
 
-Visibility = Callable[[str], TableView]
-FULL = TableView(("GET", "POST", "PUT", "PATCH", "DELETE"), True, None)
+Visibility = Callable[[sa.Table], TableView]
+FULL = TableView(dict.fromkeys(VERBS), True)
 
 _TYPES = {
     "integer": {"type": "integer"},
@@ -85,13 +98,15 @@ def _params(*names: str) -> list[dict]:
     return [{"$ref": f"#/components/parameters/{n}"} for n in names]
 
 
-def _table_ops(name: str, verbs: tuple[str, ...]) -> dict[str, Any]:
-    ref = {"$ref": f"#/components/schemas/{name}"}
-    many = {
+def _many(ref: dict) -> dict:
+    return {
         "type": "object",
         "properties": {"resource": {"type": "array", "items": ref}, "meta": {"type": "object"}},
     }
-    writes = json_body(
+
+
+def _writes(ref: dict) -> dict:
+    return json_body(
         {
             "oneOf": [
                 ref,
@@ -100,50 +115,40 @@ def _table_ops(name: str, verbs: tuple[str, ...]) -> dict[str, Any]:
             ]
         }
     )
-    ops = {
-        "GET": {
-            "summary": f"List {name} records",
-            "parameters": _params(
-                "fields", "filter", "limit", "offset", "order", "include_count", "ids", "id_field"
-            ),
-            "responses": {"200": json_response("Records", many)},
-        },
-        "POST": {
-            "summary": f"Create {name} records",
-            "parameters": _params("fields", "continue", "rollback"),
-            "requestBody": writes,
-            "responses": {"201": json_response("Created", many)},
-        },
-        "PUT": {
-            "summary": f"Replace {name} records",
-            "parameters": _params("fields", "filter", "ids", "id_field", "continue", "rollback"),
-            "requestBody": writes,
-            "responses": {"200": json_response("Replaced", many)},
-        },
-        "PATCH": {
-            "summary": f"Update {name} records",
-            "parameters": _params("fields", "filter", "ids", "id_field", "continue", "rollback"),
-            "requestBody": writes,
-            "responses": {"200": json_response("Updated", many)},
-        },
-        "DELETE": {
-            "summary": f"Delete {name} records",
-            "parameters": _params("fields", "filter", "ids", "id_field", "continue", "rollback"),
-            "responses": {"200": json_response("Deleted", many)},
-        },
-    }
-    return {
-        v.lower(): {
-            **ops[v],
+
+
+_TABLE_OPS = {
+    "GET": (
+        "List",
+        "200",
+        "Records",
+        ("fields", "filter", "limit", "offset", "order", "include_count", "ids", "id_field"),
+    ),
+    "POST": ("Create", "201", "Created", ("fields", "continue", "rollback")),
+    "PUT": ("Replace", "200", "Replaced", ("fields", "filter", "ids", "id_field", "continue", "rollback")),
+    "PATCH": ("Update", "200", "Updated", ("fields", "filter", "ids", "id_field", "continue", "rollback")),
+    "DELETE": ("Delete", "200", "Deleted", ("fields", "filter", "ids", "id_field", "continue", "rollback")),
+}
+
+
+def _table_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
+    """The operations on `_table/<name>`, each verb's bodies in that verb's own schema (refs)."""
+    ops = {}
+    for verb, ref in refs.items():
+        action, status, text, params = _TABLE_OPS[verb]
+        op: dict[str, Any] = {
+            "summary": f"{action} {name} records",
             "tags": [name],
-            "responses": {**ops[v]["responses"], **error_responses(400, 401, 403, 404)},
+            "parameters": _params(*params),
+            "responses": {status: json_response(text, _many(ref)), **error_responses(400, 401, 403, 404)},
         }
-        for v in verbs
-    }
+        if verb in ("POST", "PUT", "PATCH"):
+            op["requestBody"] = _writes(ref)
+        ops[verb.lower()] = op
+    return ops
 
 
-def _record_ops(name: str, verbs: tuple[str, ...]) -> dict[str, Any]:
-    ref = {"$ref": f"#/components/schemas/{name}"}
+def _record_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
     id_param = {
         "name": "id",
         "in": "path",
@@ -153,7 +158,7 @@ def _record_ops(name: str, verbs: tuple[str, ...]) -> dict[str, Any]:
     }
     texts = {"GET": "Get", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete"}
     ops = {}
-    for verb in (v for v in verbs if v in texts):
+    for verb, ref in ((v, r) for v, r in refs.items() if v in texts):
         op: dict[str, Any] = {
             "summary": f"{texts[verb]} one {name} record",
             "tags": [name],
@@ -166,6 +171,45 @@ def _record_ops(name: str, verbs: tuple[str, ...]) -> dict[str, Any]:
     return ops
 
 
+def _key(name: str, used: dict) -> str:
+    """A component key for a table: its name when OpenAPI allows it and it is free, else a safe variant."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+", name) and name not in used:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{re.sub(r'[^A-Za-z0-9_-]', '_', name)}-{digest}"
+
+
+def _schemas_for(table: sa.Table, view: TableView, schemas: dict) -> dict[str, dict]:
+    """One schema per distinct column set; the $ref of each verb's."""
+    key = _key(table.name, schemas)
+    distinct = set(view.columns.values())
+    refs = {}
+    for verb in view.verbs:
+        columns = view.columns[verb]
+        name = key if len(distinct) == 1 else f"{key}.{verb}"
+        schemas[name] = record_schema(table, columns)
+        refs[verb] = {"$ref": f"#/components/schemas/{name}"}
+    return refs
+
+
+def table_url(name: str) -> str:
+    """A table's name as one URL path segment (and never a path template)."""
+    return quote(name, safe="")
+
+
+def _schema_op(name: str) -> dict:
+    return {
+        "get": {
+            "summary": f"Columns of {name}",
+            "tags": [name],
+            "responses": {
+                "200": json_response("Table metadata", {"type": "object"}),
+                **error_responses(401, 403, 404),
+            },
+        }
+    }
+
+
 def build_service_document(
     service: str, tables: list[sa.Table], visible: Visibility, server_url: str
 ) -> dict:
@@ -173,23 +217,15 @@ def build_service_document(
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
     for table in tables:
-        view = visible(table.name)
+        view = visible(table)
+        segment = table_url(table.name)
         if view.verbs:
-            schemas[table.name] = record_schema(table, view.columns)
-            paths[f"/_table/{table.name}"] = _table_ops(table.name, view.verbs)
-            if primary_key(table) and (record := _record_ops(table.name, view.verbs)):
-                paths[f"/_table/{table.name}/{{id}}"] = record
+            refs = _schemas_for(table, view, schemas)
+            paths[f"/{TABLE}/{segment}"] = _table_ops(table.name, refs)
+            if primary_key(table) and (record := _record_ops(table.name, refs)):
+                paths[f"/{TABLE}/{segment}/{{id}}"] = record
         if view.schema:
-            paths[f"/_schema/{table.name}"] = {
-                "get": {
-                    "summary": f"Columns of {table.name}",
-                    "tags": [table.name],
-                    "responses": {
-                        "200": json_response("Table metadata", {"type": "object"}),
-                        **error_responses(401, 403, 404),
-                    },
-                }
-            }
+            paths[f"/{SCHEMA}/{segment}"] = _schema_op(table.name)
     return {
         "openapi": "3.1.0",
         "info": {

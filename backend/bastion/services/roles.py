@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from bastion import components
+from bastion.components import DOCS_SERVICE
 from bastion.data.operators import OPERATORS, normalize
 from bastion.errors import Conflict, NotFound, ValidationError
 from bastion.models import utcnow
 from bastion.models_access import AccessEntry, Role, RoleCreate, RoleUpdate
 from bastion.services import apply_sent_fields, remove, save
 
-DOCS_SERVICE = "api_docs"
-SERVICE_COMPONENTS = ("", "*", "_table", "_table/*", "_schema", "_schema/*")
-# Given a service name: its reflected tables by lower-case name, or raise ValueError saying why not.
+DREAMFACTORY_ACCESS = "role_service_access_by_role_id"
+# Given a service name: its reflected tables by name, or raise ValueError saying why not.
 TablesOf = Callable[[str], dict[str, sa.Table]]
 
 
@@ -32,16 +34,41 @@ def get_role(db: Session, role_id: int) -> Role:
     return role
 
 
-def _table_of(component: str) -> tuple[str | None, bool]:
-    """The table a component names, and whether the component is well-formed."""
-    if component in SERVICE_COMPONENTS:
-        return None, True
-    parts = component.split("/")
-    if parts[0] == "_table" and len(parts) in (2, 3) and parts[1] and parts[1] != "*":
-        return parts[1], len(parts) == 2 or parts[2] == "*"
-    if parts[0] == "_schema" and len(parts) == 2 and parts[1]:
-        return parts[1], True
-    return None, False
+def from_dreamfactory(item: Any, service_names: Mapping[int, str]) -> Any:
+    """Accept DreamFactory's role_service_access_by_role_id (service_id, verb_mask) as `access`."""
+    if not isinstance(item, dict) or DREAMFACTORY_ACCESS not in item:
+        return item
+    raw_entries = item[DREAMFACTORY_ACCESS]
+    if raw_entries is None:
+        raw_entries = []
+    if not isinstance(raw_entries, list):
+        raise ValidationError({DREAMFACTORY_ACCESS: "must be a list of objects"})
+    entries, errors = [], {}
+    for i, raw in enumerate(raw_entries):
+        where = f"{DREAMFACTORY_ACCESS}[{i}]"
+        if not isinstance(raw, dict):
+            errors[where] = "must be an object"
+            continue
+        service_id = raw.get("service_id")
+        if service_id is not None and (not isinstance(service_id, int) or isinstance(service_id, bool)):
+            errors[f"{where}.service_id"] = "must be a service id or null"
+            continue
+        entry = {k: v for k, v in raw.items() if k not in ("id", "role_id", "service_id")}
+        entry["service"] = service_names.get(service_id, f"#{service_id}") if service_id is not None else None
+        entries.append(entry)
+    if errors:
+        raise ValidationError(errors)
+    item = {k: v for k, v in item.items() if k != DREAMFACTORY_ACCESS}
+    item.setdefault("access", entries)
+    return item
+
+
+def _find_table(tables: dict[str, sa.Table], name: str) -> sa.Table | None:
+    """The table an entry names: exact, else the one table with that lower-case name (as requests do)."""
+    if name in tables:
+        return tables[name]
+    found = [t for key, t in tables.items() if key.lower() == name.lower()]
+    return found[0] if len(found) == 1 else None
 
 
 def _entry_errors(entry: AccessEntry, where: str, services: set[str], tables_of: TablesOf) -> dict[str, str]:
@@ -52,9 +79,10 @@ def _entry_errors(entry: AccessEntry, where: str, services: set[str], tables_of:
         return errors
     if entry.service is not None and entry.service.lower() not in services:
         return {f"{where}.service": f"unknown service '{entry.service}'"}
-    table_name, well_formed = _table_of(entry.component)
-    if not well_formed:
-        return {f"{where}.component": f"'{entry.component}' is not a component (see as_access_list)"}
+    parsed = components.parse(entry.component)
+    if parsed is None:
+        return {f"{where}.component": components.problem(entry.component) or "not a component"}
+    table_name = parsed.table
     for i, row_filter in enumerate(entry.filters):
         if normalize(row_filter.operator) not in OPERATORS:
             errors[f"{where}.filters[{i}].operator"] = f"unknown operator '{row_filter.operator}'"
@@ -64,7 +92,7 @@ def _entry_errors(entry: AccessEntry, where: str, services: set[str], tables_of:
         tables = tables_of(entry.service.lower())
     except ValueError as exc:
         return {f"{where}.service": str(exc)}
-    table = tables.get(table_name.lower())
+    table = _find_table(tables, table_name)
     if table is None:
         return {f"{where}.component": f"unknown table '{table_name}' in service '{entry.service}'"}
     columns = {c.name.lower() for c in table.columns}
