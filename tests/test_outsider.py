@@ -1,4 +1,4 @@
-"""An outsider's attack on a production-like platform (gunicorn, 2 workers; SQLite and PostgreSQL system
+"""An outsider's attack on a production-like platform (gunicorn, 2 workers; SQLite, PostgreSQL and MariaDB system
 databases), one test per way around the access decision that the security review found (issue 12).
 
 Every request opens a new connection, so the two workers take turns answering, as they would for an
@@ -43,7 +43,7 @@ class Target:
         return self.call(method, path, headers=self.admin, **kwargs)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mysql"])
 def target(request, tmp_path_factory):
     """A live platform on the given system database, with an admin signed in."""
     tmp = tmp_path_factory.mktemp(f"outsider-{request.param}")
