@@ -1,5 +1,5 @@
-"""An outsider's attack on a production-like platform (gunicorn, 2 workers; SQLite, PostgreSQL and MariaDB system
-databases), one test per way around the access decision that the security review found (issue 12).
+"""An outsider's attack on a production-like platform (gunicorn, 2 workers; SQLite, PostgreSQL and MariaDB
+system databases), one test per way around the access decision that the security review found (issue 12).
 
 Every request opens a new connection, so the two workers take turns answering, as they would for an
 attacker on the network.
