@@ -152,7 +152,7 @@ def test_bad_forms_show_the_server_message_on_the_field(page, spa, live_server, 
     page.get_by_role("link", name="New service").click()
     _fill_service(page, f"bad-{suffix()}", {"engine": "sqlite", "Database": "relative.db"})
     page.get_by_role("button", name="Create service").click()
-    expect(page.get_by_test_id("error-config.database")).to_have_text("must be an absolute file path")
+    expect(page.get_by_test_id("error-config.database")).to_contain_text("must be an absolute file path")
     expect(page.get_by_label("Database", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_test_id("error-name")).to_have_count(0)
     screens.snap("service-errors")
