@@ -291,3 +291,110 @@ def test_valid_unicode_is_stored_as_sent(client, admin_headers, notes_url):
     created = client.post(f"{notes_url}?fields=id,title", json={"title": text}, headers=admin_headers)
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["resource"][0] == {"id": 2, "title": text}
+
+
+# ---- DreamFactory clients (issue 14): filter values, option names, trailing slashes ----
+
+
+def _ids(client, headers, url, **query) -> list:
+    response = client.get(url, query_string={"fields": "id", **query}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return [row["id"] for row in response.get_json()["resource"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("(first_name like A%) or (last_name like H%)", [1, 2, 3]),
+        ("last_name=Turing", [3]),
+        ("department = Research && salary gte 106000", [3]),
+        ("(department eq Research) || (salary lt 100000)", [3, 4, 5]),
+        ("last_name not like L% and department ne Research", [2]),
+        ("department in (Sales, Research) and salary le 105000", [4, 5]),
+        ("department not in (Engineering,Research)", [5]),
+        ("first_name = Ada or first_name = Grace and salary > 200000", [1]),
+    ],
+)
+def test_dreamfactory_filters_select_the_right_rows(client, admin_headers, data_service, text, ids):
+    assert _ids(client, admin_headers, f"{data_service}/_table/employees", filter=text) == ids
+
+
+def test_filter_placeholders_are_bound_from_params(client, admin_headers, data_service):
+    url = f"{data_service}/_table/employees"
+    query = {"filter": "salary > :min and last_name != :who", "params[:min]": "115000"}
+    assert _ids(client, admin_headers, url, **query, **{"params[:who]": "Hopper"}) == [1]
+    hostile = {"params[:who]": "x' or '1'='1", "params[:min]": "0"}
+    assert _ids(client, admin_headers, url, **{**query, **hostile}) == [1, 2, 3]
+    missing = client.get(url, query_string={"filter": "salary > :min"}, headers=admin_headers)
+    assert missing.status_code == 400
+    assert "no value is given for ':min'" in missing.get_json()["error"]["message"]
+
+
+def test_dreamfactory_aliases_and_nulls_placement(client, admin_headers, data_service):
+    url = f"{data_service}/_table/employees"
+    query = {"select": "id", "where": "department = Research", "sort": "id desc", "top": "1", "skip": "1"}
+    assert client.get(url, query_string=query, headers=admin_headers).get_json()["resource"] == [{"id": 3}]
+    body = {"first_name": "No", "last_name": "Department", "salary": 1}
+    new_id = client.post(url, json=body, headers=admin_headers).get_json()["resource"][0]["id"]
+    assert _ids(client, admin_headers, url, order="department nulls first", limit="1") == [new_id]
+    assert _ids(client, admin_headers, url, order_by="department DESC NULLS FIRST", limit="1") == [new_id]
+    assert _ids(client, admin_headers, url, order="department asc nulls last", offset="5") == [new_id]
+    assert _ids(client, admin_headers, url, order="department desc nulls last", offset="5") == [new_id]
+
+
+def test_as_list_answers_identifiers_only(client, admin_headers, data_service):
+    url = f"{data_service}/_table"
+    listed = client.get(f"{url}/employees?as_list=true&include_count=true", headers=admin_headers).get_json()
+    assert listed == {"resource": [1, 2, 3], "meta": {"count": 5, "next": 3}}
+    batch = [{"employee_id": 2, "project": "b", "hours": 1}, {"employee_id": 1, "project": "a", "hours": 1}]
+    assert client.post(f"{url}/assignments", json=batch, headers=admin_headers).status_code == 201
+    assert client.get(f"{url}/assignments?as_list=1", headers=admin_headers).get_json() == {
+        "resource": ["1,a", "2,b"]
+    }
+
+
+@pytest.mark.parametrize("name", ["related", "count_only", "group", "having", "include_schema", "group_by"])
+def test_dreamfactory_options_bastion_lacks_are_a_400_never_ignored(
+    client, admin_headers, data_service, name
+):
+    url = f"{data_service}/_table/employees"
+    for method, path in (("GET", url), ("GET", f"{url}/1"), ("PATCH", f"{url}/1"), ("DELETE", f"{url}/1")):
+        response = client.open(path, method=method, query_string={name: "*"}, json={}, headers=admin_headers)
+        assert response.status_code == 400, (method, response.get_json())
+        assert response.get_json()["error"]["message"] == f"Parameter '{name}' is not supported by Bastion"
+    assert _ids(client, admin_headers, url, **{"_": "1712345678"}) == [1, 2, 3]
+
+
+def test_as_list_on_a_write_is_refused_before_writing(client, admin_headers, data_service):
+    url = f"{data_service}/_table/employees"
+    response = client.post(
+        f"{url}?as_list=true", json={"first_name": "A", "last_name": "B"}, headers=admin_headers
+    )
+    assert response.status_code == 400
+    assert "'as_list' is supported on collection reads" in response.get_json()["error"]["message"]
+    count = client.get(f"{url}?include_count=true&limit=1", headers=admin_headers).get_json()["meta"]["count"]
+    assert count == len(ROWS)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v2/", "/api/v2/hr/", "/api/v2/hr/_table/", "/api/v2/hr/_table/employees/"]
+    + ["/api/v2/hr/_table/employees/2/", "/api/v2/hr/_schema/", "/api/v2/hr/_schema/employees/"]
+    + ["/api/hr/_table/employees/", "/api/v2/system/service/", "/api/v2/system/admin/session/"],
+)
+def test_a_trailing_slash_names_the_same_resource(client, admin_headers, data_service, path):
+    with_slash = client.get(path, headers=admin_headers)
+    without = client.get(path.rstrip("/"), headers=admin_headers)
+    assert with_slash.status_code == without.status_code == 200, with_slash.get_json()
+    assert with_slash.get_json() == without.get_json()
+
+
+def test_trailing_slash_writes_and_an_empty_id_stays_a_404(client, admin_headers, data_service):
+    url = f"{data_service}/_table/employees/"
+    created = client.post(url, json={"first_name": "T", "last_name": "Slash"}, headers=admin_headers)
+    assert created.status_code == 201, created.get_json()
+    new_id = created.get_json()["resource"][0]["id"]
+    assert client.patch(f"{url}{new_id}/", json={"salary": 5}, headers=admin_headers).status_code == 200
+    assert client.delete(f"{url}{new_id}/", headers=admin_headers).status_code == 200
+    empty = client.get(f"{url}/", headers=admin_headers)
+    assert empty.status_code == 404 and empty.is_json

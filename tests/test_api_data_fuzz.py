@@ -1,6 +1,7 @@
 """Fuzzing the data API's read parameters over HTTP on SQLite, PostgreSQL and MariaDB (DESIGN §5, §6).
 
-Hypothesis sends `filter`, `order`, `fields`, `limit`, `offset`, `ids` and `id_field` query strings, and
+Hypothesis sends `filter`, `order`, `fields`, `limit`, `offset`, `ids` and `id_field` query strings
+(DreamFactory's spellings too: unquoted values, `params[:p]`, aliases, `nulls first`, `as_list`), and
 ids in the by-id path, both grammatical and garbage (SQL-injection-looking text included), through the
 Flask test client. Whatever it sends, the answer is never a 5xx, and every error is the JSON envelope
 with a message. Each read is sent twice: the first runs through SQLAlchemy, the second through the read
@@ -157,11 +158,16 @@ VALUES = st.one_of(
     ),
     st.sampled_from(["true", "null", "'2024-02-30'", "'2024-01-01T08:00:00+02:00'", "'NaN'", "'inf'"]),
     st.sampled_from(INJECTIONS),
+    # Unquoted values and placeholders, as DreamFactory clients send them (issue 14).
+    st.sampled_from(["J%", "item 1' or ''='", "x%_\\y", "Foo (Bar)", "f(x", "a,b", ":p", ":nope", "o'brien"]),
 )
 COMPARISON = st.one_of(
     st.tuples(
         WORDS,
-        st.sampled_from(["=", "!=", "<>", ">", "<=", "like", "contains", "starts with", "ends with", "=="]),
+        st.sampled_from(
+            ["=", "!=", "<>", ">", "<=", "like", "contains", "starts with", "ends with", "=="]
+            + ["eq", "NE", "gte", "le", "not like", "not =", "NOT contains"]
+        ),
         VALUES,
     ).map(" ".join),
     st.tuples(WORDS, st.sampled_from(["in", "not in"]), st.lists(VALUES, max_size=4)).map(
@@ -173,14 +179,19 @@ COMPARISON = st.one_of(
 
 def _combined(inner):
     """Filters joined by a connective, or parenthesised."""
-    joined = st.tuples(inner, st.sampled_from(["and", "or", "AND NOT"]), inner).map(" ".join)
+    joined = st.tuples(inner, st.sampled_from(["and", "or", "AND NOT", "&&", "||"]), inner).map(" ".join)
     return st.one_of(joined, inner.map(lambda text: f"({text})"))
 
 
 FILTER = st.one_of(st.recursive(COMPARISON, _combined, max_leaves=5), GARBAGE, st.sampled_from(INJECTIONS))
 ORDER = st.one_of(
     st.lists(
-        st.tuples(WORDS, st.sampled_from(["", " asc", " DESC", " up", " desc desc", "; --"])).map("".join),
+        st.tuples(
+            WORDS,
+            st.sampled_from(
+                ["", " asc", " DESC", " up", " desc desc", "; --", " nulls first", " DESC NULLS LAST"]
+            ),
+        ).map("".join),
         max_size=3,
     ).map(",".join),
     GARBAGE,
@@ -202,6 +213,9 @@ QUERY = st.fixed_dictionaries(
         "ids": IDS,
         "id_field": NAME_LIST,
         "include_count": st.sampled_from(["true", "0", "yes", ""]),
+        "params[:p]": st.one_of(VALUES, GARBAGE),
+        "as_list": st.sampled_from(["true", "0", "yes"]),
+        "_": st.just("123"),
     },
 )
 
@@ -210,8 +224,11 @@ QUERY = st.fixed_dictionaries(
 # database: garbage alone would mostly stop at the first parameter check.
 TYPED_VALUES = {
     "int": st.one_of(st.integers(-(2**31), 2**31 - 1).map(str), st.integers(-9, 9).map(str)),
-    "text": st.text(st.sampled_from("ab%_\\'\" -1\x00é"), max_size=8).map(
-        lambda s: "'" + s.replace("'", "''") + "'"
+    "text": st.one_of(
+        st.text(st.sampled_from("ab%_\\'\" -1\x00é"), max_size=8).map(
+            lambda s: "'" + s.replace("'", "''") + "'"
+        ),
+        st.text(st.sampled_from("ab%_\\' -1é()"), min_size=1, max_size=8),  # unquoted, as DreamFactory's
     ),
     "decimal": st.decimals(-(10**8), 10**8, places=2, allow_nan=False).map(str),
     "bool": st.sampled_from(["true", "false", "1", "0", "'true'"]),
@@ -238,7 +255,8 @@ TEXT_OPERATORS = ["like", "contains", "starts with", "ends with"]
 def typed_comparison(draw, table: str) -> str:
     """`col OP value` with a value of the column's type (now and then of another type)."""
     column, kind = draw(st.sampled_from(sorted(TABLE_COLUMNS[table].items())))
-    operators = ["=", "!=", "<>", ">", ">=", "<", "<="] + (TEXT_OPERATORS if kind == "text" else [])
+    operators = ["=", "!=", "<>", ">", ">=", "<", "<=", "eq", "gte", "not ="]
+    operators += TEXT_OPERATORS + ["not like"] if kind == "text" else []
     value = draw(st.one_of(TYPED_VALUES[kind], TYPED_VALUES[kind], VALUES))
     shape = draw(st.sampled_from(["compare", "in", "null"]))
     if shape == "in":
@@ -246,6 +264,7 @@ def typed_comparison(draw, table: str) -> str:
         return f"{column} {draw(st.sampled_from(['in', 'NOT IN']))} ({', '.join(values)})"
     if shape == "null":
         return f"{column} {draw(st.sampled_from(['is null', 'IS NOT NULL']))}"
+    value = draw(st.one_of(st.just(value), st.just(":p")))
     return f"{column} {draw(st.sampled_from(operators))} {value}"
 
 
@@ -259,7 +278,7 @@ def typed_query(table: str):
             ",".join
         )
     )
-    direction = st.sampled_from(["", " asc", " DESC"])
+    direction = st.sampled_from(["", " asc", " DESC", " nulls first", " desc nulls last"])
     return st.fixed_dictionaries(
         {},
         optional={
@@ -270,12 +289,25 @@ def typed_query(table: str):
             "offset": st.integers(0, 10).map(str),
             "ids": ids,
             "include_count": st.sampled_from(["true", "false"]),
+            "params[:p]": TYPED_VALUES["int"],
+            "as_list": st.sampled_from(["true", "false"]),
         },
     )
 
 
+ALIASES = {"fields": "select", "filter": "where", "limit": "top", "offset": "skip", "order": "sort"}
+
+
+@st.composite
+def aliased(draw, queries):
+    """A query with some options under DreamFactory's alias names."""
+    query = draw(queries)
+    renamed = draw(st.sets(st.sampled_from(sorted(ALIASES))))
+    return {ALIASES[k] if k in renamed else k: v for k, v in query.items()}
+
+
 TABLE_AND_QUERY = st.sampled_from(TABLES).flatmap(
-    lambda table: st.tuples(st.just(table), st.one_of(typed_query(table), QUERY))
+    lambda table: st.tuples(st.just(table), aliased(st.one_of(typed_query(table), QUERY)))
 )
 
 

@@ -137,6 +137,43 @@ CASES = [
     ("not id in (1, 2) and not note is null", lambda p: p["id"] > 2 and p["note"] is not None),
     ("ID = 1 OR Name = 'Bob' Or NOTE Is Null", lambda p: p["id"] in (1, 2, 3)),
     ("((id > 1)) and (score < 5 or born is null)", lambda p: p["id"] in (2, 3, 4)),
+    # DreamFactory's forms (issue 14): unquoted values, word operators, && and ||, a trailing `not`.
+    ("(name like A%) or (name like B%)", lambda p: p["name"] in ("Alice", "Bob")),
+    ("name=Bob", lambda p: p["name"] == "Bob"),
+    ("name = O'Brien", lambda p: p["name"] == "O'Brien"),
+    ('"full name" = Pat O\'Brien', lambda p: p["full name"] == "Pat O'Brien"),
+    ("note = 50% off", lambda p: p["note"] == "50% off"),
+    ("note like no_score", lambda p: p["note"] in ("no_score", "noxscore")),
+    ("note = likes tea or id = 5", lambda p: p["id"] in (1, 5)),
+    ("`full name` = Bob Jones and id = 3", lambda p: p["id"] == 3),
+    ("(`full name` = Bob Jones) OR (id = 1)", lambda p: p["id"] in (1, 3)),
+    ("name in (Alice, O'Brien)", lambda p: p["name"] in ("Alice", "O'Brien")),
+    ("name in (Alice and Bob, Bob)", lambda p: p["name"] == "Bob"),
+    ("id in (1,2)", lambda p: p["id"] in (1, 2)),
+    ("born = 1990-01-15", lambda p: p["born"] == dt.date(1990, 1, 15)),
+    ("created >= 2024-01-01T08:00:00", lambda p: p["created"] >= dt.datetime(2024, 1, 1, 8)),
+    ("score = -0.5 && active = TRUE", lambda p: p["id"] == 3),
+    ("id = 1 || id = 2 && active = true", lambda p: p["id"] == 1),
+    ("(id = 1)||(id = 2)", lambda p: p["id"] in (1, 2)),
+    ("(id = 1)&&(name = Alice)", lambda p: p["id"] == 1),
+    ("id eq 2", lambda p: p["id"] == 2),
+    ("id NE 2", lambda p: p["id"] != 2),
+    ("id gt 2", lambda p: p["id"] > 2),
+    ("id ge 2", lambda p: p["id"] >= 2),
+    ("id gte 2", lambda p: p["id"] >= 2),
+    ("id lt 2", lambda p: p["id"] < 2),
+    ("id le 2", lambda p: p["id"] <= 2),
+    ("id LTE 2", lambda p: p["id"] <= 2),
+    ("name not like A%", lambda p: not p["name"].startswith("A")),
+    ("note not like %tea", lambda p: _pos(p, "note", lambda a, b: not a.endswith(b), "tea")),
+    ("note NOT contains %", lambda p: _pos(p, "note", lambda a, b: b not in a, "%")),
+    ("note not starts with no", lambda p: _pos(p, "note", lambda a, b: not a.startswith(b), "no")),
+    ("name not ends with e", lambda p: not p["name"].endswith("e")),
+    ("name not in (Alice, Bob)", lambda p: p["name"] not in ("Alice", "Bob")),
+    ("note not in (likes tea, null)", lambda p: p["note"] not in ("likes tea", None)),
+    ("id not = 1", lambda p: p["id"] != 1),
+    ("id not gt 2", lambda p: p["id"] <= 2),
+    ("not (name not like A%)", lambda p: p["name"] == "Alice"),
 ]
 
 
@@ -248,23 +285,39 @@ _COLUMNS = {name: column for name, column in _TABLE.c.items() if name != "salary
         ("id in ()", 8, "expected a value after 'in', found ')'"),
         ("id not in ()", 12, "expected a value after 'in', found ')'"),
         ("id in (1,)", 10, "expected a value after ',', found ')'"),
-        ("id in (1 2)", 10, "expected ',' or ')', found '2'"),
+        ("id in (1 2)", 8, "value '1 2' is not valid for column 'id' (integer)"),
         ("id =", 5, "expected a value after '='"),
-        ("name = Bob", 8, "expected a value after '=', found 'Bob' (quote text as 'text')"),
-        ("id not like 1", 8, "expected 'in' after 'not'"),
+        ("name = f(x", 9, "unbalanced parenthesis in a value (quote the value)"),
+        ("name = (x)", 8, "expected a value after '=', found '('"),
+        ("name = and id = 1", 8, "expected a value after '=', found 'and'"),
+        ("name = || id = 1", 8, "expected a value after '=', found '||'"),
+        ("name = `x`", 8, "expected a value after '=', found 'x'"),
+        ("name = :who", 8, "no value is given for ':who' (send params[:who]=...)"),
+        ("id in (1, :n)", 11, "no value is given for ':n' (send params[:n]=...)"),
+        ("name not is null", 6, "'not' cannot come before 'is'; use 'is not null'"),
+        ("name not", 9, "expected an operator after 'not'"),
+        ("name not not like 'a'", 10, "unknown operator 'not'"),
+        ("id geq 1", 4, "unknown operator 'geq'"),
+        ("id = 1 & id = 2", 6, "value '1 & id = 2' is not valid for column 'id' (integer)"),
+        ("id = 1 && ", 11, "expected a column name, found the end"),
+        ("id not like 1", 13, "'like' needs a text column; 'id' is integer"),
         ("id is", 6, "expected 'null' after 'is'"),
         ("id is not 1", 11, "expected 'null' after 'not'"),
         ("name starts 'a'", 13, "expected 'with' after 'starts'"),
         ("name ends in ('a')", 11, "expected 'with' after 'ends'"),
-        ("id = 1 id = 2", 8, "expected 'and', 'or' or the end, found 'id'"),
-        ("(id = 1 id = 2)", 9, "expected 'and', 'or' or ')', found 'id'"),
+        ("id = 1 id = 2", 6, "value '1 id = 2' is not valid for column 'id' (integer)"),
+        ("(id = 1 id = 2)", 7, "value '1 id = 2' is not valid for column 'id' (integer)"),
+        ("id = '1' id = 2", 10, "expected 'and', 'or' or the end, found 'id'"),
+        ("(id = '1' id = 2)", 11, "expected 'and', 'or' or ')', found 'id'"),
         ("id = 1 and", 11, "expected a column name, found the end"),
         ("and id = 1", 1, "expected a column name, found 'and'"),
         ("'id' = 1", 1, "expected a column name, found 'id'"),
-        ("id = 1 ; drop table t", 8, "unexpected character ';'"),
-        ("id = 12abc", 6, "invalid number '12abc'"),
-        ("id = 1.2.3", 6, "invalid number '1.2.3'"),
-        ("id = - 1", 6, "unexpected character '-'"),
+        ("id = 1 ; drop table t", 6, "value '1 ; drop table t' is not valid for column 'id' (integer)"),
+        ("id = 1 or ; drop table t", 11, "unexpected character ';'"),
+        ("12abc = 1", 1, "invalid number '12abc'"),
+        ("id = 12abc", 6, "value '12abc' is not valid for column 'id' (integer)"),
+        ("id = 1.2.3", 6, "value '1.2.3' is not valid for column 'id' (integer)"),
+        ("id = - 1", 6, "value '- 1' is not valid for column 'id' (integer)"),
         ("id = 'abc'", 6, "value 'abc' is not valid for column 'id' (integer)"),
         ("id = 1.5", 6, "value '1.5' is not valid for column 'id' (integer)"),
         ("id in (1, 'x')", 11, "value 'x' is not valid for column 'id' (integer)"),
@@ -393,6 +446,81 @@ def test_values_only_ever_travel_as_parameters():
     assert list(condition.compile().params.values()) == ["x'; drop table t; --", "%' or 1=1"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name = Van Buren", ["Van Buren"]),
+        ("name = \tVan  Buren \n", ["Van  Buren"]),
+        ("name = Foo (Bar) and id = 1", ["Foo (Bar)", 1]),
+        ("(name = Foo (Bar))", ["Foo (Bar)"]),
+        ("name = Sandy or name = Orson", ["Sandy", "Orson"]),
+        ("name = x andy", ["x andy"]),
+        ("name = x AND(id = 1)", ["x", 1]),
+        ("name = J%_\\x", ["J%_\\x"]),
+        ("name = 1.5.3", ["1.5.3"]),
+        ("name = 007", ["007"]),
+        ("id = 007", [7]),
+        ("name = 'null'", ["null"]),
+        ("name = 10:30", ["10:30"]),
+        ("name = ':x'", [":x"]),
+        ("name = a,b", ["a,b"]),
+        ("name in (a b, c)", ["a b", "c"]),
+        ("name in (f(x, y), z)", ["f(x, y)", "z"]),
+        ("ok = True", [True]),
+        ("name like 'a' or name like b", ["a", "b"]),
+    ],
+)
+def test_unquoted_values_run_to_the_next_connective_or_parenthesis(text, expected):
+    assert _params(text) == expected
+
+
+def test_unquoted_values_are_bound_never_spliced():
+    text = "name = x'; drop table t; -- or name like %' union select 1 -- and id = 1"
+    condition = parse_filter(text, _COLUMNS)
+    sql = str(condition.compile())
+    assert "drop" not in sql and "union" not in sql
+    assert list(condition.compile().params.values()) == ["x'; drop table t; --", "%' union select 1 --", 1]
+
+
+def _with(text: str, params: dict) -> list:
+    return list(parse_filter(text, _COLUMNS, params).compile().params.values())
+
+
+def test_placeholders_take_the_params_values_as_bound_literals():
+    params = {":name": "O'Brien') or 1=1 --", ":min": "5", ":ok": True, ":n": 7, ":none": None}
+    assert _with("name = :name and id > :min", params) == ["O'Brien') or 1=1 --", 5]
+    assert _with("ok = :ok and score > :n and id in (:n, :min)", params) == [True, 7.0, 7, 5]
+    assert str(parse_filter("name = :none", _COLUMNS, params).compile()) == "t.name IS NULL"
+    assert _with("name like :name", {":name": "J%"}) == ["J%"]
+    assert _with("name = ':name'", params) == [":name"]
+    # A string value is taken as it is: no quote stripping, no second parse.
+    assert _with("name = :q", {":q": "'x'"}) == ["'x'"]
+
+
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ({":x": "abc"}, "value 'abc' is not valid for column 'id' (integer)"),
+        ({":x": [1]}, "the value of ':x' must be a string, number, boolean or null"),
+        ({":x": float("nan")}, "the value of ':x' must be a string, number, boolean or null"),
+        ({"x": 1}, "no value is given for ':x' (send params[:x]=...)"),
+    ],
+)
+def test_placeholder_errors(params, problem):
+    with pytest.raises(FilterError) as caught:
+        parse_filter("id = :x", _COLUMNS, params)
+    assert caught.value.message == f"Invalid filter at position 6: {problem}"
+
+
+def test_dreamfactory_spellings_compile_to_the_same_sql():
+    def sql(text):
+        return str(parse_filter(text, _COLUMNS).compile())
+
+    assert sql("(id gte 1) && (id LT 2) || (name ne 'a')") == sql("(id >= 1) and (id < 2) or (name != 'a')")
+    assert sql("name not like 'a%'") == "t.name NOT LIKE :name_1"
+    assert sql("id not in (1, 2)") == sql("id not in (1,2)") == "(t.id NOT IN (:id_1, :id_2))"
+
+
 def test_null_comparisons_become_is_null():
     assert str(parse_filter("name = NULL", _COLUMNS).compile()) == "t.name IS NULL"
     assert str(parse_filter("name <> null", _COLUMNS).compile()) == "t.name IS NOT NULL"
@@ -435,9 +563,13 @@ _NAMES = ["id", "NAME", "score", "active", "born", "note", "price", "created", "
 _NAMES += ["salary", "secret", "`id`", "and", "not", "in", "12"]
 _OPERATORS = ["=", "!=", "<>", ">", ">=", "<", "<=", "like", "contains", "starts with", "ENDS WITH"]
 _OPERATORS += ["==", "=>", "!", "between", "is", "not like", "starts"]
+_OPERATORS += ["eq", "NE", "gt", "ge", "GTE", "lt", "le", "lte", "not =", "NOT contains", "not in", "not is"]
 _VALUE_WORDS = ["true", "FALSE", "null", "John", "'2020-01-01'", "'2024-01-01T08:00:00'", "'1.5'", "'-3'"]
 _VALUE_WORDS += ["''", "'O''Brien'", '"x"', "1e5", ".5", "-", "'NaN'", "'inf'", "'١٢'", "'4_2'", "(1)"]
 _VALUE_WORDS += ["'2024-01-01T08:00:00+02:00'", "'0001-01-01'", "'9999-12-31T23:59:59.999999'", "2147483648"]
+# Unquoted values as DreamFactory clients send them, placeholders, and text that looks like more filter.
+_VALUE_WORDS += ["J%", "Van Buren", "O'Brien", "Foo (Bar)", "f(x", "x)", "a,b", "50% off", "no_score"]
+_VALUE_WORDS += ["1990-01-15", "2024-01-01T08:00:00", "x) or (1=1", "1 or 1=1", ":p", ":missing", "&&"]
 _QUOTED_TEXT = st.text(st.sampled_from("ab%_\\'\" -1.:T"), max_size=8).map(
     lambda s: "'" + s.replace("'", "''") + "'"
 )
@@ -458,13 +590,13 @@ _COMPARISONS = st.one_of(
 _GRAMMATICAL = st.recursive(
     _COMPARISONS,
     lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["and", "or", "AND", "Or"]), inner).map(" ".join),
+        st.tuples(inner, st.sampled_from(["and", "or", "AND", "Or", "&&", "||"]), inner).map(" ".join),
         inner.map(lambda text: f"not {text}"),
         inner.map(lambda text: f"({text})"),
     ),
     max_leaves=8,
 )
-_GARBAGE = st.text(st.sampled_from("abdeilnorstuw_IN ()=<>!,'\"`-.0179%\\\t\n;é\x00"), max_size=60)
+_GARBAGE = st.text(st.sampled_from("abdeilnorstuw_IN ()=<>!,'\"`-.0179%\\\t\n;é\x00&|:"), max_size=60)
 
 
 @st.composite
@@ -480,7 +612,7 @@ def _mutated(draw):
 def test_any_text_parses_to_runnable_sql_or_raises_filter_error(sqlite_people, text):
     engine, table = sqlite_people
     try:
-        condition = parse_filter(text, _readable(table))
+        condition = parse_filter(text, _readable(table), {":p": "1"})
     except FilterError as error:
         assert 1 <= error.context["position"] <= max(len(text), MAX_LENGTH) + 1
         return

@@ -70,7 +70,16 @@ def test_limit_is_capped_by_max_records(asked, limit, capped):
         ("include_count", "maybe", "Parameter 'include_count' must be true, false, 1 or 0"),
         ("fields", "a,,b", "Parameter 'fields' must be a comma-separated list of field names"),
         ("id_field", "*", "Parameter 'id_field' must name fields, not '*'"),
-        ("order", "name sideways", "Parameter 'order' must be a comma list of 'field [asc|desc]'"),
+        ("order", "name sideways", "Parameter 'order' must be a comma list of 'field [asc|desc] [nulls"),
+        ("order", "name desc nulls", "Parameter 'order' must be a comma list of 'field [asc|desc] [nulls"),
+        ("order", "name nulls middle", "Parameter 'order' must be a comma list"),
+        ("order", "name asc nulls last x", "Parameter 'order' must be a comma list"),
+        ("sort", "name up", "Parameter 'sort' must be a comma list"),
+        ("top", "0", "Parameter 'top' must be a positive integer"),
+        ("skip", "-1", "Parameter 'skip' must be a non-negative integer"),
+        ("as_list", "maybe", "Parameter 'as_list' must be true, false, 1 or 0"),
+        ("select", "a,,b", "Parameter 'select' must be a comma-separated list of field names"),
+        ("id_type", "integer,bogus", "Parameter 'id_type' names an unknown type 'bogus'"),
         ("order", "a b c", "Parameter 'order' must be a comma list"),
         ("order", "name,", "Parameter 'order' must be a comma list"),
         ("ids", " ", "Parameter 'ids' must not be empty"),
@@ -143,3 +152,109 @@ def test_limit_text_is_either_a_positive_integer_or_a_400(text):
         assert exc.message == "Parameter 'limit' must be a positive integer"
     else:
         assert limit == int(text.strip()) >= 1  # str.strip also drops \x1c-\x1f, which int() keeps
+
+
+# ---- DreamFactory's option names (issue 14) ----
+
+
+def test_dreamfactory_aliases_stand_for_the_options():
+    args = {"select": "id,name", "where": "id > 1", "top": "5", "skip": "2", "sort": "name desc"}
+    assert parse_list_params(args, 100) == ListParams(
+        limit=5,
+        offset=2,
+        fields=("id", "name"),
+        filter="id > 1",
+        order=(OrderTerm("name", True),),
+        capped=False,
+    )
+    assert parse_list_params({"order_by": "id"}, 100).order == (OrderTerm("id"),)
+    assert parse_write_params({"select": "*", "where": "a = 1"}) == WriteParams(fields=("*",), filter="a = 1")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"fields": "id", "select": "name"}, "Parameters 'fields' and 'select' cannot be used together"),
+        ({"sort": "id", "order_by": "id"}, "Parameters 'order_by' and 'sort' cannot be used together"),
+        ({"limit": "1", "top": "1"}, "Parameters 'limit' and 'top' cannot be used together"),
+    ],
+)
+def test_two_spellings_of_one_option_are_a_400(args, message):
+    with pytest.raises(BadRequest) as caught:
+        parse_list_params(args, 100)
+    assert caught.value.message == message
+
+
+UNSUPPORTED = ["related", "allow_related_delete", "group", "group_by", "having", "count_only"]
+UNSUPPORTED += ["include_schema", "include_access", "as_access_list", "file", "schema", "force"]
+UNSUPPORTED += ["regenerate", "send_invite"]
+
+
+@pytest.mark.parametrize("name", UNSUPPORTED)
+def test_dreamfactory_options_bastion_lacks_are_a_400_naming_them(name):
+    for parse in (lambda args: parse_list_params(args, 100), parse_write_params):
+        with pytest.raises(BadRequest) as caught:
+            parse({name: "true", "fields": "id"})
+        assert caught.value.message == f"Parameter '{name}' is not supported by Bastion"
+        assert caught.value.context == {"parameter": name}
+
+
+@pytest.mark.parametrize("name", ["as_list", "params[:x]"])
+def test_read_only_options_are_a_400_on_writes_and_reads_by_id(name):
+    with pytest.raises(BadRequest, match=r"is supported on collection reads \(GET _table/<table>\) only"):
+        parse_write_params({name: "1"})
+
+
+def test_names_dreamfactory_does_not_define_stay_ignored():
+    args = {"_": "1712345678", "api_key": "k", "session_token": "t", "callback": "x", "Fields": "nope"}
+    assert parse_list_params(args, 10) == ListParams(limit=10)
+    assert parse_write_params(args) == WriteParams()
+    # Options Bastion implements elsewhere are no error on a write: they never changed a write's answer.
+    assert parse_write_params({"limit": "5", "order": "id", "include_count": "1", "refresh": "1"})
+
+
+def test_filter_params_are_collected_with_their_colon():
+    args = {"filter": "a = :a and b = :b", "params[:b]": "2", "params[a]": "x y", "params[:c]": ""}
+    params = parse_list_params(args, 10)
+    assert params.filter_params == ((":a", "x y"), (":b", "2"), (":c", ""))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"params": "{}"}, "Parameter 'params' must name a filter placeholder, as in params[:name]=value"),
+        ({"params[]": "1"}, "Parameter 'params[]' must name a filter placeholder"),
+        ({"params[a b]": "1"}, "Parameter 'params[a b]' must name a filter placeholder"),
+        ({"params[:a]": "1", "params[a]": "2"}, "Filter placeholder ':a' is given twice in 'params'"),
+    ],
+)
+def test_malformed_filter_params_are_a_400(args, message):
+    with pytest.raises(BadRequest, match=message.replace("[", r"\[")):
+        parse_list_params(args, 10)
+
+
+def test_order_takes_nulls_first_or_last():
+    order = parse_list_params({"order": "a nulls first, b DESC NULLS LAST,c asc nulls first"}, 10).order
+    assert order == (
+        OrderTerm("a", False, "first"),
+        OrderTerm("b", True, "last"),
+        OrderTerm("c", False, "first"),
+    )
+
+
+def test_id_type_is_checked_and_kept():
+    assert parse_list_params({"id_type": "Integer, string"}, 10).id_type == ("Integer", "string")
+    assert parse_write_params({"id_type": "uuid"}).id_type == ("uuid",)
+
+
+def test_the_shape_keeps_everything_but_per_run_values():
+    base = parse_list_params({"limit": "5", "offset": "10", "include_count": "1", "filter": "a = :a"}, 100)
+    other_page = parse_list_params({"limit": "7", "offset": "0", "filter": "a = :a"}, 100)
+    assert base.shape() == other_page.shape()
+    for extra in ({"params[:a]": "1"}, {"as_list": "1"}, {"order": "a nulls first"}, {"id_type": "id"}):
+        changed = parse_list_params({"limit": "5", "filter": "a = :a", **extra}, 100)
+        assert changed.shape() != base.shape(), extra
+    one = parse_list_params({"filter": "a = :a", "params[:a]": "1"}, 100)
+    two = parse_list_params({"filter": "a = :a", "params[:a]": "2"}, 100)
+    assert one.shape() != two.shape()
+    hash(one.shape())

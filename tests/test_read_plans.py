@@ -146,3 +146,21 @@ def test_shapes_are_compiled_on_their_second_request_and_evicted_oldest_first(db
         return sa.select(employees.c.id).where(employees.c.id.in_([1, 2]))
 
     assert all(isinstance(plans.read(engine, "in", expanding), OneOffRead) for _ in range(3))
+
+
+def test_parameters_that_change_the_sql_never_share_a_plan(db, plans):
+    """Placeholder values, nulls placement and as_list change the statement: each has its own plan."""
+    engine, t = db
+
+    def run(**query):
+        return records.list_records(engine, t["employees"], FULL_GRANT, params(**query))
+
+    for _ in range(3):
+        assert ids_of(run(filter="salary > :min", **{"params[:min]": "55000"})) == list(range(15, 21))
+        assert ids_of(run(filter="salary > :min", **{"params[:min]": "58000"})) == [18, 19, 20]
+        first = ids_of(run(fields="id", order="notes nulls first", limit="10"))
+        last = ids_of(run(fields="id", order="notes nulls last", limit="10"))
+        assert first == list(range(1, 20, 2)) and set(last) == set(range(2, 21, 2))
+        assert run(as_list="true", limit="3")["resource"] == [1, 2, 3]
+        assert ids_of(run(limit="3")) == [1, 2, 3]
+    assert plans.plan_count() == 6

@@ -1,8 +1,9 @@
 """sqlmap against a running platform: no data API parameter is injectable (issue 3, "Must show").
 
 One gunicorn serves the demo database twice: as a SQLite service and, copied, as a PostgreSQL one. sqlmap
-attacks the list endpoint's `filter`, `order`, `fields`, `limit`, `offset` and `ids` parameters in one run
-and the by-id path (`/_table/employees/1*`) in another, for each service, all runs at once so that the
+attacks the list endpoint's `filter`, `order`, `fields`, `limit`, `offset` and `ids` parameters in one run,
+DreamFactory's spellings (`where` with an unquoted value, `params[:min]`, `sort`, `top`) in another, and
+the by-id path (`/_table/employees/1*`) in a third, for each service, all runs at once so that the
 module stays well under three minutes. sqlmap exits 0 whether or not it finds something, so its output
 and its per-host log are read instead. A positive control (a deliberately injectable toy endpoint) proves
 that the parsing would notice a finding. The server must never answer 5xx and must still serve afterwards.
@@ -45,6 +46,17 @@ LIST_QUERY = urllib.parse.urlencode(
         "limit": "5",
         "offset": "0",
         "ids": "1,2,3,4,5,6,7,8",
+    }
+)
+# DreamFactory's spellings (issue 14): an unquoted filter value, a `:name` placeholder bound from
+# `params[:name]`, and the alias names, attacked in a run of their own.
+DF_PARAMETERS = ("where", "params[:min]", "sort", "top")
+DF_QUERY = urllib.parse.urlencode(
+    {
+        "where": "(last_name like S%) || (salary gte :min)",
+        "params[:min]": "50000",
+        "sort": "id desc",
+        "top": "5",
     }
 )
 # Bounded: level 3 (adds the ORDER BY / GROUP BY clause payloads that `order` deserves), risk 1 (no
@@ -221,6 +233,7 @@ def _runs(base: str, services: dict[str, str], folder: Path, control_url: str) -
             Run(f"{name}-list", f"{table}?{LIST_QUERY}", LIST_PARAMETERS, folder / f"{name}-list", options)
         )
         runs.append(Run(f"{name}-id", f"{table}/1*", (), folder / f"{name}-id", options))
+        runs.append(Run(f"{name}-df", f"{table}?{DF_QUERY}", DF_PARAMETERS, folder / f"{name}-df", options))
     return runs
 
 
@@ -261,7 +274,9 @@ def test_the_positive_control_is_found_injectable(attacked):
     assert "Parameter: id" in run.host_log()
 
 
-@pytest.mark.parametrize("name", ["demo-list", "demo-id", "demo_pg-list", "demo_pg-id"])
+@pytest.mark.parametrize(
+    "name", ["demo-list", "demo-id", "demo-df", "demo_pg-list", "demo_pg-id", "demo_pg-df"]
+)
 def test_no_parameter_is_injectable(attacked, name):
     run = attacked["runs"][name]
     tail = run.stdout[-4000:]

@@ -1,4 +1,9 @@
-"""URL aliases: `/api/...` without a version is served as `/api/v2/...` (DESIGN §1)."""
+"""URL aliases, resolved before routing so that CORS, guards, routing and logs all see one path.
+
+`/api/...` without a version is served as `/api/v2/...` (DESIGN §1), and one trailing slash is dropped
+from every API path, as DreamFactory's clients send both forms (issue 14). Two trailing slashes stay,
+so an empty record id (`/_table/t//`) is still a 404.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from werkzeug.routing import BaseConverter
 
 
 class VersionAlias:
-    """WSGI middleware that rewrites unversioned API paths to v2 before routing."""
+    """WSGI middleware that rewrites unversioned API paths to v2 and drops a trailing slash."""
 
     def __init__(self, wsgi_app) -> None:
         self.wsgi_app = wsgi_app
@@ -14,7 +19,10 @@ class VersionAlias:
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == "/api" or (path.startswith("/api/") and not path.startswith("/api/v2")):
-            environ["PATH_INFO"] = "/api/v2" + path[4:]
+            path = "/api/v2" + path[4:]
+        if path.startswith("/api/") and path.endswith("/") and not path.endswith("//"):
+            path = path[:-1]
+        environ["PATH_INFO"] = path
         return self.wsgi_app(environ, start_response)
 
 

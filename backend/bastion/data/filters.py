@@ -1,12 +1,35 @@
-"""The `filter` query parameter: a hand-written tokenizer and recursive-descent parser (DESIGN §5).
+"""The `filter` query parameter: a hand-written recursive-descent parser (DESIGN §5, §11).
 
 Precedence, from tightest to loosest: a comparison (`col OP value`), then `not`, then `and`, then `or`;
 parentheses override it, so `a = 1 or b = 2 and c = 3` means `a = 1 or (b = 2 and c = 3)`.
 Keywords are case-insensitive; column names match the caller's readable columns case-insensitively.
 
+DreamFactory's spellings are accepted too (df-core's DbLogicalOperators and DbComparisonOperators): `&&`
+and `||` for `and` and `or`; the word operators `eq`, `ne`, `gt`, `gte`, `lt`, `lte` (and `ge`, `le`);
+and a `not` after the column, which negates the comparison (`name not like 'J%'`, `id not in (1, 2)`,
+`name not contains 'x'`, `id not = 3`). `col not is null` is refused: `col is not null` says it.
+
 Quoting: 'text' is a string ('' escapes a quote); `name` is a column; "x" is a column where a column is
 expected and a string where a value is expected (the grammar never compares two columns, so this is
-unambiguous). `col = null` means `col is null`, `col != null` means `col is not null`, and a null inside
+unambiguous). Quoting a value is optional, as in DreamFactory. An unquoted value starts at the first
+character after the operator that is not a space, and cannot start with a quote, `(`, `)`, `,`, `and`,
+`or`, `&&` or `||`. It runs to the first of: the end of the filter; the `)` that closes the enclosing
+group; `&&` or `||`; `and` or `or` as a word of its own (a space before it, and after it a space, `(` or
+the end); inside an `in (...)` list, a `,` or the closing `)` (there `and`/`or` do not end an item).
+Spaces around it are dropped and the rest is kept as written: `like` values keep `%` and `_`, a quote
+inside (`O'Brien`) is a plain character, and balanced parentheses are part of it (`Foo (Bar)`); an
+unbalanced `(` is an error rather than a value that swallows the rest of the filter. It is a number if
+it reads as one (`-?digits[.digits]`), true, false or null if it spells them (any case), a placeholder
+if it is `:name`, and a string otherwise. So a value that contains ` and ` / ` or ` or an unbalanced
+parenthesis, or that must be the text 'true', '42' or ':x', has to be quoted: `name = Smith and Jones`
+compares name with 'Smith' and then expects a comparison after `and`.
+
+Placeholders: an unquoted `:name` value takes its value from the request's `params` (DreamFactory's
+`params[:name]=value`). It is bound like any literal, never spliced into the filter, and a string stays
+the string it is (no quote stripping). A placeholder without a parameter is an error; quote `':name'`
+to compare with that text.
+
+`col = null` means `col is null`, `col != null` means `col is not null`, and a null inside
 `in (...)` / `not in (...)` adds `or col is null` / `and col is not null`. Every literal is coerced to its
 column's Python type before it is bound; nothing from the filter ever reaches SQL except as a parameter.
 
@@ -21,58 +44,42 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-import re
 import uuid
 from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 
+from bastion.data.filter_lexer import NUMBER, FilterError, Lexer, Token, show
 from bastion.data.operators import compare
-from bastion.errors import BadRequest
+
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "FilterError", "parse_filter"]
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 50
 
-_TOKEN = re.compile(
-    r"(?P<space>\s+)|(?P<number>-?\d+(?:\.\d+)?)|(?P<word>[A-Za-z_]\w*)|(?P<op>[=!<>]+)|(?P<punct>[(),])",
-    re.ASCII,
-)
-# A quoted string or name; a doubled quote inside stands for one quote.
-_QUOTED = {q: re.compile(f"{q}((?:[^{q}]|{q}{q})*){q}") for q in "'\"`"}
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
-_TRAILING = re.compile(r"[\w.]+", re.ASCII)
-_QUOTES = {"'": "string", '"': "dq", "`": "name"}
 _SYMBOLS = ("=", "!=", "<>", ">", ">=", "<", "<=")
+# DreamFactory's word operators (df-core DbComparisonOperators), plus the ge/le spellings clients use.
+_WORD_OPERATORS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "gte": ">=", "lt": "<", "le": "<="}
+_WORD_OPERATORS["lte"] = "<="
+_JOINERS = {"and": "&&", "or": "||"}
 _TEXT_OPERATORS = ("like", "contains", "starts with", "ends with")
 _TYPE_NAMES = {bool: "boolean", int: "integer", float: "number", Decimal: "decimal", str: "text"}
 _TYPE_NAMES |= {dt.date: "date", dt.datetime: "datetime", dt.time: "time", uuid.UUID: "uuid"}
 _BOOLS = {"true": True, "false": False, "1": True, "0": False}
 _INT64 = 2**63
+Params = Mapping[str, Any]
 
 
-class FilterError(BadRequest):
-    """A filter that cannot be parsed; the message names the problem and its 1-based position."""
+def parse_filter(
+    text: str, columns: Mapping[str, sa.Column], params: Params | None = None
+) -> ColumnElement[bool]:
+    """Parse a filter into a bound SQLAlchemy condition over the given (readable) columns.
 
-    @classmethod
-    def at(cls, text: str, position: int, problem: str) -> FilterError:
-        """The error for `problem` found at 1-based `position` of `text`."""
-        message = f"Invalid filter at position {position}: {problem}"
-        return cls(message, {"filter": text, "position": position})
-
-
-class _Token(NamedTuple):
-    """One lexical token and where it starts."""
-
-    kind: str  # word, name, dq, string, number, bool, null, op, punct, end
-    text: str  # the source text, or the content of a quoted token
-    pos: int  # 1-based
-
-
-def parse_filter(text: str, columns: Mapping[str, sa.Column]) -> ColumnElement[bool]:
-    """Parse a filter into a bound SQLAlchemy condition over the given (readable) columns."""
+    ``params`` maps placeholder names, colon included (``":name"``), to strings, numbers, booleans or None.
+    """
     if not text or not text.strip():
         raise FilterError.at(text, 1, "the filter is empty")
     if len(text) > MAX_LENGTH:
@@ -81,51 +88,46 @@ def parse_filter(text: str, columns: Mapping[str, sa.Column]) -> ColumnElement[b
     bad = next((i for i, ch in enumerate(text, 1) if ch == "\x00" or "\ud800" <= ch <= "\udfff"), 0)
     if bad:
         raise FilterError.at(text, bad, "the filter contains an invalid character")
-    return _Parser(text, columns).parse()
-
-
-def _tokenize(text: str) -> list[_Token]:
-    """Split a filter into tokens, ending with an `end` token."""
-    tokens, i = [], 0
-    while i < len(text):
-        quote = text[i] if text[i] in _QUOTES else ""
-        if not (match := (_QUOTED[quote] if quote else _TOKEN).match(text, i)):
-            unterminated = "unterminated quoted name" if quote == "`" else "unterminated string"
-            raise FilterError.at(text, i + 1, unterminated if quote else f"unexpected character '{text[i]}'")
-        if match.lastgroup == "number" and (junk := _TRAILING.match(text, match.end())):
-            raise FilterError.at(text, i + 1, f"invalid number '{_show(text[i : junk.end()])}'")
-        if quote:
-            tokens.append(_Token(_QUOTES[quote], match.group(1).replace(quote * 2, quote), i + 1))
-        elif match.lastgroup != "space":
-            tokens.append(_Token(match.lastgroup, match.group(), i + 1))
-        i = match.end()
-    return [*tokens, _Token("end", "", len(text) + 1)]
+    return _Parser(text, columns, params or {}).parse()
 
 
 class _Parser:
-    """Recursive descent over the token list; one method per grammar rule."""
+    """Recursive descent over the lexer's tokens; one method per grammar rule."""
 
-    def __init__(self, text: str, columns: Mapping[str, sa.Column]):
-        self.text, self.tokens, self.i, self.depth = text, _tokenize(text), 0, 0
-        self.columns, self.folded = dict(columns), {}
+    def __init__(self, text: str, columns: Mapping[str, sa.Column], params: Params):
+        self.text, self.lexer, self.peeked, self.depth = text, Lexer(text), None, 0
+        self.columns, self.params, self.folded = dict(columns), params, {}
         for name in columns:
             self.folded.setdefault(name.lower(), []).append(name)
 
-    def error(self, token: _Token, problem: str) -> FilterError:
+    def error(self, token: Token, problem: str) -> FilterError:
         """The FilterError for a problem found at `token`."""
         return FilterError.at(self.text, token.pos, problem)
 
-    def take(self) -> _Token:
-        """Consume and return the next token."""
-        self.i += 1
-        return self.tokens[self.i - 1]
+    def peek(self) -> Token:
+        """The next token in name/keyword mode, without consuming it."""
+        if self.peeked is None:
+            self.peeked = self.lexer.token()
+        return self.peeked
 
-    def accept(self, kind: str, *texts: str) -> _Token | None:
+    def take(self) -> Token:
+        """Consume and return the next token."""
+        token, self.peeked = self.peek(), None
+        return token
+
+    def accept(self, kind: str, *texts: str) -> Token | None:
         """Consume and return the next token if it has this kind and (case-insensitively) one of the texts."""
-        token = self.tokens[self.i]
+        token = self.peek()
         if token.kind == kind and token.text.lower() in texts:
             return self.take()
         return None
+
+    def take_value(self, in_list: bool = False) -> Token:
+        """Consume the next token in value mode (see the module docstring)."""
+        if self.peeked is not None:
+            # A token peeked in name mode is read again as a value, from where it starts.
+            self.lexer.at, self.peeked = self.peeked.pos - 1, None
+        return self.lexer.value(in_list)
 
     def parse(self) -> ColumnElement[bool]:
         """The whole filter: an `or` expression followed by the end."""
@@ -133,13 +135,13 @@ class _Parser:
         if (token := self.take()).kind == "punct" and token.text == ")":
             raise self.error(token, "unbalanced parenthesis")
         if token.kind != "end":
-            raise self.error(token, f"expected 'and', 'or' or the end, found '{_show(token.text)}'")
+            raise self.error(token, f"expected 'and', 'or' or the end, found '{show(token.text)}'")
         return condition
 
     def joined(self, word: str, operand, combine) -> ColumnElement[bool]:
-        """Operands separated by `word`, combined in one flat clause list."""
+        """Operands separated by `word` (or its symbol), combined in one flat clause list."""
         terms = [operand()]
-        while self.accept("word", word):
+        while self.accept("word", word) or self.accept("op", _JOINERS[word]):
             terms.append(operand())
         return terms[0] if len(terms) == 1 else combine(*terms)
 
@@ -160,16 +162,16 @@ class _Parser:
         self.close(opening, "'and', 'or'")
         return condition
 
-    def close(self, opening: _Token, expected: str) -> None:
+    def close(self, opening: Token, expected: str) -> None:
         """Consume the `)` that matches `opening`."""
         token = self.take()
         if token.kind == "end":
             raise self.error(opening, "unbalanced parenthesis")
         if token.kind != "punct" or token.text != ")":
-            raise self.error(token, f"expected {expected} or ')', found '{_show(token.text)}'")
+            raise self.error(token, f"expected {expected} or ')', found '{show(token.text)}'")
 
     @contextlib.contextmanager
-    def nested(self, token: _Token) -> Iterator[None]:
+    def nested(self, token: Token) -> Iterator[None]:
         """Count nesting (parentheses and `not`) so that a hostile filter cannot exhaust the stack."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -180,13 +182,23 @@ class _Parser:
             self.depth -= 1
 
     def comparison(self) -> ColumnElement[bool]:
-        """`col OP value`, `col in (...)`, `col is [not] null`: the leaves of the grammar."""
+        """`col [not] OP value`, `col [not] in (...)`, `col is [not] null`: the leaves of the grammar."""
         name, column = self.column()
-        operator, op_token = self.operator(name)
+        negated = self.accept("word", "not")
+        operator, op_token = self.operator(negated or name)
+        if negated and operator in ("is null", "is not null"):
+            raise self.error(negated, "'not' cannot come before 'is'; use 'is not null'")
+        if negated and operator == "in":
+            operator, negated = "not in", None
+        condition = self.leaf(column, name.text, operator, op_token)
+        return sa.not_(condition) if negated else condition
+
+    def leaf(self, column: sa.Column, name: str, operator: str, op_token: Token) -> ColumnElement[bool]:
+        """The condition of one comparison, once its column and operator are read."""
         if operator in ("is null", "is not null"):
             return compare(column, operator)
         if operator in ("in", "not in"):
-            return self.membership(column, name.text, operator, op_token)
+            return self.membership(column, name, operator, op_token)
         literal = self.value(op_token)
         if literal.kind == "null" and operator in ("=", "!=", "<>"):
             return compare(column, "is null" if operator == "=" else "is not null")
@@ -195,64 +207,78 @@ class _Parser:
                 literal, f"null cannot be used with '{operator}'; use 'is null' or 'is not null'"
             )
         if operator in _TEXT_OPERATORS:
-            return compare(column, operator, self.text_value(column, name.text, operator, literal))
-        return compare(column, operator, self.coerce(literal, column, name.text))
+            return compare(column, operator, self.text_value(column, name, operator, literal))
+        return compare(column, operator, self.coerce(literal, column, name))
 
-    def column(self) -> tuple[_Token, sa.Column]:
+    def column(self) -> tuple[Token, sa.Column]:
         """Read a column name, bare or quoted, and find it among the readable columns."""
         token = self.take()
         bare = token.kind == "word" and token.text.lower() not in ("and", "or", "not")
         if not (bare or token.kind in ("name", "dq")):
-            found = "the end" if token.kind == "end" else f"'{_show(token.text)}'"
+            found = "the end" if token.kind == "end" else f"'{show(token.text)}'"
             raise self.error(token, f"expected a column name, found {found}")
         exact = token.text in self.columns
         matches = [token.text] if exact else self.folded.get(token.text.lower(), [])
         if len(matches) != 1:
-            raise self.error(token, f"{'ambiguous' if matches else 'unknown'} column '{_show(token.text)}'")
+            raise self.error(token, f"{'ambiguous' if matches else 'unknown'} column '{show(token.text)}'")
         return token, self.columns[matches[0]]
 
-    def operator(self, after: _Token) -> tuple[str, _Token]:
+    def operator(self, after: Token) -> tuple[str, Token]:
         """Read a comparison operator, returned in the form `compare()` takes, and its last token."""
         token = self.take()
         word = token.text.lower() if token.kind == "word" else None
         if token.kind == "op" and token.text in _SYMBOLS or word in ("like", "contains", "in"):
             return word or token.text, token
-        if word in ("starts", "ends", "not"):
-            last = self.expect(token, "in" if word == "not" else "with")
-            return f"{word} {last.text.lower()}", last
+        if word in _WORD_OPERATORS:
+            return _WORD_OPERATORS[word], token
+        if word in ("starts", "ends"):
+            return f"{word} with", self.expect(token, "with")
         if word == "is":
             negated = self.accept("word", "not")
             return ("is not null" if negated else "is null"), self.expect(negated or token, "null")
         if token.kind in ("op", "word"):
-            raise self.error(token, f"unknown operator '{_show(token.text)}'")
-        found = "" if token.kind == "end" else f", found '{_show(token.text)}'"
-        raise self.error(token, f"expected an operator after '{_show(after.text)}'{found}")
+            raise self.error(token, f"unknown operator '{show(token.text)}'")
+        found = "" if token.kind == "end" else f", found '{show(token.text)}'"
+        raise self.error(token, f"expected an operator after '{show(after.text)}'{found}")
 
-    def expect(self, after: _Token, word: str) -> _Token:
+    def expect(self, after: Token, word: str) -> Token:
         """Consume the keyword that must follow `after`."""
         if not (token := self.accept("word", word)):
-            raise self.error(self.tokens[self.i], f"expected '{word}' after '{after.text}'")
+            raise self.error(self.peek(), f"expected '{word}' after '{after.text}'")
         return token
 
-    def value(self, after: _Token) -> _Token:
-        """Read one literal: a string, a number, true, false or null."""
-        token = self.take()
-        if token.kind in ("string", "dq", "number"):
+    def value(self, after: Token, in_list: bool = False) -> Token:
+        """Read one literal: a string, a number, true, false, null, or a `:name` placeholder's value."""
+        token = self.take_value(in_list)
+        if token.kind == "param":
+            return self.placeholder(token)
+        if token.kind in ("string", "dq", "number", "bool", "null"):
             return token._replace(kind="string" if token.kind == "dq" else token.kind)
-        word = token.text.lower()
-        if token.kind == "word" and word in ("true", "false", "null"):
-            return token._replace(kind="null" if word == "null" else "bool", text=word)
-        found = "" if token.kind == "end" else f", found '{_show(token.text)}'"
-        hint = " (quote text as 'text')" if token.kind == "word" else ""
-        raise self.error(token, f"expected a value after '{_show(after.text)}'{found}{hint}")
+        found = "" if token.kind == "end" else f", found '{show(token.text)}'"
+        raise self.error(token, f"expected a value after '{show(after.text)}'{found}")
 
-    def membership(self, column: sa.Column, name: str, operator: str, after: _Token) -> ColumnElement[bool]:
+    def placeholder(self, token: Token) -> Token:
+        """The literal a `:name` placeholder stands for, from the request's params."""
+        if token.text not in self.params:
+            raise self.error(token, f"no value is given for '{token.text}' (send params[{token.text}]=...)")
+        value = self.params[token.text]
+        if value is None:
+            return token._replace(kind="null", text="null")
+        if isinstance(value, bool):
+            return token._replace(kind="bool", text=str(value).lower())
+        if isinstance(value, int | float | Decimal) and math.isfinite(value):
+            return token._replace(kind="number", text=str(value))
+        if isinstance(value, str):
+            return token._replace(kind="string", text=value)
+        raise self.error(token, f"the value of '{token.text}' must be a string, number, boolean or null")
+
+    def membership(self, column: sa.Column, name: str, operator: str, after: Token) -> ColumnElement[bool]:
         """`col in (v, ...)` / `col not in (v, ...)`; a null in the list is matched with `is null`."""
         if not (opening := self.accept("punct", "(")):
-            raise self.error(self.tokens[self.i], f"expected '(' after '{after.text}'")
-        literals = [self.value(after)]
+            raise self.error(self.peek(), f"expected '(' after '{after.text}'")
+        literals = [self.value(after, in_list=True)]
         while comma := self.accept("punct", ","):
-            literals.append(self.value(comma))
+            literals.append(self.value(comma, in_list=True))
         self.close(opening, "','")
         values = [self.coerce(lit, column, name) for lit in literals if lit.kind != "null"]
         negated = operator == "not in"
@@ -263,7 +289,7 @@ class _Parser:
             return null_test
         return (sa.and_ if negated else sa.or_)(compare(column, operator, values), null_test)
 
-    def text_value(self, column: sa.Column, name: str, operator: str, literal: _Token) -> str:
+    def text_value(self, column: sa.Column, name: str, operator: str, literal: Token) -> str:
         """The string operand of like / contains / starts with / ends with, on a text column only."""
         is_text = _python_type(column) is str and not isinstance(column.type, sa.Enum)
         if not (is_text or isinstance(column.type, sa.types.NullType)):
@@ -275,7 +301,7 @@ class _Parser:
             raise self.error(literal, "a like pattern cannot end with a single backslash")
         return literal.text
 
-    def coerce(self, literal: _Token, column: sa.Column, name: str) -> Any:
+    def coerce(self, literal: Token, column: sa.Column, name: str) -> Any:
         """Convert a literal to the column's Python type, or explain why it cannot be."""
         kind, type_name = _python_type(column), _type_name(column)
         if isinstance(column.type, sa.JSON) or kind is not None and kind not in _TYPE_NAMES:
@@ -289,7 +315,7 @@ class _Parser:
         naive_only = getattr(value, "tzinfo", None) and not getattr(column.type, "timezone", False)
         if value is None or naive_only or enums and value not in enums:
             raise self.error(
-                literal, f"value '{_show(literal.text)}' is not valid for column '{name}' ({type_name})"
+                literal, f"value '{show(literal.text)}' is not valid for column '{name}' ({type_name})"
             )
         # An explicit parameter, because SQLAlchemy turns a bare True into a constant that '>' rejects.
         # PostgreSQL casts a parameter to its column's type, so 2**31 against an int4 column would fail;
@@ -312,12 +338,7 @@ def _type_name(column: sa.Column) -> str:
     return _TYPE_NAMES.get(kind) or getattr(kind, "__name__", None) or type(column.type).__name__.lower()
 
 
-def _show(text: str, limit: int = 40) -> str:
-    """Shorten a user-supplied fragment for an error message."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _convert(kind: type | None, literal: _Token) -> Any:
+def _convert(kind: type | None, literal: Token) -> Any:
     """The literal as a `kind` value, or None if it is not one; an untyped column keeps the literal's type."""
     text = literal.text
     if kind is None and literal.kind == "number":
@@ -331,7 +352,7 @@ def _convert(kind: type | None, literal: _Token) -> Any:
     if kind in (dt.date, dt.datetime, dt.time, uuid.UUID):
         parse = uuid.UUID if kind is uuid.UUID else kind.fromisoformat
         return parse(text) if literal.kind == "string" else None
-    if not (literal.kind == "number" or literal.kind == "string" and _NUMBER.fullmatch(text)):
+    if not (literal.kind == "number" or literal.kind == "string" and NUMBER.fullmatch(text)):
         return None
     if kind is int:
         number = Decimal(text)

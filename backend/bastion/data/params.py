@@ -1,28 +1,48 @@
-"""Query parameters of the data API, parsed and validated before any SQL is built (DESIGN §5).
+"""Query parameters of the data API, parsed and validated before any SQL is built (DESIGN §5, §11).
 
 Conventions decided here:
 
+- DreamFactory's aliases and option names are resolved first (data/options.py): ``select``, ``where``,
+  ``top``, ``skip``, ``sort``/``order_by`` stand for ``fields``, ``filter``, ``limit``, ``offset``,
+  ``order``; a DreamFactory option this endpoint does not implement is a 400 naming it.
 - ``fields``: absent means the endpoint's default (every readable column for reads, the primary key for
   writes); ``*`` means every readable column; otherwise a comma list of names.
+- ``order``: a comma list of ``field [asc|desc] [nulls first|last]``. Without ``nulls`` the engine's own
+  placement applies (PostgreSQL puts nulls last when ascending, SQLite and MariaDB first).
 - ``ids``: a comma list of ids. For composite keys each id is the key values joined by commas in key order,
   and ids are separated by semicolons: ``ids=3,7;4,1``. The parsed value keeps both levels (groups split on
   ``;``, values split on ``,``); the record layer checks them against the width of the key.
-- Booleans (``include_count``, ``continue``, ``rollback``) accept true/false/1/0 in any case; a parameter
-  given without a value (``?include_count``) counts as true.
-- Other query parameters (``api_key``, ``session_token``, ...) are ignored here.
+- ``params[:name]=value``: the values of the filter's ``:name`` placeholders (DreamFactory's form), kept
+  as strings; ``params[name]`` is read as ``params[:name]``.
+- ``id_type``: DreamFactory's comma list of key types, checked to name DreamFactory's simple types; the
+  key's real types always come from the schema, so it never changes an answer.
+- Booleans (``include_count``, ``as_list``, ``continue``, ``rollback``) accept true/false/1/0 in any case; a
+  parameter given without a value (``?include_count``) counts as true.
+- Other query parameters (``api_key``, ``session_token``, ``_``, ...) are ignored here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bastion.data.options import COLLECTION_READ, RECORD_OR_WRITE, Query
 from bastion.errors import BadRequest
 
 ALL_FIELDS = "*"
 _TRUE = ("true", "1", "")
 _FALSE = ("false", "0")
+_NULLS = ("first", "last")
+# df-core DbSimpleTypes, the names DreamFactory accepts in id_type.
+_ID_TYPE_NAMES = """
+    array bigid bigint binary boolean column date datetime datetimetz decimal double float id integer json
+    jsonb longtext mediumid mediumint mediumtext money object reference ref_cursor row smallid smallint
+    string table text time timetz timestamp timestamptz timestamp_on_create timestamp_on_update tinyint
+    user_id user_id_on_create user_id_on_update uuid timeuuid
+"""
+ID_TYPES = frozenset(_ID_TYPE_NAMES.split())
 
 
 class BatchMode(StrEnum):
@@ -35,10 +55,11 @@ class BatchMode(StrEnum):
 
 @dataclass(frozen=True)
 class OrderTerm:
-    """One ``order`` item: a field name and its direction."""
+    """One ``order`` item: a field name, its direction, and where nulls go (None: the engine's default)."""
 
     field: str
     descending: bool = False
+    nulls: str | None = None  # "first" or "last"
 
 
 @dataclass(frozen=True)
@@ -53,7 +74,17 @@ class ListParams:
     include_count: bool = False
     ids: tuple[tuple[str, ...], ...] | None = None
     id_field: tuple[str, ...] | None = None
+    id_type: tuple[str, ...] | None = None
+    filter_params: tuple[tuple[str, str], ...] = ()  # placeholder name and value, sorted by name
+    as_list: bool = False
     capped: bool = True  # True when max_records, not the caller, set the limit
+
+    def shape(self) -> ListParams:
+        """Everything that decides the statements of this read, i.e. all but the values bound per run.
+
+        Read plans are keyed on it, so a parameter added here can never be left out of their key.
+        """
+        return dataclasses.replace(self, limit=0, offset=0, include_count=False, capped=False)
 
 
 @dataclass(frozen=True)
@@ -64,38 +95,45 @@ class WriteParams:
     filter: str | None = None
     ids: tuple[tuple[str, ...], ...] | None = None
     id_field: tuple[str, ...] | None = None
+    id_type: tuple[str, ...] | None = None
     mode: BatchMode = BatchMode.STOP
 
 
 def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
     """Parse the query parameters of a collection read; BadRequest names the faulty parameter."""
-    asked = _int_param(args, "limit", minimum=1)
+    query = Query(args, COLLECTION_READ)
+    asked = _int_param(query, "limit", minimum=1)
     limit = max_records if asked is None else min(asked, max_records)
     return ListParams(
         limit=limit,
-        offset=_int_param(args, "offset", minimum=0) or 0,
-        fields=parse_fields(args),
-        filter=_filter_param(args),
-        order=_order_param(args),
-        include_count=_bool_param(args, "include_count"),
-        ids=_ids_param(args),
-        id_field=_name_list(args, "id_field"),
+        offset=_int_param(query, "offset", minimum=0) or 0,
+        fields=parse_fields(query),
+        filter=_filter_param(query),
+        order=_order_param(query),
+        include_count=_bool_param(query, "include_count"),
+        ids=_ids_param(query),
+        id_field=_name_list(query, "id_field"),
+        id_type=_id_type_param(query),
+        filter_params=tuple(sorted(query.params.items())),
+        as_list=_bool_param(query, "as_list"),
         capped=asked is None or asked > max_records,
     )
 
 
 def parse_write_params(args: Mapping[str, str]) -> WriteParams:
-    """Parse the query parameters of a write (POST, PUT, PATCH, DELETE)."""
+    """Parse the query parameters of a write (POST, PUT, PATCH, DELETE) or of a read by id."""
+    query = Query(args, RECORD_OR_WRITE)
     return WriteParams(
-        fields=parse_fields(args),
-        filter=_filter_param(args),
-        ids=_ids_param(args),
-        id_field=_name_list(args, "id_field"),
-        mode=parse_batch_mode(args),
+        fields=parse_fields(query),
+        filter=_filter_param(query),
+        ids=_ids_param(query),
+        id_field=_name_list(query, "id_field"),
+        id_type=_id_type_param(query),
+        mode=parse_batch_mode(query),
     )
 
 
-def parse_batch_mode(args: Mapping[str, str]) -> BatchMode:
+def parse_batch_mode(args: Query | Mapping[str, str]) -> BatchMode:
     """The batch mode from ``continue`` and ``rollback``; both together is a 400."""
     keep_going = _bool_param(args, "continue")
     rollback = _bool_param(args, "rollback")
@@ -106,7 +144,7 @@ def parse_batch_mode(args: Mapping[str, str]) -> BatchMode:
     return BatchMode.CONTINUE if keep_going else BatchMode.STOP
 
 
-def parse_fields(args: Mapping[str, str]) -> tuple[str, ...] | None:
+def parse_fields(args: Query | Mapping[str, str]) -> tuple[str, ...] | None:
     """The ``fields`` parameter: None when absent, ``("*",)`` for every readable field."""
     names = _name_list(args, "fields", allow_star=True)
     if names is not None and ALL_FIELDS in names:
@@ -125,7 +163,7 @@ def parse_ids(text: str, name: str = "ids") -> tuple[tuple[str, ...], ...]:
     return tuple(groups)
 
 
-def _ids_param(args: Mapping[str, str]) -> tuple[tuple[str, ...], ...] | None:
+def _ids_param(args: Query) -> tuple[tuple[str, ...], ...] | None:
     text = args.get("ids")
     if text is None:
         return None
@@ -134,13 +172,22 @@ def _ids_param(args: Mapping[str, str]) -> tuple[tuple[str, ...], ...] | None:
     return parse_ids(text)
 
 
+def _id_type_param(args: Query) -> tuple[str, ...] | None:
+    names = _name_list(args, "id_type")
+    unknown = [name for name in names or () if name.lower() not in ID_TYPES]
+    if unknown:
+        raise BadRequest(f"Parameter 'id_type' names an unknown type '{unknown[0]}'")
+    return names
+
+
 MAX_COUNT = 2**63 - 1
 
 
-def _int_param(args: Mapping[str, str], name: str, minimum: int) -> int | None:
+def _int_param(args: Query, name: str, minimum: int) -> int | None:
     text = args.get(name)
     if text is None:
         return None
+    name = args.label(name)
     kind = "a positive integer" if minimum > 0 else "a non-negative integer"
     text = text.strip()
     # isdecimal() refuses signs, spaces and exponents, which int() would partly accept.
@@ -152,7 +199,7 @@ def _int_param(args: Mapping[str, str], name: str, minimum: int) -> int | None:
     return int(text)
 
 
-def _bool_param(args: Mapping[str, str], name: str) -> bool:
+def _bool_param(args: Query | Mapping[str, str], name: str) -> bool:
     text = args.get(name)
     if text is None:
         return False
@@ -161,18 +208,21 @@ def _bool_param(args: Mapping[str, str], name: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise BadRequest(f"Parameter '{name}' must be true, false, 1 or 0")
+    raise BadRequest(f"Parameter '{_label(args, name)}' must be true, false, 1 or 0")
 
 
-def _filter_param(args: Mapping[str, str]) -> str | None:
+def _filter_param(args: Query) -> str | None:
     text = args.get("filter")
     return text if text is not None and text.strip() else None
 
 
-def _name_list(args: Mapping[str, str], name: str, allow_star: bool = False) -> tuple[str, ...] | None:
+def _name_list(
+    args: Query | Mapping[str, str], name: str, allow_star: bool = False
+) -> tuple[str, ...] | None:
     text = args.get(name)
     if text is None or not text.strip():
         return None
+    name = _label(args, name)
     names = tuple(part.strip() for part in text.split(","))
     if not all(names):
         raise BadRequest(f"Parameter '{name}' must be a comma-separated list of field names")
@@ -181,17 +231,26 @@ def _name_list(args: Mapping[str, str], name: str, allow_star: bool = False) -> 
     return names
 
 
-def _order_param(args: Mapping[str, str]) -> tuple[OrderTerm, ...]:
+def _order_param(args: Query) -> tuple[OrderTerm, ...]:
     text = args.get("order")
     if text is None or not text.strip():
         return ()
-    terms = []
-    for item in text.split(","):
-        words = item.split()
-        direction = words[1].lower() if len(words) == 2 else "asc"
-        if not words or len(words) > 2 or direction not in ("asc", "desc"):
-            raise BadRequest(
-                f"Parameter 'order' must be a comma list of 'field [asc|desc]', not '{item.strip()}'"
-            )
-        terms.append(OrderTerm(words[0], direction == "desc"))
-    return tuple(terms)
+    return tuple(_order_term(item, args.label("order")) for item in text.split(","))
+
+
+def _order_term(item: str, name: str) -> OrderTerm:
+    """``field [asc|desc] [nulls first|last]``, DreamFactory's order item."""
+    words = item.split()
+    rest = [word.lower() for word in words[1:]]
+    direction = rest.pop(0) if rest and rest[0] in ("asc", "desc") else "asc"
+    nulls = rest[1] if len(rest) == 2 and rest[0] == "nulls" and rest[1] in _NULLS else None
+    if not words or rest and nulls is None:
+        raise BadRequest(
+            f"Parameter '{name}' must be a comma list of 'field [asc|desc] [nulls first|last]', "
+            f"not '{item.strip()}'"
+        )
+    return OrderTerm(words[0], direction == "desc", nulls)
+
+
+def _label(args: Query | Mapping[str, str], name: str) -> str:
+    return args.label(name) if isinstance(args, Query) else name

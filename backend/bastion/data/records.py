@@ -9,8 +9,11 @@ batch.py; ids follow keys.py; values follow convert.py.
 
 Reads answer ``{"resource": [...]}``, with ``meta: {"count", "next"}`` when include_count is asked or
 when the service's max_records cut the result (``next`` is the offset of the following page, present
-while more rows remain). Without ``order`` rows come in key order; an ``order`` is completed with the key
-so that pages are stable. Writes answer each record's visible primary key by default, or the fields asked
+while more rows remain). With ``as_list`` the resource holds only each record's id (the key's value, or
+for a composite key the values joined by commas, as ids are written in paths). Without ``order`` rows
+come in key order; an ``order`` is completed with the key so that pages are stable. ``nulls first|last``
+is an ``IS NULL`` sort key before the column, the same SQL on every engine (MariaDB has no NULLS FIRST).
+Writes answer each record's visible primary key by default, or the fields asked
 with ``fields`` (``*`` for every visible field); by-id functions answer the bare object.
 """
 
@@ -34,7 +37,7 @@ from bastion.data.mutations import (
     update_record,
     update_records,
 )
-from bastion.data.params import ListParams
+from bastion.data.params import ALL_FIELDS, ListParams
 from bastion.data.read_plans import ReadPlans
 from bastion.errors import BadRequest, Forbidden, NotFound
 
@@ -63,17 +66,19 @@ def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) 
     """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap."""
     target = Target(table, grant)
     # What decides each statement, but for limit and offset; ids lists vary too much to be worth a plan.
+    # The shape is derived from every parameter, so a new one can never be left out of the plans' key.
     page_shape = count_shape = None
     if params.ids is None:
-        page_shape = ("list", table, grant, params.fields, params.filter, params.order, params.id_field)
-        count_shape = ("count", table, grant, params.filter)
+        shape = params.shape()
+        page_shape, count_shape = ("list", table, grant, shape), ("count", table, grant, shape)
 
     def conditions() -> list[sa.ColumnElement[bool]]:
-        return target.where(_filter(target, params.filter), _ids_condition(target, params))
+        where = _filter(target, params.filter, dict(params.filter_params))
+        return target.where(where, _ids_condition(target, params))
 
     def page() -> sa.Select:
         return (
-            sa.select(*_readable(target, params.fields))
+            sa.select(*_listed(target, params))
             .where(*conditions())
             .order_by(*_order(target, params))
             .limit(sa.bindparam(LIMIT, 0, type_=sa.Integer))
@@ -86,7 +91,8 @@ def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) 
         read = PLANS.read(conn, page_shape, page)
         rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset})
         truncated = len(rows) > params.limit
-        body: dict[str, Any] = {"resource": read.to_json(rows[: params.limit])}
+        records = read.to_json(rows[: params.limit])
+        body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
         if params.include_count or truncated:
             counting = PLANS.read(
                 conn, count_shape, lambda: sa.select(sa.func.count()).select_from(table).where(*conditions())
@@ -127,9 +133,23 @@ def _readable(target: Target, fields: Fields) -> list[sa.Column]:
     return columns
 
 
-def _filter(target: Target, text: str | None) -> sa.ColumnElement[bool] | None:
+def _listed(target: Target, params: ListParams) -> list[sa.Column]:
+    """The columns a list selects: the asked fields, or with as_list only the key that names each record."""
+    if not params.as_list:
+        return _readable(target, params.fields)
+    if params.fields not in (None, (ALL_FIELDS,)):
+        raise BadRequest("With 'as_list', name the identifying fields with 'id_field', not 'fields'")
+    return key_columns(target, params.id_field)
+
+
+def _ids_only(records: list[dict[str, Any]]) -> list[Any]:
+    """as_list's answer: each record's id, the composite ones joined by commas like ids in paths."""
+    return [next(iter(r.values())) if len(r) == 1 else ",".join(map(str, r.values())) for r in records]
+
+
+def _filter(target: Target, text: str | None, params: dict[str, str]) -> sa.ColumnElement[bool] | None:
     # Only visible columns reach the parser, so a hidden column reads exactly like an unknown one.
-    return parse_filter(text, target.visible) if text else None
+    return parse_filter(text, target.visible, params) if text else None
 
 
 def _ids_condition(target: Target, params: ListParams) -> sa.ColumnElement[bool] | None:
@@ -144,6 +164,9 @@ def _order(target: Target, params: ListParams) -> list[sa.ColumnElement[Any]]:
     terms, named = [], set()
     for term in params.order:
         column = target.column(term.field)
+        if term.nulls is not None:
+            # `col IS NULL` sorts false (0) before true (1); descending it puts the nulls first.
+            terms.append(column.is_(None).desc() if term.nulls == "first" else column.is_(None).asc())
         terms.append(column.desc() if term.descending else column.asc())
         named.add(column.name)
     tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
