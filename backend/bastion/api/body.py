@@ -5,6 +5,9 @@ free-form parts such as a service's config included) and every whole number is c
 system database can store: NUL, unpaired surrogates (JSON's "\\ud800"), integers beyond 64 bits. Each is
 a 400 naming its field, rather than a driver error (a 500) or, on lenient engines, a stored value that
 breaks every later reader.
+
+pydantic's own messages ("String should have at least 1 character") are turned into what to do, in plain
+words ("Enter a name"), by one table of its error types; our own validators' messages are kept as written.
 """
 
 from __future__ import annotations
@@ -34,9 +37,77 @@ def json_body() -> Any:
         raise BadRequest("Request body is not valid JSON") from None
 
 
+# What to enter, by the field's own name (the last name in its location); others are named by their words.
+_NOUNS = {
+    "email": "an e-mail address",
+    "name": "a name",
+    "password": "a password",
+    "new_password": "the new password",
+    "old_password": "your current password",
+    "path": "a path",
+    "label": "a label",
+    "description": "a description",
+    "type": "a service type",
+    "component": "a component",
+    "service": "a service name",
+    "operator": "an operator",
+    "config": "the connection settings",
+    "role_id": "a role",
+    "app_id": "an app",
+}
+
+# pydantic's error types, each as a plain instruction; {noun} is what the field holds, {...} its limits.
+_PLAIN = {
+    "missing": "Enter {noun}",
+    "string_too_short": "Use at least {min_length} characters",
+    "string_too_long": "Use at most {max_length} characters",
+    "string_type": "Enter {noun} as text",
+    "int_type": "Enter a whole number",
+    "int_parsing": "Enter a whole number",
+    "int_from_float": "Enter a whole number",
+    "float_type": "Enter a number",
+    "float_parsing": "Enter a number",
+    "greater_than_equal": "Enter a number of at least {ge}",
+    "greater_than": "Enter a number above {gt}",
+    "less_than_equal": "Enter a number of at most {le}",
+    "less_than": "Enter a number below {lt}",
+    "bool_type": "Choose true or false",
+    "bool_parsing": "Choose true or false",
+    "list_type": "Send {noun} as a list",
+    "too_short": "Add at least {min_length} items",
+    "too_long": "Use at most {max_length} items",
+    "dict_type": "Send {noun} as an object",
+    "model_type": "Send {noun} as an object",
+    "model_attributes_type": "Send {noun} as an object",
+    "literal_error": "Choose one of {expected}",
+    "enum": "Choose one of {expected}",
+    "none_required": "Leave this empty",
+}
+_FALLBACK = "Enter a valid value"
+
+
+def _noun(loc: tuple) -> str:
+    names = [part for part in loc if isinstance(part, str)]
+    name = names[-1] if names else "body"
+    return _NOUNS.get(name, f"the {name.replace('_', ' ')}" if names else "a JSON object")
+
+
 def _message(error: dict) -> str:
-    text = error["msg"]
-    return text.removeprefix("Value error, ")
+    """pydantic's error as an instruction in plain words; our own validators' messages are kept as written."""
+    kind, noun = error["type"], _noun(error["loc"])
+    given = error.get("input")
+    # An empty required text field is the commonest mistake of all: say what to enter, whatever rule it broke.
+    if kind in ("string_too_short", "value_error") and isinstance(given, str) and not given.strip():
+        return f"Enter {noun}"
+    if kind in ("value_error", "assertion_error"):
+        return str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    template = _PLAIN.get(kind)
+    if template is None:
+        return _FALLBACK
+    try:
+        return template.format(noun=noun, **error.get("ctx", {}))
+    except (KeyError, IndexError):
+        return _FALLBACK
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -77,7 +148,9 @@ def validate(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except PydanticError as exc:
         # Only the field and the message: pydantic's error also carries the input (a password, say).
-        errors = {".".join(str(p) for p in e["loc"]) or "body": _message(e) for e in exc.errors()}
+        errors: dict[str, str] = {}
+        for e in exc.errors():
+            errors.setdefault(".".join(str(p) for p in e["loc"]) or "body", _message(e))
         raise ValidationError(errors) from None
 
 
