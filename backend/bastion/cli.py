@@ -120,7 +120,8 @@ def cmd_create_admin(args) -> None:
     with session_scope(engine) as db:
         if admins.find_user_by_email(db, data.email) is not None:
             if args.if_missing:
-                print(f"admin {data.email} already exists")
+                print(f"admin {data.email} already exists; to reset its password:")
+                print(f"  bastion set-password --email {data.email}")
                 return
             raise CliError(f"a user with email {data.email} already exists")
         admins.create_admin(db, AdminCreate.model_validate(data))
