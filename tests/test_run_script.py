@@ -30,6 +30,7 @@ def _run_and_interrupt(instance: Path, spa_dist: Path) -> tuple[str, int]:
         "BASTION_INSTANCE": str(instance),
         "SPA_PORT": str(free_port()),
         "PYTHONPATH": f"{ROOT / 'backend'}:{ROOT}",
+        "BASTION_WORKERS": "2",
     }
     command = [sys.executable, "scripts/foreground.py", "scripts/run.sh", "127.0.0.1", str(free_port())]
     # The interactive shell gives the terminal to `make`'s stand-in, as a login shell does.
