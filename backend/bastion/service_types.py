@@ -29,7 +29,10 @@ SQL_FIELDS = (
         default="follow_role",
         choices=["follow_role", "disabled"],
         # The values are the config's; forms show these words instead.
-        choice_labels={"follow_role": "On: each caller sees what their role allows", "disabled": "Off: no API docs"},
+        choice_labels={
+            "follow_role": "On: each caller sees what their role allows",
+            "disabled": "Off: no API docs",
+        },
         description="Whether this service has an OpenAPI document under /api/v2/api_docs",
     ),
 )
