@@ -220,3 +220,15 @@ def test_the_user_form_names_the_app_a_docs_role_is_for(page, console_spa, live_
     hint = page.get_by_test_id("docs-hint")
     expect(hint).to_contain_text("api_docs entry for the app")
     expect(hint.locator("strong")).to_have_text(console_spa["app"])
+
+
+def test_an_empty_login_is_named_before_sending(page, spa, screens):
+    requests_made: list[Request] = []
+    page.on("request", lambda r: requests_made.append(r))
+    page.goto(spa.url)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("error-email")).to_have_text("Enter your e-mail address")
+    expect(page.get_by_test_id("error-password")).to_have_text("Enter your password")
+    page.get_by_label("Email").fill("admin@example.com")
+    expect(page.get_by_test_id("error-email")).to_have_count(0)
+    assert not [r for r in requests_made if "/session" in r.url]
