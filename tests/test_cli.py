@@ -131,6 +131,12 @@ def test_generated_password_is_printed_once(env, tmp_path):
             "no user",
         ),
         (["frobnicate"], None, "invalid choice"),
+        # pydantic's own phrasing never reaches the terminal either.
+        (
+            ["create-admin", "--email", "e@example.com", "--name", "", "--password-stdin"],
+            "long enough pass\n",
+            "invalid name: Enter a name",
+        ),
     ],
 )
 def test_bad_arguments_fail_in_one_line(env, tmp_path, args, stdin, needle):

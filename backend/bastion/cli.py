@@ -100,9 +100,11 @@ def _engine():
 
 
 def _validation_line(exc: PydanticError) -> str:
+    from bastion.plain_messages import plain_message
+
     error = exc.errors()[0]
     field = ".".join(str(p) for p in error["loc"])
-    return f"invalid {field}: {error['msg'].removeprefix('Value error, ')}"
+    return f"invalid {field}: {plain_message(error)}"
 
 
 def cmd_create_admin(args) -> None:
