@@ -166,6 +166,9 @@ def test_explain_shows_the_entrys_row_filters_and_a_real_service(
     log_in(page, spa.url, live_server, screens)
     open_area(page, "Roles")
     panel = page.get_by_role("region", name="Explain a decision")
+    panel.get_by_role("button", name="Explain").click()
+    expect(panel.get_by_test_id("error-app")).to_have_text("Choose an app")
+    expect(panel.get_by_test_id("error-path")).to_have_text("Enter a path")
     path = panel.get_by_label("Path")
     expect(path).to_have_attribute("placeholder", re.compile(r"^/api/v2/[a-z0-9_-]+/_table$"))
     service = path.get_attribute("placeholder").split("/")[3]

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { check, email, password, required, serviceName, wholeNumber } from './validate'
+import { check, chosen, email, password, required, serviceName, wholeNumber } from './validate'
 
 describe('checks before sending', () => {
   it('names the empty required fields in the platform words', () => {
     const errors = check({ name: '  ', email: '' }, { name: [required('a name')], email: [required('an e-mail address'), email] })
     expect(errors).toEqual({ name: 'Enter a name', email: 'Enter an e-mail address' })
+    expect(check({ app: '' }, { app: [chosen('an app')] })).toEqual({ app: 'Choose an app' })
   })
 
   it('checks formats only once something is typed', () => {

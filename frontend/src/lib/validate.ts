@@ -20,6 +20,12 @@ export const required =
   (value) =>
     text(value).trim() ? undefined : `Enter ${noun}`
 
+/** A select that must have a choice: "Choose an app". */
+export const chosen =
+  (noun: string): Rule =>
+  (value) =>
+    text(value).trim() ? undefined : `Choose ${noun}`
+
 export const email: Rule = (value) =>
   !text(value).trim() || EMAIL.test(text(value).trim()) ? undefined : 'Enter an e-mail address such as name@example.com'
 
