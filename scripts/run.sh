@@ -29,14 +29,6 @@ API_URL="http://$API_HOST:$PORT"
 # Its key is the console app's: public by nature, it grants nothing but the roles assigned for that app.
 $BIN/bastion console-config --api-base-url "$API_URL" --output frontend/dist/config.json
 
-# gunicorn's control socket (gunicorn 25+) defaults to the shared ~/.gunicorn: keep it in the instance,
-# or off where the instance path is too long for a UNIX socket name (107 bytes).
-CONTROL=()
-if $BIN/gunicorn --help | grep -q -- '--control-socket '; then
-  SOCKET="$BASTION_INSTANCE/gunicorn.ctl"
-  if [ ${#SOCKET} -lt 100 ]; then CONTROL=(--control-socket "$SOCKET"); else CONTROL=(--no-control-socket); fi
-fi
-
 # Ctrl-C is how a user stops the demo: stop both servers and end with status 0, not 130.
 stop() {
   trap - INT TERM EXIT
@@ -49,7 +41,8 @@ trap 'stop $?' EXIT
 
 (cd frontend && exec node_modules/.bin/vite preview --host 127.0.0.1 --port "$SPA_PORT" --strictPort >/dev/null) &
 SPA_PID=$!
-$BIN/gunicorn --config deploy/gunicorn.conf.py "${CONTROL[@]}" --bind "$HOST:$PORT" bastion.wsgi:app &
+# deploy/gunicorn.conf.py keeps gunicorn's control socket in the instance folder, not in ~/.gunicorn.
+$BIN/gunicorn --config deploy/gunicorn.conf.py --bind "$HOST:$PORT" bastion.wsgi:app &
 API_PID=$!
 
 # The banner waits for both servers, so it is the last thing printed before requests arrive.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import ROOT, free_port
+from tests.live import ROOT, free_port, start_server, stop_server
 
 BANNER_END = b"Stop both with Ctrl-C."
 
@@ -95,3 +95,14 @@ def test_banner_after_both_servers_then_ctrl_c_stops_with_status_0(tmp_path, bui
     banner = second[second.rindex("Bastion is running") :]
     assert password not in second
     assert "bastion set-password --email admin@example.com" in banner
+
+
+def test_every_gunicorn_with_the_repos_config_keeps_its_control_socket_in_its_instance(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    server = start_server(instance)
+    try:
+        assert (instance / "gunicorn.ctl").is_socket()
+        assert f"Control socket listening at {instance / 'gunicorn.ctl'}" in server.log()
+    finally:
+        stop_server(server)
