@@ -130,7 +130,7 @@ def main() -> None:
                     _log_in(page, demo)
                     function(page, demo)
                     page.screenshot(path=str(OUT / f"{name}.png"))
-                    print(f"docs/screenshots/{name}.png")
+                    print(OUT / f"{name}.png")
                     page.close()
                 browser.close()
             spa.stop()
