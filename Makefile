@@ -54,8 +54,9 @@ pytest: install services spa-install
 
 test: lint spa-check spa-test pytest
 
+# The demo runs as the terminal's foreground group, so Ctrl-C stops it cleanly and make ends with status 0.
 run: install spa-build
-	@BASTION_INSTANCE=$(INSTANCE) SPA_PORT=$(SPA_PORT) scripts/run.sh $(HOST) $(PORT)
+	@BASTION_INSTANCE=$(INSTANCE) SPA_PORT=$(SPA_PORT) $(PY) scripts/foreground.py scripts/run.sh $(HOST) $(PORT)
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(SPA)/node_modules $(SPA)/dist

@@ -31,3 +31,12 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms rid=%({x-request-id
 forwarded_allow_ips = ""
 secure_scheme_headers = {}
 forwarder_headers = ""
+# gunicorn 25+ opens a control socket, by default in ~/.gunicorn: one file for every gunicorn of the user
+# (test servers, `make run`) and read-only under the systemd unit's ProtectHome. Each platform keeps its
+# own in its instance folder, or none where that path is too long for a UNIX socket name (107 bytes).
+# Older gunicorns ignore both names.
+_control = os.path.join(os.path.abspath(os.environ.get("BASTION_INSTANCE", "instance")), "gunicorn.ctl")
+if len(_control.encode()) < 100:
+    control_socket = _control
+else:
+    control_socket_disable = True

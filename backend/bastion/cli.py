@@ -100,9 +100,11 @@ def _engine():
 
 
 def _validation_line(exc: PydanticError) -> str:
+    from bastion.plain_messages import plain_message
+
     error = exc.errors()[0]
     field = ".".join(str(p) for p in error["loc"])
-    return f"invalid {field}: {error['msg'].removeprefix('Value error, ')}"
+    return f"invalid {field}: {plain_message(error)}"
 
 
 def cmd_create_admin(args) -> None:
@@ -120,7 +122,8 @@ def cmd_create_admin(args) -> None:
     with session_scope(engine) as db:
         if admins.find_user_by_email(db, data.email) is not None:
             if args.if_missing:
-                print(f"admin {data.email} already exists")
+                print(f"admin {data.email} already exists; to reset its password:")
+                print(f"  bastion set-password --email {data.email}")
                 return
             raise CliError(f"a user with email {data.email} already exists")
         admins.create_admin(db, AdminCreate.model_validate(data))

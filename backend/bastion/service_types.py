@@ -36,7 +36,12 @@ SQL_FIELDS = (
         "API docs",
         default="follow_role",
         choices=["follow_role", "disabled"],
-        description="follow_role: each caller sees the docs their role allows; disabled: no docs",
+        # The values are the config's; forms show these words instead.
+        choice_labels={
+            "follow_role": "On: each caller sees what their role allows",
+            "disabled": "Off: no API docs",
+        },
+        description="Whether this service has an OpenAPI document under /api/v2/api_docs",
     ),
 )
 

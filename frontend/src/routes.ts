@@ -2,6 +2,11 @@
  * The route table: every screen, its hash path and where it appears in the navigation. Pages other than
  * the login page are loaded on first visit, so the first load stays small. Routes marked `users` are the
  * only ones a non-admin session reaches (lib/guard.ts).
+ *
+ * Every resource is edited the same way, on a routed page (`/<area>/new`, `/<area>/:id/edit`) rather than
+ * in a modal: an edit has a URL, a reload keeps it and Back leaves it; the big editors (roles, services)
+ * need a page's room, and on a phone a page is what a dialog becomes anyway. Dialogs are kept for
+ * questions and one-off actions (confirm, set a password, the one-time key).
  */
 import type { Component } from 'svelte'
 import type { Guarded } from './lib/guard'
@@ -21,21 +26,31 @@ export interface RouteDef extends Guarded {
 const roleEdit: Loader = () => import('./pages/roles/PageRoleEdit.svelte')
 const corsEdit: Loader = () => import('./pages/cors/PageCorsEdit.svelte')
 const docs: Loader = () => import('./pages/docs/PageDocs.svelte')
+const adminEdit: Loader = () => import('./pages/admins/PageAdminEdit.svelte')
+const appEdit: Loader = () => import('./pages/apps/PageAppEdit.svelte')
+const userEdit: Loader = () => import('./pages/users/PageUserEdit.svelte')
+const serviceEdit: Loader = () => import('./pages/services/PageServiceEdit.svelte')
 
 export const routes: readonly RouteDef[] = [
   { path: '/login', title: 'Log in', public: true, component: PageLogin },
   { path: '/', title: 'Home', load: () => import('./pages/home/PageHome.svelte') },
   { path: '/admins', title: 'Admins', load: () => import('./pages/admins/PageAdmins.svelte') },
+  { path: '/admins/new', title: 'New admin', load: adminEdit },
+  { path: '/admins/:id/edit', title: 'Edit admin', load: adminEdit },
   { path: '/services', title: 'Services', load: () => import('./pages/services/PageServices.svelte') },
-  { path: '/services/new', title: 'New service', load: () => import('./pages/services/PageServiceEdit.svelte') },
-  { path: '/services/:id/edit', title: 'Edit service', load: () => import('./pages/services/PageServiceEdit.svelte') },
+  { path: '/services/new', title: 'New service', load: serviceEdit },
+  { path: '/services/:id/edit', title: 'Edit service', load: serviceEdit },
   { path: '/services/:service/tables', title: 'Tables', load: () => import('./pages/tables/PageTables.svelte') },
   { path: '/services/:service/tables/:table', title: 'Table', load: () => import('./pages/tables/PageTable.svelte') },
   { path: '/roles', title: 'Roles', load: () => import('./pages/roles/PageRoles.svelte') },
   { path: '/roles/new', title: 'New role', load: roleEdit },
   { path: '/roles/:id/edit', title: 'Edit role', load: roleEdit },
   { path: '/apps', title: 'Apps', load: () => import('./pages/apps/PageApps.svelte') },
+  { path: '/apps/new', title: 'New app', load: appEdit },
+  { path: '/apps/:id/edit', title: 'Edit app', load: appEdit },
   { path: '/users', title: 'Users', load: () => import('./pages/users/PageUsers.svelte') },
+  { path: '/users/new', title: 'New user', load: userEdit },
+  { path: '/users/:id/edit', title: 'Edit user', load: userEdit },
   { path: '/cors', title: 'CORS', load: () => import('./pages/cors/PageCors.svelte') },
   { path: '/cors/new', title: 'New CORS rule', load: corsEdit },
   { path: '/cors/:id/edit', title: 'Edit CORS rule', load: corsEdit },

@@ -81,7 +81,7 @@ def _create_app(page: Page, spa, name: str, role: str) -> str:
     """Create an app with the role as default; read its key from the one-time dialog and copy it."""
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=spa.origin)
     open_area(page, "Apps")
-    page.get_by_role("button", name="New app").click()
+    page.get_by_role("link", name="New app").click()
     form = page.get_by_test_id("app-form")
     form.get_by_label("Name", exact=True).fill(name)
     form.get_by_label("Default role").select_option(label=role)
@@ -102,7 +102,7 @@ def _create_app(page: Page, spa, name: str, role: str) -> str:
 def _create_user(page: Page, email: str, app: str, role: str) -> None:
     """Create a user with the role for the app; a duplicate app row is refused on that row first."""
     open_area(page, "Users")
-    page.get_by_role("button", name="New user").click()
+    page.get_by_role("link", name="New user").click()
     form = page.get_by_test_id("user-form")
     form.get_by_label("Email").fill(email)
     form.get_by_label("Name").fill("Sales clerk")

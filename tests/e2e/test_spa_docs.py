@@ -115,8 +115,11 @@ def test_a_docs_only_user_sees_the_granted_docs_and_nothing_else(
         expect(page.get_by_role("heading", level=1)).to_have_text("API docs")
     screens.snap("redirected")
 
+    # A document their role does not open says so in place, and what to ask an admin for.
     page.goto(console.url + f"#/docs/{docs_reader['other']}")
-    expect(page.get_by_test_id("toast-error").last).to_contain_text("is not allowed")
+    refused = page.get_by_test_id("docs-refused")
+    expect(refused).to_contain_text(f"Your role does not open the API docs of {docs_reader['other']}")
+    expect(refused).to_contain_text(f"ask an admin to add an api_docs entry for {docs_reader['other']}")
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_test_id("login-notice")).to_have_text("You have been logged out")
 

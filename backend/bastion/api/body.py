@@ -5,6 +5,9 @@ free-form parts such as a service's config included) and every whole number is c
 system database can store: NUL, unpaired surrogates (JSON's "\\ud800"), integers beyond 64 bits. Each is
 a 400 naming its field, rather than a driver error (a 500) or, on lenient engines, a stored value that
 breaks every later reader.
+
+pydantic's own messages ("String should have at least 1 character") are turned into what to do, in plain
+words ("Enter a name"), by the one table of plain_messages.py; our own validators' messages are kept.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
 from bastion.errors import BadRequest, UnsupportedMediaType, ValidationError
+from bastion.plain_messages import plain_message
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -32,11 +36,6 @@ def json_body() -> Any:
         return request.get_json(force=True)
     except Exception:
         raise BadRequest("Request body is not valid JSON") from None
-
-
-def _message(error: dict) -> str:
-    text = error["msg"]
-    return text.removeprefix("Value error, ")
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -77,7 +76,9 @@ def validate(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except PydanticError as exc:
         # Only the field and the message: pydantic's error also carries the input (a password, say).
-        errors = {".".join(str(p) for p in e["loc"]) or "body": _message(e) for e in exc.errors()}
+        errors: dict[str, str] = {}
+        for e in exc.errors():
+            errors.setdefault(".".join(str(p) for p in e["loc"]) or "body", plain_message(e))
         raise ValidationError(errors) from None
 
 

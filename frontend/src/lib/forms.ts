@@ -3,6 +3,7 @@
  * fields arrive with dotted names (`config.port`); a message for a field the form does not show must not
  * be lost, so it is handed back as unplaced and shown elsewhere.
  */
+import { tick } from 'svelte'
 import { ApiError, type FieldErrors } from './api/client'
 
 export interface Placement {
@@ -40,4 +41,10 @@ export const bracketIndexes: KeyNormalizer = (key) => key.replace(/\.(\d+)(?=\.|
 /** A list typed in a textarea: one item per line (commas separate too), trimmed, empty lines dropped. */
 export function textToList(text: string): string[] {
   return text.split(/[\n,]/).map((item) => item.trim()).filter(Boolean)
+}
+
+/** Bring the first field marked invalid into view and focus, once the messages are drawn. */
+export async function focusFirstError(form: HTMLElement | undefined): Promise<void> {
+  await tick()
+  form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus()
 }

@@ -6,11 +6,21 @@ import { parseHash, type Location } from './routing'
 
 class Router {
   current = $state<Location>(parseHash(window.location.hash))
+  /** The location before the current one, so an edit page can return to its list as it was left. */
+  previous: Location | null = null
 
   constructor() {
-    window.addEventListener('hashchange', () => {
-      this.current = parseHash(window.location.hash)
-    })
+    window.addEventListener('hashchange', () => this.#set(parseHash(window.location.hash)))
+  }
+
+  #set(location: Location): void {
+    this.previous = this.current
+    this.current = location
+  }
+
+  /** Record a location set without a hashchange (a replaced entry). */
+  replace(location: Location): void {
+    this.current = location
   }
 }
 
@@ -21,8 +31,17 @@ export function navigate(path: string, replace = false): void {
   const hash = `#${path}`
   if (replace) {
     history.replaceState(history.state, '', hash)
-    router.current = parseHash(hash)
+    router.replace(parseHash(hash))
   } else {
     window.location.hash = hash
   }
+}
+
+/**
+ * Leave an edit page for its list (`/roles`): back through the history when the list is where the admin
+ * came from, so its search and page are kept, else to the list itself.
+ */
+export function leave(list: string): void {
+  if (router.previous?.path === list) history.back()
+  else navigate(list)
 }

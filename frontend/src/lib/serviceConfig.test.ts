@@ -35,6 +35,12 @@ describe('initialDraft', () => {
     expect(draft.values.port).toBe('5432')
     expect((draft.values.options as ObjectDraft).rows).toEqual([{ key: 'sslmode', value: 'require' }])
   })
+
+  it('shows the default of a field the stored config leaves out, so a select is never blank', () => {
+    const docs = field('docs', { choices: ['follow_role', 'disabled'], default: 'follow_role' })
+    expect(initialDraft([docs], { engine: 'sqlite' }).values.docs).toBe('follow_role')
+    expect(initialDraft([docs], { docs: 'disabled' }).values.docs).toBe('disabled')
+  })
 })
 
 describe('buildConfig', () => {

@@ -38,7 +38,9 @@ function objectDraft(value: unknown): ObjectDraft {
 export function initialDraft(schema: readonly ConfigFieldSpec[], config: ServiceConfig | null): ConfigDraft {
   const draft: ConfigDraft = { values: {}, stored: {} }
   for (const spec of schema) {
-    const value = config ? config[spec.name] : spec.default
+    // A field the stored config leaves out has its default's effect, so the form shows that default (an
+    // "API docs" select is never blank for a service made before the field existed).
+    const value = config?.[spec.name] ?? spec.default
     if (spec.type === 'object') {
       draft.values[spec.name] = objectDraft(value)
     } else if (spec.secret) {
@@ -100,4 +102,18 @@ export function buildConfig(
     }
   }
   return { config, errors }
+}
+
+/**
+ * The required config fields left empty, keyed like the platform's messages (`config.database`). A stored
+ * secret counts as given: leaving it empty keeps it.
+ */
+export function requiredConfig(schema: readonly ConfigFieldSpec[], draft: ConfigDraft): FieldErrors {
+  const errors: FieldErrors = {}
+  for (const spec of schema) {
+    const value = draft.values[spec.name]
+    if (!spec.required || typeof value === 'object' || draft.stored[spec.name]) continue
+    if (!value.trim()) errors[`config.${spec.name}`] = spec.choices ? `Choose the ${spec.label.toLowerCase()}` : `Enter the ${spec.label.toLowerCase()}`
+  }
+  return errors
 }

@@ -20,6 +20,7 @@ export interface AdminInput {
 }
 
 export const listAdmins = () => get<{ resource: Admin[] }>('/system/admin').then((r) => r.resource)
+export const getAdmin = (id: number) => get<Admin>(`/system/admin/${id}`)
 export const createAdmin = (data: AdminInput) => post<Admin>('/system/admin', data)
 export const updateAdmin = (id: number, data: AdminInput) => patch<Admin>(`/system/admin/${id}`, data)
 export const setAdminPassword = (id: number, password: string) => updateAdmin(id, { password })

@@ -1,5 +1,5 @@
 /** Apps: /system/app. The API key comes back only from create and rotate, once (DESIGN §4). */
-import { del, get, patch, post } from './client'
+import { credentials, del, get, patch, post } from './client'
 
 export interface App {
   id: number
@@ -22,7 +22,18 @@ export interface AppInput {
 
 const base = '/system/app'
 
+/**
+ * The app whose key this console sends (config.json's apiKey), found by its fingerprint: the platform
+ * lists a key as its prefix and first six characters (apikeys.fingerprint). A user's role for this app is
+ * what a docs-only user gets when they log in here.
+ */
+export function consoleApp(apps: readonly App[]): App | null {
+  const key = credentials().apiKey
+  return key ? (apps.find((app) => app.key_fingerprint === key.slice(0, 'bak_'.length + 6)) ?? null) : null
+}
+
 export const listApps = () => get<{ resource: App[] }>(base).then((r) => r.resource)
+export const getApp = (id: number) => get<App>(`${base}/${id}`)
 export const createApp = (data: AppInput) => post<AppWithKey>(base, data)
 export const updateApp = (id: number, data: AppInput) => patch<App>(`${base}/${id}`, data)
 export const rotateAppKey = (id: number) => post<AppWithKey>(`${base}/${id}/rotate-key`)

@@ -42,6 +42,7 @@ export interface Explanation {
   component: string
   verb: string
   role: { id: number; name: string } | null
+  /** The deciding entry: its own `filters` and `filter_op` are the row filters that apply. */
   entry: AccessEntry | null
   filters: RowFilter[]
   filter_op: string | null

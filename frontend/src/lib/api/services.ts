@@ -11,6 +11,8 @@ export interface ConfigFieldSpec {
   required: boolean
   secret: boolean
   choices?: string[]
+  /** Words to show for the choices, by value; a value without one is shown as it is. */
+  choice_labels?: Record<string, string>
   default?: unknown
   description?: string
 }

@@ -26,6 +26,7 @@ export interface UserInput {
 const base = '/system/user'
 
 export const listUsers = () => get<{ resource: User[] }>(base).then((r) => r.resource)
+export const getUser = (id: number) => get<User>(`${base}/${id}`)
 export const createUser = (data: UserInput) => post<User>(base, data)
 export const updateUser = (id: number, data: UserInput) => patch<User>(`${base}/${id}`, data)
 export const setUserPassword = (id: number, password: string) => updateUser(id, { password })

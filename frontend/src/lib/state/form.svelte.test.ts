@@ -54,3 +54,20 @@ describe('FormState.submit', () => {
     expect(toasts).toHaveLength(0)
   })
 })
+
+describe('FormState.clear', () => {
+  it('drops the message of the edited field and of the parts inside it, and only those', () => {
+    const form = new FormState(() => [])
+    form.errors = { name: 'Enter a name', 'access[0]': 'bad', 'access[0].verbs': 'x', 'access[1].verbs': 'y', access: 'z' }
+    form.clear('name')
+    form.clear('access[0]')
+    expect(form.errors).toEqual({ 'access[1].verbs': 'y', access: 'z' })
+  })
+
+  it('shows the browser checks and says whether the form may be sent', () => {
+    const form = new FormState(() => ['name'])
+    expect(form.accept({ name: 'Enter a name' })).toBe(false)
+    expect(form.errors.name).toBe('Enter a name')
+    expect(form.accept({})).toBe(true)
+  })
+})

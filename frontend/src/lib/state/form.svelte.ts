@@ -43,6 +43,31 @@ export class FormState {
     }
   }
 
+  /**
+   * Show the messages of the browser's own checks; true when there are none and the form may be sent.
+   * The platform checks again: its messages replace these on the same fields.
+   */
+  accept(errors: FieldErrors): boolean {
+    this.errors = errors
+    return Object.keys(errors).length === 0
+  }
+
+  /** Forget the message of a field (and of the parts inside it: `access[0]` takes `access[0].verbs`). */
+  clear(field: string): void {
+    const inside = (key: string) => key === field || key.startsWith(`${field}.`) || key.startsWith(`${field}[`)
+    if (!Object.keys(this.errors).some(inside)) return
+    this.errors = Object.fromEntries(Object.entries(this.errors).filter(([key]) => !inside(key)))
+  }
+
+  /**
+   * For the form's `oninput`: a field that is edited loses its message, so a fixed value no longer reads
+   * as wrong. The field is the nearest `data-field` around the control (Field sets it to its name).
+   */
+  readonly edited = (event: Event): void => {
+    const holder = (event.target as Element | null)?.closest?.('[data-field]') as HTMLElement | null
+    if (holder?.dataset.field) this.clear(holder.dataset.field)
+  }
+
   /** Forget the messages, e.g. when the form is reopened. */
   reset(): void {
     this.errors = {}

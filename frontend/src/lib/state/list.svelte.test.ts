@@ -48,4 +48,12 @@ describe('ClientList', () => {
     expect(fetches).toBe(2)
     expect(toasts.map((t) => t.message)).toEqual(['Admin deleted', 'Admin is in use'])
   })
+
+  it('hands the result back, and says what `done` makes of it (nothing for null)', async () => {
+    const list = new ClientList<(typeof admins)[number]>(['email'])
+    const fetch = async () => admins
+    expect(await list.act(async () => ({ key: 'k' }), (r) => `got ${r.key}`, fetch)).toEqual({ key: 'k' })
+    expect(await list.act(async () => 7, () => null, fetch)).toBe(7)
+    expect(toasts.map((t) => t.message)).toEqual(['got k'])
+  })
 })

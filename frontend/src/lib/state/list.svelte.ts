@@ -30,15 +30,27 @@ export class ClientList<T extends object> {
     }
   }
 
-  /** Run a change to the items, say it worked (or why not) and fetch them again. */
-  async act(action: () => Promise<unknown>, done: string, fetch: () => Promise<T[]>): Promise<void> {
+  /**
+   * Run a change to the items, say it worked (or why not) and fetch them again. Every action of a list page
+   * goes through here. `done` is the success message, or makes it from the result (null: no message, as
+   * when the result is shown otherwise, like a rotated key). Resolves with the result, or undefined.
+   */
+  async act<R>(
+    action: () => Promise<R>,
+    done: string | ((result: R) => string | null),
+    fetch: () => Promise<T[]>,
+  ): Promise<R | undefined> {
+    let result: R
     try {
-      await action()
-      notifySuccess(done)
-      await this.load(fetch)
+      result = await action()
     } catch (error) {
       notifyError(error)
+      return undefined
     }
+    const message = typeof done === 'string' ? done : done(result)
+    if (message) notifySuccess(message)
+    await this.load(fetch)
+    return result
   }
 
   /** Show another page, or another page size from the first page. */

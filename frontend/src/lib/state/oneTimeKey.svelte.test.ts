@@ -41,3 +41,17 @@ describe('OneTimeKey', () => {
     expect(write).not.toHaveBeenCalled()
   })
 })
+
+describe('OneTimeKey.dismiss', () => {
+  it('asks before losing a key that was not copied, and not after a copy', async () => {
+    const key = new OneTimeKey()
+    key.show('crm', 'bak_secret', 'created')
+    expect(await key.dismiss(async () => false)).toBe(false)
+    expect(key.shown).not.toBeNull()
+    key.copiedByHand()
+    let asked = false
+    expect(await key.dismiss(async () => ((asked = true), false))).toBe(true)
+    expect(asked).toBe(false)
+    expect(key.shown).toBeNull()
+  })
+})

@@ -34,6 +34,22 @@ export class OneTimeKey {
     }
   }
 
+  /** The admin copied the key themselves (a copy event on the selected key counts as copying). */
+  copiedByHand(): void {
+    if (this.shown) this.copy = 'copied'
+  }
+
+  /**
+   * Close on Escape or ×: once closed the key is gone, so unless it was copied, `confirm` asks first.
+   * Resolves whether the dialog closed.
+   */
+  async dismiss(confirm: () => Promise<boolean>): Promise<boolean> {
+    if (!this.shown) return true
+    if (this.copy !== 'copied' && !(await confirm())) return false
+    this.close()
+    return true
+  }
+
   /** Close the dialog and forget the key for good. */
   close(): void {
     this.shown = null

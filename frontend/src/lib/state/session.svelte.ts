@@ -4,6 +4,7 @@
  * never see it. Which screens a session sees is only a convenience: the platform decides every call.
  */
 import type { SessionInfo, SessionKind } from '../api/session'
+import { clearToasts } from './toasts.svelte'
 
 const KEY = 'bastion.session'
 
@@ -54,8 +55,9 @@ class Session {
     return this.user?.admin ? 'admin' : 'user'
   }
 
-  /** Forget the session; `notice` is shown on the login page. */
+  /** Forget the session and its messages; `notice` is shown on the login page. */
   end(notice: string | null = null): void {
+    clearToasts()
     sessionStorage.removeItem(KEY)
     this.token = null
     this.user = null

@@ -13,6 +13,11 @@ let nextId = 1
 
 export const toasts = $state<Toast[]>([])
 
+/** Forget every message: the next person at this screen must not read the last one's. */
+export function clearToasts(): void {
+  toasts.splice(0)
+}
+
 export function dismiss(id: number): void {
   const index = toasts.findIndex((t) => t.id === id)
   if (index >= 0) toasts.splice(index, 1)
