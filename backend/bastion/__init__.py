@@ -25,7 +25,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         secrets,
         throttle,
     )
-    from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
+    from bastion.api import (
+        admins,
+        apps,
+        cors_explain,
+        data,
+        docs,
+        environment,
+        explain,
+        roles,
+        services,
+        sessions,
+        users,
+    )
+    from bastion.api import advisor as advisor_api
     from bastion.api import cors as cors_api
     from bastion.config import load_settings
     from bastion.paths import IdConverter, VersionAlias
@@ -53,7 +66,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         users.bp,
         users.self_bp,
         explain.bp,
+        cors_explain.bp,
         cors_api.bp,
+        advisor_api.bp,
         docs.bp,
         data.bp,
     )

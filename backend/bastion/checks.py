@@ -1,14 +1,18 @@
-"""`bastion check`: how ready the running configuration is for production (issue 8).
+"""The one registry of checks behind `bastion check` and the admin API's advisor (issues 8 and 16).
 
-Every check reads the parsed Settings, the gunicorn worker count, and where it must the system database,
-and returns Findings. Severities:
+Every check reads the parsed Settings, the gunicorn worker count, and where it must the system database
+(advisor/inventory.py) or the databases behind the services (advisor/db_accounts.py), and returns
+Findings (advisor/finding.py). The settings checks live here; the others in advisor/. Severities:
 
 - high: secrets, stored credentials or the admin API are exposed, or the platform does not run with its
   production safeguards. `bastion check` exits 1 when any finding is high.
 - medium: a defence is weaker than it should be (unrestricted admin networks, per-worker throttling).
 - low: housekeeping (an unfinished key rotation, stale admin accounts).
+- info: something the advisor could not check (a service's server did not answer).
 
-No flask imports: the CLI hands in Settings and a system-database engine.
+Muted findings (advisor_mute) stay in the report, marked, and no longer count towards the exit code.
+No flask imports: the CLI and the API hand in Settings, a system-database engine and, to check the
+services' accounts, how to open a service's engine.
 """
 
 from __future__ import annotations
@@ -18,32 +22,23 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bastion import cors_syntax
+from bastion.advisor import cors_rules, keys, people
+from bastion.advisor.cors_rules import glob_reaches_admin
+from bastion.advisor.db_accounts import Accounts, check_services
+from bastion.advisor.finding import SEVERITIES, Finding, sort_key
+from bastion.advisor.inventory import Inventory
 from bastion.config import DEFAULT_PROXY_IPS, ConfigError, Settings, parse_networks
-from bastion.models import CorsRule, User
+from bastion.models_advisor import AdvisorMute
 
-SEVERITIES = ("high", "medium", "low")
-ADMIN_LOGIN_DAYS = 90
+__all__ = ["SEVERITIES", "Accounts", "Finding", "glob_reaches_admin", "run_checks"]
 LONG_SESSION_MINUTES = 7 * 24 * 60
-ADMIN_PREFIXES = ("api/v2/system/", "api/system/")  # the admin API and its unversioned alias
 DEFAULT_PROXY_NETWORKS = parse_networks("TRUSTED_PROXY_IPS", DEFAULT_PROXY_IPS)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem: a stable code, its severity, what is wrong and how to fix it."""
-
-    code: str
-    severity: str
-    message: str
-    fix: str
 
 
 def gunicorn_workers(environ: Mapping[str, str] = os.environ) -> int:
@@ -285,99 +280,63 @@ def _migrations(s: Settings, conn: sa.Connection, _now: datetime) -> Iterable[Fi
         )
 
 
-def glob_reaches_admin(glob: str) -> bool:
-    """Whether a CORS path glob matches any path of the admin API, versioned or not.
-
-    A glob's paths all start with its literal head, and its first `*` may stand for anything after it;
-    so it reaches a path under an admin prefix exactly when head and prefix agree as far as both go (a
-    glob without `*` must itself be such a path). Compared case-insensitively, to err towards a finding.
-    """
-    normalized = cors_syntax.normalize_path(glob.strip()).lower()
-    head = cors_syntax.glob_prefix(normalized)
-    starred = "*" in normalized
-    for prefix in ADMIN_PREFIXES:
-        if head.startswith(prefix) or head == prefix[:-1] or (starred and prefix.startswith(head)):
-            return True
-    return False
+# Checks of the system database's content. Each takes (settings, inventory, now) and returns findings.
+CONTENT_CHECKS = (*cors_rules.CHECKS, *keys.CHECKS, *people.CHECKS)
 
 
-def _cors_rules(s: Settings, conn: sa.Connection, _now: datetime) -> Iterable[Finding]:
-    table = CorsRule.__table__
-    rows = conn.execute(sa.select(table.c.path, table.c.origins).where(table.c.enabled == sa.true()))
-    for path, origins in rows:
-        origins = [o.strip() for o in origins or []]
-        if "*" in origins:
-            admin = glob_reaches_admin(path)
-            yield Finding(
-                "cors-any-origin",
-                "high" if admin else "medium",
-                f"The CORS rule for {path} allows any origin ('*')"
-                + (", the admin API included." if admin else "."),
-                "list the exact origins instead, e.g. `bastion cors add --origin https://admin.example.com`",
-            )
-        plain = [o for o in origins if o.startswith("http://")]
-        if plain and s.is_production:
-            yield Finding(
-                "cors-plain-http-origin",
-                "medium",
-                f"The CORS rule for {path} allows plain-HTTP origin(s) {', '.join(plain)} "
-                "(`bastion init` defaults to a local development origin).",
-                "replace them with the admin host's https:// origin (PATCH /api/v2/system/cors/<id>)",
-            )
+def _mutes(conn: sa.Connection) -> dict[str, dict]:
+    from bastion.services.advisor import mute_public
+
+    rows = conn.execute(sa.select(AdvisorMute.__table__)).mappings()
+    return {r["finding_id"]: mute_public(AdvisorMute(**r)) for r in rows}
 
 
-def _admins(_s: Settings, conn: sa.Connection, now: datetime) -> Iterable[Finding]:
-    table = User.__table__
-    active = table.c.is_sys_admin == sa.true(), table.c.is_active == sa.true()
-    logins = [row[0] for row in conn.execute(sa.select(table.c.last_login_at).where(*active))]
-    if not logins:
-        yield Finding(
-            "no-admin",
-            "medium",
-            "There is no active admin: nobody can manage the platform.",
-            "run `bastion create-admin --email ... --name ...`",
-        )
-        return
-    since = now - timedelta(days=ADMIN_LOGIN_DAYS)
-    # SQLite hands timezone-aware columns back naive; they were stored in UTC.
-    recent = [t for t in logins if t is not None and (t if t.tzinfo else t.replace(tzinfo=UTC)) >= since]
-    if not recent:
-        yield Finding(
-            "admins-idle",
-            "low",
-            f"None of the {len(logins)} active admin(s) logged in during the last {ADMIN_LOGIN_DAYS} days.",
-            "deactivate admin accounts nobody uses; keep one that someone watches",
-        )
-
-
-CONTENT_CHECKS = (_cors_rules, _admins)
-
-
-def _database_findings(settings: Settings, engine: Engine, now: datetime) -> list[Finding]:
+def _database_findings(
+    settings: Settings, engine: Engine, now: datetime, accounts: Accounts | None
+) -> tuple[list[Finding], dict[str, dict]]:
     try:
         with engine.connect() as conn:
             findings = list(_migrations(settings, conn, now))
             if findings:
-                return findings  # the other checks would read tables that may not exist yet
-            return [f for check in CONTENT_CHECKS for f in check(settings, conn, now)]
+                return findings, {}  # the other checks would read tables that may not exist yet
+            inventory = Inventory.load(conn)
+            findings = [f for check in CONTENT_CHECKS for f in check(settings, inventory, now)]
+            mutes = _mutes(conn)
     except SQLAlchemyError as exc:
         # The driver's text can carry a URL with credentials: name the failure, not the details.
         message = f"The system database could not be read ({type(exc).__name__})."
         fix = "check DATABASE_URL and that the database is up, then `bastion db upgrade`"
-        return [Finding("database-unreadable", "high", message, fix)]
+        return [Finding("database-unreadable", "high", message, fix)], {}
+    if accounts is not None:
+        findings += check_services(settings, inventory, accounts)
+    return findings, mutes
 
 
 def run_checks(
-    settings: Settings, engine: Engine, *, workers: int, now: datetime | None = None
+    settings: Settings,
+    engine: Engine,
+    *,
+    workers: int,
+    now: datetime | None = None,
+    accounts: Accounts | None = None,
 ) -> list[Finding]:
-    """Every finding for this configuration, the most severe first."""
+    """Every finding for this configuration, muted ones marked, the most severe first.
+
+    Without `accounts` the services' databases are not asked (their findings need the platform's engines).
+    """
     findings = [f for check in SETTINGS_CHECKS for f in check(settings, workers)]
-    findings += _database_findings(settings, engine, now or datetime.now(UTC))
-    return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+    found, mutes = _database_findings(settings, engine, now or datetime.now(UTC), accounts)
+    findings = [f.with_mute(mutes.get(f.id)) for f in findings + found]
+    return sorted(findings, key=sort_key)
 
 
 def _counts(findings: list[Finding]) -> dict[str, int]:
-    return {level: sum(f.severity == level for f in findings) for level in SEVERITIES}
+    """Unmuted findings per severity; info only when there is some."""
+    live = [f for f in findings if f.muted is None]
+    counts = {level: sum(f.severity == level for f in live) for level in SEVERITIES}
+    if not counts["info"]:
+        del counts["info"]
+    return counts
 
 
 def render_text(findings: list[Finding]) -> str:
@@ -387,19 +346,28 @@ def render_text(findings: list[Finding]) -> str:
     lines = [f"bastion check: {verdict} for production ({summary})"]
     for f in findings:
         lines += ["", f"[{f.severity.upper()}] {f.code}: {f.message}", f"    fix: {f.fix}"]
+        if f.muted is not None:
+            lines.append(f"    muted by {f.muted['by']['email'] or 'the CLI'}: {f.muted['reason']}")
     return "\n".join(lines)
 
 
+def as_dict(f: Finding) -> dict:
+    """A finding in the CLI's JSON report; id, evidence, route and mute only when they say something."""
+    out = {"code": f.code, "severity": f.severity, "message": f.message, "fix": f.fix}
+    extra = {"id": f.id if f.key else None, "evidence": list(f.evidence), "route": f.route, "muted": f.muted}
+    return out | {k: v for k, v in extra.items() if v}
+
+
 def render_json(findings: list[Finding]) -> str:
-    """The machine report: ready (no high finding), counts per severity and the findings."""
+    """The machine report: ready (no unmuted high finding), counts per severity and the findings."""
     report = {
         "ready": exit_status(findings) == 0,
         "counts": _counts(findings),
-        "findings": [asdict(f) for f in findings],
+        "findings": [as_dict(f) for f in findings],
     }
     return json.dumps(report, indent=2)
 
 
 def exit_status(findings: list[Finding]) -> int:
-    """1 when any finding is high, else 0."""
-    return 1 if any(f.severity == "high" for f in findings) else 0
+    """1 when any unmuted finding is high, else 0."""
+    return 1 if any(f.severity == "high" and f.muted is None for f in findings) else 0
