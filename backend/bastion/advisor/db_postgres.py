@@ -21,13 +21,10 @@ _ROLE = sa.text(
 )
 _TABLES = sa.text(
     "SELECT n.nspname, c.relname, pg_get_userbyid(c.relowner) = current_user AS owned,"
-    " has_table_privilege(c.oid, 'SELECT') AS select, has_table_privilege(c.oid, 'INSERT') AS insert,"
-    " has_table_privilege(c.oid, 'UPDATE') AS update, has_table_privilege(c.oid, 'DELETE') AS delete,"
-    " has_table_privilege(c.oid, 'TRUNCATE') AS truncate"
+    " has_table_privilege(c.oid, 'SELECT') AS priv_select, has_table_privilege(c.oid, 'INSERT') AS priv_insert,"
+    " has_table_privilege(c.oid, 'UPDATE') AS priv_update, has_table_privilege(c.oid, 'DELETE') AS priv_delete,"
+    " has_table_privilege(c.oid, 'TRUNCATE') AS priv_truncate"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname"
-)
-    + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname"
 )
 
@@ -86,7 +83,7 @@ def _tables(conn, service, inv, user, svc, route, key) -> Iterable[Finding]:
         if row["owned"]:
             owned.append((row["relname"], f"ALTER TABLE {table} OWNER TO <owner role>;"))
             continue
-        held = {p for p in PRIVILEGES if row[p.lower()]}
+        held = {p for p in PRIVILEGES if row["priv_" + p.lower()]}
         verbs = inv.verbs_on_table(service["name"], row["relname"])
         if held and not verbs:
             unexposed.append((row["relname"], f"REVOKE ALL ON TABLE {table} FROM {quote(user)};"))
