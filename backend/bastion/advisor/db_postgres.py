@@ -21,8 +21,10 @@ _ROLE = sa.text(
 )
 _TABLES = sa.text(
     "SELECT n.nspname, c.relname, pg_get_userbyid(c.relowner) = current_user AS owned,"
-    " has_table_privilege(c.oid, 'SELECT') AS priv_select, has_table_privilege(c.oid, 'INSERT') AS priv_insert,"
-    " has_table_privilege(c.oid, 'UPDATE') AS priv_update, has_table_privilege(c.oid, 'DELETE') AS priv_delete,"
+    " has_table_privilege(c.oid, 'SELECT') AS priv_select,"
+    " has_table_privilege(c.oid, 'INSERT') AS priv_insert,"
+    " has_table_privilege(c.oid, 'UPDATE') AS priv_update,"
+    " has_table_privilege(c.oid, 'DELETE') AS priv_delete,"
     " has_table_privilege(c.oid, 'TRUNCATE') AS priv_truncate"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname"
