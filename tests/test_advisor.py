@@ -21,12 +21,6 @@ HR = [
 
 
 @pytest.fixture
-def system_db_url(sqlite_system_db_url):
-    """The checks read the system database through one function; its engines are covered elsewhere."""
-    return sqlite_system_db_url
-
-
-@pytest.fixture
 def hr(client, admin_headers, tmp_path):
     """A SQLite service 'hr' with two tables."""
     return add_sqlite_service(client, admin_headers, tmp_path / "hr.db", HR)
