@@ -163,6 +163,29 @@ def test_cors_findings_and_their_fix(client, admin_headers, rules, code, fix):
     assert code not in codes(client, admin_headers)
 
 
+def test_users_idle_for_90_days(app, client, admin_headers):
+    import sqlalchemy as sa
+
+    from bastion.models import User
+
+    made = post(
+        client,
+        admin_headers,
+        "user",
+        {"email": "old@example.com", "name": "Old", "password": "a long password 1"},
+    )
+    assert "users-idle" not in codes(client, admin_headers)  # new: not idle yet
+    long_ago = datetime.now(UTC) - timedelta(days=120)
+    table = User.__table__
+    with app.extensions["bastion.db"].begin() as conn:
+        conn.execute(sa.update(table).where(table.c.id == made["id"]).values(created_at=long_ago))
+    found = findings(client, admin_headers)["users-idle"]
+    assert found["evidence"] == [{"type": "user", "id": made["id"], "email": "old@example.com"}]
+    with app.extensions["bastion.db"].begin() as conn:
+        conn.execute(sa.update(table).where(table.c.id == made["id"]).values(last_login_at=datetime.now(UTC)))
+    assert "users-idle" not in codes(client, admin_headers)
+
+
 def test_idle_keys_wait_for_the_key_use_column():
     now = datetime(2026, 11, 30, tzinfo=UTC)
     row = {"id": 1, "name": "shop", "is_active": True, "role_id": None}

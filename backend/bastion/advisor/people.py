@@ -57,6 +57,30 @@ def many_admins(_s: Settings, inv: Inventory, _now: datetime) -> Iterable[Findin
         )
 
 
+def idle_users(_s: Settings, inv: Inventory, now: datetime) -> Iterable[Finding]:
+    """Active non-admin users, created over 90 days ago, who have not logged in for 90 days (or ever)."""
+    since = now - timedelta(days=ADMIN_LOGIN_DAYS)
+
+    def before(moment) -> bool:
+        return moment is None or (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) < since
+
+    idle = [
+        u
+        for u in inv.users
+        if u["is_active"] and not u["is_sys_admin"] and before(u["created_at"]) and before(u["last_login_at"])
+    ]
+    if idle:
+        yield Finding(
+            "users-idle",
+            "low",
+            f"{len(idle)} active user(s) have not logged in for {ADMIN_LOGIN_DAYS} days: an account "
+            "nobody uses is one nobody notices being used.",
+            "deactivate the users who no longer need access",
+            tuple(evidence("user", u["id"], email=u["email"]) for u in idle),
+            "/users",
+        )
+
+
 def docs_roles_with_data(_s: Settings, inv: Inventory, _now: datetime) -> Iterable[Finding]:
     """Roles held by users for the API docs (an `api_docs` entry) that also grant data."""
     holders: dict[int, list] = {}
@@ -83,4 +107,4 @@ def docs_roles_with_data(_s: Settings, inv: Inventory, _now: datetime) -> Iterab
         )
 
 
-CHECKS = (admins, many_admins, docs_roles_with_data)
+CHECKS = (admins, many_admins, idle_users, docs_roles_with_data)
