@@ -25,21 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         secrets,
         throttle,
     )
-    from bastion.api import (
-        admins,
-        apps,
-        cors_explain,
-        data,
-        docs,
-        environment,
-        explain,
-        roles,
-        services,
-        sessions,
-        users,
-    )
+    from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
     from bastion.api import advisor as advisor_api
     from bastion.api import cors as cors_api
+    from bastion.api import cors_explain as cors_explain_api
     from bastion.config import load_settings
     from bastion.paths import IdConverter, VersionAlias
     from bastion.platform import Platform
@@ -66,7 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         users.bp,
         users.self_bp,
         explain.bp,
-        cors_explain.bp,
+        cors_explain_api.bp,
         cors_api.bp,
         advisor_api.bp,
         docs.bp,
