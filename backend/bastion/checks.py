@@ -134,6 +134,11 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
     return counts
 
 
+def _describe(evidence: dict) -> str:
+    name = evidence.get("name") or evidence.get("path") or evidence.get("email") or ""
+    return " ".join(str(part) for part in (evidence["type"], f"#{evidence['id']}", name) if part)
+
+
 def render_text(findings: list[Finding]) -> str:
     """The human report: a summary line, then each finding with its fix."""
     verdict = "not ready" if exit_status(findings) else "ready"
@@ -141,6 +146,8 @@ def render_text(findings: list[Finding]) -> str:
     lines = [f"bastion check: {verdict} for production ({summary})"]
     for f in findings:
         lines += ["", f"[{f.severity.upper()}] {f.code}: {f.message}", f"    fix: {f.fix}"]
+        if f.evidence:
+            lines.append("    concerns: " + ", ".join(_describe(e) for e in f.evidence))
         if f.muted is not None:
             lines.append(f"    muted by {f.muted['by']['email'] or 'the CLI'}: {f.muted['reason']}")
     return "\n".join(lines)
