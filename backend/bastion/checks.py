@@ -136,7 +136,8 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
 
 def _describe(evidence: dict) -> str:
     name = evidence.get("name") or evidence.get("path") or evidence.get("email") or ""
-    return " ".join(str(part) for part in (evidence["type"], f"#{evidence['id']}", name) if part)
+    number = f"#{evidence['id']}" if evidence.get("id") is not None else ""
+    return " ".join(str(part) for part in (evidence["type"], number, name) if part)
 
 
 def render_text(findings: list[Finding]) -> str:

@@ -21,6 +21,8 @@ For every request that carries an `Origin` header:
    and the exposed headers, so that a browser client can read a 401 or 403.
 
 Requests without an `Origin` header are not CORS requests and skip the layer, at no database cost.
+The admin API's tester (cors_explain.py) calls the same rule_set, choose, preflight_refusal and
+response_headers, so what it reports is what a browser gets.
 
 The header values come from flask-cors (`serialize_options` once per rule, `get_cors_headers` per
 response). The decisions do not: flask-cors picks resources by regex order rather than the longest glob,
