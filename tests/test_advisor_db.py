@@ -296,3 +296,29 @@ def test_a_sqlite_file_outside_the_roots(client, admin_headers, tmp_path, system
     assert found["db-sqlite-outside-roots"]["severity"] == "high"
     rooted_ok = make_app(system_db_url, str(tmp_path / "instance3"), SQLITE_ROOTS=str(path.parent))
     assert service_findings(rooted_ok.test_client(), admin_headers, service) == {}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "GRANT USAGE ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD '*B69027D44F6E5EDC07F1AEAD1477967B16F28'",
+            (("USAGE",), "*.*", "`u`@`%`", False),
+        ),
+        (
+            "GRANT SELECT (id, name), INSERT ON `hr`.`staff` TO `u`@`%` WITH GRANT OPTION",
+            (("SELECT", "INSERT"), "`hr`.`staff`", "`u`@`%`", True),
+        ),
+        (
+            "GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost'",
+            (("ALL PRIVILEGES",), "*.*", "'root'@'localhost'", False),
+        ),
+        ("GRANT `reporting` TO `u`@`%`", None),
+        ("GRANT PROXY ON ''@'%' TO 'root'@'localhost' WITH GRANT OPTION", None),
+    ],
+)
+def test_grant_lines_are_read_without_what_follows_the_grantee(line, expected):
+    from bastion.advisor.db_mysql import parse
+
+    grant = parse(line)
+    assert (grant and (grant.privileges, grant.obj, grant.who, grant.grant_option)) == expected
