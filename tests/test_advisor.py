@@ -63,6 +63,11 @@ def test_a_finding_has_its_id_severity_title_evidence_fix_and_mute(client, admin
     assert found["muted"] is None
 
 
+def test_settings_findings_name_their_settings(client, admin_headers):
+    found = findings(client, admin_headers)["https-not-required"]  # the test app runs without HTTPS
+    assert found["evidence"] == [{"type": "setting", "id": None, "name": "REQUIRE_HTTPS"}]
+
+
 def test_a_blanket_role_and_its_fix(client, admin_headers, hr):
     role = post(
         client,

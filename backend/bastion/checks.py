@@ -37,6 +37,7 @@ from bastion.advisor.settings_checks import (
     gunicorn_workers,
     key_weakness,
     networks_cover_everything,
+    with_settings,
 )
 from bastion.config import Settings
 from bastion.models_advisor import AdvisorMute
@@ -119,7 +120,7 @@ def run_checks(
 
     Without `accounts` the services' databases are not asked (their findings need the platform's engines).
     """
-    findings = [f for check in SETTINGS_CHECKS for f in check(settings, workers)]
+    findings = [with_settings(f) for check in SETTINGS_CHECKS for f in check(settings, workers)]
     found, mutes = _database_findings(settings, engine, now or datetime.now(UTC), accounts)
     findings = [f.with_mute(mutes.get(f.id)) for f in findings + found]
     return sorted(findings, key=sort_key)
@@ -147,17 +148,19 @@ def render_text(findings: list[Finding]) -> str:
     lines = [f"bastion check: {verdict} for production ({summary})"]
     for f in findings:
         lines += ["", f"[{f.severity.upper()}] {f.code}: {f.message}", f"    fix: {f.fix}"]
-        if f.evidence:
-            lines.append("    concerns: " + ", ".join(_describe(e) for e in f.evidence))
+        if objects := [e for e in f.evidence if e["type"] != "setting"]:
+            lines.append("    concerns: " + ", ".join(_describe(e) for e in objects))
         if f.muted is not None:
             lines.append(f"    muted by {f.muted['by']['email'] or 'the CLI'}: {f.muted['reason']}")
     return "\n".join(lines)
 
 
 def as_dict(f: Finding) -> dict:
-    """A finding in the CLI's JSON report; id, evidence, route and mute only when they say something."""
+    """A finding in the CLI's JSON report; id, evidence, route and mute only when they say something
+    (a settings finding's message names its settings already)."""
     out = {"code": f.code, "severity": f.severity, "message": f.message, "fix": f.fix}
-    extra = {"id": f.id if f.key else None, "evidence": list(f.evidence), "route": f.route, "muted": f.muted}
+    objects = [e for e in f.evidence if e["type"] != "setting"]
+    extra = {"id": f.id if f.key else None, "evidence": objects, "route": f.route, "muted": f.muted}
     return out | {k: v for k, v in extra.items() if v}
 
 

@@ -10,8 +10,9 @@ import ipaddress
 import os
 import stat
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
-from bastion.advisor.finding import Finding
+from bastion.advisor.finding import Finding, evidence
 from bastion.config import DEFAULT_PROXY_IPS, ConfigError, Settings, parse_networks
 
 LONG_SESSION_MINUTES = 7 * 24 * 60
@@ -222,6 +223,34 @@ def _sqlite_roots(s: Settings, _workers: int) -> Iterable[Finding]:
             "process can read (the platform's own files are refused, everything else is not).",
             "set SQLITE_ROOTS to the directories that hold the SQLite databases to serve, e.g. /srv/data",
         )
+
+
+# The settings each finding concerns: its evidence in the advisor.
+SETTINGS_OF = {
+    "app-env-local": ("APP_ENV",),
+    "app-debug": ("APP_DEBUG",),
+    "app-key-missing": ("APP_KEY",),
+    "app-key-weak": ("APP_KEY",),
+    "app-old-keys": ("APP_OLD_KEYS",),
+    "https-not-required": ("REQUIRE_HTTPS",),
+    "no-trusted-proxy": ("TRUSTED_PROXIES",),
+    "many-trusted-proxies": ("TRUSTED_PROXIES",),
+    "proxy-ips-open": ("TRUSTED_PROXY_IPS",),
+    "proxy-ips-unset": ("TRUSTED_PROXY_IPS", "BASTION_BIND"),
+    "admin-networks-open": ("ADMIN_ALLOWED_NETWORKS",),
+    "admin-networks-loopback": ("ADMIN_ALLOWED_NETWORKS", "TRUSTED_PROXIES"),
+    "sqlite-many-workers": ("DATABASE_URL", "BASTION_WORKERS"),
+    "long-sessions": ("SESSION_TTL_MINUTES",),
+    "instance-env-readable": ("BASTION_INSTANCE",),
+    "instance-dir-open": ("BASTION_INSTANCE",),
+    "sqlite-roots-unset": ("SQLITE_ROOTS",),
+}
+
+
+def with_settings(finding: Finding) -> Finding:
+    """A settings finding with the settings it concerns as its evidence."""
+    names = SETTINGS_OF.get(finding.code, ())
+    return replace(finding, evidence=tuple(evidence("setting", None, name=n) for n in names))
 
 
 SETTINGS_CHECKS = (
