@@ -26,7 +26,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         throttle,
     )
     from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
+    from bastion.api import advisor as advisor_api
     from bastion.api import cors as cors_api
+    from bastion.api import cors_explain as cors_explain_api
     from bastion.config import load_settings
     from bastion.paths import IdConverter, VersionAlias
     from bastion.platform import Platform
@@ -53,7 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         users.bp,
         users.self_bp,
         explain.bp,
+        cors_explain_api.bp,
         cors_api.bp,
+        advisor_api.bp,
         docs.bp,
         data.bp,
     )

@@ -21,6 +21,8 @@ For every request that carries an `Origin` header:
    and the exposed headers, so that a browser client can read a 401 or 403.
 
 Requests without an `Origin` header are not CORS requests and skip the layer, at no database cost.
+The admin API's tester (cors_explain.py) calls the same rule_set, choose, preflight_refusal and
+response_headers, so what it reports is what a browser gets.
 
 The header values come from flask-cors (`serialize_options` once per rule, `get_cors_headers` per
 response). The decisions do not: flask-cors picks resources by regex order rather than the longest glob,
@@ -119,8 +121,7 @@ def compile_rule(rule: CorsRule) -> CompiledRule:
 
 
 def _specificity(rule: CompiledRule) -> tuple[int, int, int]:
-    glob = cors_syntax.normalize_path(rule.path)
-    return (-len(glob), glob.count("*"), rule.id)
+    return cors_syntax.specificity(rule.path, rule.id)
 
 
 class RuleSet:
@@ -206,10 +207,30 @@ def preflight_refusal(
     return None
 
 
+def rule_set() -> RuleSet:
+    """The enabled rules of the current app, rebuilt first if any rule changed anywhere."""
+    return current_app.extensions["bastion.cors"].get()
+
+
 def _covering_rules() -> tuple[CompiledRule, ...]:
     if "cors_rules" not in g:
-        g.cors_rules = current_app.extensions["bastion.cors"].get().covering(request.path)
+        g.cors_rules = rule_set().covering(request.path)
     return g.cors_rules
+
+
+def response_headers(
+    covering: tuple[CompiledRule, ...], origin: str, method: str, request_headers: Any, preflight: bool | None
+) -> dict[str, str]:
+    """The CORS headers a response gets: `Vary: Origin` on a covered path, and when the deciding rule
+    admits the origin and allowed the preflight (or, for an actual request, the method) the allow-origin,
+    credentials, exposed headers, and for a preflight the methods, headers and max age."""
+    if not covering:
+        return {}
+    rule = choose(covering, origin)
+    if rule is None or not (preflight if preflight is not None else method in rule.methods):
+        return {"Vary": "Origin"}
+    found = get_cors_headers(rule.options, request_headers, method)
+    return {"Vary": "Origin", **{name: str(value) for name, value in found.items()}}
 
 
 def _answer_preflight() -> Response | None:
@@ -235,18 +256,14 @@ def _add_headers(response: Response) -> Response:
     origin = request.headers.get("Origin")
     if not origin:
         return response
-    covering = _covering_rules()
-    if not covering:
-        return response
-    response.vary.add("Origin")
-    rule = choose(covering, origin)
-    if rule is None:
-        return response
-    preflight = g.get("cors_preflight")
-    if not (preflight if preflight is not None else request.method in rule.methods):
-        return response
-    for name, value in get_cors_headers(rule.options, request.headers, request.method).items():
-        response.headers[name] = str(value)
+    found = response_headers(
+        _covering_rules(), origin, request.method, request.headers, g.get("cors_preflight")
+    )
+    for name, value in found.items():
+        if name == "Vary":
+            response.vary.add(value)
+        else:
+            response.headers[name] = value
     return response
 
 

@@ -195,6 +195,12 @@ def glob_prefix(path: str) -> str:
     return normalize_path(path).split("*", 1)[0]
 
 
+def specificity(glob: str, rule_id: int) -> tuple[int, int, int]:
+    """How a rule ranks among those covering a path: the longest glob first, then fewer `*`, then older."""
+    normalized = normalize_path(glob)
+    return (-len(normalized), normalized.count("*"), rule_id)
+
+
 def glob_matches(glob: str, path: str) -> bool:
     """Whether a path glob covers a request path, both compared without their leading slash."""
     return Glob.compile(glob).matches(normalize_path(path))

@@ -54,6 +54,7 @@ export const routes: readonly RouteDef[] = [
   { path: '/cors', title: 'CORS', load: () => import('./pages/cors/PageCors.svelte') },
   { path: '/cors/new', title: 'New CORS rule', load: corsEdit },
   { path: '/cors/:id/edit', title: 'Edit CORS rule', load: corsEdit },
+  { path: '/security', title: 'Security', load: () => import('./pages/security/PageSecurity.svelte') },
   { path: '/docs', title: 'API docs', users: true, load: docs },
   { path: '/docs/:name', title: 'API docs', users: true, load: docs },
 ]
@@ -73,5 +74,6 @@ export const nav: readonly NavItem[] = [
   { href: '#/users', label: 'Users', area: '/users' },
   { href: '#/admins', label: 'Admins', area: '/admins' },
   { href: '#/cors', label: 'CORS', area: '/cors' },
+  { href: '#/security', label: 'Security', area: '/security' },
   { href: '#/docs', label: 'API Docs', area: '/docs', users: true },
 ]

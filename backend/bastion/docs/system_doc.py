@@ -33,6 +33,7 @@ from bastion.models_access import (
     UserCreate,
     UserUpdate,
 )
+from bastion.models_advisor import MuteRequest, UnmuteRequest
 
 OBJECT = {"type": "object"}
 LIST = {
@@ -140,9 +141,39 @@ def _other_paths(defs: dict) -> dict:
                 ],
             }
         },
+        **_advisor_paths(defs),
         "/user/password": {
             "post": _op("Change one's own password", "200", _schema(PasswordChange, defs), (400, 401, 415))
         },
+    }
+
+
+def _query(name: str, required: bool = False, **schema: Any) -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema or {"type": "string"}}
+
+
+def _advisor_paths(defs: dict) -> dict:
+    """The CORS tester and the security advisor (issue 16)."""
+    mute, unmute = _schema(MuteRequest, defs), _schema(UnmuteRequest, defs)
+    return {
+        "/system/cors/explain": {
+            "get": {
+                **_op("What the CORS layer answers an origin on a path", "200", None, (400, 401, 403)),
+                "parameters": [
+                    _query("origin", True),
+                    _query("path", True),
+                    _query("method", enum=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]),
+                    _query("headers"),
+                ],
+            }
+        },
+        "/system/advisor": {
+            "get": _op("Security findings of the live configuration", "200", None, (401, 403))
+        },
+        "/system/advisor/mute": {
+            "post": _op("Mute a finding with a reason", "200", mute, (400, 401, 403, 404, 415))
+        },
+        "/system/advisor/unmute": {"post": _op("Unmute a finding", "200", unmute, (400, 401, 403, 404, 415))},
     }
 
 

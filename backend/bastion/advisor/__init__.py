@@ -1,0 +1,1 @@
+"""The security advisor: checks of the live configuration, shared by `bastion check` and the admin API."""
