@@ -9,7 +9,12 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 
+from bastion.access import FULL_GRANT
+from bastion.data import dberrors, engines, records
+from bastion.data.params import BatchMode
+from bastion.errors import ApiError
 from tests.databases import config_from_url, scratch_database
 from tests.tcp_proxy import TcpProxy
 
@@ -20,8 +25,6 @@ NETWORK = ("postgresql", "mysql")
 def proxied_service(request, client, admin_headers, tmp_path):
     """A service 'notes' on PostgreSQL or MariaDB, reached through a proxy the test can stop."""
     with scratch_database(request.param, str(tmp_path)) as url:
-        import sqlalchemy as sa
-
         engine = sa.create_engine(url)
         with engine.begin() as conn:
             conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body VARCHAR(50))"))
@@ -91,3 +94,95 @@ def test_a_locked_sqlite_file_is_busy_with_retry_after(client, admin_headers, tm
         holder.close()
     posted = client.post("/api/v2/locked/_table/notes", json={"id": 1, "body": "x"}, headers=admin_headers)
     assert posted.status_code == 201
+
+
+# Batches: a driver error on record k (a trigger that fails on id 3) in each mode on each engine.
+
+FAIL_ON_3 = {
+    # A lock the trigger reports itself: a real driver error with the busy code, raised on one record only.
+    "postgresql": [
+        "CREATE FUNCTION fail_on_3() RETURNS trigger AS $$ BEGIN IF NEW.id = 3 THEN"
+        " RAISE EXCEPTION 'row is locked' USING ERRCODE = '55P03'; END IF; RETURN NEW; END $$"
+        " LANGUAGE plpgsql",
+        "CREATE TRIGGER fail_on_3 BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION fail_on_3()",
+    ],
+    "mysql": [
+        "CREATE TRIGGER fail_on_3 BEFORE INSERT ON items FOR EACH ROW BEGIN IF NEW.id = 3 THEN"
+        " SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'Lock wait timeout exceeded';"
+        " END IF; END",
+    ],
+    # SQLite's triggers can only abort: a refused write, reported the same way.
+    "sqlite": [
+        "CREATE TRIGGER fail_on_3 BEFORE INSERT ON items FOR EACH ROW WHEN NEW.id = 3"
+        " BEGIN SELECT RAISE(ABORT, 'no 3'); END",
+    ],
+}
+FAILED_CODE = {"postgresql": 503, "mysql": 503, "sqlite": 400}
+
+
+@pytest.fixture
+def items_table(scratch_db_url):
+    """A table 'items' whose trigger fails the insert of id 3; (engine, table, engine name)."""
+    if scratch_db_url.startswith("sqlite"):
+        sqlite3.connect(sa.engine.make_url(scratch_db_url).database).close()
+    engine = engines.create_engine(config_from_url(scratch_db_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(20))"))
+        for statement in FAIL_ON_3[engine.dialect.name]:
+            conn.execute(sa.text(statement))
+    table = sa.Table("items", sa.MetaData(), autoload_with=engine)
+    yield engine, table, engine.dialect.name
+    engine.dispose()
+
+
+def stored_ids(engine, table) -> list[int]:
+    with engine.connect() as conn:
+        return sorted(conn.execute(sa.select(table.c.id)).scalars())
+
+
+def create(engine, table, ids, mode):
+    rows = [{"id": i, "name": f"n{i}"} for i in ids]
+    return records.create_records(engine, table, FULL_GRANT, rows, mode)
+
+
+@pytest.mark.parametrize(
+    ("mode", "written"),
+    [(BatchMode.STOP, [1, 2]), (BatchMode.CONTINUE, [1, 2, 4, 5])],
+)
+def test_a_driver_error_on_record_k_reports_the_committed_records(items_table, mode, written):
+    engine, table, name = items_table
+    with pytest.raises(ApiError) as raised:
+        create(engine, table, [1, 2, 3, 4, 5], mode)
+    assert raised.value.code == 400
+    context = raised.value.context
+    assert context["errors"] == [2]
+    assert context["resource"][2]["error"]["code"] == FAILED_CODE[name]
+    assert [entry for entry in context["resource"] if entry and "id" in entry] == [{"id": i} for i in written]
+    assert stored_ids(engine, table) == written
+
+
+def test_a_driver_error_rolls_the_whole_batch_back(items_table):
+    engine, table, name = items_table
+    if name == "sqlite":
+        with pytest.raises(ApiError) as refused:
+            create(engine, table, [1, 2, 3, 4], BatchMode.ROLLBACK)
+        assert refused.value.code == 400
+        assert refused.value.context["errors"] == [2]
+    else:
+        # Nothing was committed: the outage itself is the answer (503), so retrying the request is safe.
+        with pytest.raises(sa.exc.OperationalError) as raised:
+            create(engine, table, [1, 2, 3, 4], BatchMode.ROLLBACK)
+        assert dberrors.outage_error(raised.value, "s").code == 503
+    assert stored_ids(engine, table) == []
+
+
+@pytest.mark.parametrize("mode", [BatchMode.STOP, BatchMode.CONTINUE])
+def test_an_outage_on_the_first_record_with_nothing_committed_is_the_answer(items_table, mode):
+    engine, table, name = items_table
+    if name == "sqlite":
+        pytest.skip("SQLite's trigger refuses the record: a 400, covered above")
+    with pytest.raises(sa.exc.OperationalError):
+        create(engine, table, [3], mode)
+    with pytest.raises(sa.exc.OperationalError if mode is BatchMode.STOP else ApiError):
+        create(engine, table, [3, 4], mode)
+    assert stored_ids(engine, table) == ([] if mode is BatchMode.STOP else [4])
