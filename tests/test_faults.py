@@ -7,6 +7,7 @@ a locked SQLite file is another connection holding its write lock.
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -15,10 +16,21 @@ from bastion.access import FULL_GRANT
 from bastion.data import dberrors, engines, records
 from bastion.data.params import BatchMode
 from bastion.errors import ApiError
+from tests.conftest import _empty_tables, make_app
 from tests.databases import config_from_url, scratch_database
 from tests.tcp_proxy import TcpProxy
 
 NETWORK = ("postgresql", "mysql")
+
+
+@pytest.fixture
+def app(sqlite_system_db_url, tmp_path):
+    """The platform on a SQLite system database: these faults are of the data services' databases."""
+    application = make_app(sqlite_system_db_url, str(tmp_path))
+    yield application
+    application.extensions["bastion.engines"].dispose_all()
+    _empty_tables(application.extensions["bastion.db"])
+    application.extensions["bastion.db"].dispose()
 
 
 @pytest.fixture(params=NETWORK)
@@ -78,7 +90,7 @@ def test_a_locked_sqlite_file_is_busy_with_retry_after(client, admin_headers, tm
     path = tmp_path / "locked.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    body = {"name": "locked", "config": {"engine": "sqlite", "database": str(path)}}
+    body = {"name": "locked", "config": {"engine": "sqlite", "database": str(path), "query_timeout": 1}}
     assert client.post("/api/v2/system/service", json=body, headers=admin_headers).status_code == 201
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
@@ -111,13 +123,16 @@ FAIL_ON_3 = {
         " SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1205, MESSAGE_TEXT = 'Lock wait timeout exceeded';"
         " END IF; END",
     ],
-    # SQLite's triggers can only abort: a refused write, reported the same way.
+    # SQLite's triggers cannot lock: a statement past the query timeout (1 s), interrupted by the driver.
     "sqlite": [
+        "CREATE TABLE big (n INTEGER)",
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c LIMIT 2000)"
+        " INSERT INTO big SELECT n FROM c",
         "CREATE TRIGGER fail_on_3 BEFORE INSERT ON items FOR EACH ROW WHEN NEW.id = 3"
-        " BEGIN SELECT RAISE(ABORT, 'no 3'); END",
+        " BEGIN SELECT count(*) FROM big a, big b, big c; END",
     ],
 }
-FAILED_CODE = {"postgresql": 503, "mysql": 503, "sqlite": 400}
+FAILED_CODE = {"postgresql": 503, "mysql": 503, "sqlite": 504}
 
 
 @pytest.fixture
@@ -125,7 +140,7 @@ def items_table(scratch_db_url):
     """A table 'items' whose trigger fails the insert of id 3; (engine, table, engine name)."""
     if scratch_db_url.startswith("sqlite"):
         sqlite3.connect(sa.engine.make_url(scratch_db_url).database).close()
-    engine = engines.create_engine(config_from_url(scratch_db_url))
+    engine = engines.create_engine(config_from_url(scratch_db_url, query_timeout=1))
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(20))"))
         for statement in FAIL_ON_3[engine.dialect.name]:
@@ -163,26 +178,60 @@ def test_a_driver_error_on_record_k_reports_the_committed_records(items_table, m
 
 def test_a_driver_error_rolls_the_whole_batch_back(items_table):
     engine, table, name = items_table
-    if name == "sqlite":
-        with pytest.raises(ApiError) as refused:
-            create(engine, table, [1, 2, 3, 4], BatchMode.ROLLBACK)
-        assert refused.value.code == 400
-        assert refused.value.context["errors"] == [2]
-    else:
-        # Nothing was committed: the outage itself is the answer (503), so retrying the request is safe.
-        with pytest.raises(sa.exc.OperationalError) as raised:
-            create(engine, table, [1, 2, 3, 4], BatchMode.ROLLBACK)
-        assert dberrors.outage_error(raised.value, "s").code == 503
+    # Nothing was committed: the outage itself is the answer (503/504), so retrying the request is safe.
+    with pytest.raises(sa.exc.OperationalError) as raised:
+        create(engine, table, [1, 2, 3, 4], BatchMode.ROLLBACK)
+    assert dberrors.outage_error(raised.value, "s").code == FAILED_CODE[name]
     assert stored_ids(engine, table) == []
 
 
 @pytest.mark.parametrize("mode", [BatchMode.STOP, BatchMode.CONTINUE])
 def test_an_outage_on_the_first_record_with_nothing_committed_is_the_answer(items_table, mode):
-    engine, table, name = items_table
-    if name == "sqlite":
-        pytest.skip("SQLite's trigger refuses the record: a 400, covered above")
+    engine, table, _ = items_table
     with pytest.raises(sa.exc.OperationalError):
         create(engine, table, [3], mode)
     with pytest.raises(sa.exc.OperationalError if mode is BatchMode.STOP else ApiError):
         create(engine, table, [3, 4], mode)
     assert stored_ids(engine, table) == ([] if mode is BatchMode.STOP else [4])
+
+
+SLOW_VIEW = {
+    "postgresql": "CREATE VIEW slow AS SELECT 1 AS id, pg_sleep(3)::text AS nap",
+    "mysql": "CREATE VIEW slow AS SELECT 1 AS id, SLEEP(3) AS nap",
+    "sqlite": "CREATE VIEW slow AS SELECT count(*) AS id FROM big a, big b, big c",
+}
+
+
+def test_a_slow_read_answers_504_within_the_query_timeout(client, admin_headers, scratch_db_url):
+    if scratch_db_url.startswith("sqlite"):
+        sqlite3.connect(sa.engine.make_url(scratch_db_url).database).close()
+    engine = sa.create_engine(scratch_db_url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            for statement in FAIL_ON_3["sqlite"][:2]:
+                conn.execute(sa.text(statement))
+        conn.execute(sa.text(SLOW_VIEW[engine.dialect.name]))
+    engine.dispose()
+    config = config_from_url(scratch_db_url, query_timeout=1)
+    created = client.post(
+        "/api/v2/system/service", json={"name": "slow", "config": config}, headers=admin_headers
+    )
+    assert created.status_code == 201, created.get_json()
+    for _ in range(3):  # the third read runs a compiled plan
+        started = time.monotonic()
+        assert_outage(client.get("/api/v2/slow/_table/slow", headers=admin_headers), 504, "slow")
+        assert time.monotonic() - started < 2.5
+
+
+def test_the_service_type_describes_query_timeout_and_bad_values_are_refused(client, admin_headers, tmp_path):
+    types = client.get("/api/v2/system/service_type", headers=admin_headers).get_json()["resource"]
+    field = {f["name"]: f for f in types[0]["config_schema"]}["query_timeout"]
+    assert (field["type"], field["default"], field["minimum"], field["maximum"]) == ("integer", 30, 1, 3600)
+    path = tmp_path / "x.db"
+    sqlite3.connect(path).close()
+    config = {"engine": "sqlite", "database": str(path), "query_timeout": 0}
+    refused = client.post(
+        "/api/v2/system/service", json={"name": "x", "config": config}, headers=admin_headers
+    )
+    assert refused.status_code == 400
+    assert "config.query_timeout" in refused.get_json()["error"]["context"]["errors"]

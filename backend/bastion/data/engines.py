@@ -17,12 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from bastion.data import timeouts
 from bastion.errors import BadRequest, ValidationError
 
 log = logging.getLogger("bastion")
 
 DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
-CONNECT_TIMEOUT = 5
 POOL_OPTIONS = {"pool_size": 5, "max_overflow": 10, "pool_timeout": 10, "pool_recycle": 1800}
 
 
@@ -67,7 +67,7 @@ def _validate(config: Mapping[str, Any]) -> dict[str, str]:
         or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in options.values())
     ):
         errors["options"] = "must be an object of names to text values"
-    return errors
+    return errors | timeouts.validate(config)
 
 
 def _port(value: Any) -> int | None:
@@ -93,16 +93,20 @@ def _sqlite_url(path: str, query: dict[str, str]) -> sa.URL:
 def create_engine(config: Mapping[str, Any], **kwargs: Any) -> sa.Engine:
     """A SQLAlchemy engine for a plaintext service config, with Bastion's pool and timeout settings."""
     url = build_url(config)
+    limits = timeouts.limits_for(config)
     if url.get_backend_name() == "sqlite":
         # Requests run on gthread workers, so a pooled SQLite connection may move between threads.
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        connect_args = {"check_same_thread": False, **timeouts.connect_args(url, limits)}
+        engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
         sa.event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        timeouts.install(engine, limits)
         return engine
     # A caller choosing its own pool class (test_connection uses NullPool) takes no pool sizes.
     options = kwargs if "poolclass" in kwargs else {**POOL_OPTIONS, **kwargs}
-    # A connect_timeout given in the service's options wins over ours (connect_args would override it).
-    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
-    return sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True, **options)
+    connect_args = timeouts.connect_args(url, limits)
+    engine = sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True, **options)
+    timeouts.install(engine, limits)
+    return engine
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
