@@ -365,3 +365,16 @@ def test_the_system_database_engine_is_bounded_too(system_db_url):
                     connection.exec_driver_sql(SLOW["sqlite"])
     finally:
         engine.dispose()
+
+
+def test_pool_retain_disposes_gone_and_outdated_engines_only(sqlite_file):
+    pool, loader = engines.EnginePool(), Loader(sqlite_file)
+    kept, edited, gone = pool.get(1, 1, loader), pool.get(2, 1, loader), pool.get(3, 1, loader)
+    released = pool.retain({1: 1, 2: 2})
+    assert sorted((service_id, engine is edited or engine is gone) for service_id, engine in released) == [
+        (2, True),
+        (3, True),
+    ]
+    assert pool.versions() == {1: 1}
+    assert pool.get(1, 1, loader) is kept
+    pool.dispose_all()

@@ -139,6 +139,28 @@ class EnginePool:
             current[1].dispose()
         return engine
 
+    def retain(self, live: Mapping[Any, int]) -> list[tuple[Any, sa.Engine]]:
+        """Dispose the engines of services not in live (service id to version) or older than its version.
+
+        Returns what was disposed, so that the caller can drop what else belonged to those engines.
+        """
+        with self._lock:
+            stale = [
+                (service_id, engine)
+                for service_id, (version, engine) in self._engines.items()
+                if service_id not in live or live[service_id] > version
+            ]
+            for service_id, _ in stale:
+                del self._engines[service_id]
+        for _, engine in stale:
+            engine.dispose()
+        return stale
+
+    def versions(self) -> dict[Any, int]:
+        """The version of each service that has an engine now."""
+        with self._lock:
+            return {service_id: version for service_id, (version, _) in self._engines.items()}
+
     def dispose(self, service_id: Any) -> None:
         """Close a service's connections and forget its engine (on delete or deactivation)."""
         with self._lock:

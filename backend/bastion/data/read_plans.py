@@ -210,6 +210,12 @@ class ReadPlans:
                 return plan
         return OneOffRead(stmt)
 
+    def forget(self, dialect: sa.Dialect) -> None:
+        """Drop every plan of one engine's dialect (its engine was disposed), and the tables they hold."""
+        with self._lock:
+            for key in [key for key in self._plans if key[0] is dialect]:
+                del self._plans[key]
+
     def plan_count(self) -> int:
         """How many shapes have a compiled plan now."""
         with self._lock:
