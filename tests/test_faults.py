@@ -1,23 +1,33 @@
 """Faults of the databases behind data services: each answer is a 503/504 naming the service, never a 500.
 
 A stopped database is a TCP proxy in front of the real server that the test closes (tests/tcp_proxy.py);
-a locked SQLite file is another connection holding its write lock.
+a locked SQLite file is another connection holding its write lock; a slow one is a view past the
+service's query_timeout. The fault suite at the end runs a PostgreSQL cluster of its own
+(tests/pg_cluster.py) behind gunicorn and stops, freezes and restarts it under load.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import sqlite3
+import threading
 import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 
 from bastion.access import FULL_GRANT
-from bastion.data import dberrors, engines, records
+from bastion.data import dberrors, engines, records, timeouts
 from bastion.data.params import BatchMode
 from bastion.errors import ApiError
 from tests.conftest import _empty_tables, make_app
 from tests.databases import config_from_url, scratch_database
+from tests.live import start_server, stop_server
+from tests.pg_cluster import PgCluster, pg_bin
 from tests.tcp_proxy import TcpProxy
 
 NETWORK = ("postgresql", "mysql")
@@ -235,3 +245,181 @@ def test_the_service_type_describes_query_timeout_and_bad_values_are_refused(cli
     )
     assert refused.status_code == 400
     assert "config.query_timeout" in refused.get_json()["error"]["context"]["errors"]
+
+
+# The fault suite: a PostgreSQL cluster of the test's own behind a gunicorn-served platform, under load,
+# stopped, frozen and restarted. Each answer must come within the service's bounds (query_timeout 1 s, so a
+# read gives up after 2 s, and connect_timeout 2 s): 503 or 504 while the database is out, 200 again at once
+# when it is back.
+
+CLIENTS = 4
+FROZEN_LIMIT = 1 + timeouts.READ_GRACE + 2 + 1.5  # read deadline + reconnect attempt + slack
+
+
+@dataclass
+class Answer:
+    started: float
+    elapsed: float
+    status: int
+    message: str = ""
+    record_id: int | None = None
+
+    @property
+    def ended(self) -> float:
+        return self.started + self.elapsed
+
+
+def fetch(url: str, headers: dict, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={**headers, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as answer:
+        return answer.code, json.loads(answer.read() or b"{}")
+    except OSError:
+        return 0, {}  # no HTTP answer at all: a killed worker or a closed connection
+
+
+class Load:
+    """Clients reading the service in a loop (pages, filtered pages, by id) and one writer of new records."""
+
+    def __init__(self, base: str, headers: dict, first_id: int) -> None:
+        self.base, self.headers, self.next_id = base, headers, first_id
+        self.answers: list[Answer] = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._read, args=(i,)) for i in range(CLIENTS - 1)]
+        self._threads.append(threading.Thread(target=self._write))
+
+    def __enter__(self) -> Load:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _record(self, started: float, status: int, body: dict, record_id: int | None = None) -> None:
+        message = (body.get("error") or {}).get("message", "")
+        self.answers.append(Answer(started, time.monotonic() - started, status, message, record_id))
+
+    def _read(self, client: int) -> None:
+        paths = [
+            "/api/v2/pg/_table/items?limit=5",
+            "/api/v2/pg/_table/items/7",
+            "/api/v2/pg/_table/items?filter=id>90",
+        ]
+        for path in itertools.cycle(paths[client:] + paths[:client]):
+            if self._stop.is_set():
+                return
+            started = time.monotonic()
+            self._record(started, *fetch(self.base + path, self.headers))
+
+    def _write(self) -> None:
+        while not self._stop.is_set():
+            record_id, self.next_id = self.next_id, self.next_id + 1
+            started = time.monotonic()
+            status, body = fetch(self.base + "/api/v2/pg/_table/items", self.headers, {"id": record_id})
+            self._record(started, status, body, record_id)
+
+    def between(self, start: float, end: float) -> list[Answer]:
+        """The answers to requests sent in that window."""
+        return [a for a in self.answers if start <= a.started <= end]
+
+    def recovered_by(self, since: float) -> float:
+        """Seconds from `since` until the end of the first successful request sent after it."""
+        return min(a.ended for a in self.answers if a.started >= since and a.status in (200, 201)) - since
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory):
+    """(cluster, server, admin headers) with a service 'pg' on the cluster, table items of 100 rows."""
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL's server binaries are not installed")
+    cluster = PgCluster().init()
+    server = None
+    try:
+        engine = sa.create_engine(cluster.url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE items (id INTEGER PRIMARY KEY)"))
+            conn.execute(sa.text("INSERT INTO items SELECT generate_series(1, 100)"))
+        engine.dispose()
+        server = start_server(tmp_path_factory.mktemp("faults") / "instance", BASTION_WORKERS=str(CLIENTS))
+        login = {"email": server.admin_email, "password": server.admin_password}
+        token = fetch(server.url + "/api/v2/system/admin/session", {}, login)[1]["session_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        config = config_from_url(cluster.url, query_timeout=1, options={"connect_timeout": "2"})
+        status, body = fetch(server.url + "/api/v2/system/service", headers, {"name": "pg", "config": config})
+        assert status == 201, body
+        yield cluster, server, headers
+    finally:
+        if server is not None:
+            stop_server(server)
+        cluster.destroy()
+
+
+def assert_outage_answers(answers: list[Answer], allowed: set[int], limit: float) -> None:
+    assert answers, "no request was sent during the fault"
+    assert {a.status for a in answers} <= allowed | {200, 201}, [(a.status, a.message) for a in answers]
+    assert any(a.status in allowed for a in answers)
+    for answer in answers:
+        assert answer.elapsed < limit, answer
+        if answer.status >= 500:
+            assert "service 'pg'" in answer.message, answer
+
+
+def assert_logged_once_each(log: str, load: Load) -> None:
+    """Each failed request logs one line; a traceback comes at most once a minute per worker."""
+    lines = log.splitlines()
+    failures = [i for i, line in enumerate(lines) if "bastion: request" in line and "service 'pg'" in line]
+    traced = [i for i in failures if i + 1 < len(lines) and lines[i + 1].startswith("Traceback")]
+    assert len(failures) == len([a for a in load.answers if a.status >= 500])
+    assert len(traced) <= CLIENTS
+
+
+def stored(cluster: PgCluster, ids: list[int]) -> set[int]:
+    engine = sa.create_engine(cluster.url)
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT id FROM items WHERE id = ANY(:ids)"), {"ids": ids}).scalars()
+        result = set(found)
+    engine.dispose()
+    return result
+
+
+def test_a_stopped_database_answers_503_at_once_and_recovers_at_once(faulty):
+    cluster, server, headers = faulty
+    logged = len(server.log())
+    with Load(server.url, headers, first_id=1000) as load:
+        time.sleep(0.5)
+        cluster.stop()
+        stopped = time.monotonic()
+        time.sleep(2)
+        restarted = time.monotonic()
+        cluster.start()
+        time.sleep(1.5)
+    assert_outage_answers(load.between(stopped, restarted), {503}, limit=1.0)
+    assert load.recovered_by(restarted) < 1.0
+    acknowledged = [a.record_id for a in load.answers if a.status == 201]
+    assert acknowledged and stored(cluster, acknowledged) == set(acknowledged)  # no acknowledged write lost
+    assert not [a for a in load.answers if a.status not in (200, 201, 503)]
+    assert_logged_once_each(server.log()[logged:], load)
+
+
+def test_a_frozen_database_answers_within_its_timeout_and_recovers_at_once(faulty):
+    cluster, server, headers = faulty
+    logged = len(server.log())
+    with Load(server.url, headers, first_id=100_000) as load:
+        time.sleep(0.5)
+        cluster.freeze()
+        frozen = time.monotonic()
+        time.sleep(5)
+        thawed = time.monotonic()
+        cluster.thaw()
+        time.sleep(2)
+    during = load.between(frozen, thawed)
+    assert_outage_answers(during, {503, 504}, limit=FROZEN_LIMIT)
+    assert load.recovered_by(thawed) < 1.5
+    assert not [a for a in load.answers if a.status not in (200, 201, 503, 504)]
+    assert_logged_once_each(server.log()[logged:], load)
