@@ -5,10 +5,12 @@ import os
 from bastion.checks import gunicorn_workers
 
 bind = os.environ.get("BASTION_BIND", "127.0.0.1:8000")
-# Sync workers: as fast as threads for this work, with a better tail latency (see TOOLCHAIN notes).
 # BASTION_WORKERS, else 2 x the CPUs this process may use + 1; `bastion check` counts them the same way.
 workers = gunicorn_workers()
-worker_class = "sync"
+# Thread workers, so that a stalled database cannot take a whole worker: one service may hold at most
+# bastion.bulkheads.MAX_REQUESTS_PER_SERVICE (4) of a worker's threads; the others serve everything else.
+worker_class = "gthread"
+threads = 8
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from bastion.access import FULL_GRANT
+from bastion.bulkheads import Bulkheads
 from bastion.data import dberrors, engines, records, timeouts
 from bastion.data.params import BatchMode
 from bastion.errors import ApiError
@@ -116,6 +117,24 @@ def test_a_locked_sqlite_file_is_busy_with_retry_after(client, admin_headers, tm
         holder.close()
     posted = client.post("/api/v2/locked/_table/notes", json={"id": 1, "body": "x"}, headers=admin_headers)
     assert posted.status_code == 201
+
+
+def test_a_service_past_its_cap_is_refused_at_once_with_retry_after(app, client, admin_headers, tmp_path):
+    path = tmp_path / "capped.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+    body = {"name": "capped", "config": {"engine": "sqlite", "database": str(path)}}
+    assert client.post("/api/v2/system/service", json=body, headers=admin_headers).status_code == 201
+    bulkheads = app.extensions["bastion.bulkheads"] = Bulkheads(limit=1, wait=0.05)
+    assert client.get("/api/v2/capped/_table/notes", headers=admin_headers).status_code == 200
+    service_id = client.get("/api/v2/system/service", headers=admin_headers).get_json()["resource"][0]["id"]
+    assert bulkheads.enter(service_id)  # a request in progress elsewhere in this worker
+    refused = client.get("/api/v2/capped/_table/notes", headers=admin_headers)
+    assert_outage(refused, 503, "capped")
+    assert refused.headers["Retry-After"] == "1"
+    assert client.get("/api/v2/system/service", headers=admin_headers).status_code == 200
+    bulkheads.leave(service_id)
+    assert client.get("/api/v2/capped/_table/notes", headers=admin_headers).status_code == 200
 
 
 # Batches: a driver error on record k (a trigger that fails on id 3) in each mode on each engine.
@@ -346,13 +365,18 @@ def faulty(tmp_path_factory):
             conn.execute(sa.text("CREATE TABLE items (id INTEGER PRIMARY KEY)"))
             conn.execute(sa.text("INSERT INTO items SELECT generate_series(1, 100)"))
         engine.dispose()
-        server = start_server(tmp_path_factory.mktemp("faults") / "instance", BASTION_WORKERS=str(CLIENTS))
+        server = start_server(tmp_path_factory.mktemp("faults") / "instance", BASTION_WORKERS="2")
         login = {"email": server.admin_email, "password": server.admin_password}
         token = fetch(server.url + "/api/v2/system/admin/session", {}, login)[1]["session_token"]
         headers = {"Authorization": f"Bearer {token}"}
         config = config_from_url(cluster.url, query_timeout=1, options={"connect_timeout": "2"})
         status, body = fetch(server.url + "/api/v2/system/service", headers, {"name": "pg", "config": config})
         assert status == 201, body
+        calm = server.instance.parent / "calm.db"
+        with sqlite3.connect(calm) as conn:
+            conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        second = {"name": "calm", "config": {"engine": "sqlite", "database": str(calm)}}
+        assert fetch(server.url + "/api/v2/system/service", headers, second)[0] == 201
         yield cluster, server, headers
     finally:
         if server is not None:
@@ -395,10 +419,10 @@ def test_a_stopped_database_answers_503_at_once_and_recovers_at_once(faulty):
         time.sleep(0.5)
         cluster.stop()
         stopped = time.monotonic()
-        time.sleep(2)
+        time.sleep(1.5)
         restarted = time.monotonic()
         cluster.start()
-        time.sleep(1.5)
+        time.sleep(1.2)
     assert_outage_answers(load.between(stopped, restarted), {503}, limit=1.0)
     assert load.recovered_by(restarted) < 1.0
     acknowledged = [a.record_id for a in load.answers if a.status == 201]
@@ -414,12 +438,48 @@ def test_a_frozen_database_answers_within_its_timeout_and_recovers_at_once(fault
         time.sleep(0.5)
         cluster.freeze()
         frozen = time.monotonic()
-        time.sleep(5)
+        time.sleep(4)
         thawed = time.monotonic()
         cluster.thaw()
-        time.sleep(2)
+        time.sleep(1.5)
     during = load.between(frozen, thawed)
     assert_outage_answers(during, {503, 504}, limit=FROZEN_LIMIT)
     assert load.recovered_by(thawed) < 1.5
     assert not [a for a in load.answers if a.status not in (200, 201, 503, 504)]
     assert_logged_once_each(server.log()[logged:], load)
+
+
+def test_a_frozen_service_cannot_take_the_admin_api_or_another_service(faulty):
+    cluster, server, headers = faulty
+    hammered: list[int] = []
+    messages: list[str] = []
+    done = threading.Event()
+
+    def hammer() -> None:
+        while not done.is_set():
+            status, body = fetch(server.url + "/api/v2/pg/_table/items?limit=5", headers)
+            hammered.append(status)
+            messages.append((body.get("error") or {}).get("message", ""))
+
+    clients = [threading.Thread(target=hammer) for _ in range(16)]
+    probes: list[tuple[str, int, float]] = []
+    cluster.freeze()
+    try:
+        for client in clients:
+            client.start()
+        time.sleep(1)  # every client is now waiting on the frozen database, or refused
+        for _ in range(8):
+            for path in ("/api/v2/system/service", "/api/v2/calm/_table/notes"):
+                started = time.monotonic()
+                status = fetch(server.url + path, headers)[0]
+                probes.append((path, status, time.monotonic() - started))
+            time.sleep(0.25)
+    finally:
+        cluster.thaw()
+        done.set()
+        for client in clients:
+            client.join()
+    assert all(status == 200 and elapsed < 1.0 for _, status, elapsed in probes), probes
+    assert set(hammered) <= {200, 503, 504}
+    # Past the cap the frozen service is refused at once; the requests within it wait for its timeouts.
+    assert any("Too many requests to service 'pg'" in message for message in messages)

@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
+from bastion.bulkheads import Bulkheads
 from bastion.data import records
+from bastion.data.dberrors import RETRY_AFTER, ServiceUnavailable
 from bastion.data.engines import EnginePool
 from bastion.data.schema import SchemaCache
 from bastion.db import session_scope
@@ -70,7 +72,9 @@ def init_app(app: Flask) -> None:
     app.extensions["bastion.engines"] = EnginePool()
     app.extensions["bastion.schemas"] = SchemaCache()
     app.extensions["bastion.services"] = VersionedCache("services", _services_by_name)
+    app.extensions["bastion.bulkheads"] = Bulkheads()
     app.before_request(release_changed_services)
+    app.teardown_request(_leave_bulkheads)
 
 
 def release_changed_services() -> None:
@@ -122,5 +126,25 @@ def open_service(service: Service) -> OpenService:
         ensure_secret_usable(box, service)
         return plain_config(box, service)
 
+    _enter_bulkhead(service)
     engine = engines().get(service.id, service.version, load_config)
     return OpenService(service=service, engine=engine)
+
+
+def _enter_bulkhead(service: Service) -> None:
+    # A request takes its place once per service, however often it opens it, until the request ends.
+    entered: set = g.setdefault("bastion_bulkheads", set())
+    if service.id in entered:
+        return
+    if not current_app.extensions["bastion.bulkheads"].enter(service.id):
+        raise ServiceUnavailable(
+            f"Too many requests to service '{service.name}' are in progress; retry shortly",
+            headers={"Retry-After": RETRY_AFTER},
+        )
+    entered.add(service.id)
+
+
+def _leave_bulkheads(_exc: BaseException | None) -> None:
+    bulkheads = current_app.extensions["bastion.bulkheads"]
+    for service_id in g.pop("bastion_bulkheads", ()):
+        bulkheads.leave(service_id)
