@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from bastion.data import records
 from bastion.db import session_scope
 from bastion.invalidation import CounterReader, VersionedCache, bump, current_version
+from bastion.system_outage import Grace, SystemDatabaseUnavailable
 from tests.conftest import add_sqlite_service, make_app
 
 
@@ -120,3 +121,35 @@ def test_a_changed_service_is_released_by_another_app_on_its_next_request(
     finally:
         other.extensions["bastion.engines"].dispose_all()
         other.extensions["bastion.db"].dispose()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_grace_serves_the_last_counters_for_its_seconds_only(app):
+    clock, calls = Clock(), []
+    grace = Grace(10, clock)
+
+    def failing() -> dict:
+        calls.append(clock.now)
+        raise ConnectionError("down")
+
+    with app.test_request_context():
+        with pytest.raises(SystemDatabaseUnavailable):
+            grace.read(failing, (ConnectionError,))  # nothing was ever read: nothing to serve
+        assert grace.read(lambda: {"access": 3}, (ConnectionError,)) == {"access": 3}
+        clock.now += 5
+        assert grace.read(failing, (ConnectionError,)) == {"access": 3}
+        clock.now += 0.5  # within a second of a failure the database is not asked again
+        assert grace.read(failing, (ConnectionError,)) == {"access": 3}
+        assert calls == [100.0, 105.0]
+        clock.now += 5  # 10.5 s after the last good read: the grace is over, and each request asks
+        with pytest.raises(SystemDatabaseUnavailable):
+            grace.read(failing, (ConnectionError,))
+        assert calls[-1] == clock.now
+        assert grace.read(lambda: {"access": 4}, (ConnectionError,)) == {"access": 4}

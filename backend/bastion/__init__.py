@@ -13,7 +13,19 @@ __version__ = "0.1.0"
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the platform: settings, extensions, blueprints and error handlers."""
-    from bastion import access_index, auth, cors, db, errors, guards, logs, registry, secrets, throttle
+    from bastion import (
+        access_index,
+        auth,
+        cors,
+        db,
+        errors,
+        guards,
+        logs,
+        registry,
+        secrets,
+        system_outage,
+        throttle,
+    )
     from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
     from bastion.api import cors as cors_api
     from bastion.config import load_settings
@@ -28,7 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     # A doubled slash (an empty record id) is a JSON 404, not werkzeug's HTML redirect to another URL.
     app.url_map.merge_slashes = False
-    for module in (logs, errors, db, secrets, registry, access_index, cors, throttle, auth, guards):
+    modules = (logs, errors, db, system_outage, secrets, registry, access_index, cors, throttle, auth, guards)
+    for module in modules:
         module.init_app(app)
     blueprints = (
         sessions.admin_bp,

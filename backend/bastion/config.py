@@ -120,6 +120,9 @@ SETTINGS = (
     Setting("TRUSTED_PROXIES", "0", _positive_int, "number of reverse proxies in front (ProxyFix)"),
     Setting("REQUIRE_HTTPS", None, _bool, "refuse API requests that did not arrive over HTTPS"),
     Setting("BASTION_INSTANCE", "./instance", _text, "instance folder: SQLite system DB, .env, logs"),
+    Setting(
+        "SYSTEM_DB_GRACE_SECONDS", "60", _positive_int, "serve cached credentials this long in an outage"
+    ),
 )
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -140,6 +143,7 @@ class Settings:
     trusted_proxies: int
     require_https: bool
     bastion_instance: Path
+    system_db_grace_seconds: int = 60
     warnings: tuple[str, ...] = field(default=())
 
     @property

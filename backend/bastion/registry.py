@@ -18,7 +18,7 @@ from flask import Flask, current_app, g
 
 from bastion.bulkheads import Bulkheads
 from bastion.data import records
-from bastion.data.dberrors import RETRY_AFTER, ServiceUnavailable
+from bastion.data.dberrors import RETRY_AFTER, GatewayTimeout, ServiceUnavailable
 from bastion.data.engines import EnginePool
 from bastion.data.schema import SchemaCache
 from bastion.db import session_scope
@@ -28,6 +28,7 @@ from bastion.models import Service
 from bastion.secrets import get_box
 from bastion.service_types import DEFAULT_MAX_RECORDS
 from bastion.services.data_services import ensure_secret_usable, list_services, plain_config
+from bastion.system_outage import SystemDatabaseUnavailable, answer_quietly
 
 log = logging.getLogger("bastion")
 
@@ -75,13 +76,16 @@ def init_app(app: Flask) -> None:
     app.extensions["bastion.bulkheads"] = Bulkheads()
     app.before_request(release_changed_services)
     app.teardown_request(_leave_bulkheads)
+    # Refusals and timeouts of a service are expected in an outage: one log line each, no trace.
+    for error in (ServiceUnavailable, GatewayTimeout):
+        app.register_error_handler(error, answer_quietly)
 
 
 def release_changed_services() -> None:
     """Once per change of the service rows, release the engines and schemas that change made stale."""
     try:
         services = current_app.extensions["bastion.services"].get()
-    except sa.exc.SQLAlchemyError:
+    except (sa.exc.SQLAlchemyError, SystemDatabaseUnavailable):
         return  # the system database is out of order: the request itself meets that and answers it
     # The cache hands out the same mapping until it is rebuilt, so this is one comparison per request.
     if current_app.extensions.get("bastion.services.released") is services:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from bastion.data.guard import Target
 from bastion.errors import ApiError, BadRequest, Conflict, ValidationError, request_id
+from bastion.system_outage import SystemDatabaseUnavailable, is_system_error, log_failure
 
 log = logging.getLogger("bastion")
 
@@ -170,6 +171,9 @@ def outage_error(exc: BaseException, service: str | None = None) -> ApiError:
 
 def log_outage(exc: BaseException, service: str) -> ApiError:
     """Log an outage in one line (request id, service, cause); a traceback once a minute per service."""
+    if is_system_error(exc):
+        log_failure(exc)  # the system database failed during a data request: not the service's fault
+        return SystemDatabaseUnavailable()
     error = outage_error(exc, service)
     now = time.monotonic()
     with _traced_lock:
