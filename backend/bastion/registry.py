@@ -83,6 +83,8 @@ def init_app(app: Flask) -> None:
 
 def release_changed_services() -> None:
     """Once per change of the service rows, release the engines and schemas that change made stale."""
+    if not engines().versions():
+        return  # nothing to release, and no reason to read the service rows before a request needs them
     try:
         services = current_app.extensions["bastion.services"].get()
     except (sa.exc.SQLAlchemyError, SystemDatabaseUnavailable):
