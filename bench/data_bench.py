@@ -3,7 +3,7 @@
     .venv/bin/python bench/data_bench.py [--duration 10] [--warmup 2] [--connections 16] [--rounds 1]
 
 Builds the demo database with 100,000 employees, starts the three servers on it under gunicorn with
-deploy/gunicorn.conf.py (same sync worker count for all), checks that they answer the same records, then
+deploy/gunicorn.conf.py (same worker count for all), checks that they answer the same records, then
 runs wrk against each for a 25-row page, a filtered page and a by-id read. Reports req/s, p50/p99 latency
 and the servers' CPU milliseconds per request, with Bastion's ratios to the two peers. With --profile,
 Bastion is then sampled with py-spy under the same load and its hot spots are ranked. The servers are
@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each run (2)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (2)")
     parser.add_argument("--rounds", type=int, default=1, help="sweeps over all runs; medians reported (1)")
     parser.add_argument("--servers", default="bastion,bare,sandman2", help="comma list (all three)")
     parser.add_argument("--scenarios", default="page,filter,by_id", help="comma list (all three)")

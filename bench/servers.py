@@ -1,6 +1,6 @@
 """gunicorn servers under test: start one in its own process group, read its CPU time, always stop it.
 
-Every server runs with the repo's deploy/gunicorn.conf.py (sync workers, BASTION_WORKERS of them), so the
+Every server runs with the repo's deploy/gunicorn.conf.py (thread workers, BASTION_WORKERS of them), so the
 three differ only in the application they load. CPU time is read from /proc: the master's own and
 reaped-children time plus every live worker's, so a worker recycled by max_requests during a run still
 counts (its time moves into the master's cutime/cstime when the master reaps it).

@@ -5,12 +5,14 @@ import os
 from bastion.checks import gunicorn_workers
 
 bind = os.environ.get("BASTION_BIND", "127.0.0.1:8000")
-# Sync workers: as fast as threads for this work, with a better tail latency (see TOOLCHAIN notes).
 # BASTION_WORKERS, else 2 x the CPUs this process may use + 1; `bastion check` counts them the same way.
 workers = gunicorn_workers()
-# gunicorn's sync worker, whose own refusals (a request line over limit_request_line, malformed HTTP,
-# oversized headers) answer the platform's JSON envelope instead of an HTML page.
+# Thread workers, so that a stalled database cannot take a whole worker: one service may hold at most
+# bastion.bulkheads.MAX_REQUESTS_PER_SERVICE (4) of a worker's threads; the others serve everything else.
+# The class is gunicorn's gthread worker whose own refusals (a request line over limit_request_line,
+# malformed HTTP, oversized headers) answer the platform's JSON envelope instead of an HTML page.
 worker_class = "bastion.serving.JsonErrorWorker"
+threads = 8
 # The longest request line gunicorn reads (its maximum): longer URLs get a JSON 414.
 limit_request_line = 8190
 timeout = 30

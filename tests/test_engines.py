@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
-from bastion.data import engines
+from bastion.data import dberrors, engines, timeouts
+from bastion.db import make_engine
 from bastion.errors import BadRequest, ValidationError
 from tests.databases import MYSQL_ADMIN_URL, config_from_url
+from tests.tcp_proxy import TcpProxy
 
 SPECIAL_PASSWORD = "p@ss/w:rd?#%&= x"
 
@@ -270,3 +273,108 @@ def test_scrub_masks_plain_and_url_quoted_passwords():
     text = f"failed for {SPECIAL_PASSWORD} and p%40ss%2Fw%3Ard%3F%23%25%26%3D%20x"
     assert engines.scrub(text, SPECIAL_PASSWORD) == "failed for ********** and **********"
     assert engines.scrub("unchanged", None) == "unchanged"
+
+
+# timeouts (data/timeouts.py)
+
+SLOW = {
+    "postgresql": "SELECT pg_sleep(3)",
+    "mysql": "SELECT SLEEP(3)",
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+}
+
+
+def test_a_statement_past_query_timeout_is_cancelled_and_the_connection_lives_on(scratch_db_url):
+    if scratch_db_url.startswith("sqlite"):
+        sqlite3.connect(sa.engine.make_url(scratch_db_url).database).close()
+    built = engines.create_engine(config_from_url(scratch_db_url, query_timeout=1))
+    try:
+        with built.connect() as connection:
+            started = time.monotonic()
+            with pytest.raises(sa.exc.OperationalError) as raised:
+                connection.execute(sa.text(SLOW[built.dialect.name]))
+            assert time.monotonic() - started < 2.5
+            assert dberrors.outage_kind(raised.value) == "timeout"
+            assert dberrors.outage_error(raised.value, "s").code == 504
+            connection.rollback()
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        built.dispose()
+
+
+def test_a_frozen_postgresql_costs_a_read_at_most_its_deadline():
+    # The proxy holds every byte: the server cannot cancel anything, so the client's deadline must end it.
+    proxy = TcpProxy(5432).start()
+    built = engines.create_engine(network_config("postgresql", port=proxy.port, query_timeout=1))
+    try:
+        with built.connect() as connection:
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+            proxy.freeze()
+            started = time.monotonic()
+            with pytest.raises(sa.exc.OperationalError) as raised:
+                connection.execute(sa.text("SELECT 1"))
+            assert time.monotonic() - started < 1 + timeouts.READ_GRACE + 1
+            assert dberrors.outage_kind(raised.value) == "timeout"
+            assert raised.value.connection_invalidated
+        proxy.thaw()
+        with built.connect() as connection:
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        proxy.thaw()
+        built.dispose()
+        proxy.stop()
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_network_engines_get_read_bounds_and_keepalives(engine):
+    built = engines.create_engine(network_config(engine, query_timeout=7))
+    seen: dict = {}
+    sa.event.listen(built, "do_connect", lambda _dialect, _record, _args, params: seen.update(params))
+    with built.connect() as connection:
+        if engine == "postgresql":
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "7s"
+            assert seen["keepalives"] == 1
+        else:
+            assert float(connection.exec_driver_sql("SELECT @@max_statement_time").scalar()) == 7
+            assert seen["read_timeout"] == 8
+    built.dispose()
+
+
+@pytest.mark.parametrize("value", [0, 3601, -1, 2.5, "30", True])
+def test_query_timeout_must_be_whole_seconds_in_range(value, sqlite_file):
+    with pytest.raises(ValidationError) as raised:
+        engines.build_url({"engine": "sqlite", "database": sqlite_file, "query_timeout": value})
+    assert "query_timeout" in raised.value.context["errors"]
+
+
+def test_the_system_database_engine_is_bounded_too(system_db_url):
+    engine = make_engine(system_db_url, timeouts.SYSTEM)
+    seen: dict = {}
+    sa.event.listen(engine, "do_connect", lambda _dialect, _record, _args, params: seen.update(params))
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "15s"
+                assert seen["connect_timeout"] == 5
+            elif engine.dialect.name == "mysql":
+                assert float(connection.exec_driver_sql("SELECT @@max_statement_time").scalar()) == 15
+                assert seen["connect_timeout"] == 5
+            else:
+                with pytest.raises(sa.exc.OperationalError, match="interrupted"):
+                    connection.connection.dbapi_connection.query_timeout = 0.2
+                    connection.exec_driver_sql(SLOW["sqlite"])
+    finally:
+        engine.dispose()
+
+
+def test_pool_retain_disposes_gone_and_outdated_engines_only(sqlite_file):
+    pool, loader = engines.EnginePool(), Loader(sqlite_file)
+    kept, edited, gone = pool.get(1, 1, loader), pool.get(2, 1, loader), pool.get(3, 1, loader)
+    released = pool.retain({1: 1, 2: 2})
+    assert sorted((service_id, engine is edited or engine is gone) for service_id, engine in released) == [
+        (2, True),
+        (3, True),
+    ]
+    assert pool.versions() == {1: 1}
+    assert pool.get(1, 1, loader) is kept
+    pool.dispose_all()

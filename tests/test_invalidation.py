@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+import sqlalchemy as sa
+
+from bastion.data import records
 from bastion.db import session_scope
 from bastion.invalidation import CounterReader, VersionedCache, bump, current_version
-from tests.conftest import make_app
+from bastion.system_outage import Grace, SystemDatabaseUnavailable
+from tests.conftest import add_sqlite_service, make_app
 
 
 def test_a_bump_in_one_app_rebuilds_the_cache_of_another(app, system_db_url, tmp_path):
@@ -76,3 +81,75 @@ def test_disposing_the_engine_closes_the_held_connections(app):
     assert _reader(app)._held
     app.extensions["bastion.db"].dispose()
     assert not _reader(app)._held
+
+
+CHANGES = {
+    "deleted": ("DELETE", None),
+    "deactivated": ("PATCH", {"is_active": False}),
+    "edited": ("PATCH", {"config": {"max_records": 50}}),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_changed_service_is_released_by_another_app_on_its_next_request(
+    app, client, admin_headers, system_db_url, tmp_path, change
+):
+    service = add_sqlite_service(
+        client, admin_headers, tmp_path / "notes.db", ["CREATE TABLE notes (id INTEGER PRIMARY KEY)"], "notes"
+    )
+    other = make_app(system_db_url, str(tmp_path / "other"))
+    reader = other.test_client()
+    try:
+        for _ in range(3):  # the third read compiles a plan, which holds the reflected table
+            assert reader.get("/api/v2/notes/_table/notes", headers=admin_headers).status_code == 200
+        pool, cached = other.extensions["bastion.engines"], other.extensions["bastion.schemas"]
+        engine = pool.get(service["id"], 0, dict)
+        closed: list = []
+        sa.event.listen(engine, "close", lambda *_: closed.append(1))
+        assert service["id"] in cached and records.PLANS.plan_count() >= 1
+        method, body = CHANGES[change]
+        answer = client.open(
+            f"/api/v2/system/service/{service['id']}", method=method, json=body, headers=admin_headers
+        )
+        assert answer.status_code == 200, answer.get_json()
+        # Any request will do: this one does not touch the service at all.
+        assert reader.get("/api/v2/system/environment", headers=admin_headers).status_code == 200
+        assert closed == [1]
+        assert service["id"] not in pool.versions()
+        assert service["id"] not in cached
+        assert not [key for key in records.PLANS._plans if key[0] is engine.dialect]
+    finally:
+        other.extensions["bastion.engines"].dispose_all()
+        other.extensions["bastion.db"].dispose()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_grace_serves_the_last_counters_for_its_seconds_only(app):
+    clock, calls = Clock(), []
+    grace = Grace(10, clock)
+
+    def failing() -> dict:
+        calls.append(clock.now)
+        raise ConnectionError("down")
+
+    with app.test_request_context():
+        with pytest.raises(SystemDatabaseUnavailable):
+            grace.read(failing, (ConnectionError,))  # nothing was ever read: nothing to serve
+        assert grace.read(lambda: {"access": 3}, (ConnectionError,)) == {"access": 3}
+        clock.now += 5
+        assert grace.read(failing, (ConnectionError,)) == {"access": 3}
+        clock.now += 0.5  # within a second of a failure the database is not asked again
+        assert grace.read(failing, (ConnectionError,)) == {"access": 3}
+        assert calls == [100.0, 105.0]
+        clock.now += 5  # 10.5 s after the last good read: the grace is over, and each request asks
+        with pytest.raises(SystemDatabaseUnavailable):
+            grace.read(failing, (ConnectionError,))
+        assert calls[-1] == clock.now
+        assert grace.read(lambda: {"access": 4}, (ConnectionError,)) == {"access": 4}

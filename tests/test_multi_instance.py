@@ -1,16 +1,17 @@
 """Two gunicorn instances on one PostgreSQL system database: a change made through one is seen by the
-other on its very next request (role deactivation, key rotation, service password)."""
+other on its very next request (role deactivation, key rotation, service password, service deletion)."""
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 import sqlalchemy as sa
 
-from tests.databases import scratch_database
+from tests.databases import config_from_url, scratch_database
 from tests.live import start_server, stop_server
 
 
@@ -88,3 +89,39 @@ def test_changes_reach_the_other_instance_at_once(two_servers):
     assert call(second.url, "GET", "/api/v2/system/admin/session", headers=admin)[0] == 200
     call(first.url, "DELETE", "/api/v2/system/admin/session", headers=admin)
     assert call(second.url, "GET", "/api/v2/system/admin/session", headers=admin)[0] == 401
+
+
+def test_a_deleted_service_closes_its_connections_in_every_worker_of_the_other_instance(two_servers):
+    first, second, tmp = two_servers
+    _, session = call(
+        first.url,
+        "POST",
+        "/api/v2/system/admin/session",
+        {"email": first.admin_email, "password": first.admin_password},
+    )
+    admin = {"Authorization": f"Bearer {session['session_token']}"}
+    with scratch_database("postgresql", str(tmp)) as data_url:
+        engine = sa.create_engine(data_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+        config = config_from_url(data_url)
+        _, service = call(
+            first.url, "POST", "/api/v2/system/service", {"name": "pgnotes", "config": config}, admin
+        )
+        for _ in range(8):  # both workers of the second instance open a pool
+            assert call(second.url, "GET", "/api/v2/pgnotes/_table/notes", headers=admin)[0] == 200
+        database = sa.engine.make_url(data_url).database
+
+        def open_connections() -> int:
+            with engine.connect() as conn:
+                sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"
+                return conn.execute(sa.text(sql), {"db": database}).scalar_one()
+
+        assert open_connections() >= 1
+        assert call(first.url, "DELETE", f"/api/v2/system/service/{service['id']}", headers=admin)[0] == 200
+        # Each worker releases on its next request, whatever it asks; a few requests reach both.
+        deadline = time.monotonic() + 10
+        while open_connections() and time.monotonic() < deadline:
+            call(second.url, "GET", "/api/v2/system/environment", headers=admin)
+        assert open_connections() == 0
+        engine.dispose()

@@ -11,10 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from bastion.access import FULL_GRANT, Grant, RowFilter
-from bastion.data import records
+from bastion.data import engines, records
 from bastion.data.read_plans import OneOffRead, ReadPlan, ReadPlans
 from bastion.errors import BadRequest, NotFound
 from tests import test_records as seeded
+from tests.live import free_port
 from tests.test_records import NO_SALARY, SALES, ids_of, params
 
 database, db = seeded.database, seeded.db  # the seeded schema of test_records, one per engine
@@ -164,3 +165,22 @@ def test_parameters_that_change_the_sql_never_share_a_plan(db, plans):
         assert run(as_list="true", limit="3")["resource"] == [1, 2, 3]
         assert ids_of(run(limit="3")) == [1, 2, 3]
     assert plans.plan_count() == 6
+
+
+@pytest.mark.parametrize("engine_name", ["postgresql", "mysql"])
+def test_a_stopped_database_fails_a_plan_with_sqlalchemy_errors(plans, engine_name):
+    # Nothing listens on the port: the pooled connection a plan asks for cannot be opened. Its error
+    # must be SQLAlchemy's, like the first (one-off) read's, so the 503 translation applies to both.
+    port = free_port()
+    config = {"engine": engine_name, "host": "127.0.0.1", "port": port, "database": "x", "username": "u"}
+    engine = engines.create_engine(config)
+    table = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    try:
+        for _ in range(3):
+            with pytest.raises(sa.exc.OperationalError):
+                records.list_records(engine, table, FULL_GRANT, params())
+            with pytest.raises(sa.exc.OperationalError):
+                records.get_record(engine, table, FULL_GRANT, "1")
+        assert plans.plan_count() == 2
+    finally:
+        engine.dispose()

@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logs,
         registry,
         secrets,
+        system_outage,
         throttle,
     )
     from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
@@ -42,7 +43,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     # A doubled slash (an empty record id) is a JSON 404, not werkzeug's HTML redirect to another URL.
     app.url_map.merge_slashes = False
-    for module in (logs, headers, errors, db, secrets, registry, access_index, cors, throttle, auth, guards):
+    modules = (logs, headers, errors, db, system_outage, secrets, registry, access_index, cors, throttle, auth, guards)
+    for module in modules:
         module.init_app(app)
     blueprints = (
         sessions.admin_bp,

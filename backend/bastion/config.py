@@ -147,6 +147,9 @@ SETTINGS = (
         _directories,
         "comma list of directories SQLite service files must resolve inside; empty: anywhere",
     ),
+    Setting(
+        "SYSTEM_DB_GRACE_SECONDS", "60", _positive_int, "serve cached credentials this long in an outage"
+    ),
 )
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -168,6 +171,7 @@ class Settings:
     trusted_proxy_ips: tuple
     require_https: bool
     bastion_instance: Path
+    system_db_grace_seconds: int = 60
     warnings: tuple[str, ...] = field(default=())
     sqlite_roots: tuple[Path, ...] = field(default=())
 

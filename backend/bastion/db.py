@@ -7,17 +7,22 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from bastion.data import timeouts
 
-def make_engine(url: str, **options) -> Engine:
-    """Create the system-database engine; SQLite gets foreign keys and a busy timeout."""
+
+def make_engine(url: str, limits: timeouts.Limits = timeouts.MIGRATIONS, **options) -> Engine:
+    """Create the system-database engine with timeouts (data/timeouts.py); SQLite gets foreign keys."""
     # A failed statement's parameters (password hashes, token hashes, secrets) never reach an exception
     # text, and so never a logged traceback.
     options.setdefault("hide_parameters", True)
+    connect_args = timeouts.connect_args(make_url(url), limits)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **options)
+        connect_args["check_same_thread"] = False
+        engine = create_engine(url, connect_args=connect_args, **options)
+        timeouts.install(engine, limits)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -28,7 +33,9 @@ def make_engine(url: str, **options) -> Engine:
 
         return engine
     options.setdefault("pool_pre_ping", True)
-    return create_engine(url, **options)
+    engine = create_engine(url, connect_args=connect_args, **options)
+    timeouts.install(engine, limits)
+    return engine
 
 
 def backend_name(engine: Engine) -> str:
@@ -38,7 +45,7 @@ def backend_name(engine: Engine) -> str:
 
 def init_app(app: Flask) -> None:
     """Bind the system-database engine to the app."""
-    app.extensions["bastion.db"] = make_engine(app.config["SETTINGS"].database_url)
+    app.extensions["bastion.db"] = make_engine(app.config["SETTINGS"].database_url, timeouts.SYSTEM)
 
 
 def get_engine() -> Engine:

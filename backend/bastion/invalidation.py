@@ -19,6 +19,7 @@ from flask import current_app, g
 from sqlalchemy import update
 from sqlmodel import Session
 
+from bastion import system_outage
 from bastion.db import get_engine
 from bastion.models import CacheVersion
 
@@ -112,9 +113,15 @@ def _counters() -> CounterReader:
 
 
 def current_version(name: str) -> int:
-    """An area's counter; all counters are read together, at most once per request."""
+    """An area's counter; all counters are read together, at most once per request.
+
+    While the system database fails, the last counters read stand in for a bounded grace
+    (system_outage.py), so the caches built from them keep serving; then this raises a 503.
+    """
     if "cache_versions" not in g:
-        g.cache_versions = _counters().read()
+        reader = _counters()
+        errors = (sa.exc.SQLAlchemyError, reader._engine.dialect.loaded_dbapi.Error)
+        g.cache_versions = system_outage.grace().read(reader.read, errors)
     return g.cache_versions.get(name, 0)
 
 

@@ -1,17 +1,24 @@
 """The data services of one worker: pooled engines and reflected schemas, looked up per request.
 
-Every request reads the service row from the system database, so a change made through any worker or
-host (a new password, deactivation, deletion) is seen on the next request: the row's version moves on,
-and the engine pool replaces the engine built for the older version.
+Service rows are cached per worker and rebuilt when the "services" counter moves (invalidation.py), so a
+change made through any worker or host (a new password, deactivation, deletion) is seen on the next
+request. On that request, before anything else, the worker also releases what the change made stale:
+the engines (and their pooled connections) of services deleted, deactivated or edited, their reflected
+schemas and their compiled reads. A service that is not asked for again costs nothing after its change.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
+from bastion.bulkheads import Bulkheads
+from bastion.data import records
+from bastion.data.dberrors import RETRY_AFTER, GatewayTimeout, ServiceUnavailable
 from bastion.data.engines import EnginePool
 from bastion.data.schema import SchemaCache
 from bastion.db import session_scope
@@ -21,6 +28,9 @@ from bastion.models import Service
 from bastion.secrets import get_box
 from bastion.service_types import DEFAULT_MAX_RECORDS
 from bastion.services.data_services import ensure_secret_usable, list_services, plain_config
+from bastion.system_outage import SystemDatabaseUnavailable, answer_quietly
+
+log = logging.getLogger("bastion")
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,37 @@ def init_app(app: Flask) -> None:
     app.extensions["bastion.engines"] = EnginePool()
     app.extensions["bastion.schemas"] = SchemaCache()
     app.extensions["bastion.services"] = VersionedCache("services", _services_by_name)
+    app.extensions["bastion.bulkheads"] = Bulkheads()
+    app.before_request(release_changed_services)
+    app.teardown_request(_leave_bulkheads)
+    # Refusals and timeouts of a service are expected in an outage: one log line each, no trace.
+    for error in (ServiceUnavailable, GatewayTimeout):
+        app.register_error_handler(error, answer_quietly)
+
+
+def release_changed_services() -> None:
+    """Once per change of the service rows, release the engines and schemas that change made stale."""
+    if not engines().versions():
+        return  # nothing to release, and no reason to read the service rows before a request needs them
+    try:
+        services = current_app.extensions["bastion.services"].get()
+    except (sa.exc.SQLAlchemyError, SystemDatabaseUnavailable):
+        return  # the system database is out of order: the request itself meets that and answers it
+    # The cache hands out the same mapping until it is rebuilt, so this is one comparison per request.
+    if current_app.extensions.get("bastion.services.released") is services:
+        return
+    current_app.extensions["bastion.services.released"] = services
+    release_stale(services.values())
+
+
+def release_stale(services: Iterable[Service]) -> None:
+    """Dispose the engines of services not among the active ones (or of an older version), and free their
+    reflected schemas and compiled reads."""
+    live = {service.id: service.version for service in services if service.is_active}
+    for service_id, engine in engines().retain(live):
+        schemas().refresh(service_id)
+        records.PLANS.forget(engine.dialect)
+        log.info("service %s: engine and schema released after a change", service_id)
 
 
 def engines() -> EnginePool:
@@ -91,5 +132,25 @@ def open_service(service: Service) -> OpenService:
         ensure_secret_usable(box, service)
         return plain_config(box, service)
 
+    _enter_bulkhead(service)
     engine = engines().get(service.id, service.version, load_config)
     return OpenService(service=service, engine=engine)
+
+
+def _enter_bulkhead(service: Service) -> None:
+    # A request takes its place once per service, however often it opens it, until the request ends.
+    entered: set = g.setdefault("bastion_bulkheads", set())
+    if service.id in entered:
+        return
+    if not current_app.extensions["bastion.bulkheads"].enter(service.id):
+        raise ServiceUnavailable(
+            f"Too many requests to service '{service.name}' are in progress; retry shortly",
+            headers={"Retry-After": RETRY_AFTER},
+        )
+    entered.add(service.id)
+
+
+def _leave_bulkheads(_exc: BaseException | None) -> None:
+    bulkheads = current_app.extensions["bastion.bulkheads"]
+    for service_id in g.pop("bastion_bulkheads", ()):
+        bulkheads.leave(service_id)

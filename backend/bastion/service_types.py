@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bastion.data.timeouts import DEFAULT_QUERY_TIMEOUT, QUERY_TIMEOUT_RANGE
+
 DEFAULT_MAX_RECORDS = 1000
 MAX_RECORDS_LIMIT = 100_000
 
@@ -31,6 +33,15 @@ SQL_FIELDS = (
         description="Extra driver options, name to text value: TLS mode, timeouts, application name, charset",
     ),
     _field("max_records", "Max records per request", "integer", default=DEFAULT_MAX_RECORDS),
+    _field(
+        "query_timeout",
+        "Query timeout (seconds)",
+        "integer",
+        default=DEFAULT_QUERY_TIMEOUT,
+        minimum=QUERY_TIMEOUT_RANGE[0],
+        maximum=QUERY_TIMEOUT_RANGE[1],
+        description="A statement still running after this long is cancelled and answered 504",
+    ),
     _field(
         "docs",
         "API docs",

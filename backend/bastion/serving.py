@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from gunicorn import util
 from gunicorn.glogging import Logger
-from gunicorn.workers.sync import SyncWorker
+from gunicorn.workers.gthread import ThreadWorker
 
 from bastion.headers import SECURITY_HEADERS
 from bastion.logs import OneLineFormatter
@@ -51,25 +49,16 @@ def _write_json_error(sock, status_int: int, reason: str, _mesg: str) -> None:
     util.write_nonblock(sock, json_error(status_int, reason))
 
 
-@contextmanager
-def _json_error_pages() -> Iterator[None]:
-    # gunicorn writes its refusals with util.write_error, an HTML page; for the duration of one
-    # handle_error call in this single-threaded worker, that writer is the JSON one.
-    html = util.write_error
-    util.write_error = _write_json_error
-    try:
-        yield
-    finally:
-        util.write_error = html
+class JsonErrorWorker(ThreadWorker):
+    """gunicorn's thread worker whose own refusals (414, 400, 431, ...) are the JSON envelope."""
 
-
-class JsonErrorWorker(SyncWorker):
-    """gunicorn's sync worker whose own refusals (414, 400, 431, ...) are the JSON envelope."""
-
-    def handle_error(self, req, client, addr, exc) -> None:
-        """gunicorn's error handling (status, log, access log), answered as JSON."""
-        with _json_error_pages():
-            super().handle_error(req, client, addr, exc)
+    def init_process(self) -> None:
+        """Make gunicorn's refusal writer the JSON one, then run the worker."""
+        # gunicorn writes its refusals with util.write_error, an HTML page. This process serves only the
+        # platform, so the JSON writer replaces it for the worker's whole life, in every thread at once
+        # (swapping it per call would race between threads).
+        util.write_error = _write_json_error
+        super().init_process()
 
 
 class OneLineLogger(Logger):

@@ -20,6 +20,7 @@ from bastion.api.body import json_body
 from bastion.auth import Identity, identify, require_admin
 from bastion.components import Component
 from bastion.data import records as ops
+from bastion.data.dberrors import log_outage
 from bastion.data.params import parse_list_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.db import session_scope
@@ -73,15 +74,16 @@ def _ensure_reaches(identity: Identity, service: str) -> None:
         access.ensure(identity=identity, verb="GET", service=service, component=components.ROOT_COMPONENT)
 
 
-def unreachable(exc: sa.exc.DBAPIError):
-    """A service's database refused the connection or failed: 503 naming the service, details in the log."""
+def unreachable(exc: sa.exc.SQLAlchemyError):
+    """A service's database is down, busy or slow: 503/504 naming the service (dberrors), one log line."""
     service = (request.view_args or {}).get("service", "?")
-    log.warning("service %r: database unavailable (%s)", service, type(exc.orig).__name__, exc_info=exc)
-    return error_response(503, f"The database of service '{service}' cannot be reached right now")
+    error = log_outage(exc, service)
+    return error_response(error.code, error.message, None, error.headers)
 
 
 bp.register_error_handler(sa.exc.OperationalError, unreachable)
 bp.register_error_handler(sa.exc.InterfaceError, unreachable)
+bp.register_error_handler(sa.exc.TimeoutError, unreachable)
 
 
 @bp.get("")

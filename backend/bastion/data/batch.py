@@ -9,22 +9,45 @@ A failed batch is a 400 whose context is ``{"errors": [indexes], "resource": [..
 is the record's result, ``{"error": {"code", "message", "context"}}`` for a failed record, or null for a
 record that is not written (not tried after a STOP, or undone by a ROLLBACK). A batch of one record
 raises that record's own error instead (403, 404, 409, ...), as a single-record request would.
+
+A driver error on a record (the database went away, is locked, timed out, or failed otherwise) is that
+record's failure like any other, so a batch never answers an error for records it committed. When no
+record was committed and the cause is an outage, the batch raises the driver's error itself, which the
+API answers 503/504 (dberrors): the client may then retry the whole request. In CONTINUE mode, once the
+connection is lost the remaining records are reported with the same error rather than each waiting for
+a timeout. A failure while committing leaves that record (ROLLBACK: the batch) in doubt, as with any
+database client; it is reported as failed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from bastion.data.dberrors import translated
+from bastion.data.dberrors import outage_error, outage_kind, translated
 from bastion.data.guard import Target
 from bastion.data.params import BatchMode
 from bastion.errors import ApiError, BadRequest
 
 T = TypeVar("T")
 Operation = Callable[[sa.Connection, T], dict[str, Any]]
+DRIVER_ERRORS = (sa.exc.DBAPIError, sa.exc.TimeoutError)
+log = logging.getLogger("bastion")
+
+
+class _Failures(dict[int, ApiError]):
+    """Failed records by index, with the first driver error that caused one (re-raised when nothing was
+    committed)."""
+
+    cause: BaseException | None = None
+
+    def add(self, index: int, error: ApiError, cause: BaseException | None = None) -> None:
+        self[index] = error
+        if cause is not None and self.cause is None:
+            self.cause = cause
 
 
 def run_batch(
@@ -37,27 +60,40 @@ def run_batch(
         else:
             results, failures = _each(conn, target, items, operation, stop=mode is BatchMode.STOP)
     if failures:
+        committed = any(entry is not None and i not in failures for i, entry in enumerate(results))
+        if failures.cause is not None and not committed and outage_kind(failures.cause):
+            raise failures.cause
         raise _batch_error(items, results, failures, mode)
     return results
 
 
 def _each(conn, target, items, operation, stop: bool):
     results: list[Any] = [None] * len(items)
-    failures: dict[int, ApiError] = {}
+    failures = _Failures()
+    lost: ApiError | None = None
     for index, item in enumerate(items):
+        if lost is not None:
+            failures.add(index, lost)
+            results[index] = error_entry(lost)
+            continue
         try:
             with conn.begin(), translated(target):
                 results[index] = operation(conn, item)
         except ApiError as exc:
-            failures[index] = exc
-            results[index] = error_entry(exc)
+            failures.add(index, exc)
+        except DRIVER_ERRORS as exc:
+            failures.add(index, driver_error(exc), exc)
+            if _connection_lost(exc):
+                lost = failures[index]
+        if index in failures:
+            results[index] = error_entry(failures[index])
             if stop:
                 break
     return results, failures
 
 
 def _all_or_nothing(conn, target, items, operation):
-    index = 0
+    index, failures = 0, _Failures()
     try:
         with conn.begin(), translated(target):
             results = []
@@ -65,11 +101,30 @@ def _all_or_nothing(conn, target, items, operation):
                 results.append(operation(conn, item))
                 index += 1
     except ApiError as exc:
-        # Everything before the failure was rolled back with it, so no entry keeps a result.
-        results = [None] * len(items)
-        results[index] = error_entry(exc)
-        return results, {index: exc}
-    return results, {}
+        failures.add(index, exc)
+    except DRIVER_ERRORS as exc:
+        # A failed commit comes after the last record: it is that record's failure.
+        failures.add(min(index, len(items) - 1), driver_error(exc), exc)
+    if not failures:
+        return results, failures
+    # Everything before the failure was rolled back with it, so no entry keeps a result.
+    results = [None] * len(items)
+    for failed, error in failures.items():
+        results[failed] = error_entry(error)
+    return results, failures
+
+
+def driver_error(exc: BaseException) -> ApiError:
+    """A record's error for a driver error: the outage's 503/504, else a 500 whose cause is logged."""
+    if outage_kind(exc):
+        return outage_error(exc)
+    log.error("a batch record failed with a database error", exc_info=exc)
+    return ApiError("The database failed on this record; the server log has the cause")
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    # Once the connection is gone, each further record would wait for a new one to fail the same way.
+    return bool(getattr(exc, "connection_invalidated", False)) or outage_kind(exc) == "unreachable"
 
 
 def error_entry(exc: ApiError) -> dict[str, Any]:

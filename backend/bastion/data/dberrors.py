@@ -1,8 +1,11 @@
-"""Database errors of a write turned into client errors, without echoing the driver's text.
+"""Database errors turned into client errors, without echoing the driver's text.
 
-The kind of a constraint violation is read from each driver's error code (PostgreSQL's SQLSTATE, MySQL's
-error number, SQLite's extended error name), never from its message. The driver text goes to the log only;
-the client may see a column name drawn from it only when that column is one it may see anyway.
+Two families: a write refused by the database (a constraint, a trigger, a value it cannot store) is the
+client's 400/409; an outage (the database cannot be reached, is busy or locked, or did not answer in
+time) is 503, 503 with ``Retry-After``, or 504, naming the service. Both kinds are read from each
+driver's error code (PostgreSQL's SQLSTATE, MySQL's error number, SQLite's extended error name), never
+from its message (bar "timed out" for connection failures that carry no code). The driver text goes to
+the log only; the client may see a column name drawn from it only when that column is one it may see.
 """
 
 from __future__ import annotations
@@ -10,22 +13,50 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 
 from bastion.data.guard import Target
-from bastion.errors import ApiError, BadRequest, Conflict, ValidationError
+from bastion.errors import ApiError, BadRequest, Conflict, ValidationError, request_id
+from bastion.system_outage import SystemDatabaseUnavailable, is_system_error, log_failure
 
 log = logging.getLogger("bastion")
 
 _PG_KINDS = {"23505": "unique", "23503": "foreign key", "23502": "not null", "23514": "check"}
+_PG_KINDS |= {"P0001": "trigger"}  # RAISE EXCEPTION in a trigger or rule function
 _MYSQL_KINDS = {1062: "unique", 1586: "unique", 1216: "foreign key", 1217: "foreign key"}
 _MYSQL_KINDS |= {1451: "foreign key", 1452: "foreign key", 1048: "not null", 1364: "not null"}
-_MYSQL_KINDS |= {3819: "check", 4025: "check"}
+_MYSQL_KINDS |= {3819: "check", 4025: "check", 1644: "trigger"}  # 1644: SIGNAL in a trigger
 _MYSQL_DATA_CODES = {1264, 1265, 1292, 1366, 1367, 1406}  # out of range, truncated, bad value, too long
 _SQLITE_KINDS = {"UNIQUE": "unique", "PRIMARYKEY": "unique", "FOREIGNKEY": "foreign key"}
-_SQLITE_KINDS |= {"NOTNULL": "not null", "CHECK": "check"}
+_SQLITE_KINDS |= {"NOTNULL": "not null", "CHECK": "check", "TRIGGER": "trigger"}
+# Outages by driver code: PostgreSQL's SQLSTATE, MySQL's error number, SQLite's error name.
+_PG_OUTAGES = {"57014": "timeout", "55P03": "busy", "40001": "busy", "40P01": "busy", "53300": "busy"}
+_PG_OUTAGES |= {"57P03": "busy", "57P01": "unreachable", "57P02": "unreachable"}
+_MYSQL_OUTAGES = {3024: "timeout", 1969: "timeout", 1317: "timeout", 1205: "busy", 1213: "busy"}
+_MYSQL_OUTAGES |= {1040: "busy", 1203: "busy", 1053: "unreachable"}
+_MYSQL_OUTAGES |= {code: "unreachable" for code in (2002, 2003, 2006, 2013, 2055)}
+_SQLITE_OUTAGES = {"SQLITE_BUSY": "busy", "SQLITE_LOCKED": "busy", "SQLITE_INTERRUPT": "timeout"}
+_TIMED_OUT = re.compile(r"timed out|timeout expired|did not answer within", re.IGNORECASE)
+RETRY_AFTER = "1"
+TRACE_EVERY = 60.0  # seconds between tracebacks of one service's outage in the log
+_traced: dict[str, float] = {}
+_traced_lock = threading.Lock()
+
+
+class ServiceUnavailable(ApiError):
+    code = 503
+    default_message = "The database cannot be reached right now"
+
+
+class GatewayTimeout(ApiError):
+    code = 504
+    default_message = "The database did not answer in time"
+
+
 # Where MySQL and SQLite name the column in their messages (PostgreSQL gives it in diag.column_name).
 _COLUMN_IN_TEXT = re.compile(r"column '([^']+)'|constraint failed: [^.\s]+\.(\w+)", re.IGNORECASE)
 
@@ -94,3 +125,69 @@ def _visible_column(orig: BaseException, target: Target) -> str | None:
         match = _COLUMN_IN_TEXT.search(str(orig))
         name = match and (match.group(1) or match.group(2))
     return name if name in target.visible else None
+
+
+def outage_kind(exc: BaseException) -> str | None:
+    """'unreachable', 'busy' or 'timeout' for an error that says the database is out of order, else None.
+
+    Accepts SQLAlchemy's wrapper or the driver's own error. The pool's own timeout (every connection in
+    use) is 'busy'; a connection or read that timed out is 'timeout', whatever the driver calls it.
+    """
+    if isinstance(exc, sa.exc.TimeoutError):
+        return "busy"
+    orig = getattr(exc, "orig", None) or exc
+    kind = _coded_outage(orig)
+    if kind is None and isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        kind = "unreachable"
+    if kind == "unreachable" and _TIMED_OUT.search(str(orig)):
+        return "timeout"
+    return kind
+
+
+def _coded_outage(orig: BaseException) -> str | None:
+    code = _mysql_code(orig)
+    if code is not None:
+        return _MYSQL_OUTAGES.get(code)
+    name = getattr(orig, "sqlite_errorname", None)
+    if name:
+        return next((kind for key, kind in _SQLITE_OUTAGES.items() if name.startswith(key)), None)
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if sqlstate.startswith("08"):
+        return "unreachable"
+    return _PG_OUTAGES.get(sqlstate)
+
+
+def outage_error(exc: BaseException, service: str | None = None) -> ApiError:
+    """The client's error for an outage: 503 (unreachable), 503 with Retry-After (busy), 504 (timeout)."""
+    kind = outage_kind(exc) or "unreachable"
+    subject = f"The database of service '{service}'" if service else "The database"
+    if kind == "busy":
+        message = f"{subject} is busy (locked or at its connection limit); retry shortly"
+        return ServiceUnavailable(message, headers={"Retry-After": RETRY_AFTER})
+    if kind == "timeout":
+        return GatewayTimeout(f"{subject} did not answer within its timeout")
+    return ServiceUnavailable(f"{subject} cannot be reached right now")
+
+
+def log_outage(exc: BaseException, service: str) -> ApiError:
+    """Log an outage in one line (request id, service, cause); a traceback once a minute per service."""
+    if is_system_error(exc):
+        log_failure(exc)  # the system database failed during a data request: not the service's fault
+        return SystemDatabaseUnavailable()
+    error = outage_error(exc, service)
+    now = time.monotonic()
+    with _traced_lock:
+        trace = now - _traced.get(service, -TRACE_EVERY) >= TRACE_EVERY
+        if trace:
+            _traced[service] = now
+    cause = type(getattr(exc, "orig", None) or exc).__name__
+    log.warning(
+        "request %s: service %r: %s (%s, %s)",
+        request_id(),
+        service,
+        error.message,
+        error.code,
+        cause,
+        exc_info=exc if trace else None,
+    )
+    return error

@@ -17,13 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from bastion.data import target_guard
+from bastion.data import target_guard, timeouts
 from bastion.errors import ApiError, BadRequest, ValidationError
 
 log = logging.getLogger("bastion")
 
 DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
-CONNECT_TIMEOUT = 5
 POOL_OPTIONS = {"pool_size": 5, "max_overflow": 10, "pool_timeout": 10, "pool_recycle": 1800}
 
 
@@ -68,7 +67,7 @@ def _validate(config: Mapping[str, Any]) -> dict[str, str]:
         or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in options.values())
     ):
         errors["options"] = "must be an object of names to text values"
-    return errors
+    return errors | timeouts.validate(config)
 
 
 def _port(value: Any) -> int | None:
@@ -96,16 +95,20 @@ def create_engine(config: Mapping[str, Any], **kwargs: Any) -> sa.Engine:
     url = build_url(config)
     # Every DBAPI connection is judged by target_guard; SQL parameters never reach the log.
     kwargs = {"hide_parameters": True, "pool_events": target_guard.connect_events(config), **kwargs}
+    limits = timeouts.limits_for(config)
     if url.get_backend_name() == "sqlite":
         # Requests run on gthread workers, so a pooled SQLite connection may move between threads.
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        connect_args = {"check_same_thread": False, **timeouts.connect_args(url, limits)}
+        engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
         sa.event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        timeouts.install(engine, limits)
         return engine
     # A caller choosing its own pool class (test_connection uses NullPool) takes no pool sizes.
     options = kwargs if "poolclass" in kwargs else {**POOL_OPTIONS, **kwargs}
-    # A connect_timeout given in the service's options wins over ours (connect_args would override it).
-    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
-    return sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True, **options)
+    connect_args = timeouts.connect_args(url, limits)
+    engine = sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True, **options)
+    timeouts.install(engine, limits)
+    return engine
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -137,6 +140,28 @@ class EnginePool:
             # Checked-out connections finish their work; they are closed when returned.
             current[1].dispose()
         return engine
+
+    def retain(self, live: Mapping[Any, int]) -> list[tuple[Any, sa.Engine]]:
+        """Dispose the engines of services not in live (service id to version) or older than its version.
+
+        Returns what was disposed, so that the caller can drop what else belonged to those engines.
+        """
+        with self._lock:
+            stale = [
+                (service_id, engine)
+                for service_id, (version, engine) in self._engines.items()
+                if service_id not in live or live[service_id] > version
+            ]
+            for service_id, _ in stale:
+                del self._engines[service_id]
+        for _, engine in stale:
+            engine.dispose()
+        return stale
+
+    def versions(self) -> dict[Any, int]:
+        """The version of each service that has an engine now."""
+        with self._lock:
+            return {service_id: version for service_id, (version, _) in self._engines.items()}
 
     def dispose(self, service_id: Any) -> None:
         """Close a service's connections and forget its engine (on delete or deactivation)."""

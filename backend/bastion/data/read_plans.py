@@ -70,7 +70,7 @@ class ReadPlan:
     def run(self, engine: sa.Engine, values: Mapping[str, Any]) -> list[tuple]:
         """Execute on a pooled connection and fetch every row, raw from the driver."""
         parameters = self.parameters(values)
-        connection = engine.raw_connection()
+        connection = self._checkout(engine)
         cursor = None
         try:
             cursor = connection.cursor()
@@ -85,6 +85,16 @@ class ReadPlan:
             if cursor is not None:
                 cursor.close()
             connection.close()
+
+    def _checkout(self, engine: sa.Engine) -> Any:
+        # The pool raises the driver's own error when it cannot connect; engine.connect() would have
+        # wrapped it, so this does the same and the outage translation sees one kind of error.
+        try:
+            return engine.raw_connection()
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DBAPIError.instance(
+                None, None, exc, self.dialect.loaded_dbapi.Error, dialect=self.dialect
+            ) from exc
 
     def _wrapped(self, exc: Exception, connection: Any, cursor: Any, parameters: Any) -> sa.exc.DBAPIError:
         # The same exception SQLAlchemy would raise, so error translation and the 503 handler apply; a
@@ -200,6 +210,12 @@ class ReadPlans:
             if plan is not None:
                 return plan
         return OneOffRead(stmt)
+
+    def forget(self, dialect: sa.Dialect) -> None:
+        """Drop every plan of one engine's dialect (its engine was disposed), and the tables they hold."""
+        with self._lock:
+            for key in [key for key in self._plans if key[0] is dialect]:
+                del self._plans[key]
 
     def plan_count(self) -> int:
         """How many shapes have a compiled plan now."""

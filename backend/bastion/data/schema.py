@@ -128,6 +128,9 @@ class SchemaCache:
             raise NotFound(f"Table '{name}' not found{where}")
         return found
 
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._entries
+
     def refresh(self, key: Hashable | None = None) -> None:
         """Forget one engine's schema (or every schema when key is None); the next lookup reflects."""
         if key is None:
