@@ -43,8 +43,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     # A doubled slash (an empty record id) is a JSON 404, not werkzeug's HTML redirect to another URL.
     app.url_map.merge_slashes = False
-    modules = (logs, headers, errors, db, system_outage, secrets, registry, access_index, cors, throttle, auth, guards)
-    for module in modules:
+    modules = (logs, headers, errors, db, system_outage, secrets, registry, access_index, cors, throttle)
+    for module in (*modules, auth, guards):
         module.init_app(app)
     blueprints = (
         sessions.admin_bp,

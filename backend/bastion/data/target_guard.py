@@ -143,6 +143,8 @@ def _judge_sqlite(dbapi_connection: Any, path: str, targets: SystemTargets | Non
     try:
         # The first read of the header: a text file fails here, before any request's statement.
         dbapi_connection.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.OperationalError:
+        raise  # locked or busy: the outage translation answers 503 with Retry-After, the file is fine
     except sqlite3.DatabaseError:
         raise TargetUnusable("cannot be used: its database file is not a SQLite database") from None
 
