@@ -299,6 +299,33 @@ def test_filter_sort_page_and_size_live_in_the_url(page, spa, live_server, api, 
     expect(status).to_have_text(f"1–10 of {matching}")
 
 
+def test_the_table_list_keeps_its_search_and_page_in_the_url(page, spa, live_server, api, screens, tmp_path):
+    service, _ = _service(live_server, api, tmp_path)
+    log_in(page, spa.url, live_server, screens)
+    page.goto(f"{spa.url}#/services/{quote(service, safe='')}/tables")
+    tables = page.get_by_role("table", name=f"Tables of {service}")
+    expect(tables.get_by_role("link", name="departments", exact=True)).to_be_visible()
+    page.get_by_label("Filter tables").fill("emp")
+    expect(tables.get_by_role("link")).to_have_count(2)  # employees, active_employees
+    assert page.url.endswith("?filter=emp"), page.url
+    page.reload()
+    expect(page.get_by_label("Filter tables")).to_have_value("emp")
+    expect(tables.get_by_role("link")).to_have_count(2)
+    tables.get_by_role("link", name="employees", exact=True).click()
+    expect(page.get_by_role("heading", name="employees", exact=True)).to_be_visible()
+    page.go_back()
+    expect(page.get_by_label("Filter tables")).to_have_value("emp")
+    expect(tables.get_by_role("link")).to_have_count(2)
+    page.get_by_label("Rows per page").select_option("10")
+    assert "size=10" in page.url and "filter=emp" in page.url
+    page.go_back()
+    expect(page.get_by_label("Rows per page")).to_have_value("50")
+    expect(page.get_by_label("Filter tables")).to_have_value("emp")
+    # Typing replaced the list's entry rather than adding one per letter: one more Back leaves the list.
+    page.go_back()
+    expect(page.get_by_role("heading", name="Home")).to_be_visible()
+
+
 SLASH = pytest.param(
     "a/b",
     marks=pytest.mark.xfail(

@@ -20,9 +20,9 @@ function positive(text: string | null, fallback: number): number {
 }
 
 /** The grid state a route query describes; anything malformed falls back to the default. */
-export function readGridQuery(query: URLSearchParams): GridQuery {
-  const size = positive(query.get('size'), DEFAULT_LIMIT)
-  const limit = (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_LIMIT
+export function readGridQuery(query: URLSearchParams, defaultLimit = DEFAULT_LIMIT): GridQuery {
+  const size = positive(query.get('size'), defaultLimit)
+  const limit = (PAGE_SIZES as readonly number[]).includes(size) ? size : defaultLimit
   const page = positive(query.get('page'), 1)
   const sortText = query.get('sort') ?? ''
   const desc = sortText.startsWith('-')
@@ -31,13 +31,13 @@ export function readGridQuery(query: URLSearchParams): GridQuery {
 }
 
 /** The route query (with its `?`, or empty) of a grid state. */
-export function gridQueryString(state: GridQuery): string {
+export function gridQueryString(state: GridQuery, defaultLimit = DEFAULT_LIMIT): string {
   const query = new URLSearchParams()
   if (state.filter) query.set('filter', state.filter)
   if (state.sort) query.set('sort', `${state.sort.desc ? '-' : ''}${state.sort.key}`)
   const page = Math.floor(state.offset / state.limit) + 1
   if (page > 1) query.set('page', String(page))
-  if (state.limit !== DEFAULT_LIMIT) query.set('size', String(state.limit))
+  if (state.limit !== defaultLimit) query.set('size', String(state.limit))
   const text = query.toString()
   return text ? `?${text}` : ''
 }
