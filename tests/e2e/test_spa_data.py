@@ -119,6 +119,32 @@ def test_records_are_created_edited_and_deleted_from_forms_built_from_the_schema
     assert _rows(path, "SELECT count(*) FROM employees WHERE id = 2") == [(0,)]
 
 
+def test_records_with_a_composite_key_are_edited_and_deleted_by_their_whole_key(
+    page, spa, live_server, api, screens, tmp_path
+):
+    service, path = _service(live_server, api, tmp_path)
+    [(employee, project, hours)] = _rows(
+        path, "SELECT employee_id, project_id, hours FROM assignments ORDER BY 1, 2 LIMIT 1"
+    )
+    log_in(page, spa.url, live_server, screens)
+    _open_table(page, spa, service, "assignments", "?sort=employee_id")
+    name = f"record {employee}, {project}"
+    page.get_by_role("button", name=f"Edit {name}", exact=True).click()
+    form = page.get_by_test_id("record-form")
+    # The key names the record: shown, not offered for change (a picker would move the edit elsewhere).
+    expect(form.get_by_label("employee_id", exact=True)).to_have_attribute("readonly", "")
+    expect(form.get_by_label("project_id", exact=True)).to_have_value(str(project))
+    form.get_by_label("hours", exact=True).fill(str(hours + 5))
+    form.get_by_role("button", name="Save").click()
+    expect(form).to_be_hidden()
+    query = "SELECT hours FROM assignments WHERE employee_id = ? AND project_id = ?"
+    assert _rows(path, query, employee, project) == [(hours + 5,)]
+    page.get_by_role("button", name=f"Delete {name}", exact=True).click()
+    page.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("button", name=f"Edit {name}", exact=True)).to_have_count(0)
+    assert _rows(path, query, employee, project) == []
+
+
 def test_the_selected_rows_are_deleted_together_after_confirming(
     page, spa, live_server, api, screens, tmp_path
 ):
@@ -173,6 +199,8 @@ def test_the_whole_header_cell_sorts(page, spa, live_server, api, screens, tmp_p
     service, path = _service(live_server, api, tmp_path)
     log_in(page, spa.url, live_server, screens)
     _open_table(page, spa, service, "employees")
+    # Measured once the rows are in, when the columns have their final widths.
+    expect(page.get_by_test_id("pager-status")).to_have_text("1–25 of 200")
     header = _grid(page).get_by_role("columnheader", name="salary")
     box = header.bounding_box()
     assert box is not None
@@ -249,8 +277,12 @@ def test_the_grid_at_phone_width_keeps_the_page_narrow_and_rows_editable(
     expect(page.get_by_test_id("pager-status")).to_have_text("1–25 of 200")
     # The grid scrolls inside its frame; the page itself never gets wider than the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    edit = page.get_by_role("button", name="Edit record 3", exact=True)
-    edit.click()
+    # The row's actions stay at the frame's right edge, in view, however wide the row is.
+    for name in ("Edit record 3", "Delete record 3"):
+        box = page.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+    expect(page.get_by_role("button", name="Edit record 3", exact=True)).to_be_in_viewport()
+    page.get_by_role("button", name="Edit record 3", exact=True).click()
     form = page.get_by_test_id("record-form")
     box = form.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
@@ -386,3 +418,8 @@ def test_screenshot_of_the_table_editor(page, spa, live_server, api, screens, tm
     page.get_by_test_id("record-form").get_by_label("salary", exact=True).fill("x")
     page.get_by_role("button", name="Save").click()
     page.screenshot(path=str(folder / "editor.png"), full_page=True)
+    page.get_by_role("button", name="Cancel").click()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(folder / "grid-390.png"), full_page=True)
+    page.get_by_role("button", name=re.compile("^Edit record")).first.click()
+    page.screenshot(path=str(folder / "editor-390.png"))
