@@ -220,6 +220,46 @@ def test_the_whole_header_cell_sorts(page, spa, live_server, api, screens, tmp_p
     expect(id_header).not_to_have_attribute("aria-sort", re.compile("."))
 
 
+def test_the_record_form_asks_before_throwing_typed_values_away(
+    page, spa, live_server, api, screens, tmp_path
+):
+    service, path = _service(live_server, api, tmp_path, NOTES)
+    log_in(page, spa.url, live_server, screens)
+    _open_table(page, spa, service, "notes")
+    page.get_by_role("button", name="Edit record 3", exact=True).click()
+    form, confirm = page.get_by_test_id("record-form"), page.get_by_test_id("confirm")
+    page.keyboard.press("Escape")
+    expect(form).to_be_hidden()  # nothing typed: nothing to lose
+    page.get_by_role("button", name="Edit record 3", exact=True).click()
+    form.get_by_label("body", exact=True).fill("typed")
+    page.keyboard.press("Escape")
+    expect(confirm).to_contain_text("lose the values you entered")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(form.get_by_label("body", exact=True)).to_have_value("typed")
+    form.get_by_role("button", name="Close").click()
+    confirm.get_by_role("button", name="Discard").click()
+    expect(form).to_be_hidden()
+    assert _rows(path, "SELECT body FROM notes WHERE id = 3") == [("text",)]
+
+
+def test_views_are_read_only_and_a_bad_sort_in_the_url_can_be_left(
+    page, spa, live_server, api, screens, tmp_path
+):
+    service, _ = _service(live_server, api, tmp_path)
+    log_in(page, spa.url, live_server, screens)
+    _open_table(page, spa, service, "active_employees")
+    expect(page.get_by_test_id("read-only")).to_contain_text("This is a view")
+    expect(page.get_by_role("button", name="New record")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Edit record"))).to_have_count(0)
+    expect(_grid(page, "active_employees").get_by_role("checkbox")).to_have_count(0)
+
+    _open_table(page, spa, service, "employees", "?sort=-no_such_column&page=3")
+    expect(page.get_by_test_id("grid-error")).to_contain_text("no_such_column")
+    expect(page.get_by_test_id("pager-status")).to_have_count(0)
+    page.get_by_role("button", name="Show the first page unsorted").click()
+    expect(page.get_by_test_id("pager-status")).to_have_text("1–25 of 200")
+
+
 def _centre(locator) -> float:
     box = locator.bounding_box()
     assert box is not None
@@ -419,6 +459,7 @@ def test_screenshot_of_the_table_editor(page, spa, live_server, api, screens, tm
     page.get_by_role("button", name="Save").click()
     page.screenshot(path=str(folder / "editor.png"), full_page=True)
     page.get_by_role("button", name="Cancel").click()
+    page.get_by_test_id("confirm").get_by_role("button", name="Discard").click()
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(folder / "grid-390.png"), full_page=True)
     page.get_by_role("button", name=re.compile("^Edit record")).first.click()

@@ -41,3 +41,8 @@ export function gridQueryString(state: GridQuery, defaultLimit = DEFAULT_LIMIT):
   const text = query.toString()
   return text ? `?${text}` : ''
 }
+
+/** Whether the API can sort by a column: its order parameter is a comma list of "field [asc|desc]". */
+export function canSort(column: string): boolean {
+  return !/[\s,]/.test(column)
+}
