@@ -7,15 +7,18 @@ never see each other's rows; what the browser did is checked in the database fil
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from bastion.data.seed import create_demo_database
+from tests.databases import ENGINES, config_from_url, scratch_database
 from tests.e2e.spa import ARTIFACTS, log_in, suffix
 
 pytestmark = pytest.mark.e2e
@@ -67,10 +70,10 @@ def test_records_are_created_edited_and_deleted_from_forms_built_from_the_schema
     page.get_by_role("button", name="New record").click()
     form = page.get_by_test_id("record-form")
     expect(form.get_by_label("id", exact=True)).to_have_attribute("placeholder", "Set by the database")
-    # A nullable column starts at NULL; unset, its foreign key is a picker of the related table's rows,
-    # named by their first text column.
-    form.get_by_label("department_id is NULL").uncheck()
+    # A nullable column starts at NULL; its foreign key is a picker of the related table's rows, named by
+    # their first text column, and picking one un-NULLs it.
     department = form.get_by_label("department_id", exact=True)
+    expect(form.get_by_label("department_id is NULL")).to_be_checked()
     expect(department.locator("option", has_text="3 · Marketing")).to_have_count(1)
     expect(form.get_by_text("VARCHAR(50) · not null")).to_have_count(2)
     form.get_by_label("first_name", exact=True).fill("Ada")
@@ -78,6 +81,7 @@ def test_records_are_created_edited_and_deleted_from_forms_built_from_the_schema
     form.get_by_label("email", exact=True).fill("ada@example.com")
     form.get_by_label("hired_on", exact=True).fill("2026-11-30")
     department.select_option("3")
+    expect(form.get_by_label("department_id is NULL")).not_to_be_checked()
     # Checked in the browser first: a value the column cannot hold never leaves it.
     form.get_by_label("salary", exact=True).fill("lots")
     form.get_by_role("button", name="Create record").click()
@@ -145,6 +149,79 @@ def test_records_with_a_composite_key_are_edited_and_deleted_by_their_whole_key(
     assert _rows(path, query, employee, project) == []
 
 
+def _gadgets(url: str) -> sa.Table:
+    """Kinds and gadgets: a column of each portable type, a default, a length, NULLs and a foreign key."""
+    metadata = sa.MetaData()
+    kinds = sa.Table(
+        "kinds", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("label", sa.String(20))
+    )
+    gadgets = sa.Table(
+        "gadgets",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(10), nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("price", sa.Numeric(6, 2)),
+        sa.Column("made_at", sa.DateTime),
+        sa.Column("meta", sa.JSON),
+        sa.Column("kind_id", sa.Integer, sa.ForeignKey("kinds.id")),
+        sa.Column("note", sa.Text),
+    )
+    engine = sa.create_engine(url)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(kinds.insert(), [{"id": 1, "label": "small"}, {"id": 2, "label": "big"}])
+    engine.dispose()
+    return gadgets
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_record_form_writes_every_type_on_every_engine(
+    page, spa, live_server, api, screens, tmp_path, engine
+):
+    with scratch_database(engine, str(tmp_path)) as url:
+        gadgets = _gadgets(url)
+        body = {"name": f"gadgets-{suffix()}", "config": config_from_url(url)}
+        api.post(f"{live_server.url}/api/v2/system/service", json=body, timeout=10).raise_for_status()
+        log_in(page, spa.url, live_server, screens)
+        _open_table(page, spa, body["name"], "gadgets")
+        page.get_by_role("button", name="New record").click()
+        form = page.get_by_test_id("record-form")
+        form.get_by_label("name", exact=True).fill("Widget")
+        form.get_by_label("price", exact=True).fill("12.50")
+        form.get_by_label("made_at", exact=True).fill("2026-11-30T10:20:00")
+        form.get_by_label("meta", exact=True).fill('{"a": [1, 2]}')
+        form.get_by_label("kind_id", exact=True).select_option(label="2 · big")
+        form.get_by_role("button", name="Create record").click()
+        expect(form).to_be_hidden()
+        expect(_grid(page, "gadgets").get_by_role("row")).to_have_count(2)
+
+        page.get_by_role("button", name="Edit record 1", exact=True).click()
+        form.get_by_label("name", exact=True).fill("Widget 2000")
+        form.get_by_role("button", name="Save").click()
+        expect(form.get_by_test_id("error-name")).to_have_text("Enter at most 10 characters")
+        form.get_by_label("name", exact=True).fill("Gizmo")
+        form.get_by_label("price", exact=True).fill("99999")
+        form.get_by_role("button", name="Save").click()
+        expect(form.get_by_test_id("error-price")).to_contain_text(
+            "at most 4 digits before the decimal point"
+        )
+        form.get_by_label("price", exact=True).fill("9.99")
+        form.get_by_label("note is NULL").uncheck()
+        form.get_by_role("button", name="Save").click()
+        expect(form).to_be_hidden()
+
+        db = sa.create_engine(url)
+        with db.connect() as conn:
+            row = conn.execute(sa.select(gadgets)).mappings().one()
+        db.dispose()
+        assert (row["name"], str(row["price"]), row["kind_id"], row["note"]) == ("Gizmo", "9.99", 2, "")
+        assert bool(row["active"]) is True  # left to the column's default
+        assert row["made_at"].isoformat() == "2026-11-30T10:20:00"
+        meta = row["meta"] if not isinstance(row["meta"], str) else json.loads(row["meta"])
+        assert meta == {"a": [1, 2]}
+
+
 def test_the_selected_rows_are_deleted_together_after_confirming(
     page, spa, live_server, api, screens, tmp_path
 ):
@@ -192,7 +269,11 @@ def test_null_is_shown_apart_from_an_empty_string(page, spa, live_server, api, s
     expect(body[2].get_by_test_id("null")).to_have_count(1)
     page.get_by_role("button", name="Edit record 1", exact=True).click()
     expect(form.get_by_label("body is NULL")).to_be_checked()
-    expect(form.get_by_label("body", exact=True)).to_be_disabled()
+    expect(form.get_by_label("body", exact=True)).to_have_value("")
+    expect(form.get_by_label("body", exact=True)).to_have_attribute("placeholder", "NULL")
+    # Typing into a NULL column gives it the value.
+    form.get_by_label("body", exact=True).fill("now text")
+    expect(form.get_by_label("body is NULL")).not_to_be_checked()
 
 
 def test_the_whole_header_cell_sorts(page, spa, live_server, api, screens, tmp_path):
