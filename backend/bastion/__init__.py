@@ -25,7 +25,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         secrets,
         throttle,
     )
-    from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
+    from bastion.api import (
+        admins,
+        apps,
+        data,
+        docs,
+        environment,
+        explain,
+        roles,
+        services,
+        sessions,
+        sessions_admin,
+        users,
+    )
+    from bastion.api import audit as audit_api
     from bastion.api import cors as cors_api
     from bastion.config import load_settings
     from bastion.paths import IdConverter, VersionAlias
@@ -42,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.merge_slashes = False
     for module in (logs, headers, errors, db, secrets, registry, access_index, cors, throttle, auth, guards):
         module.init_app(app)
+    audit_api.init_app(app)
     blueprints = (
         sessions.admin_bp,
         sessions.user_bp,
@@ -54,6 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         users.self_bp,
         explain.bp,
         cors_api.bp,
+        audit_api.bp,
+        sessions_admin.bp,
         docs.bp,
         data.bp,
     )
