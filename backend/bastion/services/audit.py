@@ -7,7 +7,7 @@ its event are committed or rolled back together. Bookkeeping columns (audit_reda
 make no event: a login's last_login_at is recorded as the login. What no row shows (a login, a failed
 login, a logout, a session ended) is added with record().
 
-Who acts: the actor bound with acting_as() or use_actor() (the CLI, a login), else what the web layer's
+Who acts: the actor bound with acting_as() (the CLI), else what the web layer's
 provider says (the request's admin, its address and request id), else "system".
 """
 
@@ -61,11 +61,6 @@ def set_provider(provider: Callable[[], Actor | None]) -> None:
     _provider[:] = [provider]
 
 
-def use_actor(actor: Actor) -> None:
-    """Bind the actor of everything this context does from now on (the CLI binds CLI)."""
-    _bound.set(actor)
-
-
 @contextmanager
 def acting_as(actor: Actor) -> Iterator[None]:
     """Bind an actor for the changes made inside the block."""
@@ -111,8 +106,8 @@ def resource_type_of(row: Any) -> str:
 
 
 def _identity(row: Any) -> str | None:
-    key = sa.inspect(row).identity
-    return None if key is None else ",".join(str(part) for part in key)
+    key = sa.inspect(row).mapper.primary_key_from_instance(row)
+    return None if any(part is None for part in key) else ",".join(str(part) for part in key)
 
 
 def _snapshot(row: Any) -> dict:
