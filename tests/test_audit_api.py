@@ -102,6 +102,12 @@ def cli(app, monkeypatch, capsys):
     monkeypatch.setenv("APP_ENV", "local")
     monkeypatch.setenv("BASTION_INSTANCE", str(settings.bastion_instance))
 
+    import bastion.cli
+
+    engines = []
+    make_engine = bastion.cli._engine
+    monkeypatch.setattr(bastion.cli, "_engine", lambda: engines.append(make_engine()) or engines[-1])
+
     def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
         if stdin is not None:
             monkeypatch.setattr("sys.stdin", __import__("io").StringIO(stdin))
@@ -109,7 +115,9 @@ def cli(app, monkeypatch, capsys):
         captured = capsys.readouterr()
         return code, captured.out + captured.err
 
-    return run
+    yield run
+    for engine in engines:  # the CLI leaves its engine to the process's end
+        engine.dispose()
 
 
 def _all(app) -> list[AuditEvent]:

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from bastion import activity
 from bastion.db import session_scope
 from bastion.models import SessionToken, utcnow
-from bastion.models_access import App
-from tests.conftest import login, make_app
+from tests.conftest import make_app
 
 SESSIONS = "/api/v2/system/session"
 USER_PASSWORD = "plain user password 9"
@@ -91,12 +90,17 @@ def test_only_admins(client, user):
 
 
 def test_an_ended_session_stops_on_every_instance(app, client, admin_headers, user, system_db_url, tmp_path):
-    other = make_app(system_db_url, str(tmp_path / "other")).test_client()
+    other_app = make_app(system_db_url, str(tmp_path / "other"))
+    other = other_app.test_client()
     token = _user_login(client)
     headers = {"Authorization": f"Bearer {token}"}
-    assert other.get("/api/v2/user/session", headers=headers).status_code == 200  # cached there now
-    client.delete(SESSIONS, query_string={"user_id": user["id"]}, headers=admin_headers)
-    assert other.get("/api/v2/user/session", headers=headers).status_code == 401
+    try:
+        assert other.get("/api/v2/user/session", headers=headers).status_code == 200  # cached there now
+        client.delete(SESSIONS, query_string={"user_id": user["id"]}, headers=admin_headers)
+        assert other.get("/api/v2/user/session", headers=headers).status_code == 401
+    finally:
+        other_app.extensions["bastion.engines"].dispose_all()
+        other_app.extensions["bastion.db"].dispose()
 
 
 def test_memo_allows_one_write_a_minute():
