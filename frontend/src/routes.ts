@@ -39,6 +39,7 @@ export const routes: readonly RouteDef[] = [
   { path: '/cors', title: 'CORS', load: () => import('./pages/cors/PageCors.svelte') },
   { path: '/cors/new', title: 'New CORS rule', load: corsEdit },
   { path: '/cors/:id/edit', title: 'Edit CORS rule', load: corsEdit },
+  { path: '/audit', title: 'Audit log', load: () => import('./pages/audit/PageAudit.svelte') },
   { path: '/docs', title: 'API docs', users: true, load: docs },
   { path: '/docs/:name', title: 'API docs', users: true, load: docs },
 ]
@@ -58,5 +59,6 @@ export const nav: readonly NavItem[] = [
   { href: '#/users', label: 'Users', area: '/users' },
   { href: '#/admins', label: 'Admins', area: '/admins' },
   { href: '#/cors', label: 'CORS', area: '/cors' },
+  { href: '#/audit', label: 'Audit', area: '/audit' },
   { href: '#/docs', label: 'API Docs', area: '/docs', users: true },
 ]
