@@ -189,3 +189,32 @@ def test_a_change_outside_any_request_is_still_audited(app):
         db.flush()
         db.rollback()
     assert len(_all(app)) == 1
+
+
+def test_rotate_key_is_audited_as_a_reseal_without_the_secret(app, cli, monkeypatch):
+    import base64
+
+    from bastion.models import Service
+    from bastion.secrets import MASK, SecretBox
+    from tests.conftest import TEST_KEY
+
+    old = base64.b64decode(TEST_KEY)
+    sealed = SecretBox(old).seal("pg-password-xyz", "service.password")
+    config = {
+        "engine": "postgresql",
+        "host": "db.invalid",
+        "database": "x",
+        "username": "u",
+        "password": sealed,
+    }
+    with app.app_context(), session_scope() as db:
+        db.add(Service(name="pg", config=config))
+    monkeypatch.setenv("APP_KEY", base64.b64encode(b"n" * 32).decode())
+    monkeypatch.setenv("APP_OLD_KEYS", TEST_KEY)
+    code, output = cli("rotate-key")
+    assert code == 0, output
+    event = _all(app)[-1]
+    assert (event.actor_email, event.action, event.resource_type) == ("cli", "reseal", "service")
+    assert event.before == {"config": {**config, "password": MASK}} == event.after
+    assert "pg-password-xyz" not in json.dumps(event.model_dump(mode="json"))
+    assert sealed not in json.dumps(event.model_dump(mode="json"))

@@ -37,6 +37,9 @@ class Memo:
 
     def due(self, key: tuple[str, int], now: float) -> bool:
         """Whether a write is due for this key; if so, count it as written now."""
+        last = self._written.get(key)  # the common answer, read without the lock (a dict read is atomic)
+        if last is not None and now - last < INTERVAL_SECONDS:
+            return False
         with self._lock:
             last = self._written.get(key)
             if last is not None and now - last < INTERVAL_SECONDS:
@@ -76,7 +79,8 @@ def _later(statement: sa.Update) -> None:
 
 
 def _memo() -> Memo:
-    return current_app.extensions.setdefault("bastion.activity", Memo())
+    memo = current_app.extensions.get("bastion.activity")
+    return memo if memo is not None else current_app.extensions.setdefault("bastion.activity", Memo())
 
 
 def seen_session(session_id: int) -> None:
