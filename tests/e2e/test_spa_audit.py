@@ -60,7 +60,7 @@ def test_the_user_form_ends_every_session_of_the_user(page: Page, spa, live_serv
     expect(sessions).to_contain_text("127.0.0.1")
     screens.snap("user sessions")
     sessions.get_by_role("button", name="End all").click()
-    page.get_by_role("dialog").get_by_role("button", name="End all").click()
+    page.get_by_role("dialog", name="End sessions").get_by_role("button", name="End all").click()
     expect(sessions).to_contain_text("No live session")
     gone = requests.get(
         f"{live_server.url}/api/v2/user/session", headers={"Authorization": f"Bearer {token}"}, timeout=10
