@@ -270,3 +270,12 @@ def test_a_refused_change_leaves_no_event(app, client, admin_headers):
     body = {"name": "x", "access": [{"service": "nope"}]}
     assert client.post(f"{S}/role", json=body, headers=admin_headers).status_code == 400
     assert _events_after(app, last) == []
+
+
+def test_a_created_user_is_one_create_event_with_their_app_roles(app, client, admin_headers, tmp_path):
+    world = World(app, client, admin_headers, tmp_path)
+    roles = [{"app_id": world.app["id"], "role_id": world.role["id"]}]
+    body = {"email": "x@example.com", "name": "X", "password": NEW_PASSWORD, "app_roles": roles}
+    event = _one_event(app, lambda: _call(world, "POST", f"{S}/user", body))
+    assert event["action"] == "create" and event["before"] is None
+    assert event["after"]["app_roles"] == roles and event["after"]["password"] == MASK

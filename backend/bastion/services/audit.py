@@ -142,8 +142,9 @@ def _merge(db: OrmSession, key: tuple, incoming: Pending) -> None:
     # A resource created or deleted in the transaction stays so, whatever else was noted about it.
     if incoming.action == "delete" or (incoming.action == "create" and known.action == "update"):
         known.action = incoming.action
-    for name, value in incoming.before.items():
-        known.before.setdefault(name, value)
+    if known.action != "create":  # a resource created in the transaction had no "before"
+        for name, value in incoming.before.items():
+            known.before.setdefault(name, value)
     known.after.update(incoming.after)
     known.raw_changed |= incoming.raw_changed
 
@@ -198,17 +199,22 @@ def _action(pending: Pending) -> str:
     return "update"
 
 
+def _cut(text: str | None, length: int) -> str | None:
+    # Cut to the column's size: a strict MySQL would otherwise refuse the event, and the change with it.
+    return None if text is None else text[:length]
+
+
 def _event(pending: Pending, actor: Actor) -> AuditEvent:
     who = pending.actor or actor
     return AuditEvent(
         at=utcnow(),
         actor_id=who.id,
-        actor_email=who.email,
-        address=who.address or actor.address,
-        request_id=who.request_id or actor.request_id,
-        action=_action(pending),
-        resource_type=pending.resource_type,
-        resource_id=pending.resource_id,
+        actor_email=_cut(who.email, 255),
+        address=_cut(who.address or actor.address, 64),
+        request_id=_cut(who.request_id or actor.request_id, 64),
+        action=_cut(_action(pending), 32),
+        resource_type=_cut(pending.resource_type, 32),
+        resource_id=_cut(pending.resource_id, 64),
         before=pending.before or None,
         after=pending.after or None,
     )
