@@ -112,7 +112,8 @@ def _identity(row: Any) -> str | None:
 
 def _snapshot(row: Any) -> dict:
     mapper = sa.inspect(row).mapper
-    fields = (shown(a.key, getattr(row, a.key)) for a in mapper.column_attrs if a.key not in IGNORED_FIELDS)
+    keys = {c.key for c in mapper.primary_key} | IGNORED_FIELDS  # the id is the event's resource_id
+    fields = (shown(a.key, getattr(row, a.key)) for a in mapper.column_attrs if a.key not in keys)
     return {name: value for name, value in fields if value is not None and value != ""}
 
 
