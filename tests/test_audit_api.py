@@ -218,3 +218,14 @@ def test_rotate_key_is_audited_as_a_reseal_without_the_secret(app, cli, monkeypa
     assert event.before == {"config": {**config, "password": MASK}} == event.after
     assert "pg-password-xyz" not in json.dumps(event.model_dump(mode="json"))
     assert sealed not in json.dumps(event.model_dump(mode="json"))
+
+
+def test_export_to_standard_output_filters_by_time(app, cli, client, admin_headers):
+    client.post("/api/v2/system/role", json={"name": "exported"}, headers=admin_headers)
+    code, output = cli("audit", "export")
+    assert code == 0
+    assert [json.loads(line)["action"] for line in output.splitlines()][-1] == "create"
+    code, output = cli("audit", "export", "--since", (utcnow() + timedelta(hours=1)).isoformat())
+    assert code == 0 and output == ""
+    code, output = cli("audit", "export", "--since", "soon")
+    assert code == 1 and "invalid --since" in output

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,10 +44,12 @@ def _export(engine: Engine, args) -> None:
     from bastion.services import audit_log
 
     wanted = audit_log.AuditFilter(since=_moment(args.since))
-    output = sys.stdout if args.output == "-" else None
-    if output is None and not Path(args.output).parent.is_dir():
+    if args.output != "-" and not Path(args.output).parent.is_dir():
         raise CommandError(f"no such folder: {Path(args.output).parent}")
-    with session_scope(engine) as db, output or open(args.output, "w", encoding="utf-8") as handle:
+    # Standard output is written to but never closed: it is not this command's to close.
+    stdout = args.output == "-"
+    target = nullcontext(sys.stdout) if stdout else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    with session_scope(engine) as db, target as handle:
         for line in audit_log.export_lines(db, wanted):
             handle.write(line + "\n")
 
