@@ -24,7 +24,7 @@ def test_advisor_mutes_upgrade_match_the_model_and_downgrade(engine, tmp_path):
         with db.connect() as conn:
             assert "advisor_mute" in sa.inspect(conn).get_table_names()
             diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
-        command.downgrade(alembic_config(url), "0007")
+        command.downgrade(alembic_config(url), "0008")
         with db.connect() as conn:
             assert "advisor_mute" not in sa.inspect(conn).get_table_names()
         upgrade(url)

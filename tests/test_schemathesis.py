@@ -16,9 +16,9 @@ from tests.live import start_server, stop_server
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
-# Operations that end the run's own session (logout, refresh, password changes) would leave the rest
-# of the run unauthenticated; they have their own tests.
-EXCLUDE = r"/session$|/user/password$|/system/admin/\{id\}$"
+# Operations that end the run's own session (logout, refresh, ending sessions, password changes)
+# would leave the rest of the run unauthenticated; they have their own tests.
+EXCLUDE = r"/session$|/session/\{id\}$|/user/password$|/system/admin/\{id\}$"
 
 
 @pytest.fixture

@@ -26,8 +26,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         system_outage,
         throttle,
     )
-    from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
+    from bastion.api import (
+        admins,
+        apps,
+        data,
+        docs,
+        environment,
+        explain,
+        roles,
+        services,
+        sessions,
+        sessions_admin,
+        users,
+    )
     from bastion.api import advisor as advisor_api
+    from bastion.api import audit as audit_api
     from bastion.api import cors as cors_api
     from bastion.api import cors_explain as cors_explain_api
     from bastion.config import load_settings
@@ -46,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     modules = (logs, headers, errors, db, system_outage, secrets, registry, access_index, cors, throttle)
     for module in (*modules, auth, guards):
         module.init_app(app)
+    audit_api.init_app(app)
     blueprints = (
         sessions.admin_bp,
         sessions.user_bp,
@@ -60,6 +74,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cors_explain_api.bp,
         cors_api.bp,
         advisor_api.bp,
+        audit_api.bp,
+        sessions_admin.bp,
         docs.bp,
         data.bp,
     )

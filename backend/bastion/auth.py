@@ -14,6 +14,7 @@ from functools import wraps
 from flask import Flask, current_app, g, request
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 
+from bastion import activity
 from bastion.access_index import AppSnapshot, current_index
 from bastion.apikeys import api_key_hash
 from bastion.db import session_scope
@@ -80,6 +81,7 @@ def find_request_session(allow_expired: bool = False) -> SessionUser | None:
     if found is None or (found.expired and not allow_expired):
         g.bad_session_token = True
         return None
+    activity.seen_session(found.row.id)
     return SessionUser(found)
 
 
@@ -134,6 +136,7 @@ def request_app() -> AppSnapshot | None:
     app = current_index().apps_by_key.get(api_key_hash(key))
     if app is None or not app.is_active:
         raise Unauthorized("API key is invalid or its app is inactive")
+    activity.used_key(app.id)
     return app
 
 

@@ -1,4 +1,5 @@
-"""The `bastion` command: init, db upgrade, create-admin, set-password, generate-key, rotate-key, cors, check.
+"""The `bastion` command: init, db upgrade, create-admin, set-password, generate-key, rotate-key, cors,
+check, audit; every change a command makes is audited with the actor "cli".
 
 Passwords come from `--password-stdin` or an interactive prompt, never from argv, so they do not
 end up in shell history or `ps`. Every failure prints one line and exits non-zero.
@@ -18,7 +19,7 @@ from dotenv import dotenv_values
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bastion import cli_cors
+from bastion import cli_audit, cli_cors
 from bastion.config import ConfigError, load_settings
 
 
@@ -224,6 +225,13 @@ def cmd_cors(args) -> None:
     cli_cors.run(args, _engine)
 
 
+def cmd_audit(args) -> None:
+    """Prune or export the audit trail (cli_audit.py)."""
+    if args.audit_command == "prune" and args.days is not None and args.days < 1:
+        raise CliError("--days must be at least 1")
+    cli_audit.run(args, _engine, lambda: load_settings().audit_retention_days)
+
+
 def cmd_console_config(args) -> None:
     """Write the admin SPA's config.json with a fresh key of the console app."""
     from bastion.console import write_console_config
@@ -268,6 +276,7 @@ def build_parser() -> Parser:
     commands.add_parser("generate-key", help="print a new random APP_KEY")
     commands.add_parser("rotate-key", help="re-encrypt stored secrets under the current APP_KEY")
     cli_cors.add_parser(commands, Parser)
+    cli_audit.add_parser(commands, Parser)
     check = commands.add_parser("check", help="report how ready this configuration is for production")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
@@ -284,15 +293,24 @@ HANDLERS = {
     "console-config": cmd_console_config,
     "cors": cmd_cors,
     "check": cmd_check,
+    "audit": cmd_audit,
 }
+
+
+def _audited_as_cli():
+    """Bind the actor "cli" to the changes a command makes."""
+    from bastion.services import audit
+
+    return audit.acting_as(audit.CLI)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; report any failure in one line."""
     args = build_parser().parse_args(argv)
     try:
-        status = HANDLERS[args.command](args)
-    except (CliError, ConfigError, cli_cors.CommandError) as exc:
+        with _audited_as_cli():
+            status = HANDLERS[args.command](args)
+    except (CliError, ConfigError, cli_cors.CommandError, cli_audit.CommandError) as exc:
         print(f"bastion: error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:

@@ -106,6 +106,13 @@ def _directories(name: str, raw: str) -> tuple[Path, ...]:
     return tuple(roots)
 
 
+def _days(name: str, raw: str) -> int:
+    value = _positive_int(name, raw)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1 (day), got {raw!r}")
+    return value
+
+
 def _text(name: str, raw: str) -> str:
     return raw.strip()
 
@@ -150,6 +157,7 @@ SETTINGS = (
     Setting(
         "SYSTEM_DB_GRACE_SECONDS", "60", _positive_int, "serve cached credentials this long in an outage"
     ),
+    Setting("AUDIT_RETENTION_DAYS", "365", _days, "days audit events are kept by `bastion audit prune`"),
 )
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -174,6 +182,7 @@ class Settings:
     system_db_grace_seconds: int = 60
     warnings: tuple[str, ...] = field(default=())
     sqlite_roots: tuple[Path, ...] = field(default=())
+    audit_retention_days: int = 365
 
     @property
     def is_production(self) -> bool:

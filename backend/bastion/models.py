@@ -104,6 +104,10 @@ class SessionToken(SQLModel, table=True):
     login_at: datetime = _timestamp(nullable=False, default=utcnow)
     expires_at: datetime = _timestamp(nullable=False)
     refresh_until: datetime = _timestamp(nullable=False)
+    # Written at login and then at most once a minute (activity.py): who holds the session, from where.
+    last_seen_at: datetime | None = _timestamp(nullable=True)
+    client_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=255)
 
 
 class ThrottleEvent(SQLModel, table=True):

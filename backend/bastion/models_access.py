@@ -108,6 +108,9 @@ class App(SQLModel, table=True):
     key_fingerprint: str = Field(max_length=32)
     created_at: datetime = _timestamp(nullable=False, default=utcnow)
     updated_at: datetime = _timestamp(nullable=False, default=utcnow)
+    # When and from where the key last came with a request, written at most once a minute (activity.py).
+    last_used_at: datetime | None = _timestamp(nullable=True)
+    last_used_from: str | None = Field(default=None, max_length=64)
 
 
 class AppCreate(SQLModel):

@@ -83,3 +83,17 @@ def succeeded(attempt: Attempt) -> None:
     store.clear(attempt.account_key)
     for key, entry_id in attempt.entries[1:]:
         store.remove(key, entry_id)
+
+
+def limits_reached(attempt: Attempt) -> list[str]:
+    """After a failed check: which of its keys ("account", "address") are now locked out.
+
+    Called once per failed check that passed begin(), so a lock-out is reported when it starts, never
+    once per refused (429) request.
+    """
+    store, now = _store(), time.time()
+    reached = []
+    for kind, (key, _entry) in zip(("account", "address"), attempt.entries, strict=True):
+        if len(store.recent(key, now, WINDOW_SECONDS)) >= MAX_FAILURES:
+            reached.append(kind)
+    return reached

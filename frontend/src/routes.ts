@@ -55,6 +55,7 @@ export const routes: readonly RouteDef[] = [
   { path: '/cors/new', title: 'New CORS rule', load: corsEdit },
   { path: '/cors/:id/edit', title: 'Edit CORS rule', load: corsEdit },
   { path: '/security', title: 'Security', load: () => import('./pages/security/PageSecurity.svelte') },
+  { path: '/audit', title: 'Audit log', load: () => import('./pages/audit/PageAudit.svelte') },
   { path: '/docs', title: 'API docs', users: true, load: docs },
   { path: '/docs/:name', title: 'API docs', users: true, load: docs },
 ]
@@ -75,5 +76,6 @@ export const nav: readonly NavItem[] = [
   { href: '#/admins', label: 'Admins', area: '/admins' },
   { href: '#/cors', label: 'CORS', area: '/cors' },
   { href: '#/security', label: 'Security', area: '/security' },
+  { href: '#/audit', label: 'Audit', area: '/audit' },
   { href: '#/docs', label: 'API Docs', area: '/docs', users: true },
 ]

@@ -9,6 +9,7 @@ from bastion.auth import admin_required
 from bastion.db import session_scope
 from bastion.models_access import App, AppCreate, AppUpdate
 from bastion.services import apps
+from bastion.services.sessions import as_utc
 
 bp = Blueprint("apps", __name__, url_prefix="/api/v2/system/app")
 
@@ -22,6 +23,8 @@ def public(app: App, api_key: str | None = None) -> dict:
         "role_id": app.role_id,
         "is_active": app.is_active,
         "key_fingerprint": app.key_fingerprint,
+        "last_used_at": as_utc(app.last_used_at).isoformat() if app.last_used_at else None,
+        "last_used_from": app.last_used_from,
     }
     if api_key is not None:
         body["api_key"] = api_key

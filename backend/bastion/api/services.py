@@ -14,7 +14,7 @@ from bastion.errors import NotFound, ValidationError
 from bastion.models import Service, ServiceCreate, ServicePublic, ServiceUpdate
 from bastion.secrets import get_box
 from bastion.service_types import SERVICE_TYPES
-from bastion.services import data_services
+from bastion.services import audit, data_services
 from bastion.services.data_services import ensure_secret_usable, masked_config
 
 bp = Blueprint("services", __name__, url_prefix="/api/v2/system")
@@ -113,6 +113,9 @@ def test_service(service_id: int):
     edited = _edited_config()
     with session_scope() as db:
         service = data_services.get_service(db, service_id)
+        # Recorded before the attempt: a probe of other hosts through a service shows up, failed or not.
+        tried = {"config": edited} if edited else None
+        audit.record(db, "test_connection", "service", service.id, after=tried)
     ensure_secret_usable(get_box(), service)
     try_connection(data_services.config_to_test(get_box(), service, edited, _targets()))
     return {"success": True, "message": f"Connected to service '{service.name}'"}

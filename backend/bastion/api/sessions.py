@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, jsonify
 from bastion import throttle
 from bastion.access import effective_role
 from bastion.access_index import current_index
+from bastion.api import login_audit
 from bastion.api.body import json_body, validate
 from bastion.auth import SessionUser, client_address, find_request_session, request_app, require_session
 from bastion.db import session_scope
@@ -48,9 +49,11 @@ def session_body(user: User, row: SessionToken, token: str | None = None) -> dic
 def open_session(db, user: User, login_at: datetime | None = None) -> tuple[str, SessionToken]:
     """A new session for a user; a refresh passes the login time of the session it replaces."""
     settings = current_app.config["SETTINGS"]
-    return create_session(
+    token, row = create_session(
         db, user, settings.session_ttl_minutes, settings.session_refresh_ttl_minutes, login_at=login_at
     )
+    login_audit.describe_client(row)
+    return token, row
 
 
 def login(for_admins: bool) -> dict:
@@ -60,12 +63,15 @@ def login(for_admins: bool) -> dict:
     attempt = throttle.begin(email, client_address())
     with session_scope() as db:
         user = admins.authenticate(db, email, creds.password, admin=for_admins)
-        if user is None:
-            raise Unauthorized("Invalid email or password")
-        user.last_login_at = utcnow()
-        db.add(user)
-        token, row = open_session(db, user)
-        body = session_body(user, row, token)
+        if user is not None:
+            user.last_login_at = utcnow()
+            db.add(user)
+            token, row = open_session(db, user)
+            body = session_body(user, row, token)
+            login_audit.record(db, "login", user)
+    if user is None:
+        login_audit.failed(email, for_admins, attempt)  # in its own transaction: nothing else commits
+        raise Unauthorized("Invalid email or password")
     throttle.succeeded(attempt)
     return body
 
@@ -100,6 +106,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
         with session_scope() as db:
             revoke_session(db, caller.session)
             token, row = open_session(db, caller.user, login_at=caller.session.login_at)
+            login_audit.record(db, "refresh", caller.user)
             return session_body(caller.user, row, token)
 
     @bp.delete("")
@@ -107,6 +114,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
         caller = _own_session(for_admins)
         with session_scope() as db:
             revoke_session(db, caller.session)
+            login_audit.record(db, "logout", caller.user)
         return {"success": True}
 
     return bp

@@ -15,6 +15,7 @@ from bastion.docs.common import (
     json_body,
     json_response,
 )
+from bastion.docs.system_doc_audit import audit_paths
 from bastion.models import (
     AdminCreate,
     AdminUpdate,
@@ -186,6 +187,7 @@ def build_system_document(platform_url: str) -> dict:
     paths.update(_session_paths("/system/admin/session", defs))
     paths.update(_session_paths("/user/session", defs))
     paths.update(_other_paths(defs))
+    paths.update(audit_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Bastion admin API", "version": __version__},

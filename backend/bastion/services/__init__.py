@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from bastion.errors import ValidationError
 from bastion.invalidation import bump
+from bastion.services import audit  # noqa: F401 (its listener records every change of every session)
 
 Row = TypeVar("Row")
 

@@ -9,7 +9,7 @@ from bastion.invalidation import bump
 from bastion.models import User, utcnow
 from bastion.models_access import App, AppRoleSpec, Role, UserAppRole, UserCreate, UserUpdate
 from bastion.passwords import hash_password
-from bastion.services import apply_sent_fields
+from bastion.services import apply_sent_fields, audit
 from bastion.services.admins import add_user, ensure_email_free
 from bastion.services.sessions import revoke_user_sessions
 
@@ -46,9 +46,12 @@ def _set_app_roles(db: Session, user_id: int, specs: list[AppRoleSpec]) -> None:
         seen.add(spec.app_id)
     if errors:
         raise ValidationError(errors)
+    before = app_roles(db, user_id)
     db.exec(delete(UserAppRole).where(UserAppRole.user_id == user_id))
     for spec in specs:
         db.add(UserAppRole(user_id=user_id, app_id=spec.app_id, role_id=spec.role_id))
+    after = [{"app_id": s.app_id, "role_id": s.role_id} for s in sorted(specs, key=lambda s: s.app_id)]
+    audit.note_field(db, "user", user_id, "app_roles", before, after)
 
 
 def create_user(db: Session, data: UserCreate) -> User:

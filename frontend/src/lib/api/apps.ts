@@ -8,6 +8,9 @@ export interface App {
   role_id: number | null
   is_active: boolean
   key_fingerprint: string
+  /** When and from which address the key last came with a request (written at most once a minute). */
+  last_used_at: string | null
+  last_used_from: string | null
 }
 
 /** An app as create and rotate-key answer it: with its key, this one time. */
