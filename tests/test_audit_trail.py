@@ -58,6 +58,10 @@ class World:
             "session_token"
         ]
         self.other_token = login(client, self.other["email"], OTHER_PASSWORD).get_json()["session_token"]
+        findings = client.get("/api/v2/system/advisor", headers=headers).get_json()["resource"]
+        self.muted, self.finding = findings[0]["id"], findings[1]["id"]
+        mute = {"id": self.muted, "reason": "accepted for the test"}
+        assert client.post("/api/v2/system/advisor/mute", json=mute, headers=headers).status_code == 200
         self.secrets = [NEW_PASSWORD, OTHER_PASSWORD, USER_PASSWORD, ADMIN_PASSWORD, SERVICE_SECRET]
         self.secrets += [self.app["api_key"], self.user_token, self.other_token, headers["Authorization"][7:]]
 
@@ -164,6 +168,10 @@ CASES = {
         w, "PATCH", f"{S}/cors/{w.rule['id']}", {"enabled": False}
     ),
     ("DELETE", f"{S}/cors/<id:rule_id>"): lambda w: _call(w, "DELETE", f"{S}/cors/{w.rule['id']}"),
+    ("POST", f"{S}/advisor/mute"): lambda w: _call(
+        w, "POST", f"{S}/advisor/mute", {"id": w.finding, "reason": "known and accepted"}
+    ),
+    ("POST", f"{S}/advisor/unmute"): lambda w: _call(w, "POST", f"{S}/advisor/unmute", {"id": w.muted}),
     ("DELETE", f"{S}/session/<id:session_id>"): lambda w: _call(
         w, "DELETE", f"{S}/session/{w.session_id('u@example.com')}"
     ),
