@@ -25,7 +25,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         secrets,
         throttle,
     )
-    from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
+    from bastion.api import (
+        admins,
+        apps,
+        data,
+        docs,
+        environment,
+        explain,
+        profiles,
+        roles,
+        services,
+        sessions,
+        users,
+    )
     from bastion.api import cors as cors_api
     from bastion.config import load_settings
     from bastion.paths import IdConverter, VersionAlias
@@ -52,6 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         apps.bp,
         users.bp,
         users.self_bp,
+        profiles.user_bp,
+        profiles.admin_bp,
         explain.bp,
         cors_api.bp,
         docs.bp,

@@ -98,6 +98,15 @@ class AdminUpdate(PersonFields):
     _email = field_validator("email")(_check_email)
 
 
+class ProfileUpdate(PersonFields):
+    """What one may change of one's own account: names and phone (the e-mail, only to itself)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    email: str | None = Field(default=None, max_length=255)
+
+    _email = field_validator("email")(_check_email)
+
+
 class AdminPublic(UserBase, PersonFields):
     id: int
     is_sys_admin: bool

@@ -30,13 +30,24 @@ Item = tuple[int, Any]
 Operation = Callable[[Session, int, Any], dict]
 
 
-def strip_own_id(body: Any, record_id: int) -> Any:
-    """A single-record body without its `id`, which DreamFactory clients send back: it must be the URL's."""
-    if not isinstance(body, dict) or "id" not in body:
+# Fields of a record's JSON form that no write sets: a client that sends back what it read may keep them.
+READ_ONLY = frozenset({"created_at", "updated_at", "last_login_at", "key_fingerprint", "role_by_role_id"})
+
+
+def drop_read_only(body: Any) -> Any:
+    """A body without the read-only fields of the JSON form it was read as."""
+    if not isinstance(body, dict):
         return body
-    if body["id"] != record_id:
-        raise ValidationError({"id": f"must be {record_id}, the id in the URL, or left out"})
-    return {k: v for k, v in body.items() if k != "id"}
+    return {k: v for k, v in body.items() if k not in READ_ONLY}
+
+
+def strip_own_id(body: Any, record_id: int) -> Any:
+    """A single-record body without its `id` (it must be the URL's) and read-only fields, as read back."""
+    if isinstance(body, dict) and "id" in body:
+        if body["id"] != record_id:
+            raise ValidationError({"id": f"must be {record_id}, the id in the URL, or left out"})
+        body = {k: v for k, v in body.items() if k != "id"}
+    return drop_read_only(body)
 
 
 def _refuse_filter() -> None:
@@ -61,7 +72,7 @@ def _with_ids(objects: list, need_fields: bool) -> list[Item]:
         if isinstance(record_id, bool) or not isinstance(record_id, int) or record_id < 1:
             errors[f"resource[{i}].id"] = "each record needs its id"
             continue
-        rest = {k: v for k, v in obj.items() if k != "id"} if isinstance(obj, dict) else None
+        rest = drop_read_only({k: v for k, v in obj.items() if k != "id"}) if isinstance(obj, dict) else None
         items.append((record_id, rest))
     if errors:
         raise ValidationError(errors)
@@ -75,7 +86,7 @@ def update_items() -> list[Item]:
         body = json_body()
         if not isinstance(body, dict) or _listed(body) is not None:
             raise BadRequest("With 'ids', send one object: the fields to set on each record")
-        return [(record_id, body) for record_id in parse_ids(request.args["ids"])]
+        return [(record_id, drop_read_only(body)) for record_id in parse_ids(request.args["ids"])]
     objects = _listed(json_body())
     if objects is None:
         raise BadRequest('Name the records: send ids=1,2 or {"resource": [{"id": 1, ...}, ...]}')
