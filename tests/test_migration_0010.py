@@ -36,8 +36,8 @@ def test_upgrade_fills_defaults_matches_the_models_and_downgrades(engine, tmp_pa
             )
             conn.execute(
                 sa.text(
-                    "INSERT INTO app (name, description, is_active, api_key_hash, key_fingerprint, created_at, "
-                    "updated_at) VALUES ('web', '', true, 'h', 'f', :t, :t)"
+                    "INSERT INTO app (name, description, is_active, api_key_hash, key_fingerprint, "
+                    "created_at, updated_at) VALUES ('web', '', true, 'h', 'f', :t, :t)"
                 ),
                 {"t": now},
             )

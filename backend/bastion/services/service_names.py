@@ -69,7 +69,8 @@ def _config(config: Any, engine: str | None) -> tuple[Any, dict[str, str]]:
         if config.get("engine", engine) != engine:
             return config, {"config.engine": f"differs from the engine the type names ({engine})"}
         config["engine"] = engine
-    renames = AS_OPTIONS.get(config.get("engine"), {})
+    stated = config.get("engine")
+    renames = AS_OPTIONS.get(stated, {}) if isinstance(stated, str) else {}
     options = dict(config.get("options") or {}) if isinstance(config.get("options") or {}, dict) else None
     errors = {}
     for name in UNSUPPORTED:
