@@ -254,3 +254,22 @@ def test_delete_batch_with_a_missing_id_rolls_back(client, admin_headers, tmp_pa
 def test_batches_must_name_their_records(client, admin_headers, method, kwargs):
     response = getattr(client, method)(f"{SYS}/role", headers=admin_headers, **kwargs)
     assert response.status_code == 400, response.get_json()
+
+
+def test_the_admin_document_describes_parameters_batches_and_dreamfactory_names(client, admin_headers):
+    document = client.get("/api/v2/api_docs/system", headers=admin_headers).get_json()
+    paths = document["paths"]
+    listed = {p["name"] for p in paths["/system/role"]["get"]["parameters"]}
+    assert {"limit", "offset", "order", "sort", "filter", "ids", "fields", "include_count"} <= listed
+    for verb in ("patch", "put", "delete"):
+        names = {p["name"] for p in paths["/system/user"][verb]["parameters"]}
+        assert {"ids", "continue", "rollback"} <= names
+    role_body = paths["/system/role"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "role_service_access_by_role_id" in role_body["properties"]
+    cors_body = paths["/system/cors/{id}"]["patch"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"origin", "header", "exposed_header", "method"} <= set(cors_body["properties"])
+    app_body = paths["/system/app"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"api_key", "launch_url", "toggle_location"} <= set(app_body["properties"])
+    user_body = paths["/system/user"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"first_name", "phone", "user_to_app_to_role_by_user_id"} <= set(user_body["properties"])
+    assert {"/system/admin/profile", "/system/admin/password", "/user/profile"} <= set(paths)

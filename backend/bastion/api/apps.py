@@ -60,12 +60,12 @@ RESOURCE = Resource(
 )
 
 
-def _without_key(item: Any, where: str = "api_key") -> Any:
+def _without_key(item: Any) -> Any:
     """A create body without DreamFactory's `api_key`, which may only ask for a generated key."""
     if not isinstance(item, dict) or "api_key" not in item:
         return item
     if item["api_key"] not in ("", None):
-        raise ValidationError({where: KEY_REFUSED})
+        raise ValidationError({"api_key": KEY_REFUSED})
     return {k: v for k, v in item.items() if k != "api_key"}
 
 

@@ -10,7 +10,7 @@ parameters that Bastion has no use for on system resources are a 400 naming them
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import request
@@ -59,12 +59,12 @@ def list_query(args: Mapping[str, str]) -> ListQuery:
     _refuse_unsupported(args)
     if "sort" in args and "order" in args:
         raise BadRequest("Parameters 'order' and 'sort' mean the same; send one")
-    raw = args
-    args = {k: v for k, v in raw.items() if k not in ("ids", "sort")} | (
-        {"order": raw["sort"]} if "sort" in raw else {}
-    )
-    parsed = parse_list_params(args, SYSTEM_MAX_RECORDS)
-    ids = raw.get("ids")
+    # The data API's parser reads the rest; ids here are whole record ids, not its key tuples.
+    common = {k: v for k, v in args.items() if k not in ("ids", "sort")}
+    if "sort" in args:
+        common["order"] = args["sort"]
+    parsed = parse_list_params(common, SYSTEM_MAX_RECORDS)
+    ids = args.get("ids")
     return ListQuery(
         limit=parsed.limit,
         offset=parsed.offset,
@@ -115,8 +115,7 @@ def list_resource(db: Session, resource: Resource) -> dict:
     rows, count = run_list(db, resource.model, columns, query, resource.where)
     if count is None and not asked_limit and len(rows) == query.limit:
         # A list cut at the cap says so, as the data API's does, so a client can page on.
-        rows_count = ListQuery(**{**query.__dict__, "include_count": True})
-        count = run_list(db, resource.model, columns, rows_count, resource.where)[1]
+        count = run_list(db, resource.model, columns, replace(query, include_count=True), resource.where)[1]
     shape = Shaper(resource)
     body: dict[str, Any] = {"resource": [shape(db, row) for row in rows]}
     if count is not None:
