@@ -80,9 +80,8 @@ def login(for_admins: bool) -> dict:
 
 
 def _check_kind(caller: SessionUser, for_admins: bool) -> SessionUser:
-    """An admin's session may also be read, refreshed and ended at the user endpoint (DreamFactory's
-    admin app checks it there), from the networks that may reach the admin API; a user's never at the
-    admin endpoint."""
+    """Refuse a user's session at the admin endpoint, and an admin's outside the admin networks."""
+    # An admin's session is welcome at the user endpoint: DreamFactory's admin app checks it there.
     if for_admins and not caller.user.is_sys_admin:
         raise Forbidden("Admin access required")
     if caller.user.is_sys_admin:
