@@ -273,3 +273,12 @@ def test_the_admin_document_describes_parameters_batches_and_dreamfactory_names(
     user_body = paths["/system/user"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert {"first_name", "phone", "user_to_app_to_role_by_user_id"} <= set(user_body["properties"])
     assert {"/system/admin/profile", "/system/admin/password", "/user/profile"} <= set(paths)
+
+
+def test_create_batch_is_all_or_nothing_unless_continue(client, admin_headers):
+    batch = {"resource": [{"name": "a"}, {"name": "a"}, {"name": "b"}]}
+    plain = client.post(f"{SYS}/role", json=batch, headers=admin_headers)
+    assert plain.status_code == 409 and _descriptions(client, admin_headers) == {}
+    keep_going = client.post(f"{SYS}/role", query_string={"continue": "true"}, json=batch, headers=admin_headers)
+    assert keep_going.status_code == 400 and keep_going.get_json()["error"]["context"]["errors"] == [1]
+    assert sorted(_descriptions(client, admin_headers)) == ["a", "b"]

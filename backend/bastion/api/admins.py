@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
-from bastion.api.body import json_body, records, validate
+from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
@@ -54,12 +54,7 @@ def get_admin(admin_id: int):
 @admin_required
 def create_admin():
     """Create one admin, or several in the batch form."""
-    items, batch = records(json_body())
-    payloads = [validate(AdminCreate, item) for item in items]
-    with session_scope() as db:
-        created = [public(admins.create_admin(db, data)) for data in payloads]
-    body = {"resource": created} if batch else created[0]
-    return jsonify(body), 201
+    return batches.create(lambda db, item: public(admins.create_admin(db, validate(AdminCreate, item))))
 
 
 @bp.route("/<id:admin_id>", methods=["PUT", "PATCH"])

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
-from bastion.api.body import json_body, records, validate
+from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.api.roles import public as public_role
 from bastion.auth import admin_required
@@ -69,6 +69,10 @@ def _without_key(item: Any) -> Any:
     return {k: v for k, v in item.items() if k != "api_key"}
 
 
+def _create(db, item: Any) -> dict:
+    return public(*apps.create_app_record(db, validate(AppCreate, _without_key(item))))
+
+
 def _update(db, app_id: int, body: Any) -> dict:
     if isinstance(body, dict) and "api_key" in body:
         raise ValidationError({"api_key": "rotate the key with POST /api/v2/system/app/{id}/rotate-key"})
@@ -95,11 +99,7 @@ def get_app(app_id: int):
 @admin_required
 def create_app():
     """Create one app, or several in the batch form; each answer carries its new key once."""
-    items, batch = records(json_body())
-    payloads = [validate(AppCreate, _without_key(item)) for item in items]
-    with session_scope() as db:
-        created = [public(*apps.create_app_record(db, p)) for p in payloads]
-    return jsonify({"resource": created} if batch else created[0]), 201
+    return batches.create(_create)
 
 
 @bp.route("/<id:app_id>", methods=["PUT", "PATCH"])

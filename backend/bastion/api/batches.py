@@ -4,6 +4,7 @@
 - `PATCH`/`PUT /api/v2/system/<resource>` with `{"resource": [{"id": 1, ...}, ...]}` (or a bare list):
   each object's fields on the record it names.
 - `DELETE /api/v2/system/<resource>?ids=1,2`, or with `{"resource": [{"id": 1}, ...]}`: each record.
+- `POST` of `{"resource": [...]}`: all or nothing by default (as `rollback=true`); `continue=true` tries each.
 
 Modes (data/batch.py): by default the first failing record ends the batch and those before it stay
 written; `rollback=true` writes all in one transaction or none; `continue=true` tries every record.
@@ -15,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import request
+from flask import Response, jsonify, request
 from sqlmodel import Session
 
-from bastion.api.body import json_body
+from bastion.api.body import json_body, records
 from bastion.api.listing import parse_ids
 from bastion.data.batch import batch_error, error_entry
 from bastion.data.params import BatchMode, parse_batch_mode
@@ -28,6 +29,7 @@ from bastion.errors import ApiError, BadRequest, ValidationError
 # (record id, fields) for an update; (record id, None) for a delete.
 Item = tuple[int, Any]
 Operation = Callable[[Session, int, Any], dict]
+Create = Callable[[Session, Any], dict]
 
 
 # Fields of a record's JSON form that no write sets: a client that sends back what it read may keep them.
@@ -102,6 +104,17 @@ def delete_items() -> list[Item]:
     if objects is None:
         raise BadRequest('Name the records to delete: ids=1,2 or {"resource": [{"id": 1}, ...]}')
     return _with_ids(objects, need_fields=False)
+
+
+def create(operation: Create) -> tuple[Response, int]:
+    """Create one record from a bare object, or several from `{"resource": [...]}` in the request's mode."""
+    objects, batch = records(json_body())
+    if batch and parse_batch_mode(request.args) is BatchMode.CONTINUE:
+        return jsonify(run([(0, item) for item in objects], lambda db, _id, item: operation(db, item))), 201
+    # A create batch is all or nothing unless continue=true: one transaction, the first error undoes it.
+    with session_scope() as db:
+        created = [operation(db, item) for item in objects]
+    return jsonify({"resource": created} if batch else created[0]), 201
 
 
 def run(items: Sequence[Item], operation: Operation) -> dict:

@@ -5,11 +5,11 @@ A change applies from the next request on every worker and host, without a resta
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
-from bastion.api.body import json_body, records, validate
+from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
@@ -43,6 +43,10 @@ RESOURCE = Resource(
 )
 
 
+def _create(db, item) -> dict:
+    return public(cors.create_rule(db, validate(CorsRuleCreate, from_dreamfactory(item))))
+
+
 def _update(db, rule_id: int, body) -> dict:
     return public(cors.update_rule(db, rule_id, validate(CorsRuleUpdate, from_dreamfactory(body))))
 
@@ -67,12 +71,7 @@ def get_rule(rule_id: int):
 @admin_required
 def create_rule():
     """Create one rule, or several in the batch form."""
-    items, batch = records(json_body())
-    payloads = [validate(CorsRuleCreate, from_dreamfactory(item)) for item in items]
-    with session_scope() as db:
-        created = [public(cors.create_rule(db, data)) for data in payloads]
-    body = {"resource": created} if batch else created[0]
-    return jsonify(body), 201
+    return batches.create(_create)
 
 
 @bp.route("/<id:rule_id>", methods=["PUT", "PATCH"])

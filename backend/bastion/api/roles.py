@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
-from bastion.api.body import json_body, records, validate
+from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
@@ -110,12 +110,13 @@ def get_role(role_id: int):
 def create_role():
     """Create one role, or several in the batch form."""
     services = _services()
-    items, batch = records(json_body())
-    payloads = [validate(RoleCreate, _translate_dreamfactory(i, services)) for i in items]
     names, tables_of = _schema_context(services)
-    with session_scope() as db:
-        created = [public(roles.create_role(db, p, names, tables_of)) for p in payloads]
-    return jsonify({"resource": created} if batch else created[0]), 201
+
+    def create(db, item) -> dict:
+        data = validate(RoleCreate, _translate_dreamfactory(item, services))
+        return public(roles.create_role(db, data, names, tables_of))
+
+    return batches.create(create)
 
 
 @bp.route("/<id:role_id>", methods=["PUT", "PATCH"])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
-from bastion.api.body import json_body, records, validate
+from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_fixed, list_resource
 from bastion.auth import admin_required
 from bastion.data.engines import test_connection as try_connection
@@ -65,6 +65,11 @@ RESOURCE = Resource(
 )
 
 
+def _create(db, item) -> dict:
+    data = validate(ServiceCreate, from_dreamfactory(item))
+    return public(data_services.create_service(db, get_box(), data, _targets()))
+
+
 def _update(db, service_id: int, body) -> dict:
     body = from_dreamfactory(body)
     if isinstance(body, dict) and "type" in body:
@@ -100,11 +105,7 @@ def get_service(service_id: int):
 @admin_required
 def create_service():
     """Create one service, or several in the batch form (DreamFactory's types accepted)."""
-    items, batch = records(json_body())
-    payloads = [validate(ServiceCreate, from_dreamfactory(item)) for item in items]
-    with session_scope() as db:
-        created = [public(data_services.create_service(db, get_box(), p, _targets())) for p in payloads]
-    return jsonify({"resource": created} if batch else created[0]), 201
+    return batches.create(_create)
 
 
 @bp.route("/service/<id:service_id>", methods=["PUT", "PATCH"])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from bastion import throttle
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
-from bastion.api.body import json_body, records, validate
+from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.api.sessions import open_session, session_body
 from bastion.auth import admin_required, client_address, require_session
@@ -47,6 +47,10 @@ RESOURCE = Resource(
 )
 
 
+def _create(db, item) -> dict:
+    return public(db, users.create_user(db, validate(UserCreate, users.from_dreamfactory(item))))
+
+
 def _update(db, user_id: int, body) -> dict:
     data = validate(UserUpdate, users.from_dreamfactory(body))
     return public(db, users.update_user(db, user_id, data))
@@ -72,11 +76,7 @@ def get_user(user_id: int):
 @admin_required
 def create_user():
     """Create one user, or several in the batch form; a user without a password cannot log in yet."""
-    items, batch = records(json_body())
-    payloads = [validate(UserCreate, users.from_dreamfactory(item)) for item in items]
-    with session_scope() as db:
-        created = [public(db, users.create_user(db, p)) for p in payloads]
-    return jsonify({"resource": created} if batch else created[0]), 201
+    return batches.create(_create)
 
 
 @bp.route("/<id:user_id>", methods=["PUT", "PATCH"])
