@@ -107,7 +107,10 @@ def _resource_paths(name: str, create: type[BaseModel], update: type[BaseModel],
                 "parameters": LIST_PARAMS,
                 "responses": {"200": json_response("List", LIST), **error_responses(400, 401, 403)},
             },
-            "post": _op(f"Create a {name}", "201", create_schema, (400, 401, 403, 409, 415)),
+            "post": {
+                **_op(f"Create a {name}", "201", create_schema, (400, 401, 403, 409, 415)),
+                "parameters": [p for p in BATCH_PARAMS if p["name"] != "ids"],
+            },
             "put": {
                 **_op(f"Update several {name}s", "200", batch_body(update_schema), WRITE_ERRORS),
                 "parameters": BATCH_PARAMS,
