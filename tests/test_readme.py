@@ -19,7 +19,9 @@ def bash_blocks(section: str) -> list[str]:
     return re.findall(r"```bash\n(.*?)```", text[start : end if end > 0 else None], re.S)
 
 
-@pytest.mark.parametrize("section", ["The admin API", "Audit log and live sessions", "CORS"])
+@pytest.mark.parametrize(
+    "section", ["The admin API", "Audit log and live sessions", "CORS", "Coming from DreamFactory"]
+)
 def test_section_examples(live_server, section):
     script = "set -euo pipefail\n" + "\n".join(bash_blocks(section))
     env = {

@@ -43,6 +43,18 @@ class UserBase(SQLModel):
     _email = field_validator("email")(_check_email)
 
 
+PERSON_FIELDS = ("first_name", "last_name", "display_name", "phone")
+
+
+class PersonFields(SQLModel):
+    """DreamFactory's name and phone fields of a user or an admin; each may be null."""
+
+    first_name: str | None = Field(default=None, max_length=64)
+    last_name: str | None = Field(default=None, max_length=64)
+    display_name: str | None = Field(default=None, max_length=255)
+    phone: str | None = Field(default=None, max_length=32)
+
+
 class User(SQLModel, table=True):
     """An admin (is_sys_admin) or a non-admin user; the password only as a hash."""
 
@@ -51,7 +63,12 @@ class User(SQLModel, table=True):
     name: str = Field(max_length=255)
     is_active: bool = True
     is_sys_admin: bool = False
+    # "" for a user created without a password (DreamFactory's invitation flow): they cannot log in.
     password_hash: str = Field(max_length=255)
+    first_name: str | None = Field(default=None, max_length=64)
+    last_name: str | None = Field(default=None, max_length=64)
+    display_name: str | None = Field(default=None, max_length=255)
+    phone: str | None = Field(default=None, max_length=32)
     created_at: datetime = _timestamp(nullable=False, default=utcnow)
     updated_at: datetime = _timestamp(nullable=False, default=utcnow, onupdate=utcnow)
     last_login_at: datetime | None = _timestamp(nullable=True)
@@ -65,13 +82,13 @@ def _check_password(value: str | None) -> str | None:
     return value
 
 
-class AdminCreate(UserBase):
+class AdminCreate(UserBase, PersonFields):
     password: str
 
     _password = field_validator("password")(_check_password)
 
 
-class AdminUpdate(SQLModel):
+class AdminUpdate(PersonFields):
     email: str | None = Field(default=None, max_length=255)
     name: str | None = Field(default=None, min_length=1, max_length=255)
     is_active: bool | None = None
@@ -81,7 +98,16 @@ class AdminUpdate(SQLModel):
     _email = field_validator("email")(_check_email)
 
 
-class AdminPublic(UserBase):
+class ProfileUpdate(PersonFields):
+    """What one may change of one's own account: names and phone (the e-mail, only to itself)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    email: str | None = Field(default=None, max_length=255)
+
+    _email = field_validator("email")(_check_email)
+
+
+class AdminPublic(UserBase, PersonFields):
     id: int
     is_sys_admin: bool
     created_at: datetime
@@ -148,6 +174,8 @@ class ServiceBase(SQLModel):
     description: str = Field(default="", max_length=1024)
     type: str = Field(default="sql", max_length=32)
     is_active: bool = True
+    mutable: bool = True
+    deletable: bool = True
 
 
 class Service(SQLModel, table=True):
@@ -159,6 +187,9 @@ class Service(SQLModel, table=True):
     description: str = Field(default="", max_length=1024)
     type: str = Field(default="sql", max_length=32)
     is_active: bool = True
+    # DreamFactory's flags: a service that is not mutable refuses changes, one not deletable refuses DELETE.
+    mutable: bool = True
+    deletable: bool = True
     config: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Bumped on every change so that every worker drops its engine and schema cache.
     version: int = 1
@@ -177,6 +208,8 @@ class ServiceUpdate(SQLModel):
     label: str | None = Field(default=None, max_length=255)
     description: str | None = Field(default=None, max_length=1024)
     is_active: bool | None = None
+    mutable: bool | None = None
+    deletable: bool | None = None
     config: dict | None = None
 
     _name = field_validator("name")(_check_service_name)

@@ -14,7 +14,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
-from bastion.models import UserBase, _check_email, _check_password, _timestamp, utcnow
+from bastion.models import PersonFields, UserBase, _check_email, _check_password, _timestamp, utcnow
 
 # A row id of the system database: its id columns are 32-bit INTEGERs on PostgreSQL and MariaDB.
 Id = Annotated[int, PydanticField(ge=1, le=2**31 - 1)]
@@ -50,6 +50,12 @@ class AccessEntry(SQLModel):
                 raise ValueError("verb_mask must be a whole number from 0 to 31")
             data.setdefault("verbs", [v for v, bit in VERB_MASK.items() if mask & bit])
         return data
+
+    @field_validator("filters", mode="before")
+    @classmethod
+    def _no_filters(cls, filters: Any) -> Any:
+        """DreamFactory sends `filters: null` for an entry without row filters."""
+        return [] if filters is None else filters
 
     @field_validator("verbs")
     @classmethod
@@ -106,6 +112,16 @@ class App(SQLModel, table=True):
     is_active: bool = True
     api_key_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     key_fingerprint: str = Field(max_length=32)
+    # DreamFactory's app fields, stored and returned so that its clients and admin app round-trip them.
+    type: int = 0
+    url: str | None = Field(default=None, max_length=1024)
+    storage_service_id: int | None = None
+    storage_container: str | None = Field(default=None, max_length=255)
+    path: str | None = Field(default=None, max_length=1024)
+    launch_url: str | None = Field(default=None, max_length=1024)
+    requires_fullscreen: bool = False
+    allow_fullscreen_toggle: bool = True
+    toggle_location: str = Field(default="top", max_length=32)
     created_at: datetime = _timestamp(nullable=False, default=utcnow)
     updated_at: datetime = _timestamp(nullable=False, default=utcnow)
     # When and from where the key last came with a request, written at most once a minute (activity.py).
@@ -113,11 +129,39 @@ class App(SQLModel, table=True):
     last_used_from: str | None = Field(default=None, max_length=64)
 
 
+APP_TYPES = range(0, 4)  # DreamFactory's: 0 no storage, 1 file storage, 2 a URL, 3 a path on the server
+TOGGLE_LOCATIONS = ("top", "bottom", "left", "right")
+
+
+def _check_app_type(value: int | None) -> int | None:
+    if value is not None and value not in APP_TYPES:
+        raise ValueError("must be 0 (no storage), 1 (file storage), 2 (URL) or 3 (path)")
+    return value
+
+
+def _check_toggle_location(value: str | None) -> str | None:
+    if value is not None and value not in TOGGLE_LOCATIONS:
+        raise ValueError(f"must be one of: {', '.join(TOGGLE_LOCATIONS)}")
+    return value
+
+
 class AppCreate(SQLModel):
     name: str = Field(min_length=1, max_length=64)
     description: str = Field(default="", max_length=1024)
     role_id: Id | None = None
     is_active: bool = True
+    type: int = 0
+    url: str | None = Field(default=None, max_length=1024)
+    storage_service_id: Id | None = None
+    storage_container: str | None = Field(default=None, max_length=255)
+    path: str | None = Field(default=None, max_length=1024)
+    launch_url: str | None = Field(default=None, max_length=1024)
+    requires_fullscreen: bool = False
+    allow_fullscreen_toggle: bool = True
+    toggle_location: str = "top"
+
+    _type = field_validator("type")(_check_app_type)
+    _toggle = field_validator("toggle_location")(_check_toggle_location)
 
 
 class AppUpdate(SQLModel):
@@ -125,6 +169,22 @@ class AppUpdate(SQLModel):
     description: str | None = Field(default=None, max_length=1024)
     role_id: Id | None = None
     is_active: bool | None = None
+    type: int | None = None
+    url: str | None = Field(default=None, max_length=1024)
+    storage_service_id: Id | None = None
+    storage_container: str | None = Field(default=None, max_length=255)
+    path: str | None = Field(default=None, max_length=1024)
+    launch_url: str | None = Field(default=None, max_length=1024)
+    requires_fullscreen: bool | None = None
+    allow_fullscreen_toggle: bool | None = None
+    toggle_location: str | None = None
+
+    _type = field_validator("type")(_check_app_type)
+    _toggle = field_validator("toggle_location")(_check_toggle_location)
+
+
+# The app fields a PATCH may set to null.
+APP_NULLABLE = ("role_id", "url", "storage_service_id", "storage_container", "path", "launch_url")
 
 
 class UserAppRole(SQLModel, table=True):
@@ -144,14 +204,25 @@ class AppRoleSpec(SQLModel):
     role_id: Id
 
 
-class UserCreate(UserBase):
-    password: str
+class UserCreate(UserBase, PersonFields):
+    """A new user; without a password they cannot log in until one is set."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=255)  # type: ignore[assignment]
+    password: str | None = None
     app_roles: list[AppRoleSpec] = Field(default_factory=list)
 
     _password = field_validator("password")(_check_password)
 
+    @model_validator(mode="after")
+    def _default_name(self) -> UserCreate:
+        """DreamFactory makes `name` optional: the display name, else first and last, else the e-mail."""
+        if self.name is None:
+            joined = " ".join(p for p in (self.first_name, self.last_name) if p)
+            self.name = (self.display_name or joined or self.email)[:255]
+        return self
 
-class UserUpdate(SQLModel):
+
+class UserUpdate(PersonFields):
     email: str | None = Field(default=None, max_length=255)
     name: str | None = Field(default=None, min_length=1, max_length=255)
     is_active: bool | None = None

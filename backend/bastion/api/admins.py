@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
-from bastion.api.body import json_body, records, validate
+from bastion.api import batches
+from bastion.api.batches import strip_own_id
+from bastion.api.body import json_body, validate
+from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
-from bastion.models import AdminCreate, AdminPublic, AdminUpdate, User
+from bastion.models import PERSON_FIELDS, AdminCreate, AdminPublic, AdminUpdate, User
 from bastion.services import admins
 
 bp = Blueprint("admins", __name__, url_prefix="/api/v2/system/admin")
@@ -18,41 +21,70 @@ def public(user: User) -> dict:
     return AdminPublic.model_validate(user, from_attributes=True).model_dump(mode="json")
 
 
+RESOURCE = Resource(
+    model=User,
+    columns=("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "created_at", "updated_at"),
+    public=lambda db, user: public(user),
+    keys=tuple(AdminPublic.model_fields),
+    where=(User.is_sys_admin == True,),  # noqa: E712 (SQL, not Python)
+)
+
+
+def _update(db, admin_id: int, body) -> dict:
+    return public(admins.update_admin(db, admin_id, validate(AdminUpdate, body)))
+
+
 @bp.get("")
 @admin_required
 def list_admins():
+    """List admins."""
     with session_scope() as db:
-        return {"resource": [public(u) for u in admins.list_admins(db)]}
+        return list_resource(db, RESOURCE)
 
 
 @bp.get("/<id:admin_id>")
 @admin_required
 def get_admin(admin_id: int):
+    """Get an admin."""
     with session_scope() as db:
-        return public(admins.get_admin(db, admin_id))
+        return get_resource(db, RESOURCE, admins.get_admin(db, admin_id))
 
 
 @bp.post("")
 @admin_required
 def create_admin():
-    items, batch = records(json_body())
-    payloads = [validate(AdminCreate, item) for item in items]
-    with session_scope() as db:
-        created = [public(admins.create_admin(db, data)) for data in payloads]
-    body = {"resource": created} if batch else created[0]
-    return jsonify(body), 201
+    """Create one admin, or several in the batch form."""
+    return batches.create(lambda db, item: public(admins.create_admin(db, validate(AdminCreate, item))))
 
 
 @bp.route("/<id:admin_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_admin(admin_id: int):
-    data = validate(AdminUpdate, json_body())
+    """Update an admin: the fields sent."""
+    body = strip_own_id(json_body(), admin_id)
     with session_scope() as db:
-        return public(admins.update_admin(db, admin_id, data))
+        return _update(db, admin_id, body)
+
+
+@bp.route("", methods=["PUT", "PATCH"])
+@admin_required
+def update_admins():
+    """Update several admins."""
+    return batches.run(batches.update_items(), _update)
 
 
 @bp.delete("/<id:admin_id>")
 @admin_required
 def delete_admin(admin_id: int):
+    """Delete an admin."""
     with session_scope() as db:
         return public(admins.delete_admin(db, admin_id))
+
+
+@bp.delete("")
+@admin_required
+def delete_admins():
+    """Delete several admins; the last active one stays."""
+    return batches.run(
+        batches.delete_items(), lambda db, admin_id, _: public(admins.delete_admin(db, admin_id))
+    )

@@ -5,21 +5,52 @@ A change applies from the next request on every worker and host, without a resta
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from bastion import cors_shadows
-from bastion.api.body import json_body, records, validate
+from bastion.api import batches
+from bastion.api.batches import strip_own_id
+from bastion.api.body import json_body, validate
+from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
 from bastion.models import CorsRule, CorsRuleCreate, CorsRulePublic, CorsRuleUpdate
 from bastion.services import cors
+from bastion.services.cors_names import ALIASES, from_dreamfactory, with_dreamfactory_names
 
 bp = Blueprint("cors", __name__, url_prefix="/api/v2/system/cors")
 
 
 def public(rule: CorsRule) -> dict:
-    """The JSON form of a rule."""
-    return CorsRulePublic.model_validate(rule, from_attributes=True).model_dump(mode="json")
+    """The JSON form of a rule, with DreamFactory's names of its list fields too."""
+    body = CorsRulePublic.model_validate(rule, from_attributes=True).model_dump(mode="json")
+    return with_dreamfactory_names(body)
+
+
+RESOURCE = Resource(
+    model=CorsRule,
+    columns=(
+        "id",
+        "path",
+        "description",
+        "max_age",
+        "supports_credentials",
+        "enabled",
+        "created_at",
+        "updated_at",
+    ),
+    public=lambda db, rule: public(rule),
+    keys=(*CorsRulePublic.model_fields, *ALIASES),
+)
+
+
+def _create(db, item) -> dict:
+    return with_warnings(db, cors.create_rule(db, validate(CorsRuleCreate, from_dreamfactory(item))))
+
+
+def _update(db, rule_id: int, body) -> dict:
+    rule = cors.update_rule(db, rule_id, validate(CorsRuleUpdate, from_dreamfactory(body)))
+    return with_warnings(db, rule)
 
 
 def with_warnings(db, rule: CorsRule) -> dict:
@@ -34,39 +65,52 @@ def with_warnings(db, rule: CorsRule) -> dict:
 @bp.get("")
 @admin_required
 def list_rules():
+    """List CORS rules."""
     with session_scope() as db:
-        return {"resource": [public(r) for r in cors.list_rules(db)]}
+        return list_resource(db, RESOURCE)
 
 
 @bp.get("/<id:rule_id>")
 @admin_required
 def get_rule(rule_id: int):
+    """Get a CORS rule."""
     with session_scope() as db:
-        return public(cors.get_rule(db, rule_id))
+        return get_resource(db, RESOURCE, cors.get_rule(db, rule_id))
 
 
 @bp.post("")
 @admin_required
 def create_rule():
-    items, batch = records(json_body())
-    payloads = [validate(CorsRuleCreate, item) for item in items]
-    with session_scope() as db:
-        rules = [cors.create_rule(db, data) for data in payloads]
-        created = [with_warnings(db, rule) for rule in rules]
-    body = {"resource": created} if batch else created[0]
-    return jsonify(body), 201
+    """Create one rule, or several in the batch form."""
+    return batches.create(_create)
 
 
 @bp.route("/<id:rule_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_rule(rule_id: int):
-    data = validate(CorsRuleUpdate, json_body())
+    """Update a rule: the fields sent."""
+    body = strip_own_id(json_body(), rule_id)
     with session_scope() as db:
-        return with_warnings(db, cors.update_rule(db, rule_id, data))
+        return _update(db, rule_id, body)
+
+
+@bp.route("", methods=["PUT", "PATCH"])
+@admin_required
+def update_rules():
+    """Update several rules."""
+    return batches.run(batches.update_items(), _update)
 
 
 @bp.delete("/<id:rule_id>")
 @admin_required
 def delete_rule(rule_id: int):
+    """Delete a rule."""
     with session_scope() as db:
         return public(cors.delete_rule(db, rule_id))
+
+
+@bp.delete("")
+@admin_required
+def delete_rules():
+    """Delete several rules."""
+    return batches.run(batches.delete_items(), lambda db, rule_id, _: public(cors.delete_rule(db, rule_id)))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
-from bastion.api.body import json_body, records, validate
+from bastion.api import batches
+from bastion.api.batches import strip_own_id
+from bastion.api.body import json_body, validate
+from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
 from bastion.errors import ApiError
@@ -52,46 +55,97 @@ def _schema_context(services: list[Service]):
     return names, tables_of
 
 
+def _dreamfactory_access(db, role: Role) -> list[dict]:
+    """The role's entries in DreamFactory's related form, for clients that read them back."""
+    return roles.to_dreamfactory(role, {s.name.lower(): s.id for s in list_services(db)})
+
+
+RESOURCE = Resource(
+    model=Role,
+    columns=("id", "name", "description", "is_active", "created_at", "updated_at"),
+    public=lambda db, role: public(role),
+    keys=("id", "name", "description", "is_active", "access"),
+    related={
+        roles.DREAMFACTORY_ACCESS: _dreamfactory_access,
+        # DreamFactory's lookups: none can be stored yet (see roles.refuse_lookups), so each list is empty.
+        **{name: (lambda db, role: []) for name in roles.DREAMFACTORY_LOOKUPS},
+    },
+)
+
+
+def _updater(services: list[Service]):
+    """The function that updates one role from a body, checked against the services' real schema."""
+    names, tables_of = _schema_context(services)
+
+    def update(db, role_id: int, body) -> dict:
+        data = validate(RoleUpdate, _translate_dreamfactory(body, services))
+        return public(roles.update_role(db, role_id, data, names, tables_of))
+
+    return update
+
+
+def _services() -> list[Service]:
+    with session_scope() as db:
+        return list_services(db)
+
+
 @bp.get("")
 @admin_required
 def list_roles():
+    """List roles."""
     with session_scope() as db:
-        return {"resource": [public(r) for r in roles.list_roles(db)]}
+        return list_resource(db, RESOURCE)
 
 
 @bp.get("/<id:role_id>")
 @admin_required
 def get_role(role_id: int):
+    """Get a role."""
     with session_scope() as db:
-        return public(roles.get_role(db, role_id))
+        return get_resource(db, RESOURCE, roles.get_role(db, role_id))
 
 
 @bp.post("")
 @admin_required
 def create_role():
-    with session_scope() as db:
-        services = list_services(db)
-    items, batch = records(json_body())
-    payloads = [validate(RoleCreate, _translate_dreamfactory(i, services)) for i in items]
+    """Create one role, or several in the batch form."""
+    services = _services()
     names, tables_of = _schema_context(services)
-    with session_scope() as db:
-        created = [public(roles.create_role(db, p, names, tables_of)) for p in payloads]
-    return jsonify({"resource": created} if batch else created[0]), 201
+
+    def create(db, item) -> dict:
+        data = validate(RoleCreate, _translate_dreamfactory(item, services))
+        return public(roles.create_role(db, data, names, tables_of))
+
+    return batches.create(create)
 
 
 @bp.route("/<id:role_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_role(role_id: int):
+    """Update a role: the fields sent."""
+    update = _updater(_services())
+    body = strip_own_id(json_body(), role_id)
     with session_scope() as db:
-        services = list_services(db)
-    data = validate(RoleUpdate, _translate_dreamfactory(json_body(), services))
-    names, tables_of = _schema_context(services)
-    with session_scope() as db:
-        return public(roles.update_role(db, role_id, data, names, tables_of))
+        return update(db, role_id, body)
+
+
+@bp.route("", methods=["PUT", "PATCH"])
+@admin_required
+def update_roles():
+    """Update several roles (ids=, or a resource list with ids)."""
+    return batches.run(batches.update_items(), _updater(_services()))
 
 
 @bp.delete("/<id:role_id>")
 @admin_required
 def delete_role(role_id: int):
+    """Delete a role."""
     with session_scope() as db:
         return public(roles.delete_role(db, role_id))
+
+
+@bp.delete("")
+@admin_required
+def delete_roles():
+    """Delete several roles."""
+    return batches.run(batches.delete_items(), lambda db, role_id, _: public(roles.delete_role(db, role_id)))

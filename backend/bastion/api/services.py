@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 
-from bastion.api.body import json_body, records, validate
+from bastion.api import batches
+from bastion.api.batches import strip_own_id
+from bastion.api.body import json_body, validate
+from bastion.api.listing import Resource, get_resource, list_fixed, list_resource
 from bastion.auth import admin_required
 from bastion.data.engines import test_connection as try_connection
 from bastion.data.target_files import SystemTargets
@@ -16,6 +19,7 @@ from bastion.secrets import get_box
 from bastion.service_types import SERVICE_TYPES
 from bastion.services import audit, data_services
 from bastion.services.data_services import ensure_secret_usable, masked_config
+from bastion.services.service_names import from_dreamfactory
 
 bp = Blueprint("services", __name__, url_prefix="/api/v2/system")
 
@@ -40,7 +44,8 @@ def _dispose(service_id: int) -> None:
 @bp.get("/service_type")
 @admin_required
 def list_service_types():
-    return {"resource": list(SERVICE_TYPES.values())}
+    """Service types and their config fields."""
+    return list_fixed(list(SERVICE_TYPES.values()), ("name", "label", "description", "config_schema"))
 
 
 @bp.get("/service_type/<name>")
@@ -51,47 +56,101 @@ def get_service_type(name: str):
     return SERVICE_TYPES[name]
 
 
+RESOURCE = Resource(
+    model=Service,
+    columns=("id", "name", "label", "description", "type", "is_active", "mutable", "deletable")
+    + ("created_at", "updated_at"),
+    public=lambda db, service: public(service),
+    keys=tuple(ServicePublic.model_fields),
+)
+
+
+def _create(db, item) -> dict:
+    data = validate(ServiceCreate, from_dreamfactory(item))
+    return public(data_services.create_service(db, get_box(), data, _targets()))
+
+
+def _update(db, service_id: int, body) -> dict:
+    body = from_dreamfactory(body)
+    if isinstance(body, dict) and "type" in body:
+        # A service's type never changes; DreamFactory clients send it back on every update.
+        if body["type"] != data_services.get_service(db, service_id).type:
+            raise ValidationError({"type": "a service's type cannot change"})
+        body = {k: v for k, v in body.items() if k != "type"}
+    data = validate(ServiceUpdate, body)
+    return public(data_services.update_service(db, get_box(), service_id, data, _targets()))
+
+
+def _delete(db, service_id: int, _body=None) -> dict:
+    return public(data_services.delete_service(db, service_id))
+
+
 @bp.get("/service")
 @admin_required
 def list_services():
+    """List services."""
     with session_scope() as db:
-        return {"resource": [public(s) for s in data_services.list_services(db)]}
+        return list_resource(db, RESOURCE)
 
 
 @bp.get("/service/<id:service_id>")
 @admin_required
 def get_service(service_id: int):
+    """Get a service, secrets masked."""
     with session_scope() as db:
-        return public(data_services.get_service(db, service_id))
+        return get_resource(db, RESOURCE, data_services.get_service(db, service_id))
 
 
 @bp.post("/service")
 @admin_required
 def create_service():
-    items, batch = records(json_body())
-    payloads = [validate(ServiceCreate, item) for item in items]
-    with session_scope() as db:
-        created = [public(data_services.create_service(db, get_box(), p, _targets())) for p in payloads]
-    return jsonify({"resource": created} if batch else created[0]), 201
+    """Create one service, or several in the batch form (DreamFactory's types accepted)."""
+    return batches.create(_create)
 
 
 @bp.route("/service/<id:service_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_service(service_id: int):
-    data = validate(ServiceUpdate, json_body())
+    """Update a service: the fields sent, config merged key by key."""
+    body = strip_own_id(json_body(), service_id)
     with session_scope() as db:
-        body = public(data_services.update_service(db, get_box(), service_id, data, _targets()))
+        result = _update(db, service_id, body)
     _dispose(service_id)
-    return body
+    return result
+
+
+@bp.route("/service", methods=["PUT", "PATCH"])
+@admin_required
+def update_services():
+    """Update several services."""
+    items = batches.update_items()
+    try:
+        return batches.run(items, _update)
+    finally:
+        for service_id, _ in items:
+            _dispose(service_id)
 
 
 @bp.delete("/service/<id:service_id>")
 @admin_required
 def delete_service(service_id: int):
+    """Delete a service."""
     with session_scope() as db:
-        body = public(data_services.delete_service(db, service_id))
+        body = _delete(db, service_id)
     _dispose(service_id)
     return body
+
+
+@bp.delete("/service")
+@admin_required
+def delete_services():
+    """Delete several services."""
+    items = batches.delete_items()
+    try:
+        return batches.run(items, _delete)
+    finally:
+        for service_id, _ in items:
+            _dispose(service_id)
 
 
 def _edited_config() -> dict:

@@ -1,7 +1,8 @@
 """Login sessions for admins (/api/v2/system/admin/session) and users (/api/v2/user/session), DESIGN §3.
 
 Both work without an API key. Admins are refused at the user login and users at the admin login, so that
-ADMIN_ALLOWED_NETWORKS can fence the admin login alone; the refusal is the same 401 as a wrong password,
+ADMIN_ALLOWED_NETWORKS can fence the admin login alone (an admin's existing session may still be read,
+refreshed and ended at the user endpoint, inside that fence); the refusal is the same 401 as a wrong password,
 so the user login never tells whether an admin's password was right.
 """
 
@@ -16,9 +17,17 @@ from bastion.access import effective_role
 from bastion.access_index import current_index
 from bastion.api import login_audit
 from bastion.api.body import json_body, validate
-from bastion.auth import SessionUser, client_address, find_request_session, request_app, require_session
+from bastion.auth import (
+    SessionUser,
+    client_address,
+    find_request_session,
+    request_app,
+    require_session,
+    session_token_from_request,
+)
 from bastion.db import session_scope
 from bastion.errors import Forbidden, Unauthorized
+from bastion.guards import require_admin_network
 from bastion.models import LoginCredentials, SessionToken, User, utcnow
 from bastion.services import admins
 from bastion.services.sessions import as_utc, create_session, revoke_session
@@ -76,11 +85,18 @@ def login(for_admins: bool) -> dict:
     return body
 
 
-def _own_session(for_admins: bool) -> SessionUser:
-    caller = require_session()
-    if caller.user.is_sys_admin != for_admins:
-        raise Forbidden("Admin access required" if for_admins else "Admins use the admin session endpoint")
+def _check_kind(caller: SessionUser, for_admins: bool) -> SessionUser:
+    """Refuse a user's session at the admin endpoint, and an admin's outside the admin networks."""
+    # An admin's session is welcome at the user endpoint: DreamFactory's admin app checks it there.
+    if for_admins and not caller.user.is_sys_admin:
+        raise Forbidden("Admin access required")
+    if caller.user.is_sys_admin:
+        require_admin_network()
     return caller
+
+
+def _own_session(for_admins: bool) -> SessionUser:
+    return _check_kind(require_session(), for_admins)
 
 
 def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
@@ -94,15 +110,15 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
     @bp.get("")
     def get_session():
         caller = _own_session(for_admins)
-        return session_body(caller.user, caller.session)
+        # DreamFactory's GET echoes the token, and its admin app re-reads it from there.
+        return session_body(caller.user, caller.session, session_token_from_request())
 
     @bp.put("")
     def refresh_session():
         caller = find_request_session(allow_expired=True)
         if caller is None:
             caller = require_session()  # raises the 401 that says why
-        if caller.user.is_sys_admin != for_admins:
-            raise Forbidden("This session belongs to the other login endpoint")
+        _check_kind(caller, for_admins)
         with session_scope() as db:
             revoke_session(db, caller.session)
             token, row = open_session(db, caller.user, login_at=caller.session.login_at)

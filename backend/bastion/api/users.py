@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from bastion import throttle
-from bastion.api.body import json_body, records, validate
+from bastion.api import batches
+from bastion.api.batches import strip_own_id
+from bastion.api.body import json_body, validate
+from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.api.sessions import open_session, session_body
 from bastion.auth import admin_required, client_address, require_session
 from bastion.db import session_scope
 from bastion.errors import Unauthorized
 from bastion.guards import require_admin_network
-from bastion.models import User
+from bastion.models import PERSON_FIELDS, User
 from bastion.models_access import PasswordChange, UserCreate, UserUpdate
 from bastion.passwords import verify_password
 from bastion.services import admins, users
@@ -26,49 +29,87 @@ def public(db, user: User) -> dict:
         "id": user.id,
         "email": user.email,
         "name": user.name,
+        **{name: getattr(user, name) for name in PERSON_FIELDS},
         "is_active": user.is_active,
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
         "app_roles": users.app_roles(db, user.id),
     }
 
 
+KEYS = ("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "app_roles")
+RESOURCE = Resource(
+    model=User,
+    columns=("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "created_at", "updated_at"),
+    public=public,
+    keys=KEYS,
+    where=(User.is_sys_admin == False,),  # noqa: E712 (SQL, not Python)
+    related={users.DREAMFACTORY_APP_ROLES: lambda db, user: users.dreamfactory_app_roles(db, user.id)},
+)
+
+
+def _create(db, item) -> dict:
+    return public(db, users.create_user(db, validate(UserCreate, users.from_dreamfactory(item))))
+
+
+def _update(db, user_id: int, body) -> dict:
+    data = validate(UserUpdate, users.from_dreamfactory(body))
+    return public(db, users.update_user(db, user_id, data))
+
+
 @bp.get("")
 @admin_required
 def list_users():
+    """List users."""
     with session_scope() as db:
-        return {"resource": [public(db, u) for u in users.list_users(db)]}
+        return list_resource(db, RESOURCE)
 
 
 @bp.get("/<id:user_id>")
 @admin_required
 def get_user(user_id: int):
+    """Get a user."""
     with session_scope() as db:
-        return public(db, users.get_user(db, user_id))
+        return get_resource(db, RESOURCE, users.get_user(db, user_id))
 
 
 @bp.post("")
 @admin_required
 def create_user():
-    items, batch = records(json_body())
-    payloads = [validate(UserCreate, item) for item in items]
-    with session_scope() as db:
-        created = [public(db, users.create_user(db, p)) for p in payloads]
-    return jsonify({"resource": created} if batch else created[0]), 201
+    """Create one user, or several in the batch form; a user without a password cannot log in yet."""
+    return batches.create(_create)
 
 
 @bp.route("/<id:user_id>", methods=["PUT", "PATCH"])
 @admin_required
 def update_user(user_id: int):
-    data = validate(UserUpdate, json_body())
+    """Update a user: the fields sent."""
+    body = strip_own_id(json_body(), user_id)
     with session_scope() as db:
-        return public(db, users.update_user(db, user_id, data))
+        return _update(db, user_id, body)
+
+
+@bp.route("", methods=["PUT", "PATCH"])
+@admin_required
+def update_users():
+    """Update several users."""
+    return batches.run(batches.update_items(), _update)
 
 
 @bp.delete("/<id:user_id>")
 @admin_required
 def delete_user(user_id: int):
+    """Delete a user."""
     with session_scope() as db:
         return public(db, users.delete_user(db, user_id))
+
+
+@bp.delete("")
+@admin_required
+def delete_users():
+    """Delete several users."""
+    return batches.run(
+        batches.delete_items(), lambda db, user_id, _: public(db, users.delete_user(db, user_id))
+    )
 
 
 @self_bp.post("/password")

@@ -63,7 +63,7 @@ def run_batch(
         committed = any(entry is not None and i not in failures for i, entry in enumerate(results))
         if failures.cause is not None and not committed and outage_kind(failures.cause):
             raise failures.cause
-        raise _batch_error(items, results, failures, mode)
+        raise batch_error(items, results, failures, mode)
     return results
 
 
@@ -132,7 +132,8 @@ def error_entry(exc: ApiError) -> dict[str, Any]:
     return {"error": {"code": exc.code, "message": exc.message, "context": exc.context}}
 
 
-def _batch_error(items: Sequence, results: list, failures: dict[int, ApiError], mode: BatchMode) -> ApiError:
+def batch_error(items: Sequence, results: list, failures: dict[int, ApiError], mode: BatchMode) -> ApiError:
+    """A failed batch's error: a batch of one raises its record's own, others a 400 with every result."""
     if len(items) == 1:
         return failures[0]
     index, first = next(iter(failures.items()))

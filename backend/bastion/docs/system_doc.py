@@ -16,12 +16,22 @@ from bastion.docs.common import (
     json_response,
 )
 from bastion.docs.system_doc_audit import audit_paths
+from bastion.docs.system_params import (
+    BATCH_PARAMS,
+    DREAMFACTORY_CREATE_ONLY,
+    DREAMFACTORY_INPUT,
+    LIST_PARAMS,
+    ONE_PARAMS,
+    batch_body,
+    with_dreamfactory_names,
+)
 from bastion.models import (
     AdminCreate,
     AdminUpdate,
     CorsRuleCreate,
     CorsRuleUpdate,
     LoginCredentials,
+    ProfileUpdate,
     ServiceCreate,
     ServiceUpdate,
 )
@@ -40,8 +50,12 @@ OBJECT = {"type": "object"}
 LIST = {
     "type": "object",
     "required": ["resource"],
-    "properties": {"resource": {"type": "array", "items": OBJECT}},
+    "properties": {
+        "resource": {"type": "array", "items": OBJECT},
+        "meta": {"type": "object", "properties": {"count": {"type": "integer"}}},
+    },
 }
+WRITE_ERRORS = (400, 401, 403, 404, 409, 415)
 # (collection path, create model, update model) of each system resource with the usual five routes.
 RESOURCES = {
     "admin": (AdminCreate, AdminUpdate),
@@ -82,21 +96,65 @@ def _id_param(name: str) -> dict:
 
 
 def _resource_paths(name: str, create: type[BaseModel], update: type[BaseModel], defs: dict) -> dict:
-    create_schema, update_schema = _schema(create, defs), _schema(update, defs)
+    extra = DREAMFACTORY_INPUT.get(name, {})
+    create_schema = with_dreamfactory_names(
+        _schema(create, defs), {**extra, **DREAMFACTORY_CREATE_ONLY.get(name, {})}
+    )
+    update_schema = with_dreamfactory_names(_schema(update, defs), extra)
+    listed = {"200": json_response("List", LIST), **error_responses(400, 401, 403, 404, 409)}
     return {
         f"/system/{name}": {
             "get": {
                 **_op(f"List {name}s", "200"),
-                "responses": {"200": json_response("List", LIST), **error_responses(401, 403)},
+                "parameters": LIST_PARAMS,
+                "responses": {"200": json_response("List", LIST), **error_responses(400, 401, 403)},
             },
-            "post": _op(f"Create a {name}", "201", create_schema, (400, 401, 403, 409, 415)),
+            "post": {
+                **_op(f"Create a {name}", "201", create_schema, (400, 401, 403, 409, 415)),
+                "parameters": [p for p in BATCH_PARAMS if p["name"] != "ids"],
+            },
+            "put": {
+                **_op(f"Update several {name}s", "200", batch_body(update_schema), WRITE_ERRORS),
+                "parameters": BATCH_PARAMS,
+                "responses": listed | error_responses(415),
+            },
+            "patch": {
+                **_op(f"Update several {name}s", "200", batch_body(update_schema), WRITE_ERRORS),
+                "parameters": BATCH_PARAMS,
+                "responses": listed | error_responses(415),
+            },
+            "delete": {
+                **_op(f"Delete several {name}s", "200"),
+                "parameters": BATCH_PARAMS,
+                "responses": listed,
+            },
         },
         f"/system/{name}/{{id}}": {
             "parameters": [_id_param(name)],
-            "get": _op(f"Get a {name}", "200"),
-            "put": _op(f"Update a {name}", "200", update_schema, (400, 401, 403, 404, 409, 415)),
-            "patch": _op(f"Update a {name}", "200", update_schema, (400, 401, 403, 404, 409, 415)),
+            "get": {**_op(f"Get a {name}", "200"), "parameters": ONE_PARAMS},
+            "put": _op(f"Update a {name}", "200", update_schema, WRITE_ERRORS),
+            "patch": _op(f"Update a {name}", "200", update_schema, WRITE_ERRORS),
             "delete": _op(f"Delete a {name}", "200", None, (401, 403, 404, 409)),
+        },
+    }
+
+
+def _profile_paths(defs: dict) -> dict:
+    profile = _schema(ProfileUpdate, defs)
+    profile["properties"] = {"id": {"type": "integer"}, **profile["properties"]}
+    password = _schema(PasswordChange, defs)
+    own = {
+        "get": _op("One's own profile", "200", None, (401, 403)),
+        **{
+            verb: _op("Change one's own names and phone", "200", profile, (400, 401, 403, 415))
+            for verb in ("post", "put", "patch")
+        },
+    }
+    return {
+        "/system/admin/profile": own,
+        "/user/profile": own,
+        "/system/admin/password": {
+            "post": _op("Change the admin's own password", "200", password, (400, 401, 403, 415, 429))
         },
     }
 
@@ -117,7 +175,12 @@ def _other_paths(defs: dict) -> dict:
     return {
         "/system/environment": {"get": {**_op("Platform environment", "200", None, ()), "security": []}},
         "/system/service_type": {
-            "get": _op("Service types and their config fields", "200", None, (401, 403))
+            "get": {
+                **_op("Service types and their config fields", "200", None, (400, 401, 403)),
+                "parameters": [
+                    p for p in LIST_PARAMS if p["name"] in ("limit", "offset", "fields", "include_count")
+                ],
+            }
         },
         "/system/service/{id}/test": {
             "parameters": [_id_param("service")],
@@ -188,6 +251,7 @@ def build_system_document(platform_url: str) -> dict:
     paths.update(_session_paths("/user/session", defs))
     paths.update(_other_paths(defs))
     paths.update(audit_paths())
+    paths.update(_profile_paths(defs))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Bastion admin API", "version": __version__},

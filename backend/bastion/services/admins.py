@@ -7,9 +7,12 @@ from sqlmodel import Session, select
 
 from bastion.errors import Conflict, NotFound
 from bastion.invalidation import bump
-from bastion.models import AdminCreate, AdminUpdate, User, UserBase, utcnow
+from bastion.models import PERSON_FIELDS, AdminCreate, AdminUpdate, User, UserBase, utcnow
 from bastion.passwords import dummy_hash, hash_password, verify_password
 from bastion.services.sessions import revoke_user_sessions
+
+# The stored hash of an account created without a password: no password ever matches it.
+NO_PASSWORD = ""
 
 
 def list_admins(db: Session) -> list[User]:
@@ -36,15 +39,16 @@ def ensure_email_free(db: Session, email: str, own_id: int | None = None) -> Non
         raise Conflict(f"A user with email '{email}' already exists", {"errors": {"email": "already in use"}})
 
 
-def add_user(db: Session, data: UserBase, password: str, is_sys_admin: bool) -> User:
-    """Insert an admin or a user with a hashed password, once its email is known to be free."""
+def add_user(db: Session, data: UserBase, password: str | None, is_sys_admin: bool) -> User:
+    """Insert an admin or a user with a hashed password (or none yet), once its email is known to be free."""
     ensure_email_free(db, data.email)
     user = User(
         email=data.email,
         name=data.name,
         is_active=data.is_active,
         is_sys_admin=is_sys_admin,
-        password_hash=hash_password(password),
+        password_hash=NO_PASSWORD if password is None else hash_password(password),
+        **{name: getattr(data, name, None) for name in PERSON_FIELDS},
     )
     db.add(user)
     db.flush()
@@ -75,6 +79,9 @@ def update_admin(db: Session, admin_id: int, data: AdminUpdate) -> User:
         user.email = fields["email"]
     if fields.get("name") is not None:
         user.name = fields["name"]
+    for name in PERSON_FIELDS:
+        if name in fields:
+            setattr(user, name, fields[name])
     if fields.get("is_active") is False:
         _ensure_not_last_admin(db, user)
     if fields.get("is_active") is not None:
@@ -112,11 +119,11 @@ def set_password(db: Session, user: User, password: str) -> None:
 def authenticate(db: Session, email: str, password: str, admin: bool) -> User | None:
     """The active admin (or non-admin) whose email and password match, else None.
 
-    An unknown, inactive or other-kind account is checked against a dummy hash: every refusal costs as
-    long as a success and says nothing about which part was wrong.
+    An unknown, inactive, other-kind or password-less account is checked against a dummy hash: every
+    refusal costs as long as a success and says nothing about which part was wrong.
     """
     user = find_user_by_email(db, email)
-    if user is None or not user.is_active or user.is_sys_admin != admin:
+    if user is None or not user.is_active or user.is_sys_admin != admin or user.password_hash == NO_PASSWORD:
         verify_password(password, dummy_hash())
         return None
     return user if verify_password(password, user.password_hash) else None

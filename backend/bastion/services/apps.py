@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from bastion.apikeys import api_key_hash, fingerprint, new_api_key
 from bastion.errors import Conflict, NotFound, ValidationError
 from bastion.models import utcnow
-from bastion.models_access import App, AppCreate, AppUpdate, Role
+from bastion.models_access import APP_NULLABLE, App, AppCreate, AppUpdate, Role
 from bastion.services import apply_sent_fields, remove, save
 
 
@@ -59,7 +59,7 @@ def update_app(db: Session, app_id: int, data: AppUpdate) -> App:
         _ensure_name_free(db, fields["name"], app.id)
     if "role_id" in fields:
         _check_role(db, fields["role_id"])
-    apply_sent_fields(app, fields, nullable=("role_id",))
+    apply_sent_fields(app, fields, nullable=APP_NULLABLE)
     app.updated_at = utcnow()
     return save(db, app, "access")
 

@@ -152,6 +152,7 @@ def update_service(
     """Apply the fields sent (config merged key by key) and bump the version."""
     service = get_service(db, service_id)
     fields = data.model_dump(exclude_unset=True, exclude={"config"})
+    _ensure_mutable(service, fields, data.config)
     if fields.get("name"):
         _ensure_name_free(db, fields["name"], service.id)
     apply_sent_fields(service, fields)
@@ -168,9 +169,17 @@ def config_to_test(box: SecretBox, service: Service, sent: dict, targets: System
     return plain_config(box, service.model_copy(update={"config": config}))
 
 
+def _ensure_mutable(service: Service, fields: dict, config: dict | None) -> None:
+    """A service marked not mutable (DreamFactory's flag) takes no change but to its two flags."""
+    if not service.mutable and (config or set(fields) - {"mutable", "deletable"}):
+        raise Conflict(f"Service '{service.name}' is not mutable: set mutable to true first")
+
+
 def delete_service(db: Session, service_id: int) -> Service:
-    """Delete a service."""
+    """Delete a service, unless it is marked not deletable."""
     service = get_service(db, service_id)
+    if not service.deletable:
+        raise Conflict(f"Service '{service.name}' is not deletable: set deletable to true first")
     return remove(db, service, "services")
 
 

@@ -13,10 +13,13 @@ from bastion.components import DOCS_SERVICE
 from bastion.data.operators import OPERATORS, normalize
 from bastion.errors import Conflict, NotFound, ValidationError
 from bastion.models import utcnow
-from bastion.models_access import AccessEntry, Role, RoleCreate, RoleUpdate
+from bastion.models_access import VERB_MASK, AccessEntry, Role, RoleCreate, RoleUpdate
 from bastion.services import apply_sent_fields, remove, save
 
 DREAMFACTORY_ACCESS = "role_service_access_by_role_id"
+DREAMFACTORY_LOOKUPS = ("lookup_by_role_id", "role_lookup_by_role_id")
+# DreamFactory's requestor_mask: 1 = API calls, 2 = its server-side scripts, which Bastion does not have.
+REQUESTOR_API = 1
 # Given a service name: its reflected tables by name, or raise ValueError saying why not.
 TablesOf = Callable[[str], dict[str, sa.Table]]
 
@@ -34,9 +37,38 @@ def get_role(db: Session, role_id: int) -> Role:
     return role
 
 
+def refuse_lookups(item: dict) -> dict:
+    """Drop DreamFactory's lookup lists when empty; lookups cannot be stored yet, so any value is a 400."""
+    sent = {name: item[name] for name in DREAMFACTORY_LOOKUPS if name in item}
+    errors = {
+        name: "lookups are not supported yet" for name, value in sent.items() if value not in (None, [])
+    }
+    if errors:
+        raise ValidationError(errors)
+    return {k: v for k, v in item.items() if k not in sent}
+
+
+def _entry_from_dreamfactory(raw: Any, where: str, service_names: Mapping[int, str]) -> tuple[dict, dict]:
+    """One DreamFactory access entry as ours, or the errors that name what is wrong with it."""
+    if not isinstance(raw, dict):
+        return {}, {where: "must be an object"}
+    service_id = raw.get("service_id")
+    if service_id is not None and (not isinstance(service_id, int) or isinstance(service_id, bool)):
+        return {}, {f"{where}.service_id": "must be a service id or null"}
+    requestor = raw.get("requestor_mask", REQUESTOR_API)
+    if requestor is not None and (not isinstance(requestor, int) or not requestor & REQUESTOR_API):
+        return {}, {f"{where}.requestor_mask": "must include 1 (API calls): Bastion has no scripts"}
+    entry = {k: v for k, v in raw.items() if k not in ("id", "role_id", "service_id", "requestor_mask")}
+    entry["service"] = service_names.get(service_id, f"#{service_id}") if service_id is not None else None
+    return entry, {}
+
+
 def from_dreamfactory(item: Any, service_names: Mapping[int, str]) -> Any:
     """Accept DreamFactory's role_service_access_by_role_id (service_id, verb_mask) as `access`."""
-    if not isinstance(item, dict) or DREAMFACTORY_ACCESS not in item:
+    if not isinstance(item, dict):
+        return item
+    item = refuse_lookups(item)
+    if DREAMFACTORY_ACCESS not in item:
         return item
     raw_entries = item[DREAMFACTORY_ACCESS]
     if raw_entries is None:
@@ -45,22 +77,42 @@ def from_dreamfactory(item: Any, service_names: Mapping[int, str]) -> Any:
         raise ValidationError({DREAMFACTORY_ACCESS: "must be a list of objects"})
     entries, errors = [], {}
     for i, raw in enumerate(raw_entries):
-        where = f"{DREAMFACTORY_ACCESS}[{i}]"
-        if not isinstance(raw, dict):
-            errors[where] = "must be an object"
-            continue
-        service_id = raw.get("service_id")
-        if service_id is not None and (not isinstance(service_id, int) or isinstance(service_id, bool)):
-            errors[f"{where}.service_id"] = "must be a service id or null"
-            continue
-        entry = {k: v for k, v in raw.items() if k not in ("id", "role_id", "service_id")}
-        entry["service"] = service_names.get(service_id, f"#{service_id}") if service_id is not None else None
-        entries.append(entry)
+        entry, problems = _entry_from_dreamfactory(raw, f"{DREAMFACTORY_ACCESS}[{i}]", service_names)
+        errors.update(problems)
+        if not problems:
+            entries.append(entry)
     if errors:
         raise ValidationError(errors)
     item = {k: v for k, v in item.items() if k != DREAMFACTORY_ACCESS}
     item.setdefault("access", entries)
     return item
+
+
+def to_dreamfactory(role: Role, service_ids: Mapping[str, int]) -> list[dict]:
+    """The role's entries in DreamFactory's form (service_id, verb_mask), as its clients read them.
+
+    An entry whose service is gone, or that grants the docs of a service (Bastion's `api_docs` entries),
+    has no DreamFactory form and is left out; `access` always has every entry.
+    """
+    shown = []
+    for entry in role.access:
+        service = entry.get("service")
+        if service is not None and service.lower() not in service_ids:
+            continue
+        mask = sum(VERB_MASK[verb] for verb in entry.get("verbs", []))
+        shown.append(
+            {
+                "role_id": role.id,
+                "service_id": service_ids[service.lower()] if service is not None else None,
+                "component": entry.get("component", "*"),
+                "verb_mask": mask,
+                "requestor_mask": REQUESTOR_API,
+                "filters": entry.get("filters", []),
+                "filter_op": entry.get("filter_op", "AND"),
+                "fields": entry.get("fields"),
+            }
+        )
+    return shown
 
 
 def _find_table(tables: dict[str, sa.Table], name: str) -> sa.Table | None:

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, delete, select
 
 from bastion.errors import NotFound, ValidationError
 from bastion.invalidation import bump
-from bastion.models import User, utcnow
+from bastion.models import PERSON_FIELDS, User, utcnow
 from bastion.models_access import App, AppRoleSpec, Role, UserAppRole, UserCreate, UserUpdate
 from bastion.passwords import hash_password
 from bastion.services import apply_sent_fields, audit
 from bastion.services.admins import add_user, ensure_email_free
 from bastion.services.sessions import revoke_user_sessions
+
+DREAMFACTORY_APP_ROLES = "user_to_app_to_role_by_user_id"
+
+
+def from_dreamfactory(item: Any) -> Any:
+    """Accept DreamFactory's user_to_app_to_role_by_user_id ({app_id, role_id}) as app_roles."""
+    if not isinstance(item, dict) or DREAMFACTORY_APP_ROLES not in item:
+        return item
+    item = dict(item)
+    entries = item.pop(DREAMFACTORY_APP_ROLES)
+    if "app_roles" in item:
+        raise ValidationError({DREAMFACTORY_APP_ROLES: "send this or app_roles, not both"})
+    if entries is not None and not isinstance(entries, list):
+        raise ValidationError({DREAMFACTORY_APP_ROLES: "must be a list of {app_id, role_id}"})
+    # Its entries also carry their own id and the user's, which the URL or the new record decide here.
+    item["app_roles"] = [
+        {k: v for k, v in e.items() if k not in ("id", "user_id")} if isinstance(e, dict) else e
+        for e in entries or []
+    ]
+    return item
+
+
+def dreamfactory_app_roles(db: Session, user_id: int) -> list[dict]:
+    """The user's role per app in DreamFactory's related form."""
+    return [{"user_id": user_id, **entry} for entry in app_roles(db, user_id)]
 
 
 def list_users(db: Session) -> list[User]:
@@ -69,7 +96,7 @@ def update_user(db: Session, user_id: int, data: UserUpdate) -> User:
     fields = data.model_dump(exclude_unset=True, exclude={"app_roles", "password"})
     if fields.get("email"):
         ensure_email_free(db, fields["email"], user.id)
-    apply_sent_fields(user, fields)
+    apply_sent_fields(user, fields, nullable=PERSON_FIELDS)
     if data.password is not None:
         user.password_hash = hash_password(data.password)
     if data.app_roles is not None:

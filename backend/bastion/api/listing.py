@@ -1,0 +1,144 @@
+"""Reading a system resource: one list and one get for every `/api/v2/system/<resource>` (DESIGN §4, §11).
+
+A list takes the data API's parameters: `limit` (capped at SYSTEM_MAX_RECORDS), `offset`, `order` (or
+DreamFactory's `sort`), `filter`, `ids`, `fields`, `include_count` (answered as `meta.count`) and
+`related`. A list and a get both take `fields` (the answer's keys to keep) and `related` (DreamFactory's
+related records a resource offers, such as a role's `role_service_access_by_role_id`). DreamFactory's
+parameters that Bastion has no use for on system resources are a 400 naming them, never ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from flask import request
+from sqlmodel import Session
+
+from bastion.data.params import parse_list_params
+from bastion.errors import BadRequest
+from bastion.services.listing import ListQuery, public_columns, run_list
+
+SYSTEM_MAX_RECORDS = 1000
+# DreamFactory's list parameters that have no meaning on a system resource here.
+REFUSED = ("group", "having", "count_only", "include_schema", "id_field", "id_type", "as_list", "schema")
+MAX_ID = 2**31 - 1  # the system database's id columns are 32-bit on PostgreSQL and MariaDB
+
+Related = Callable[[Session, Any], Any]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How one system resource is listed: its table, public columns, JSON form and related records."""
+
+    model: Any
+    columns: tuple[str, ...]  # the columns filter, order and ids may use; never a secret or JSON one
+    public: Callable[[Session, Any], dict]
+    keys: tuple[str, ...]  # the keys of the JSON form, which `fields` may name
+    where: tuple = ()  # fixed conditions: admins and users share one table
+    related: Mapping[str, Related] = field(default_factory=dict)
+
+
+def parse_ids(text: str, name: str = "ids") -> tuple[int, ...]:
+    """A comma list of record ids; anything else is a 400 naming the parameter."""
+    parts = [part.strip() for part in text.split(",")]
+    if not text.strip() or not all(p.isdecimal() and p.isascii() and 1 <= int(p) <= MAX_ID for p in parts):
+        raise BadRequest(f"Parameter '{name}' must be a comma list of ids (whole numbers from 1 to {MAX_ID})")
+    return tuple(dict.fromkeys(int(p) for p in parts))
+
+
+def _refuse_unsupported(args: Mapping[str, str]) -> None:
+    for name in REFUSED:
+        if name in args:
+            raise BadRequest(f"Parameter '{name}' is not supported on system resources")
+
+
+def list_query(args: Mapping[str, str]) -> ListQuery:
+    """The list parameters of a request; a 400 names the first faulty one."""
+    _refuse_unsupported(args)
+    if "sort" in args and "order" in args:
+        raise BadRequest("Parameters 'order' and 'sort' mean the same; send one")
+    # The data API's parser reads the rest; ids here are whole record ids, not its key tuples.
+    common = {k: v for k, v in args.items() if k not in ("ids", "sort")}
+    if "sort" in args:
+        common["order"] = args["sort"]
+    parsed = parse_list_params(common, SYSTEM_MAX_RECORDS)
+    ids = args.get("ids")
+    return ListQuery(
+        limit=parsed.limit,
+        offset=parsed.offset,
+        filter=parsed.filter,
+        order=parsed.order,
+        ids=parse_ids(ids) if ids is not None else None,
+        include_count=parsed.include_count,
+    )
+
+
+def _names(param: str, offered: Sequence[str]) -> tuple[str, ...] | None:
+    text = request.args.get(param)
+    if text is None or not text.strip():
+        return None
+    names = tuple(part.strip() for part in text.split(","))
+    if "*" in names:
+        return tuple(offered)
+    unknown = [n for n in names if n not in offered]
+    if unknown:
+        choices = ", ".join(offered) or "none"
+        raise BadRequest(f"Parameter '{param}': unknown name '{unknown[0]}'; this resource offers: {choices}")
+    return names
+
+
+class Shaper:
+    """Applies `related` and `fields` to each record's JSON form."""
+
+    def __init__(self, resource: Resource):
+        self.resource = resource
+        self.related = _names("related", list(resource.related)) or ()
+        self.fields = _names("fields", [*resource.keys, *resource.related])
+
+    def __call__(self, db: Session, row: Any) -> dict:
+        """The record as the caller asked for it."""
+        body = self.resource.public(db, row)
+        for name in self.related:
+            body[name] = self.resource.related[name](db, row)
+        if self.fields is not None:
+            body = {k: v for k, v in body.items() if k in self.fields or k in self.related}
+        return body
+
+
+def list_resource(db: Session, resource: Resource) -> dict:
+    """The `{"resource": [...], "meta": {...}}` answer of a system list."""
+    query = list_query(request.args)
+    columns = public_columns(resource.model, resource.columns)
+    asked_limit = "limit" in request.args
+    rows, count = run_list(db, resource.model, columns, query, resource.where)
+    if count is None and not asked_limit and len(rows) == query.limit:
+        # A list cut at the cap says so, as the data API's does, so a client can page on.
+        count = run_list(db, resource.model, columns, replace(query, include_count=True), resource.where)[1]
+    shape = Shaper(resource)
+    body: dict[str, Any] = {"resource": [shape(db, row) for row in rows]}
+    if count is not None:
+        body["meta"] = {"count": count}
+    return body
+
+
+def get_resource(db: Session, resource: Resource, row: Any) -> dict:
+    """One record's JSON form, with the `related` and `fields` the request asks."""
+    return Shaper(resource)(db, row)
+
+
+def list_fixed(items: Sequence[dict], keys: Sequence[str]) -> dict:
+    """A list of a fixed catalogue (service types): paging, count and fields; no filter, order or ids."""
+    query = list_query(request.args)
+    for name, given in (("filter", query.filter), ("order", query.order), ("ids", query.ids)):
+        if given:
+            raise BadRequest(f"Parameter '{name}' is not supported on this list")
+    fields = _names("fields", list(keys))
+    page = items[query.offset : query.offset + query.limit]
+    body: dict[str, Any] = {
+        "resource": [{k: v for k, v in i.items() if fields is None or k in fields} for i in page]
+    }
+    if query.include_count:
+        body["meta"] = {"count": len(items)}
+    return body
