@@ -195,6 +195,41 @@ CASES = {
 }
 
 
+# Each system resource's batch forms, aimed at one record so that exactly one event is expected.
+BATCH_TARGETS = {
+    "admin": (lambda w: w.other["id"], {"name": "Renamed"}),
+    "app": (lambda w: w.app["id"], {"description": "d"}),
+    "cors": (lambda w: w.rule["id"], {"max_age": 60}),
+    "role": (lambda w: w.role["id"], {"description": "d"}),
+    "service": (lambda w: w.service["id"], {"description": "people"}),
+    "user": (lambda w: w.user["id"], {"name": "W"}),
+}
+
+
+def _batch_case(method: str, resource: str):
+    target, change = BATCH_TARGETS[resource]
+    if method == "DELETE":
+        return lambda w: _call(w, "DELETE", f"{S}/{resource}?ids={target(w)}")
+    return lambda w: _call(w, method, f"{S}/{resource}", {"resource": [{"id": target(w), **change}]})
+
+
+PROFILE = {"first_name": "Pat", "phone": "+44 20 7946 0000"}
+for _method in ("DELETE", "PATCH", "PUT"):
+    for _resource in BATCH_TARGETS:
+        CASES[(_method, f"{S}/{_resource}")] = _batch_case(_method, _resource)
+for _method in ("POST", "PUT", "PATCH"):
+    CASES[(_method, "/api/v2/user/profile")] = lambda w, m=_method: _call(
+        w, m, "/api/v2/user/profile", PROFILE, headers=_as(w.user_token)
+    )
+    CASES[(_method, f"{S}/admin/profile")] = lambda w, m=_method: _call(w, m, f"{S}/admin/profile", PROFILE)
+CASES[("POST", f"{S}/admin/password")] = lambda w: _call(
+    w,
+    "POST",
+    f"{S}/admin/password",
+    {"old_password": OTHER_PASSWORD, "new_password": NEW_PASSWORD},
+    headers=_as(w.other_token),
+)
+
 def _events_after(app, last_id: int) -> list[dict]:
     with app.app_context(), session_scope() as db:
         rows = db.exec(select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id))
