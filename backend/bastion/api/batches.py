@@ -33,7 +33,10 @@ Create = Callable[[Session, Any], dict]
 
 
 # Fields of a record's JSON form that no write sets: a client that sends back what it read may keep them.
-READ_ONLY = frozenset({"created_at", "updated_at", "last_login_at", "key_fingerprint", "role_by_role_id"})
+READ_ONLY = frozenset(
+    {"created_at", "updated_at", "last_login_at", "key_fingerprint", "role_by_role_id", "warnings"}
+    | {"last_used_at", "last_used_from"}
+)
 
 
 def drop_read_only(body: Any) -> Any:

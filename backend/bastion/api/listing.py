@@ -59,8 +59,9 @@ def list_query(args: Mapping[str, str]) -> ListQuery:
     _refuse_unsupported(args)
     if "sort" in args and "order" in args:
         raise BadRequest("Parameters 'order' and 'sort' mean the same; send one")
-    # The data API's parser reads the rest; ids here are whole record ids, not its key tuples.
-    common = {k: v for k, v in args.items() if k not in ("ids", "sort")}
+    # The data API's parser reads the rest; ids here are whole record ids, not its key tuples, and
+    # `related` names a system resource's related records (RelatedView), not a data relationship.
+    common = {k: v for k, v in args.items() if k not in ("ids", "sort", "related")}
     if "sort" in args:
         common["order"] = args["sort"]
     parsed = parse_list_params(common, SYSTEM_MAX_RECORDS)
