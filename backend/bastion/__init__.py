@@ -25,7 +25,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         secrets,
         throttle,
     )
-    from bastion.api import admins, apps, data, docs, environment, explain, roles, services, sessions, users
+    from bastion.api import (
+        admins,
+        apps,
+        data,
+        docs,
+        environment,
+        explain,
+        lookups,
+        roles,
+        services,
+        sessions,
+        users,
+    )
     from bastion.api import cors as cors_api
     from bastion.config import load_settings
     from bastion.paths import IdConverter, VersionAlias
@@ -54,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         users.self_bp,
         explain.bp,
         cors_api.bp,
+        lookups.bp,
         docs.bp,
         data.bp,
     )
