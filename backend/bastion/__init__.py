@@ -33,7 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         environment,
         explain,
         lookups,
+        registration,
         roles,
+        self_service,
         services,
         sessions,
         users,
@@ -67,6 +69,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         explain.bp,
         cors_api.bp,
         lookups.bp,
+        registration.bp,
+        self_service.bp,
         docs.bp,
         data.bp,
     )

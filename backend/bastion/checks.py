@@ -26,8 +26,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bastion import cors_syntax
-from bastion.config import DEFAULT_PROXY_IPS, ConfigError, Settings, parse_networks
+from bastion.config import DEFAULT_PROXY_IPS, ConfigError, Settings, mail_missing_setting, parse_networks
 from bastion.models import CorsRule, User
+from bastion.models_self_service import RegistrationSetting
 
 SEVERITIES = ("high", "medium", "low")
 ADMIN_LOGIN_DAYS = 90
@@ -350,7 +351,22 @@ def _admins(_s: Settings, conn: sa.Connection, now: datetime) -> Iterable[Findin
         )
 
 
-CONTENT_CHECKS = (_cors_rules, _admins)
+def _registration_mail(s: Settings, conn: sa.Connection, _now: datetime) -> Iterable[Finding]:
+    """Open registration with confirmation needs e-mail (issue 15): without it, registering answers 503."""
+    table = RegistrationSetting.__table__
+    row = conn.execute(sa.select(table.c.enabled, table.c.skip_confirmation)).first()
+    missing = mail_missing_setting(s)
+    if row is not None and row.enabled and not row.skip_confirmation and missing:
+        yield Finding(
+            "registration-without-mail",
+            "medium",
+            f"Open registration is on but e-mail is not configured ({missing} is missing): "
+            "nobody can register.",
+            "set MAIL_HOST, MAIL_FROM and SPA_URL (see .env.example), or turn registration off",
+        )
+
+
+CONTENT_CHECKS = (_cors_rules, _admins, _registration_mail)
 
 
 def _database_findings(settings: Settings, engine: Engine, now: datetime) -> list[Finding]:

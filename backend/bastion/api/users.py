@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from bastion import throttle
+from bastion.api import self_service
 from bastion.api.body import json_body, records, validate
 from bastion.api.sessions import open_session, session_body
 from bastion.auth import admin_required, client_address, require_session
@@ -78,10 +79,13 @@ def change_own_password():
     The old password is a password check like a login: throttled per account and per address, and for
     an admin only from the networks that may reach the admin API.
     """
+    body = json_body()
+    if self_service.is_code_flow(body):
+        return self_service.password_by_code(body)  # reset by e-mailed code, no session (issue 15)
     caller = require_session()
     if caller.user.is_sys_admin:
         require_admin_network()
-    data = validate(PasswordChange, json_body())
+    data = validate(PasswordChange, body)
     attempt = throttle.begin(caller.user.email, client_address())
     with session_scope() as db:
         user = db.get(User, caller.user.id)
