@@ -139,8 +139,9 @@ def confirm_registration():
     with session_scope() as db:
         user = registration.find_account(db, data.email)
         found = user and codes.redeem(db, user, ("confirm",), data.code, settings().app_key)
-        if not found or not registration.activate(db, user, found):
+        if not found:
             raise Unauthorized(WRONG_CODE)
+        registration.activate(db, user)
         opened = _open(db, user, _flag("login"))
     throttle.succeeded(attempt)
     return _answer(opened, {"success": True})
@@ -180,8 +181,7 @@ def _set_password_with_code(body: dict) -> dict:
         if not found:
             raise Unauthorized(WRONG_CODE)
         if found.purpose == "confirm":
-            if not registration.activate(db, user, found):
-                raise Unauthorized(WRONG_CODE)
+            registration.activate(db, user)
         elif not user.is_active:
             raise Unauthorized(WRONG_CODE)
         admins.set_password(db, user, data.new_password)

@@ -2,11 +2,13 @@
 
 An account made here stays inactive until its address is confirmed with the e-mailed code, unless the
 admin chose to skip confirmation. A confirmation code only applies to the account as it was when the code
-was sent: if an admin has changed the account since (deactivated it, say), the code no longer activates it.
+was sent: any change to an inactive account (an admin editing or deactivating it, say) deletes its unused
+confirmation codes in the same flush, so a code mailed earlier cannot overrule the admin.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import delete, event, inspect
 from sqlmodel import Session
 
 from bastion.errors import Forbidden, ValidationError
@@ -16,7 +18,6 @@ from bastion.models_access import App, Role, UserAppRole
 from bastion.models_self_service import OneTimeCode, RegistrationSetting, RegistrationUpdate
 from bastion.passwords import hash_password
 from bastion.services.admins import find_user_by_email
-from bastion.services.sessions import as_utc
 
 SETTING_ID = 1
 
@@ -84,17 +85,27 @@ def create_account(
     return user
 
 
-def activate(db: Session, user: User, code: OneTimeCode) -> bool:
-    """Activate a pending account with its redeemed confirmation code; False if an admin changed it since."""
-    if as_utc(user.updated_at) > as_utc(code.created_at):
-        return False
+@event.listens_for(User, "before_update")
+def _void_confirmations(_mapper, connection, user: User) -> None:
+    """Changing an inactive account voids its unused confirmation codes (active accounts have none)."""
+    history = inspect(user).attrs.is_active.history
+    was_active = (history.deleted or history.unchanged or [user.is_active])[0]
+    if was_active:
+        return  # logins and edits of active accounts cost no extra statement
+    unused = (
+        (OneTimeCode.user_id == user.id) & (OneTimeCode.purpose == "confirm") & OneTimeCode.used_at.is_(None)
+    )
+    connection.execute(delete(OneTimeCode.__table__).where(unused))
+
+
+def activate(db: Session, user: User) -> None:
+    """Activate a pending account whose confirmation code was just redeemed."""
     user.is_active = True
     user.updated_at = utcnow()
     db.add(user)
     bump(db, "access")
     bump(db, "sessions")
     db.flush()
-    return True
 
 
 def find_account(db: Session, email: str) -> User | None:
