@@ -272,3 +272,33 @@ def test_rotate_key_reseals_private_lookups(app, client, admin_headers, system_d
     assert new_box.open(rows["token"], "lookup:global:token") == "s3cret value"
     assert rows["plain"] == "visible"
     assert made["id"]
+
+
+# ---- a private value never shows: explain masks it, and the log never quotes it ----
+
+
+def test_explain_shows_a_private_lookup_masked(app, client, admin_headers, caller):
+    _create(client, admin_headers, name="dept", value="Top Secret Dept", private=True)
+    app_id = client.get("/api/v2/system/app", headers=admin_headers).get_json()["resource"][0]["id"]
+    query = {"app": app_id, "user": caller["user_id"], "verb": "GET", "path": "/api/v2/hr/_table/staff"}
+    response = client.get("/api/v2/system/explain", query_string=query, headers=admin_headers)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["filters"] == [{"name": "dept", "operator": "=", "value": MASK}]
+    assert "Top Secret" not in response.get_data(as_text=True)
+
+
+def test_a_private_value_that_cannot_apply_is_not_logged(app, client, admin_headers, caller, caplog):
+    """A filter on an integer column with a private text value denies, and the log names no value."""
+    entry = {
+        "service": "hr",
+        "component": "_table/staff",
+        "verbs": ["GET"],
+        "filters": [{"name": "id", "operator": "=", "value": "{lookup.dept}"}],
+    }
+    response = client.patch(
+        f"/api/v2/system/role/{caller['role_id']}", json={"access": [entry]}, headers=admin_headers
+    )
+    assert response.status_code == 200, response.get_json()
+    _create(client, admin_headers, name="dept", value="not-a-number-secret", private=True)
+    assert _names(client, caller["headers"]) == 403
+    assert "not-a-number-secret" not in caplog.text and "(private lookup)" in caplog.text

@@ -35,11 +35,15 @@ from bastion.models_access import AccessEntry
 
 @dataclass(frozen=True)
 class RowFilter:
-    """One row condition of a role entry, its value already resolved ({user.id} etc.)."""
+    """One row condition of a role entry, its value already resolved ({user.id} etc.).
+
+    `private` marks a value that came from a private lookup: explain and the logs show it masked.
+    """
 
     name: str
     operator: str
     value: Any = None
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,9 +140,22 @@ def _resolve(value: Any, context: dict[str, Any]) -> Any:
     return PLACEHOLDER.sub(lambda m: str(resolved[m.group(1)]), value)
 
 
+def _is_private(value: Any, context: dict[str, Any]) -> bool:
+    if not isinstance(value, str) or "{" + LOOKUP_PREFIX not in value:
+        return False
+    private = context.get("lookup_private")
+    names = [n.removeprefix(LOOKUP_PREFIX) for n in PLACEHOLDER.findall(value) if n.startswith(LOOKUP_PREFIX)]
+    return bool(private) and any(private(name) for name in names)
+
+
+def _row_filter(spec: Any, context: dict[str, Any]) -> RowFilter:
+    value = _resolve(spec.value, context)
+    return RowFilter(spec.name, spec.operator, value, _is_private(spec.value, context))
+
+
 def grant_for(entry: AccessEntry, context: dict[str, Any]) -> Grant:
     """The grant of one entry, its placeholders resolved for the caller."""
-    filters = tuple(RowFilter(f.name, f.operator, _resolve(f.value, context)) for f in entry.filters)
+    filters = tuple(_row_filter(f, context) for f in entry.filters)
     fields = frozenset(entry.fields) if entry.fields is not None else None
     return Grant(filters=filters, filter_op=entry.filter_op, fields=fields)
 
@@ -183,6 +200,7 @@ def decide_for(
         "app.id": identity.app.id,
         # Resolved only when an entry's filter names a lookup (and private ones only then opened).
         "lookup": lambda name: index.lookups.resolve(name, user_id, role.id if role else None),
+        "lookup_private": lambda name: index.lookups.is_private(name, user_id, role.id if role else None),
     }
     return evaluate(role, verb, service, component, context)
 

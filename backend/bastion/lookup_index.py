@@ -33,14 +33,23 @@ class LookupIndex:
     by_owner: dict[str, dict[str, StoredValue]] = field(default_factory=dict)
     box: SecretBox | None = None
 
-    def resolve(self, name: str, user_id: int | None, role_id: int | None) -> str | None:
-        """The user's value, else the role's, else the global one; None when none applies."""
+    def _find(self, name: str, user_id: int | None, role_id: int | None) -> StoredValue | None:
         owners = [f"user:{user_id}" if user_id is not None else None, f"role:{role_id}" if role_id else None]
         for owner in (*owners, "global"):
             stored = self.by_owner.get(owner, {}).get(name) if owner else None
             if stored is not None:
-                return self._open(stored)
+                return stored
         return None
+
+    def resolve(self, name: str, user_id: int | None, role_id: int | None) -> str | None:
+        """The user's value, else the role's, else the global one; None when none applies."""
+        stored = self._find(name, user_id, role_id)
+        return self._open(stored) if stored is not None else None
+
+    def is_private(self, name: str, user_id: int | None, role_id: int | None) -> bool:
+        """Whether the value that applies is a private one (to be shown masked)."""
+        stored = self._find(name, user_id, role_id)
+        return stored is not None and stored.private
 
     def _open(self, stored: StoredValue) -> str | None:
         if not stored.private or stored.value is None:
