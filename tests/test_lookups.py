@@ -302,3 +302,28 @@ def test_a_private_value_that_cannot_apply_is_not_logged(app, client, admin_head
     _create(client, admin_headers, name="dept", value="not-a-number-secret", private=True)
     assert _names(client, caller["headers"]) == 403
     assert "not-a-number-secret" not in caplog.text and "(private lookup)" in caplog.text
+
+
+# ---- the hooks the role and user views call ----
+
+
+def test_related_hooks_take_save_and_show_under_both_names(app, caller):
+    body = {"name": "r", "role_lookup_by_role_id": [{"name": "dept", "value": "Eng", "private": True}]}
+    items = lookups.take_related(body, "role")
+    assert body == {"name": "r"} and items[0]["name"] == "dept"
+    with app.app_context(), session_scope() as db:
+        lookups.save_related(db, BOX, "role", caller["role_id"], items)
+        lookups.save_related(db, BOX, "user", caller["user_id"], None)  # not sent: untouched
+        shown = lookups.related(db, "role", caller["role_id"])
+    assert set(shown) == {"lookup_by_role_id", "role_lookup_by_role_id"}
+    assert [(x["name"], x["value"], x["role_id"]) for x in shown["lookup_by_role_id"]] == [
+        ("dept", MASK, caller["role_id"])
+    ]
+    assert lookups.take_related({"lookup_by_user_id": None}, "user") == []  # null clears
+
+
+def test_both_names_at_once_is_a_400(app):
+    from bastion.errors import ValidationError
+
+    with pytest.raises(ValidationError):
+        lookups.take_related({"lookup_by_user_id": [], "user_lookup_by_user_id": []}, "user")

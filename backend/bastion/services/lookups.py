@@ -141,6 +141,27 @@ def delete_lookup(db: Session, row: Lookup) -> Lookup:
     return row
 
 
+KEYS = {"role": ROLE_KEYS, "user": USER_KEYS}
+OWNERS = {"role": role_owner, "user": user_owner}
+
+
+def take_related(body: Any, kind: str) -> list | None:
+    """Hook for the role and user views: take `lookup_by_<kind>_id` (or its alias) out of a body, or None."""
+    return pop_owned(body, KEYS[kind])
+
+
+def save_related(db: Session, box: SecretBox, kind: str, owner_id: int, items: list | None) -> None:
+    """Hook for the role and user views: make a role's or user's lookups the list taken (None: leave them)."""
+    if items is not None:
+        replace_owned(db, box, OWNERS[kind](owner_id), items, KEYS[kind][0])
+
+
+def related(db: Session, kind: str, owner_id: int) -> dict[str, list[dict]]:
+    """Hook for `related=`: a role's or user's lookups under both DreamFactory names."""
+    items = public_list(db, OWNERS[kind](owner_id))
+    return {key: items for key in KEYS[kind]}
+
+
 def pop_owned(body: Any, keys: tuple[str, ...]) -> list | None:
     """Take a role's or user's lookup list out of a request body (either DreamFactory name), or None."""
     if not isinstance(body, dict):
