@@ -47,8 +47,7 @@ def _may_mail(address: str) -> bool:
 
 
 def _mail_later(outgoing: mail.Outgoing) -> None:
-    if _may_mail(outgoing.to):
-        mail.send_later(settings(), outgoing)
+    mail.send_later(settings(), outgoing)
 
 
 def _open(db, user: User, wanted: bool) -> tuple | None:
@@ -93,14 +92,14 @@ def register():
     if confirm:
         mail.require_configured(settings())
     password_hash = registration.hashed(data.password)
-    # Mail is counted and sent after the commit: the counter is written on another connection.
+    allowed = _may_mail(data.email) if confirm else True  # before the transaction: another connection
     with session_scope() as db:
         existing = admins.find_user_by_email(db, data.email)
         if existing is not None and not confirm:
             raise Conflict("An account with this email already exists")
         opened = None
         if existing is not None:
-            outgoing = _known_address(db, existing)
+            outgoing = _known_address(db, existing) if allowed else None
         else:
             user = registration.create_account(
                 db, data.email, _display_name(data), password_hash, app.id, role_id, active=not confirm
@@ -160,10 +159,13 @@ def password_by_code(body: object) -> dict:
         body = {k: v for k, v in body.items() if k != "reset"}
     data = validate(ResetRequest, body)
     mail.require_configured(settings())
+    # Counted for every address, known or not (the same work either way). Past the limit no new code is
+    # made: a flood of requests can neither fill a mailbox nor keep voiding the code the owner just got.
+    allowed = _may_mail(data.email)
     outgoing = None
     with session_scope() as db:
         user = registration.find_account(db, data.email)
-        if user is not None and user.is_active:
+        if allowed and user is not None and user.is_active:
             code = codes.issue(db, user, "reset", settings().code_ttl_minutes, settings().app_key)
             outgoing = mail_messages.reset(settings(), user.email, code)
     if outgoing is not None:
