@@ -166,6 +166,12 @@ def test_a_code_no_longer_activates_an_account_the_admin_changed(app, client, wo
     assert login(client, "new@example.com", "a fine password 1", USER_LOGIN).status_code == 401
 
 
+def test_long_first_and_last_names_fit_the_name_column(client, world):
+    _enable(client, world, skip_confirmation=True)
+    response = _register(client, world, first_name="F" * 200, last_name="L" * 200)
+    assert response.status_code == 200, response.get_json()
+
+
 def test_skip_confirmation_answers_a_session(client, world, inbox):
     _enable(client, world, skip_confirmation=True)
     response = _register(client, world, query="?login=true")

@@ -74,8 +74,8 @@ def _register_body(body: object) -> RegisterRequest:
 
 
 def _display_name(data: RegisterRequest) -> str:
-    joined = " ".join(p for p in (data.first_name, data.last_name) if p)
-    return data.name or joined or data.email.split("@", 1)[0]
+    joined = " ".join(p for p in (data.first_name, data.last_name) if p)[:255]  # the column's length
+    return data.name or joined.strip() or data.email.split("@", 1)[0]
 
 
 @bp.post("/register")
