@@ -48,6 +48,8 @@ def platform(mailbox, tmp_path_factory):
         api.post(f"{server.url}/api/v2/system/user", json=user, timeout=10).raise_for_status()
         (folder / "config.json").write_text(json.dumps({"apiBaseUrl": server.url, "apiKey": app["api_key"]}))
         allow_origins(api, server.url, [spa.origin])
+        role = api.post(f"{server.url}/api/v2/system/role", json={"name": "member"}, timeout=10).json()
+        server.registration = {"app_id": app["id"], "role_id": role["id"]}
         yield spa, server
     finally:
         stop_server(server)
@@ -93,3 +95,35 @@ def test_forgot_password_end_to_end(page: Page, platform, mailbox):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
     expect(page.get_by_test_id("profile-email")).to_have_text(EMAIL)
     assert server.log().count(code) == 0  # the code never reaches the platform's log
+
+
+def test_register_and_confirm_then_the_admin_sees_the_setting(page: Page, platform, mailbox):
+    spa, server = platform
+    inbox = mailbox[1]
+    admin = requests.Session()
+    body = {"email": server.admin_email, "password": server.admin_password}
+    token = admin.post(f"{server.url}/api/v2/system/admin/session", json=body, timeout=10).json()
+    admin.headers["Authorization"] = f"Bearer {token['session_token']}"
+    setting = {"enabled": True, "apps": [server.registration]}
+    admin.put(f"{server.url}/api/v2/system/registration", json=setting, timeout=10).raise_for_status()
+
+    page.set_default_timeout(10_000)
+    page.goto(spa.url)
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Email").fill("newcomer@example.com")
+    page.get_by_label("Password").fill("a newcomer's password")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_test_id("register-sent")).to_contain_text("newcomer@example.com")
+    page.get_by_role("link", name="I have the code").click()
+    page.get_by_label("Code from the e-mail").fill(inbox.code_for("newcomer@example.com"))
+    page.get_by_role("button", name="Confirm and log in").click()
+    expect(page.get_by_test_id("current-user")).to_have_text("newcomer@example.com")
+    page.get_by_role("button", name="Log out").click()
+
+    page.get_by_label("Email").fill(server.admin_email)
+    page.get_by_label("Password").fill(server.admin_password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Registration").click()
+    expect(page.get_by_label("Anyone may register")).to_be_checked()
+    expect(page.get_by_label("Skip the e-mailed confirmation")).not_to_be_checked()
+    expect(page.get_by_test_id("mail-missing")).to_have_count(0)
