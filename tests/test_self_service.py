@@ -303,6 +303,8 @@ def test_bad_reset_bodies_are_400(client, world, body, status):
 def test_the_old_password_change_still_needs_a_session(client, world):
     body = {"old_password": "x", "new_password": "a brand new password"}
     assert client.post(PASSWORD, json=body).status_code == 401
+    assert client.post(PASSWORD).status_code == 401  # no body either: still "log in first"
+    assert client.post(PASSWORD + "?reset=true", data="x", content_type="text/plain").status_code == 415
 
 
 # ---- invitations ----

@@ -146,13 +146,18 @@ def confirm_registration():
     return _answer(opened, {"success": True})
 
 
-def is_code_flow(body: object) -> bool:
-    """Whether a POST /user/password asks for a reset code (`reset=true`) or sets a password with a code."""
+def is_code_flow() -> bool:
+    """Whether a POST /user/password asks for a reset code (`reset=true`) or sets a password with a code.
+
+    A body that is not JSON is not looked at here: the password change then says what is wrong with it.
+    """
+    body = request.get_json(silent=True) if request.is_json else None
     return _flag("reset", body) or (isinstance(body, dict) and "code" in body)
 
 
-def password_by_code(body: object) -> dict:
+def password_by_code() -> dict:
     """POST /user/password without a session: send a reset code, or set the password with a code."""
+    body = json_body()
     if isinstance(body, dict) and "code" in body:
         return _set_password_with_code({k: v for k, v in body.items() if k != "reset"})
     if isinstance(body, dict):

@@ -79,13 +79,12 @@ def change_own_password():
     The old password is a password check like a login: throttled per account and per address, and for
     an admin only from the networks that may reach the admin API.
     """
-    body = json_body()
-    if self_service.is_code_flow(body):
-        return self_service.password_by_code(body)  # reset by e-mailed code, no session (issue 15)
+    if self_service.is_code_flow():
+        return self_service.password_by_code()  # reset by e-mailed code, no session (issue 15)
     caller = require_session()
     if caller.user.is_sys_admin:
         require_admin_network()
-    data = validate(PasswordChange, body)
+    data = validate(PasswordChange, json_body())
     attempt = throttle.begin(caller.user.email, client_address())
     with session_scope() as db:
         user = db.get(User, caller.user.id)
