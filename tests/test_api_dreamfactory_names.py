@@ -70,13 +70,16 @@ def test_role_access_is_returned_in_dreamfactory_form_and_round_trips(client, ad
 
 
 @pytest.mark.parametrize("name", ["lookup_by_role_id", "role_lookup_by_role_id"])
-def test_role_lookups_empty_are_accepted_and_values_refused(client, admin_headers, name):
+def test_role_lookups_are_stored_and_read_back_under_dreamfactory_names(client, admin_headers, name):
     assert client.post(f"{SYS}/role", json={"name": "a", name: []}, headers=admin_headers).status_code == 201
-    refused = client.post(
+    made = client.post(
         f"{SYS}/role", json={"name": "b", name: [{"name": "region", "value": "eu"}]}, headers=admin_headers
     )
-    assert refused.status_code == 400
-    assert refused.get_json()["error"]["context"]["errors"] == {name: "lookups are not supported yet"}
+    assert made.status_code == 201, made.get_json()
+    read = client.get(
+        f"{SYS}/role/{made.get_json()['id']}", query_string={"related": name}, headers=admin_headers
+    )
+    assert [(x["name"], x["value"]) for x in read.get_json()[name]] == [("region", "eu")]
 
 
 def test_role_put_id_must_match_the_url(client, admin_headers):

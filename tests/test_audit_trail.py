@@ -230,6 +230,7 @@ CASES[("POST", f"{S}/admin/password")] = lambda w: _call(
     headers=_as(w.other_token),
 )
 
+
 def _events_after(app, last_id: int) -> list[dict]:
     with app.app_context(), session_scope() as db:
         rows = db.exec(select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id))

@@ -35,11 +35,15 @@ from bastion.models_access import AccessEntry
 
 @dataclass(frozen=True)
 class RowFilter:
-    """One row condition of a role entry, its value already resolved ({user.id} etc.)."""
+    """One row condition of a role entry, its value already resolved ({user.id} etc.).
+
+    `private` marks a value that came from a private lookup: explain and the logs show it masked.
+    """
 
     name: str
     operator: str
     value: Any = None
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,28 +113,49 @@ def matching_entries(role: RoleSnapshot, service: str, component: Component | st
     return []
 
 
-PLACEHOLDER = re.compile(r"\{(user\.id|user\.email|app\.id)\}")
+PLACEHOLDER = re.compile(r"\{(user\.id|user\.email|app\.id|lookup\.[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})\}")
+LOOKUP_PREFIX = "lookup."
 
 
 class UnresolvedPlaceholder(Exception):
-    """A row filter names {user.*} but the request has no signed-in user."""
+    """A row filter names {user.*} without a signed-in user, or a {lookup.<name>} nobody defines."""
+
+
+def _value(name: str, context: dict[str, Any]) -> Any:
+    if name.startswith(LOOKUP_PREFIX):
+        find = context.get("lookup")
+        return find(name.removeprefix(LOOKUP_PREFIX)) if find else None
+    return context.get(name)
 
 
 def _resolve(value: Any, context: dict[str, Any]) -> Any:
     if not isinstance(value, str) or not PLACEHOLDER.search(value):
         return value
-    names = PLACEHOLDER.findall(value)
-    if any(context.get(n) is None for n in names):
+    resolved = {name: _value(name, context) for name in PLACEHOLDER.findall(value)}
+    if any(v is None for v in resolved.values()):
         raise UnresolvedPlaceholder(value)
     whole = PLACEHOLDER.fullmatch(value)
     if whole:
-        return context[whole.group(1)]
-    return PLACEHOLDER.sub(lambda m: str(context[m.group(1)]), value)
+        return resolved[whole.group(1)]
+    return PLACEHOLDER.sub(lambda m: str(resolved[m.group(1)]), value)
+
+
+def _is_private(value: Any, context: dict[str, Any]) -> bool:
+    if not isinstance(value, str) or "{" + LOOKUP_PREFIX not in value:
+        return False
+    private = context.get("lookup_private")
+    names = [n.removeprefix(LOOKUP_PREFIX) for n in PLACEHOLDER.findall(value) if n.startswith(LOOKUP_PREFIX)]
+    return bool(private) and any(private(name) for name in names)
+
+
+def _row_filter(spec: Any, context: dict[str, Any]) -> RowFilter:
+    value = _resolve(spec.value, context)
+    return RowFilter(spec.name, spec.operator, value, _is_private(spec.value, context))
 
 
 def grant_for(entry: AccessEntry, context: dict[str, Any]) -> Grant:
     """The grant of one entry, its placeholders resolved for the caller."""
-    filters = tuple(RowFilter(f.name, f.operator, _resolve(f.value, context)) for f in entry.filters)
+    filters = tuple(_row_filter(f, context) for f in entry.filters)
     fields = frozenset(entry.fields) if entry.fields is not None else None
     return Grant(filters=filters, filter_op=entry.filter_op, fields=fields)
 
@@ -153,7 +178,8 @@ def evaluate(
     try:
         grant = grant_for(entry, context)
     except UnresolvedPlaceholder:
-        return Decision(False, "the entry's row filter needs a signed-in user", role, entry)
+        why = "the entry's row filter needs a signed-in user or a lookup that is not set"
+        return Decision(False, why, role, entry)
     return Decision(True, "allowed by the entry", role, entry, grant)
 
 
@@ -167,10 +193,14 @@ def decide_for(
         return Decision(False, _missing_credentials(identity), status=401)
     user = identity.user
     role = effective_role(index, user.id if user else None, identity.app.id)
+    user_id = user.id if user else None
     context = {
-        "user.id": user.id if user else None,
+        "user.id": user_id,
         "user.email": user.email if user else None,
         "app.id": identity.app.id,
+        # Resolved only when an entry's filter names a lookup (and private ones only then opened).
+        "lookup": lambda name: index.lookups.resolve(name, user_id, role.id if role else None),
+        "lookup_private": lambda name: index.lookups.is_private(name, user_id, role.id if role else None),
     }
     return evaluate(role, verb, service, component, context)
 

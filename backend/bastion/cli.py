@@ -160,6 +160,7 @@ def cmd_rotate_key(_args) -> None:
     from bastion.db import session_scope
     from bastion.secrets import SecretBox, SecretError
     from bastion.services.data_services import rotate_service_secrets
+    from bastion.services.lookups import rotate_lookup_secrets
 
     settings = load_settings()
     if settings.app_key is None:
@@ -168,6 +169,7 @@ def cmd_rotate_key(_args) -> None:
     try:
         with session_scope(_engine()) as db:
             count = rotate_service_secrets(db, box)
+            count += rotate_lookup_secrets(db, box)
     except SecretError as exc:
         raise CliError(f"{exc}; add the key that sealed it to APP_OLD_KEYS and run again") from None
     print(f"re-encrypted {count} secret(s) under key {box.current_id}")

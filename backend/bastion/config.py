@@ -117,6 +117,49 @@ def _text(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _secret_text(name: str, raw: str) -> str:
+    return raw  # a password keeps its spaces
+
+
+def _port(name: str, raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    value = _positive_int(name, raw)
+    if not 1 <= value <= 65535:
+        raise ConfigError(f"{name} must be a port from 1 to 65535, got {raw!r}")
+    return value
+
+
+def _mail_tls(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"{name} must be starttls, ssl or none, got {raw!r}")
+    return value
+
+
+def _address(name: str, raw: str) -> str:
+    value = raw.strip()
+    # An address, optionally with a display name: "Bastion <no-reply@example.com>".
+    bare = value.rsplit("<", 1)[-1].rstrip(">").strip()
+    if value and ("@" not in bare or any(c in value for c in "\r\n")):
+        raise ConfigError(f"{name} must be an e-mail address such as no-reply@example.com, got {raw!r}")
+    return value
+
+
+def _web_url(name: str, raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if value and not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http(s) URL such as https://admin.example.com, got {raw!r}")
+    return value
+
+
+def _minutes(name: str, raw: str) -> int:
+    value = _positive_int(name, raw)
+    if not 1 <= value <= 7 * 24 * 60:
+        raise ConfigError(f"{name} must be from 1 to 10080 minutes, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One declared setting: its variable name, default, parser and help."""
@@ -158,6 +201,14 @@ SETTINGS = (
         "SYSTEM_DB_GRACE_SECONDS", "60", _positive_int, "serve cached credentials this long in an outage"
     ),
     Setting("AUDIT_RETENTION_DAYS", "365", _days, "days audit events are kept by `bastion audit prune`"),
+    Setting("MAIL_HOST", "", _text, "SMTP server for confirmation, reset and invitation e-mails"),
+    Setting("MAIL_PORT", "", _port, "SMTP port; empty: 587 (starttls), 465 (ssl) or 25 (none)"),
+    Setting("MAIL_USERNAME", "", _text, "SMTP login; empty: no login"),
+    Setting("MAIL_PASSWORD", "", _secret_text, "SMTP password (never logged)"),
+    Setting("MAIL_FROM", "", _address, "sender address of Bastion's e-mails"),
+    Setting("MAIL_TLS", "starttls", _mail_tls, "starttls, ssl or none"),
+    Setting("SPA_URL", "", _web_url, "the SPA's URL, where e-mailed links lead the user to type their code"),
+    Setting("CODE_TTL_MINUTES", "30", _minutes, "lifetime of an e-mailed confirmation, reset or invite code"),
 )
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -183,11 +234,27 @@ class Settings:
     warnings: tuple[str, ...] = field(default=())
     sqlite_roots: tuple[Path, ...] = field(default=())
     audit_retention_days: int = 365
+    mail_host: str = ""
+    mail_port: int | None = None
+    mail_username: str = ""
+    mail_password: str = field(default="", repr=False)
+    mail_from: str = ""
+    mail_tls: str = "starttls"
+    spa_url: str = ""
+    code_ttl_minutes: int = 30
 
     @property
     def is_production(self) -> bool:
         """Whether the safe production defaults apply."""
         return self.app_env == "production"
+
+
+def mail_missing_setting(settings: Settings) -> str | None:
+    """The first setting e-mail cannot do without (MAIL_HOST, MAIL_FROM, SPA_URL), or None."""
+    for name in ("MAIL_HOST", "MAIL_FROM", "SPA_URL"):
+        if not getattr(settings, name.lower()):
+            return name
+    return None
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

@@ -33,6 +33,12 @@ const serviceEdit: Loader = () => import('./pages/services/PageServiceEdit.svelt
 
 export const routes: readonly RouteDef[] = [
   { path: '/login', title: 'Log in', public: true, component: PageLogin },
+  { path: '/register', title: 'Register', public: true, load: () => import('./pages/self/PageRegister.svelte') },
+  { path: '/confirm', title: 'Confirm', public: true, load: () => import('./pages/self/PageConfirm.svelte') },
+  { path: '/forgot-password', title: 'Forgot password', public: true, load: () => import('./pages/self/PageForgotPassword.svelte') },
+  { path: '/reset-password', title: 'New password', public: true, load: () => import('./pages/self/PageResetPassword.svelte') },
+  { path: '/profile', title: 'Your account', users: true, load: () => import('./pages/self/PageProfile.svelte') },
+  { path: '/registration', title: 'Registration', load: () => import('./pages/registration/PageRegistration.svelte') },
   { path: '/', title: 'Home', load: () => import('./pages/home/PageHome.svelte') },
   { path: '/admins', title: 'Admins', load: () => import('./pages/admins/PageAdmins.svelte') },
   { path: '/admins/new', title: 'New admin', load: adminEdit },
@@ -77,5 +83,7 @@ export const nav: readonly NavItem[] = [
   { href: '#/cors', label: 'CORS', area: '/cors' },
   { href: '#/security', label: 'Security', area: '/security' },
   { href: '#/audit', label: 'Audit', area: '/audit' },
+  { href: '#/registration', label: 'Registration', area: '/registration' },
   { href: '#/docs', label: 'API Docs', area: '/docs', users: true },
+  { href: '#/profile', label: 'Account', area: '/profile', users: true },
 ]

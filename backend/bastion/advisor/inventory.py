@@ -7,7 +7,7 @@ answered by access.evaluate, the function every request asks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from bastion import access, components
 from bastion.access_index import RoleSnapshot
 from bastion.models import CorsRule, Service, User
 from bastion.models_access import VERBS, AccessEntry, App, Role, UserAppRole
+from bastion.models_self_service import RegistrationSetting
 
 WRITE_VERBS = ("POST", "PUT", "PATCH", "DELETE")
 # Placeholders in row filters resolve to something, so a filtered grant still counts as a grant.
@@ -47,6 +48,7 @@ class Inventory:
     assignments: list[Any]
     services: list[Any]
     cors_rules: list[Any]
+    registration: list[Any] = field(default_factory=list)
 
     @classmethod
     def load(cls, conn: sa.Connection) -> Inventory:
@@ -58,6 +60,7 @@ class Inventory:
             assignments=_rows(conn, UserAppRole),
             services=_rows(conn, Service),
             cors_rules=sorted(_rows(conn, CorsRule), key=lambda r: r["id"]),
+            registration=_rows(conn, RegistrationSetting),
         )
 
     def active_roles(self) -> list[RoleSnapshot]:

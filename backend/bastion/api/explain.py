@@ -16,6 +16,7 @@ from bastion.db import session_scope
 from bastion.errors import ApiError, BadRequest, ValidationError
 from bastion.models import User
 from bastion.registry import find_active_service, open_service
+from bastion.secrets import MASK
 
 bp = Blueprint("explain", __name__, url_prefix="/api/v2/system/explain")
 
@@ -91,6 +92,12 @@ def explain():
     return _describe(decision, service, str(component), verb)
 
 
+def _shown(row_filter: access.RowFilter) -> dict:
+    """A resolved row filter; a private lookup's value only as the mask."""
+    value = MASK if row_filter.private else row_filter.value
+    return {"name": row_filter.name, "operator": row_filter.operator, "value": value}
+
+
 def _describe(decision: access.Decision, service: str, component: str, verb: str) -> dict:
     grant = decision.grant
     return {
@@ -101,7 +108,7 @@ def _describe(decision: access.Decision, service: str, component: str, verb: str
         "verb": verb,
         "role": {"id": decision.role.id, "name": decision.role.name} if decision.role else None,
         "entry": decision.entry.model_dump(mode="json") if decision.entry else None,
-        "filters": [vars(f) for f in grant.filters] if grant else [],
+        "filters": [_shown(f) for f in grant.filters] if grant else [],
         "filter_op": grant.filter_op if grant else None,
         "fields": sorted(grant.fields) if grant and grant.fields is not None else None,
     }

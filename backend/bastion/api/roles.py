@@ -17,7 +17,8 @@ from bastion.errors import ApiError
 from bastion.models import Service
 from bastion.models_access import Role, RoleCreate, RoleUpdate
 from bastion.registry import open_service
-from bastion.services import roles
+from bastion.secrets import get_box
+from bastion.services import lookups, roles
 from bastion.services.data_services import list_services
 
 bp = Blueprint("roles", __name__, url_prefix="/api/v2/system/role")
@@ -67,8 +68,10 @@ RESOURCE = Resource(
     keys=("id", "name", "description", "is_active", "access"),
     related={
         roles.DREAMFACTORY_ACCESS: _dreamfactory_access,
-        # DreamFactory's lookups: none can be stored yet (see roles.refuse_lookups), so each list is empty.
-        **{name: (lambda db, role: []) for name in roles.DREAMFACTORY_LOOKUPS},
+        **{
+            name: (lambda db, role, name=name: lookups.related(db, "role", role.id)[name])
+            for name in lookups.KEYS["role"]
+        },
     },
 )
 
@@ -78,8 +81,11 @@ def _updater(services: list[Service]):
     names, tables_of = _schema_context(services)
 
     def update(db, role_id: int, body) -> dict:
+        lookup_items = lookups.take_related(body, "role")
         data = validate(RoleUpdate, _translate_dreamfactory(body, services))
-        return public(roles.update_role(db, role_id, data, names, tables_of))
+        role = roles.update_role(db, role_id, data, names, tables_of)
+        lookups.save_related(db, get_box(), "role", role.id, lookup_items)
+        return public(role)
 
     return update
 
@@ -113,8 +119,11 @@ def create_role():
     names, tables_of = _schema_context(services)
 
     def create(db, item) -> dict:
+        lookup_items = lookups.take_related(item, "role")
         data = validate(RoleCreate, _translate_dreamfactory(item, services))
-        return public(roles.create_role(db, data, names, tables_of))
+        role = roles.create_role(db, data, names, tables_of)
+        lookups.save_related(db, get_box(), "role", role.id, lookup_items)
+        return public(role)
 
     return batches.create(create)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from bastion import throttle
-from bastion.api import batches
+from bastion.api import batches, self_service
 from bastion.api.batches import strip_own_id
 from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
@@ -17,7 +17,8 @@ from bastion.guards import require_admin_network
 from bastion.models import PERSON_FIELDS, User
 from bastion.models_access import PasswordChange, UserCreate, UserUpdate
 from bastion.passwords import verify_password
-from bastion.services import admins, users
+from bastion.secrets import get_box
+from bastion.services import admins, invitations, lookups, users
 
 bp = Blueprint("users", __name__, url_prefix="/api/v2/system/user")
 self_bp = Blueprint("user_self", __name__, url_prefix="/api/v2/user")
@@ -43,17 +44,33 @@ RESOURCE = Resource(
     public=public,
     keys=KEYS,
     where=(User.is_sys_admin == False,),  # noqa: E712 (SQL, not Python)
-    related={users.DREAMFACTORY_APP_ROLES: lambda db, user: users.dreamfactory_app_roles(db, user.id)},
+    related={
+        users.DREAMFACTORY_APP_ROLES: lambda db, user: users.dreamfactory_app_roles(db, user.id),
+        **{
+            name: (lambda db, user, name=name: lookups.related(db, "user", user.id)[name])
+            for name in lookups.KEYS["user"]
+        },
+    },
 )
 
 
 def _create(db, item) -> dict:
-    return public(db, users.create_user(db, validate(UserCreate, users.from_dreamfactory(item))))
+    lookup_items = lookups.take_related(item, "user")
+    invite = isinstance(item, dict) and item.pop("send_invite", False) is True
+    user = users.create_user(db, validate(UserCreate, users.from_dreamfactory(item)))
+    lookups.save_related(db, get_box(), "user", user.id, lookup_items)
+    if invite:
+        # Inside the transaction: a failed send (503 without mail settings, 502 refused) creates no user.
+        invitations.send_invite(db, user, current_app.config["SETTINGS"])
+    return public(db, user)
 
 
 def _update(db, user_id: int, body) -> dict:
+    lookup_items = lookups.take_related(body, "user")
     data = validate(UserUpdate, users.from_dreamfactory(body))
-    return public(db, users.update_user(db, user_id, data))
+    user = users.update_user(db, user_id, data)
+    lookups.save_related(db, get_box(), "user", user.id, lookup_items)
+    return public(db, user)
 
 
 @bp.get("")
@@ -119,6 +136,8 @@ def change_own_password():
     The old password is a password check like a login: throttled per account and per address, and for
     an admin only from the networks that may reach the admin API.
     """
+    if self_service.is_code_flow():
+        return self_service.password_by_code()  # reset by e-mailed code, no session (issue 15)
     caller = require_session()
     if caller.user.is_sys_admin:
         require_admin_network()

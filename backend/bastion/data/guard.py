@@ -30,11 +30,13 @@ def grant_condition(table: sa.Table, grant: Grant) -> ColumnElement[bool] | None
     """The grant's row filters as one bound condition (AND or OR), or None when there are none."""
     if not grant.filters:
         return None
-    terms = [_row_filter(table, f.name, f.operator, f.value) for f in grant.filters]
+    terms = [_row_filter(table, f.name, f.operator, f.value, f.private) for f in grant.filters]
     return sa.or_(*terms) if grant.filter_op.upper() == "OR" else sa.and_(*terms)
 
 
-def _row_filter(table: sa.Table, name: str, operator: str, value: Any) -> ColumnElement[bool]:
+def _row_filter(
+    table: sa.Table, name: str, operator: str, value: Any, private: bool = False
+) -> ColumnElement[bool]:
     # A role filter that cannot be applied must deny access, never widen it or be skipped.
     column = table.c.get(name)
     op = normalize(operator)
@@ -50,7 +52,9 @@ def _row_filter(table: sa.Table, name: str, operator: str, value: Any) -> Column
             value = to_python(column, value)
         return compare(column, operator, value)
     except (ValueError, TypeError, BadRequest) as exc:
-        log.error("row filter %r %r %r cannot apply to table %r: %s", name, operator, value, table.name, exc)
+        # A private lookup's value never reaches the log, nor does the converter's message that quotes it.
+        shown, why = ("(private lookup)", type(exc).__name__) if private else (value, exc)
+        log.error("row filter %r %r %r cannot apply to table %r: %s", name, operator, shown, table.name, why)
         raise Forbidden(f"A row filter of this role cannot be applied to table '{table.name}'") from None
 
 

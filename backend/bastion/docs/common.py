@@ -50,6 +50,8 @@ def error_responses(*codes: int) -> dict:
         409: "Conflict",
         415: "Body is not JSON",
         429: "Too many requests",
+        502: "The e-mail could not be sent",
+        503: "E-mail is not configured",
     }
     return {
         str(code): {

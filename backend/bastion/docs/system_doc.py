@@ -45,6 +45,15 @@ from bastion.models_access import (
     UserUpdate,
 )
 from bastion.models_advisor import MuteRequest, UnmuteRequest
+from bastion.models_self_service import (
+    CodeRedeem,
+    LookupCreate,
+    LookupUpdate,
+    PasswordReset,
+    RegisterRequest,
+    RegistrationUpdate,
+    ResetRequest,
+)
 
 OBJECT = {"type": "object"}
 LIST = {
@@ -64,6 +73,7 @@ RESOURCES = {
     "role": (RoleCreate, RoleUpdate),
     "app": (AppCreate, AppUpdate),
     "cors": (CorsRuleCreate, CorsRuleUpdate),
+    "lookup": (LookupCreate, LookupUpdate),
 }
 
 
@@ -206,8 +216,64 @@ def _other_paths(defs: dict) -> dict:
             }
         },
         **_advisor_paths(defs),
+        **_self_service_paths(defs),
+    }
+
+
+def _flag(name: str, text: str) -> dict:
+    return {"name": name, "in": "query", "schema": {"type": "boolean"}, "description": text}
+
+
+LOGIN_FLAG = "true: answer a new session (as the user login does)"
+
+
+def _self_service_paths(defs: dict) -> dict:
+    """Registration, confirmation and password reset by e-mailed code (issue 15)."""
+    reset_request = _schema(ResetRequest, defs)
+    reset_request["properties"]["reset"] = {"type": "boolean"}
+    change, by_code = _schema(PasswordChange, defs), _schema(PasswordReset, defs)
+    password = {"anyOf": [change, reset_request, by_code]}
+    update = _schema(RegistrationUpdate, defs)
+    return {
+        "/system/registration": {
+            "get": _op("Open registration: on or off, apps and their roles", "200", None, (401, 403)),
+            "put": _op("Change the registration setting", "200", update, (400, 401, 403, 415)),
+            "patch": _op("Change the registration setting", "200", update, (400, 401, 403, 415)),
+        },
+        "/user/register": {
+            "post": {
+                **_op("Register through an app (its API key)", "200", _schema(RegisterRequest, defs)),
+                "responses": {
+                    "200": json_response("Registered (confirmation e-mailed unless skipped)", OBJECT),
+                    **error_responses(400, 401, 403, 409, 415, 502, 503),
+                },
+                "parameters": [_flag("login", LOGIN_FLAG + ", when no confirmation is needed")],
+                "security": [{"ApiKey": []}, {"DreamFactoryApiKey": []}, {"ApiKeyQuery": []}],
+            }
+        },
+        "/user/confirm": {
+            "post": {
+                **_op("Confirm a registration with the e-mailed code", "200", _schema(CodeRedeem, defs)),
+                "responses": {
+                    "200": json_response("Confirmed", OBJECT),
+                    **error_responses(400, 401, 415, 429),
+                },
+                "parameters": [_flag("login", LOGIN_FLAG)],
+                "security": [],
+            }
+        },
         "/user/password": {
-            "post": _op("Change one's own password", "200", _schema(PasswordChange, defs), (400, 401, 415))
+            "post": {
+                **_op(
+                    "Change one's own password (old_password, with a session); ask for a reset code "
+                    "(reset=true, email); or set a new password with an e-mailed code (email, code, "
+                    "new_password)",
+                    "200",
+                    password,
+                    (400, 401, 415, 429, 503),
+                ),
+                "parameters": [_flag("reset", "true: e-mail a reset code"), _flag("login", LOGIN_FLAG)],
+            }
         },
     }
 

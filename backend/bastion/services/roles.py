@@ -17,7 +17,6 @@ from bastion.models_access import VERB_MASK, AccessEntry, Role, RoleCreate, Role
 from bastion.services import apply_sent_fields, remove, save
 
 DREAMFACTORY_ACCESS = "role_service_access_by_role_id"
-DREAMFACTORY_LOOKUPS = ("lookup_by_role_id", "role_lookup_by_role_id")
 # DreamFactory's requestor_mask: 1 = API calls, 2 = its server-side scripts, which Bastion does not have.
 REQUESTOR_API = 1
 # Given a service name: its reflected tables by name, or raise ValueError saying why not.
@@ -35,17 +34,6 @@ def get_role(db: Session, role_id: int) -> Role:
     if role is None:
         raise NotFound(f"Role {role_id} not found")
     return role
-
-
-def refuse_lookups(item: dict) -> dict:
-    """Drop DreamFactory's lookup lists when empty; lookups cannot be stored yet, so any value is a 400."""
-    sent = {name: item[name] for name in DREAMFACTORY_LOOKUPS if name in item}
-    errors = {
-        name: "lookups are not supported yet" for name, value in sent.items() if value not in (None, [])
-    }
-    if errors:
-        raise ValidationError(errors)
-    return {k: v for k, v in item.items() if k not in sent}
 
 
 def _entry_from_dreamfactory(raw: Any, where: str, service_names: Mapping[int, str]) -> tuple[dict, dict]:
@@ -67,7 +55,6 @@ def from_dreamfactory(item: Any, service_names: Mapping[int, str]) -> Any:
     """Accept DreamFactory's role_service_access_by_role_id (service_id, verb_mask) as `access`."""
     if not isinstance(item, dict):
         return item
-    item = refuse_lookups(item)
     if DREAMFACTORY_ACCESS not in item:
         return item
     raw_entries = item[DREAMFACTORY_ACCESS]

@@ -21,6 +21,8 @@ export interface UserInput {
   is_active?: boolean
   password?: string
   app_roles?: AppRole[]
+  /** On create: e-mail the user a code to set their password (issue 15). */
+  send_invite?: boolean
 }
 
 const base = '/system/user'

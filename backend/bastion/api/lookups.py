@@ -1,0 +1,62 @@
+"""/api/v2/system/lookup: global lookups (admins only); private values are sealed and come back masked.
+
+A role's and a user's lookups travel with the role or user (`lookup_by_role_id`, `lookup_by_user_id`).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from bastion.api.body import json_body, records, validate
+from bastion.auth import admin_required
+from bastion.db import session_scope
+from bastion.models_self_service import LookupCreate, LookupUpdate
+from bastion.secrets import get_box
+from bastion.services import lookups
+
+bp = Blueprint("lookups", __name__, url_prefix="/api/v2/system/lookup")
+
+
+@bp.get("")
+@admin_required
+def list_lookups():
+    """Every global lookup."""
+    with session_scope() as db:
+        return {"resource": [lookups.public(row) for row in lookups.list_lookups(db)]}
+
+
+@bp.get("/<id:lookup_id>")
+@admin_required
+def get_lookup(lookup_id: int):
+    """One global lookup."""
+    with session_scope() as db:
+        return lookups.public(lookups.get_lookup(db, lookup_id))
+
+
+@bp.post("")
+@admin_required
+def create_lookup():
+    """Create one lookup, or several in DreamFactory's batch form."""
+    items, batch = records(json_body())
+    payloads = [validate(LookupCreate, item) for item in items]
+    with session_scope() as db:
+        created = [lookups.public(lookups.create_lookup(db, get_box(), p)) for p in payloads]
+    return jsonify({"resource": created} if batch else created[0]), 201
+
+
+@bp.route("/<id:lookup_id>", methods=["PUT", "PATCH"])
+@admin_required
+def update_lookup(lookup_id: int):
+    """Change the fields sent; the mask as the value keeps the stored one."""
+    data = validate(LookupUpdate, json_body())
+    with session_scope() as db:
+        row = lookups.get_lookup(db, lookup_id)
+        return lookups.public(lookups.update_lookup(db, get_box(), row, data))
+
+
+@bp.delete("/<id:lookup_id>")
+@admin_required
+def delete_lookup(lookup_id: int):
+    """Delete one lookup."""
+    with session_scope() as db:
+        return lookups.public(lookups.delete_lookup(db, lookups.get_lookup(db, lookup_id)))
