@@ -78,7 +78,8 @@ def _fields(resource: str) -> set[str]:
         ("admin", "name", "Enter a name"),
         ("admin", "email", "Enter an e-mail address"),
         ("admin", "password", "Enter a password"),
-        ("user", "name", "Enter a name"),
+        # A user's name may be left out: it defaults to the display name, first and last name, or e-mail.
+        ("user", "email", "Enter an e-mail address"),
         ("app", "name", "Enter a name"),
         ("role", "name", "Enter a name"),
         ("service", "name", "Enter a name"),
