@@ -119,6 +119,31 @@ def test_a_locked_sqlite_file_is_busy_with_retry_after(client, admin_headers, tm
     assert posted.status_code == 201
 
 
+def test_a_continue_batch_on_a_locked_file_costs_one_timeout_not_one_per_record(
+    client, admin_headers, tmp_path
+):
+    path = tmp_path / "locked.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    body = {"name": "locked", "config": {"engine": "sqlite", "database": str(path), "query_timeout": 1}}
+    assert client.post("/api/v2/system/service", json=body, headers=admin_headers).status_code == 201
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    records = [{"id": n, "body": "x"} for n in range(1, 11)]
+    try:
+        started = time.monotonic()
+        posted = client.post(
+            "/api/v2/locked/_table/notes?continue=true", json={"resource": records}, headers=admin_headers
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    # Nothing was written, so the answer is the outage itself, and the client may retry the whole batch.
+    assert_outage(posted, 503, "locked")
+    assert elapsed < 4, f"the batch waited {elapsed:.1f} s: one busy timeout per record"
+
+
 def test_a_service_past_its_cap_is_refused_at_once_with_retry_after(app, client, admin_headers, tmp_path):
     path = tmp_path / "capped.db"
     with sqlite3.connect(path) as conn:

@@ -55,3 +55,26 @@ def test_the_wrapper_keeps_the_inner_format():
     record = logging.LogRecord("bastion", logging.WARNING, __file__, 1, "user %s", ("a\nb",), None)
     formatter = OneLineFormatter(logging.Formatter("%(levelname)s %(message)s"))
     assert formatter.format(record) == "WARNING user a\\nb"
+
+
+@pytest.mark.parametrize(
+    ("raw", "secret"),
+    [
+        (
+            'psycopg.errors.NotNullViolation: null value in column "name"\n'
+            "DETAIL:  Failing row contains (7, a@example.com, null, $scrypt$n=16384$c2VjcmV0aGFzaA, t).",
+            "$scrypt$n=16384$c2VjcmV0aGFzaA",
+        ),
+        ("DETAIL:  Key (token_hash)=(9f86d081884c7d65) already exists.", "9f86d081884c7d65"),
+        (
+            'pymysql.err.ProgrammingError: (1064, "You have an error in your SQL syntax; check the manual '
+            "near 'hunter2-password' WHERE id = 3' at line 1\")",
+            "hunter2-password",
+        ),
+    ],
+)
+def test_values_a_database_quotes_in_its_errors_are_hidden(raw, secret):
+    formatter = OneLineFormatter(logging.Formatter("%(message)s"))
+    record = logging.LogRecord("bastion", logging.ERROR, __file__, 1, raw, None, None)
+    written = formatter.format(record)
+    assert secret not in written and "hidden" in written

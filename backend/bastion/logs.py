@@ -23,11 +23,29 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # A credential that a client put in a query string, wherever a log line quotes a URL.
 _CREDENTIAL = re.compile(r"(?i)((?:api_key|session_token)=)[^&\s'\"]+")
+# Values a database echoes back in its own error text, which hide_parameters cannot reach: PostgreSQL's
+# DETAIL lines quote a failing row (password hashes included) or a key's value; MariaDB quotes the
+# statement near a syntax error, with the parameters pymysql already put into it.
+_DRIVER_VALUES = (
+    (re.compile(r"(Failing row contains )\(.*?\)(\.?)$", re.MULTILINE), r"\1(values hidden)\2"),
+    (
+        re.compile(r"(Key \(.*?\)=)\(.*?\)( already exists| is not present| is still referenced)"),
+        r"\1(hidden)\2",
+    ),
+    (re.compile(r"(near ')(.*?)(' at line \d+)", re.DOTALL), r"\1(hidden)\3"),
+)
 
 
 def _escape_one(match: re.Match) -> str:
     char = match.group()
     return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def hide_driver_values(text: str) -> str:
+    """The text without the row and key values a database quotes in its error messages."""
+    for pattern, replacement in _DRIVER_VALUES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def escape_controls(text: str) -> str:
@@ -36,7 +54,7 @@ def escape_controls(text: str) -> str:
 
 
 class OneLineFormatter(logging.Formatter):
-    """Wraps a formatter: its output with control characters escaped and query-string credentials masked."""
+    """Wraps a formatter: its output on one line, query-string credentials and driver-quoted values masked."""
 
     def __init__(self, inner: logging.Formatter | None = None) -> None:
         super().__init__()
@@ -44,7 +62,8 @@ class OneLineFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The inner formatter's text, as one safe line."""
-        return escape_controls(_CREDENTIAL.sub(r"\1[hidden]", self.inner.format(record)))
+        text = hide_driver_values(self.inner.format(record))
+        return escape_controls(_CREDENTIAL.sub(r"\1[hidden]", text))
 
 
 class RequestIdFilter(logging.Filter):

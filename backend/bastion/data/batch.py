@@ -14,9 +14,10 @@ A driver error on a record (the database went away, is locked, timed out, or fai
 record's failure like any other, so a batch never answers an error for records it committed. When no
 record was committed and the cause is an outage, the batch raises the driver's error itself, which the
 API answers 503/504 (dberrors): the client may then retry the whole request. In CONTINUE mode, once the
-connection is lost the remaining records are reported with the same error rather than each waiting for
-a timeout. A failure while committing leaves that record (ROLLBACK: the batch) in doubt, as with any
-database client; it is reported as failed.
+connection is lost or a SQLite file is locked, the remaining records are reported with the same error
+rather than each waiting out a timeout of its own; a lock or timeout on one record of a server database
+may concern that record only, so the others are still tried. A failure while committing leaves that
+record (ROLLBACK: the batch) in doubt, as with any database client; it is reported as failed.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _each(conn, target, items, operation, stop: bool):
             failures.add(index, exc)
         except DRIVER_ERRORS as exc:
             failures.add(index, driver_error(exc), exc)
-            if _connection_lost(exc):
+            if _ends_batch(exc):
                 lost = failures[index]
         if index in failures:
             results[index] = error_entry(failures[index])
@@ -122,9 +123,13 @@ def driver_error(exc: BaseException) -> ApiError:
     return ApiError("The database failed on this record; the server log has the cause")
 
 
-def _connection_lost(exc: BaseException) -> bool:
-    # Once the connection is gone, each further record would wait for a new one to fail the same way.
-    return bool(getattr(exc, "connection_invalidated", False)) or outage_kind(exc) == "unreachable"
+def _ends_batch(exc: BaseException) -> bool:
+    """Whether every further record would wait out the same timeout to fail the same way."""
+    if getattr(exc, "connection_invalidated", False) or outage_kind(exc) == "unreachable":
+        return True
+    # SQLite locks the whole file: once one record found it locked, so would the rest, each after its own
+    # busy timeout (a 10-record batch took 50 s). A server's lock may hold one row only: go on there.
+    return outage_kind(exc) == "busy" and "database is locked" in str(getattr(exc, "orig", exc))
 
 
 def error_entry(exc: ApiError) -> dict[str, Any]:
