@@ -93,6 +93,16 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def _timeline(tally: Tally) -> list[str]:
+    # One line per second of the run: answers by class, so the fault and the recovery can be read off.
+    seconds = sorted({second for second, _ in tally.timeline})
+    lines = []
+    for second in seconds:
+        counts = {kind: tally.timeline[(second, kind)] for kind in ("2xx", "4xx", "5xx", "none")}
+        lines.append(f"{second:4d} s  " + "  ".join(f"{k} {v:4d}" for k, v in counts.items()))
+    return lines
+
+
 def summary(engine: str, ledger: Ledger, tally: Tally, elapsed: float, result: dict, events: list) -> dict:
     """One engine's figures for the report."""
     return {
@@ -112,6 +122,7 @@ def summary(engine: str, ledger: Ledger, tally: Tally, elapsed: float, result: d
         "acknowledged_per_s": round(len(tally.acknowledged) / elapsed, 1),
         "requests_per_s": round(sum(tally.statuses.values()) / elapsed, 1),
         "refusals": dict(tally.messages.most_common(6)),
+        "timeline": _timeline(tally),
         "audit": result,
     }
 

@@ -34,6 +34,7 @@ class Tally:
     statuses: Counter = field(default_factory=Counter)  # "201", "503", "timeout", ...
     latencies: list[float] = field(default_factory=list)  # seconds, every request that got an answer
     messages: Counter = field(default_factory=Counter)  # "503 <message>" of refusals, for the report
+    timeline: Counter = field(default_factory=Counter)  # (second of the run, "2xx" | "4xx" | "5xx" | "none")
 
     def merge(self, other: Tally) -> None:
         """Add another writer's tally to this one."""
@@ -43,6 +44,7 @@ class Tally:
         self.statuses += other.statuses
         self.latencies += other.latencies
         self.messages += other.messages
+        self.timeline += other.timeline
 
     @property
     def sent(self) -> int:
@@ -76,8 +78,11 @@ def _entries(status: int, body) -> list:
     return resource if isinstance(resource, list) else []
 
 
-def write_until(url: str, api_key: str, writer: int, batch: int, deadline: float, tally: Tally) -> None:
-    """POST batches of fresh records until the deadline; note every answer in tally."""
+def write_until(
+    url: str, api_key: str, writer: int, batch: int, window: tuple[float, float], tally: Tally
+) -> None:
+    """POST batches of fresh records from window's start until its end; note every answer in tally."""
+    start, deadline = window
     session = requests.Session()
     session.headers.update({"X-Api-Key": api_key, "Content-Type": "application/json"})
     seq = 0
@@ -94,11 +99,13 @@ def write_until(url: str, api_key: str, writer: int, batch: int, deadline: float
             except requests.RequestException as error:
                 tally.unknown.update(uids)
                 tally.statuses[type(error).__name__] += 1
+                tally.timeline[(int(time.monotonic() - start), "none")] += 1
                 session.close()  # a broken connection is not reused
                 session = _fresh(session)
                 continue
             tally.latencies.append(time.monotonic() - started)
             tally.statuses[str(response.status_code)] += 1
+            tally.timeline[(int(time.monotonic() - start), f"{response.status_code // 100}xx")] += 1
             try:
                 body = response.json()
             except ValueError:
@@ -129,10 +136,11 @@ def run_writers(url: str, api_key: str, writers: int, batch: int, seconds: float
     """Run the writers to the deadline, wait for their last answers; the merged tally and the elapsed time."""
     started = time.monotonic()
     deadline = started + seconds
+    window = (started, deadline)
     tallies = [Tally() for _ in range(writers)]
     threads = [
-        threading.Thread(target=write_until, args=(url, api_key, n, batch, deadline, tallies[n]), daemon=True)
-        for n in range(writers)
+        threading.Thread(target=write_until, args=(url, api_key, n, batch, window, tally), daemon=True)
+        for n, tally in enumerate(tallies)
     ]
     for thread in threads:
         thread.start()
