@@ -67,9 +67,10 @@ def audit(tally: Tally, rows: list[tuple[int, str]]) -> dict:
     key_of = {uid: key for key, uid in rows}
     lost = [uid for uid in tally.acknowledged if uid not in present]
     duplicated = [uid for uid, count in present.items() if count > 1]
-    # An acknowledged key that is not the row holding that uid would be a duplicate in disguise.
+    # An acknowledged key that is not the row holding that uid would be a duplicate in disguise (a uid
+    # present twice is counted once, above).
     wrong_key = [
-        uid for uid, key in tally.acknowledged.items() if uid in key_of and str(key_of[uid]) != str(key)
+        uid for uid, key in tally.acknowledged.items() if present[uid] == 1 and str(key_of[uid]) != str(key)
     ]
     phantom = [uid for uid in present if uid not in tally.acknowledged and uid not in tally.unknown]
     refused_present = [uid for uid in phantom if uid in tally.refused]
