@@ -1,7 +1,8 @@
 """Soak run of the data API under database faults, ending with a ledger audit (issue 13).
 
     .venv/bin/python bench/soak.py [--engines sqlite,postgresql,mysql] [--writers 50] [--seconds 60]
-                                   [--batch 5] [--workers 2] [--fault | --no-fault]
+                                   [--batch 5] [--mode stop] [--workers 2]
+                                   [--fault | --no-fault]
 
 Starts the platform under gunicorn with deploy/gunicorn.conf.py, and for each engine in turn creates a
 ledger database (bench/soak_engines.py), registers it as a data service, and lets --writers threads POST
@@ -38,6 +39,7 @@ from soak_platform import Platform  # noqa: E402
 from soak_writers import Tally, run_writers  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+MODES = {"stop": "", "rollback": "?rollback=true", "continue": "?continue=true"}  # DESIGN §5 batches
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--writers", type=int, default=50, help="concurrent writers (50)")
     parser.add_argument("--seconds", type=float, default=60, help="seconds of writing per engine (60)")
     parser.add_argument("--batch", type=int, default=5, help="records per POST (5)")
+    parser.add_argument("--mode", choices=sorted(MODES), default="stop", help="batch mode (stop)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2, of 8 threads)")
     parser.add_argument("--fault", action=argparse.BooleanOptionalAction, default=True, help="inject (yes)")
     args = parser.parse_args(argv)
@@ -135,7 +138,7 @@ def soak_engine(args: argparse.Namespace, platform: Platform, engine: str, workd
         config = ledger.open(workdir)
         service = f"soak_{engine}"
         platform.add_service(service, config, TABLE)
-        url = f"{platform.url}/api/v2/{service}/_table/{TABLE}"
+        url = f"{platform.url}/api/v2/{service}/_table/{TABLE}{MODES[args.mode]}"
         stop, events = threading.Event(), []
         injector = threading.Thread(target=_inject, args=(ledger, args, stop, events), daemon=True)
         if args.fault:
@@ -165,7 +168,7 @@ def render(results: list[dict], args: argparse.Namespace) -> str:
     """The Markdown table of the run."""
     lines = [
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {args.writers} writers x {args.seconds:g} s, "
-        f"batches of {args.batch}, {args.workers} gunicorn workers",
+        f"batches of {args.batch} ({args.mode} mode), {args.workers} gunicorn workers",
         "",
         "| engine | fault | requests | statuses | records ack / refused / unknown | p50 / p99 ms | ack/s "
         "| lost | dup | phantom |",
