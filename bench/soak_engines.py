@@ -115,6 +115,11 @@ class SqliteLedger(Ledger):
         with contextlib.closing(sqlite3.connect(self.path, timeout=30)) as conn:
             return [(i, u) for i, u in conn.execute("SELECT id, uid FROM ledger")]
 
+    def close(self) -> None:
+        if hasattr(self, "path"):
+            for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
+                leftover.unlink(missing_ok=True)
+
 
 class PostgresLedger(Ledger):
     """A PostgreSQL cluster of its own, restarted mid-run."""
