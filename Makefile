@@ -69,3 +69,9 @@ bench: install
 .PHONY: bench-cors
 bench-cors: install
 	$(PY) bench/cors_bench.py $(BENCH_ARGS)
+
+# The soak run under database faults with a ledger audit (not part of `make test`); see bench/README.md.
+# SOAK_ARGS="--engines sqlite --writers 10 --seconds 15".
+.PHONY: soak
+soak: install
+	$(PY) bench/soak.py $(SOAK_ARGS)
