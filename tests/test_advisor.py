@@ -193,7 +193,13 @@ def test_users_idle_for_90_days(app, client, admin_headers):
 
 def test_idle_keys_wait_for_the_key_use_column():
     now = datetime(2026, 11, 30, tzinfo=UTC)
-    row = {"id": 1, "name": "shop", "is_active": True, "role_id": None}
+    row = {
+        "id": 1,
+        "name": "shop",
+        "is_active": True,
+        "role_id": None,
+        "created_at": now - timedelta(days=91),
+    }
     inv = Inventory(apps=[row], roles={}, users=[], assignments=[], services=[], cors_rules=[])
     assert list(keys.idle_keys(None, inv, now)) == []  # no app.last_used_at: the check stays silent
     for used, idle in ((None, True), (now - timedelta(days=91), True), (now - timedelta(days=3), False)):

@@ -14,7 +14,7 @@ from functools import wraps
 from flask import Flask, current_app, g, request
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 
-from bastion import activity
+from bastion import activity, usage
 from bastion.access_index import AppSnapshot, current_index
 from bastion.apikeys import api_key_hash
 from bastion.db import session_scope
@@ -144,9 +144,12 @@ def refuse_bad_api_key() -> None:
     """Answer 401 for a presented unknown or inactive API key on every path, whatever else came with it.
 
     Views that need no app (the admin API, logins) would otherwise never look at the key, and a client
-    would take a mistyped or revoked key for a working one (DESIGN §3).
+    would take a mistyped or revoked key for a working one (DESIGN §3). Runs once per request, so this
+    is where a key or session token sent in the query string is counted for the advisor.
     """
-    request_app()
+    app = request_app()
+    if app is not None and usage.credentials_in_query():
+        usage.key_in_query(app.id)
 
 
 def identify() -> Identity:

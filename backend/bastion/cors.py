@@ -42,7 +42,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_cors.core import get_cors_headers, serialize_options
 from sqlmodel import select
 
-from bastion import cors_syntax
+from bastion import cors_syntax, usage
 from bastion.db import session_scope
 from bastion.errors import Forbidden
 from bastion.invalidation import VersionedCache
@@ -256,9 +256,11 @@ def _add_headers(response: Response) -> Response:
     origin = request.headers.get("Origin")
     if not origin:
         return response
-    found = response_headers(
-        _covering_rules(), origin, request.method, request.headers, g.get("cors_preflight")
-    )
+    covering = _covering_rules()
+    found = response_headers(covering, origin, request.method, request.headers, g.get("cors_preflight"))
+    admitting = choose(covering, origin) if covering else None
+    if admitting is not None:
+        usage.rule_admitted(admitting.id, response)
     for name, value in found.items():
         if name == "Vary":
             response.vary.add(value)

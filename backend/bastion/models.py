@@ -272,6 +272,8 @@ class CorsRule(SQLModel, table=True):
     enabled: bool = True
     created_at: datetime = _timestamp(nullable=False, default=utcnow)
     updated_at: datetime = _timestamp(nullable=False, default=utcnow, onupdate=utcnow)
+    # When the rule last admitted a request's origin, written at most once a minute (usage.py).
+    last_admitted_at: datetime | None = _timestamp(nullable=True)
 
 
 class CorsRuleCreate(CorsRuleBase):

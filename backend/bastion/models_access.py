@@ -127,6 +127,9 @@ class App(SQLModel, table=True):
     # When and from where the key last came with a request, written at most once a minute (activity.py).
     last_used_at: datetime | None = _timestamp(nullable=True)
     last_used_from: str | None = Field(default=None, max_length=64)
+    # Requests that carried a key or session token in the query string, and the last one (usage.py).
+    query_key_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    query_key_at: datetime | None = _timestamp(nullable=True)
 
 
 APP_TYPES = range(0, 4)  # DreamFactory's: 0 no storage, 1 file storage, 2 a URL, 3 a path on the server

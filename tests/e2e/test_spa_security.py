@@ -85,3 +85,21 @@ def test_the_cors_tester_names_the_deciding_rule(page, spa, live_server, screens
     tester.get_by_label("Origin").fill("https://evil.example.net")
     tester.get_by_role("button", name="Test").click()
     expect(page.get_by_test_id("cors-verdict")).to_contain_text("Refused")
+
+
+def test_home_lists_the_last_audit_events_each_opening_the_audit_page(page, spa, live_server, api, screens):
+    name = f"audited-{suffix()}"
+    app = api.post(f"{live_server.url}/api/v2/system/app", json={"name": name}).json()
+    log_in(page, spa.url, live_server, screens)
+    recent = page.get_by_test_id("recent-audit")
+    expect(recent.get_by_role("listitem")).to_have_count(5)  # logging in wrote one more: still the last 5
+    entry = recent.get_by_role("listitem").filter(has=page.get_by_role("link", name=f"app #{app['id']}"))
+    expect(entry).to_contain_text("create")
+    expect(entry).to_contain_text(live_server.admin_email)
+    screens.snap("home-audit")
+    entry.get_by_role("link", name=f"app #{app['id']}").click()
+    expect(page).to_have_url(f"{spa.url}#/audit?resource_type=app&resource_id={app['id']}")
+    table = page.get_by_role("table", name="Audit events")
+    expect(table.get_by_role("row")).to_have_count(2)  # the header and the app's one event
+    expect(table).to_contain_text("create")
+    api.delete(f"{live_server.url}/api/v2/system/app/{app['id']}")

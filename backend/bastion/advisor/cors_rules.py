@@ -1,19 +1,21 @@
 """CORS: any origin, wide paths for many origins, plain HTTP in production, credentials for wildcard
-subdomains, and rules that can never apply (cors_shadows.py judges which rule decides for whom)."""
+subdomains, rules that can never apply (cors_shadows.py judges which rule decides for whom), and rules
+that admitted no origin for 90 days (`cors_rule.last_admitted_at`, written by usage.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bastion import cors_shadows, cors_syntax
-from bastion.advisor.finding import Finding, evidence
+from bastion.advisor.finding import Finding, as_utc, evidence
 from bastion.advisor.inventory import Inventory
 from bastion.config import Settings
 
 ADMIN_PREFIXES = ("api/v2/system/", "api/system/")  # the admin API and its unversioned alias
 # Globs whose literal start is one of these cover every service: only the admin console needs that.
 WIDE_HEADS = ("", "api/", "api/v2/")
+UNSEEN_DAYS = 90
 
 
 def glob_reaches_admin(glob: str) -> bool:
@@ -146,4 +148,25 @@ def never_applies(_s: Settings, inv: Inventory, _now: datetime) -> Iterable[Find
         )
 
 
-CHECKS = (any_origin, plain_http, wide_paths, credentials_wildcard, never_applies)
+def unseen_origins(_s: Settings, inv: Inventory, now: datetime) -> Iterable[Finding]:
+    """Enabled rules at least 90 days old that admitted no request's origin for 90 days."""
+    since = now - timedelta(days=UNSEEN_DAYS)
+    for rule in _enabled(inv):
+        seen = rule.get("last_admitted_at")
+        if as_utc(rule["created_at"]) >= since or (seen is not None and as_utc(seen) >= since):
+            continue
+        when = "never" if seen is None else f"last on {as_utc(seen).date().isoformat()}"
+        yield Finding(
+            "cors-origin-unseen",
+            "low",
+            f"The CORS rule for {rule['path']} has not admitted a request from its origins "
+            f"({', '.join(_origins(rule))}) for {UNSEEN_DAYS} days ({when}): the app it was made for may "
+            "be gone, while its origins keep their access.",
+            "delete the rule, or disable it, if no browser app on those origins still calls the API",
+            _rule(rule),
+            _edit(rule),
+            f"cors:{rule['id']}",
+        )
+
+
+CHECKS = (any_origin, plain_http, wide_paths, credentials_wildcard, never_applies, unseen_origins)

@@ -1,5 +1,6 @@
 """Blanket keys: apps whose role reaches every service, `*` grants with write verbs, apps with no role,
-and (when the platform records key use, `app.last_used_at`) keys unused for 90 days.
+keys unused for 90 days (`app.last_used_at`), and keys sent in the query string (`app.query_key_count`,
+counted by usage.py).
 
 A role "grants every service" when the access decision allows it on a table of a service that no role
 names: only an all-services entry can do that.
@@ -8,16 +9,17 @@ names: only an all-services entry can do that.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bastion import access, components
-from bastion.advisor.finding import Finding, evidence
+from bastion.advisor.finding import Finding, as_utc, evidence
 from bastion.advisor.inventory import _CONTEXT, WRITE_VERBS, Inventory
 from bastion.config import Settings
 from bastion.console import CONSOLE_APP
 from bastion.models_access import VERBS
 
 IDLE_KEY_DAYS = 90
+QUERY_KEY_DAYS = 30  # an app that stopped sending its key in the URL this long ago is taken as fixed
 _NO_SUCH_SERVICE = "\x00any-service"  # a name no role can name, so only all-services entries match it
 
 
@@ -87,18 +89,14 @@ def apps_without_role(_s: Settings, inv: Inventory, _now: datetime) -> Iterable[
             )
 
 
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def idle_keys(_s: Settings, inv: Inventory, now: datetime) -> Iterable[Finding]:
-    """Active apps whose key was never used or not for 90 days; silent until key use is recorded."""
+    """Active apps whose key was not used for 90 days, counting a never-used key from its creation."""
     since = now - timedelta(days=IDLE_KEY_DAYS)
     for app in inv.apps:
         if not app["is_active"] or "last_used_at" not in app:
             continue
         used = app["last_used_at"]
-        if used is not None and _as_utc(used) >= since:
+        if as_utc(used if used is not None else app["created_at"]) >= since:
             continue
         when = "was never used" if used is None else f"has not been used for {IDLE_KEY_DAYS} days"
         yield Finding(
@@ -112,4 +110,30 @@ def idle_keys(_s: Settings, inv: Inventory, now: datetime) -> Iterable[Finding]:
         )
 
 
-CHECKS = (blanket_apps, star_writes, apps_without_role, idle_keys)
+def _query_evidence(app) -> dict:
+    last = as_utc(app["query_key_at"]).isoformat()
+    return evidence("app", app["id"], name=app["name"], count=app["query_key_count"], last_at=last)
+
+
+def keys_in_query(_s: Settings, inv: Inventory, now: datetime) -> Iterable[Finding]:
+    """Apps whose clients sent their key or session token in the query string in the last 30 days."""
+    since = now - timedelta(days=QUERY_KEY_DAYS)
+    sending = [
+        a for a in inv.apps if a.get("query_key_at") is not None and as_utc(a["query_key_at"]) >= since
+    ]
+    if not sending:
+        return
+    named = ", ".join(f"'{a['name']}' ({a['query_key_count']})" for a in sending)
+    yield Finding(
+        "key-in-query",
+        "medium",
+        f"Requests carried an API key or session token in the query string, where proxies, server logs "
+        f"and browser history keep it; requests counted per app: {named}.",
+        "send the key in the X-Api-Key header (and a session token in X-DreamFactory-Session-Token) "
+        "instead of api_key= or session_token= in the URL",
+        tuple(_query_evidence(a) for a in sending),
+        "/apps",
+    )
+
+
+CHECKS = (blanket_apps, star_writes, apps_without_role, idle_keys, keys_in_query)

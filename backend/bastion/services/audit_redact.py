@@ -16,6 +16,7 @@ SECRET_WORDS = ("password", "secret", "token", "api_key", "private")
 # Bookkeeping columns: they change on their own (logins, use, refresh), and say nothing about a change.
 IGNORED_FIELDS = frozenset(
     {"created_at", "updated_at", "last_login_at", "last_used_at", "last_used_from", "last_seen_at", "version"}
+    | {"query_key_count", "query_key_at", "last_admitted_at"}
 )
 
 

@@ -31,3 +31,6 @@ export interface AuditPage {
 
 export const listAuditEvents = (filter: AuditFilter, offset: number, limit: number) =>
   get<AuditPage>('/system/audit', { ...(filter as Query), offset, limit, include_count: true })
+
+/** The newest events (the API answers newest first), for Home. */
+export const recentAuditEvents = (limit: number) => get<AuditPage>('/system/audit', { limit })
