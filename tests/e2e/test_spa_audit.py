@@ -55,7 +55,7 @@ def test_the_user_form_ends_every_session_of_the_user(page: Page, spa, live_serv
     token = answer.json()["session_token"]
     log_in(page, spa.url, live_server, screens)
     open_area(page, "Users")
-    page.get_by_role("button", name=f"Edit {email}").click()
+    page.get_by_role("link", name=f"Edit {email}").click()
     sessions = page.get_by_test_id("user-sessions")
     expect(sessions).to_contain_text("127.0.0.1")
     screens.snap("user sessions")
