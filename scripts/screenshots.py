@@ -7,8 +7,7 @@ demo data through the API and drives the real Chromium through the screens, as t
     PYTHONPATH=backend:. .venv/bin/python scripts/screenshots.py list-390   # only the ones named
 
 Each screenshot is one function registered with @shot(name, viewport); it gets a logged-in page and the
-demo data. The table editor's screenshot (the data browser's) is meant to be added here the same way:
-@shot("table-editor") opening `#/services/<hr>/tables/employees`.
+demo data.
 """
 
 from __future__ import annotations
@@ -27,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "backend"), str(ROOT)]
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.e2e.spa import ServedSpa, add_demo_service, allow_origins, build_spa, serve_spa  # noqa: E402
-from tests.live import LiveServer, start_server, stop_server  # noqa: E402
+from tests.e2e.spa import ServedSpa, add_demo_service, platform_with_spa  # noqa: E402
+from tests.live import LiveServer  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-DESKTOP = {"width": 1100, "height": 720}
+DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
@@ -78,6 +77,25 @@ def list_on_a_phone(page: Page, demo: Demo) -> None:
     expect(page.get_by_test_id("list-card").first).to_be_visible()
 
 
+@shot("table-editor")
+def table_editor(page: Page, demo: Demo) -> None:
+    """The record form, built from the table's schema, open over the demo service's employees grid."""
+    page.goto(f"{demo.spa.url}#/services/{demo.hr}/tables/employees")
+    expect(page.get_by_test_id("pager-status")).to_have_text("1–25 of 200")
+    page.get_by_role("button", name="Edit record 1", exact=True).click()
+    form = page.get_by_test_id("record-form")
+    expect(form.get_by_label("last_name", exact=True)).to_have_value("Tanaka")
+    # The foreign key's picker names the related row once the departments are read: "7 · Legal".
+    expect(form.get_by_label("department_id", exact=True).locator("option:checked")).to_contain_text("·")
+
+
+@shot("table-editor-390", PHONE)
+def table_editor_on_a_phone(page: Page, demo: Demo) -> None:
+    """The employees grid on a 390 px phone: it scrolls in its frame, each row's actions stay in view."""
+    page.goto(f"{demo.spa.url}#/services/{demo.hr}/tables/employees")
+    expect(page.get_by_test_id("pager-status")).to_have_text("1–25 of 200")
+
+
 def _demo_data(server: LiveServer, api: requests.Session, folder: Path) -> str:
     hr = add_demo_service(server, api, folder, "hr")["name"]
     sales = [{"name": "department_id", "operator": "=", "value": 2}]
@@ -110,32 +128,20 @@ def main() -> None:
     parser.add_argument("names", nargs="*", choices=[[], *SHOTS], help="screenshots to take (default: all)")
     names = parser.parse_args().names or list(SHOTS)
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bastion-shots-") as tmp:
-        folder = Path(tmp)
-        (folder / "instance").mkdir()
-        server = start_server(folder / "instance")
-        try:
-            api = requests.Session()
-            login = {"email": server.admin_email, "password": server.admin_password}
-            answer = api.post(f"{server.url}/api/v2/system/admin/session", json=login, timeout=10)
-            api.headers["Authorization"] = f"Bearer {answer.json()['session_token']}"
-            spa = serve_spa(build_spa(), folder / "dist", server.url)
-            allow_origins(api, server.url, [spa.origin])
-            demo = Demo(spa=spa, server=server, api=api, hr=_demo_data(server, api, folder))
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                for name in names:
-                    function, viewport = SHOTS[name]
-                    page = browser.new_page(viewport=viewport)
-                    _log_in(page, demo)
-                    function(page, demo)
-                    page.screenshot(path=str(OUT / f"{name}.png"))
-                    print(OUT / f"{name}.png")
-                    page.close()
-                browser.close()
-            spa.stop()
-        finally:
-            stop_server(server)
+    with tempfile.TemporaryDirectory(prefix="bastion-shots-") as tmp, platform_with_spa(Path(tmp)) as running:
+        server, api, spa = running
+        demo = Demo(spa=spa, server=server, api=api, hr=_demo_data(server, api, Path(tmp)))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for name in names:
+                function, viewport = SHOTS[name]
+                page = browser.new_page(viewport=viewport)
+                _log_in(page, demo)
+                function(page, demo)
+                page.screenshot(path=str(OUT / f"{name}.png"))
+                print(OUT / f"{name}.png")
+                page.close()
+            browser.close()
 
 
 if __name__ == "__main__":

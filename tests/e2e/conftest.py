@@ -12,7 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
-from tests.e2e.spa import ARTIFACTS, Screens, add_demo_service, allow_origins, build_spa, serve_spa
+from tests.e2e.spa import ARTIFACTS, Screens, add_demo_service, admin_api, allow_origins, build_spa, serve_spa
 
 CHROMIUM = "/usr/lib/chromium/chromium"  # the real binary; the /usr/bin wrapper adds flags and noise
 CHROMIUM_ARGS = [
@@ -35,12 +35,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def api(live_server) -> requests.Session:
     """A requests session logged in as the platform's admin."""
-    session = requests.Session()
-    body = {"email": live_server.admin_email, "password": live_server.admin_password}
-    answer = session.post(f"{live_server.url}/api/v2/system/admin/session", json=body, timeout=10)
-    answer.raise_for_status()
-    session.headers["Authorization"] = f"Bearer {answer.json()['session_token']}"
-    return session
+    return admin_api(live_server)
 
 
 @pytest.fixture(scope="session")

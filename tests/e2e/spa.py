@@ -8,6 +8,7 @@ different console app keys.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from bastion.data.seed import create_demo_database
-from tests.live import ROOT, free_port
+from tests.live import ROOT, LiveServer, free_port, start_server, stop_server
 
 ARTIFACTS = ROOT / "test-artifacts"
 FRONTEND = ROOT / "frontend"
@@ -127,6 +129,34 @@ def serve_spa(
     shutil.copytree(dist, folder)
     (folder / "config.json").write_text(json.dumps({"apiBaseUrl": api_base_url, "apiKey": api_key}))
     return serve_folder(folder, host, headers)
+
+
+def admin_api(server: LiveServer) -> requests.Session:
+    """A requests session logged in as the platform's admin."""
+    session = requests.Session()
+    body = {"email": server.admin_email, "password": server.admin_password}
+    answer = session.post(f"{server.url}/api/v2/system/admin/session", json=body, timeout=10)
+    answer.raise_for_status()
+    session.headers["Authorization"] = f"Bearer {answer.json()['session_token']}"
+    return session
+
+
+@contextlib.contextmanager
+def platform_with_spa(folder: Path) -> Iterator[tuple[LiveServer, requests.Session, ServedSpa]]:
+    """A throwaway platform under gunicorn and the built SPA on its own origin, let in by CORS, for the
+    scripts that drive the SPA outside pytest (screenshots, timing); everything lives under folder."""
+    (folder / "instance").mkdir()
+    server = start_server(folder / "instance")
+    try:
+        api = admin_api(server)
+        spa = serve_spa(build_spa(), folder / "dist", server.url)
+        allow_origins(api, server.url, [spa.origin])
+        try:
+            yield server, api, spa
+        finally:
+            spa.stop()
+    finally:
+        stop_server(server)
 
 
 def suffix() -> str:

@@ -97,6 +97,8 @@ def test_server_messages_on_cors_origins_clear_on_edit_and_read_as_instructions(
     log_in(page, spa.url, live_server, screens)
     open_area(page, "CORS")
     page.get_by_role("link", name="New rule").click()
+    # The list's tester has a Path field too: wait for the form's page before filling.
+    expect(page.get_by_role("heading", name="New CORS rule")).to_be_visible()
     page.get_by_label("Path", exact=True).fill(f"api/v2/forms-{suffix()}/*")
     page.get_by_label("Origins").fill("ftp://files.example.com")
     page.get_by_role("button", name="Create rule").click()

@@ -59,6 +59,27 @@ def test_lists_are_cards_that_fit_a_phone(page, spa, live_server, api, hr_servic
     screens.snap("cards")
 
 
+def test_a_services_tables_are_cards_on_a_phone_and_keep_their_search(
+    page, spa, live_server, hr_service, screens
+):
+    page.set_viewport_size(PHONE)
+    log_in(page, spa.url, live_server, screens)
+    page.goto(f"{spa.url}#/services/{hr_service['name']}/tables")
+    cards = page.get_by_test_id("list-card")
+    expect(cards).to_have_count(5)
+    assert _fits(page), "the tables list is wider than the phone"
+    page.get_by_label("Filter tables").fill("emp")
+    expect(cards).to_have_count(2)  # employees, active_employees
+    expect(page).to_have_url(re.compile(r"/tables\?filter=emp$"))
+    page.reload()
+    expect(cards).to_have_count(2)
+    cards.get_by_role("link", name="employees", exact=True).click()
+    expect(page.get_by_test_id("pager-status")).to_have_text("1–25 of 200")
+    page.go_back()
+    expect(page.get_by_label("Filter tables")).to_have_value("emp")
+    screens.snap("tables-cards")
+
+
 def test_the_phone_menu_closes_after_a_typed_url_and_back(page, spa, live_server, screens):
     page.set_viewport_size(PHONE)
     log_in(page, spa.url, live_server, screens)
