@@ -124,6 +124,8 @@ def _create_cors_rule(page: Page, path: str, origin: str) -> None:
     """A rule for the data page's origin on hr's paths; a bad origin is named on its field first."""
     open_area(page, "CORS")
     page.get_by_role("link", name="New rule").click()
+    # The list has a Path filter of its own: type only once the rule's form is there.
+    expect(page.get_by_role("heading", name="New CORS rule")).to_be_visible()
     page.get_by_label("Path", exact=True).fill(path)
     page.get_by_label("Origins").fill("ftp://files.example.com")
     page.get_by_role("button", name="Create rule").click()
