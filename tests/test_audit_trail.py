@@ -226,6 +226,7 @@ BATCH_TARGETS = {
     "role": (lambda w: w.role["id"], {"description": "d"}),
     "service": (lambda w: w.service["id"], {"description": "people"}),
     "user": (lambda w: w.user["id"], {"name": "W"}),
+    "lookup": (lambda w: w.lookup["id"], {"value": "another secret"}),
 }
 
 

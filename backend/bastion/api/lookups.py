@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from bastion.api import batches
 from bastion.api.body import json_body, records, validate
 from bastion.auth import admin_required
 from bastion.db import session_scope
@@ -48,10 +49,9 @@ def create_lookup():
 @admin_required
 def update_lookup(lookup_id: int):
     """Change the fields sent; the mask as the value keeps the stored one."""
-    data = validate(LookupUpdate, json_body())
+    body = json_body()
     with session_scope() as db:
-        row = lookups.get_lookup(db, lookup_id)
-        return lookups.public(lookups.update_lookup(db, get_box(), row, data))
+        return _update(db, lookup_id, body)
 
 
 @bp.delete("/<id:lookup_id>")
@@ -60,3 +60,25 @@ def delete_lookup(lookup_id: int):
     """Delete one lookup."""
     with session_scope() as db:
         return lookups.public(lookups.delete_lookup(db, lookups.get_lookup(db, lookup_id)))
+
+
+def _update(db, lookup_id: int, body) -> dict:
+    data = validate(LookupUpdate, body)
+    return lookups.public(lookups.update_lookup(db, get_box(), lookups.get_lookup(db, lookup_id), data))
+
+
+@bp.route("", methods=["PUT", "PATCH"])
+@admin_required
+def update_lookups():
+    """Update several lookups (ids=, or a resource list with ids), as every system resource does."""
+    return batches.run(batches.update_items(), _update)
+
+
+@bp.delete("")
+@admin_required
+def delete_lookups():
+    """Delete several lookups (ids=)."""
+    return batches.run(
+        batches.delete_items(),
+        lambda db, lookup_id, _: lookups.public(lookups.delete_lookup(db, lookups.get_lookup(db, lookup_id))),
+    )
