@@ -25,7 +25,7 @@ from bastion.data.params import parse_list_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.db import session_scope
 from bastion.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, error_response
-from bastion.registry import OpenService, find_active_service, open_service
+from bastion.registry import OpenService, find_active_service, open_service, read_plans
 from bastion.services.data_services import list_services
 
 bp = Blueprint("data", __name__, url_prefix="/api/v2")
@@ -143,7 +143,7 @@ def table_resource(service: str, rest: str):
 def list_records(service: str, table: str):
     opened, target, grant = _records(service, table, "GET")
     params = parse_list_params(request.args, opened.max_records)
-    return ops.list_records(opened.engine, target, grant, params)
+    return ops.list_records(opened.engine, target, grant, params, read_plans())
 
 
 def _body_or_none():
@@ -207,7 +207,9 @@ def delete_records(service: str, table: str):
 def get_record(service: str, table: str, record_id: str):
     opened, target, grant = _records(service, table, "GET")
     params = parse_write_params(request.args)
-    return ops.get_record(opened.engine, target, grant, record_id, params.fields, params.id_field)
+    return ops.get_record(
+        opened.engine, target, grant, record_id, params.fields, params.id_field, read_plans()
+    )
 
 
 def update_record(service: str, table: str, record_id: str):
