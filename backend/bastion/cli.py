@@ -1,5 +1,6 @@
-"""The `bastion` command: init, db upgrade, create-admin, set-password, generate-key, rotate-key, cors,
-check, audit; every change a command makes is audited with the actor "cli".
+"""The `bastion` command: init, db upgrade, create-admin, set-password, console-config, demo,
+generate-key, rotate-key, cors (list, add, remove), audit (prune, export), sessions (prune) and check;
+every change a command makes is audited with the actor "cli".
 
 Passwords come from `--password-stdin` or an interactive prompt, never from argv, so they do not
 end up in shell history or `ps`. Every failure prints one line and exits non-zero.
@@ -234,6 +235,20 @@ def cmd_audit(args) -> None:
     cli_audit.run(args, _engine, lambda: load_settings().audit_retention_days)
 
 
+def cmd_sessions(_args) -> None:
+    """Delete every session past its refresh window (logins also do it, a batch at a time)."""
+    from bastion.db import session_scope
+    from bastion.services.sessions import purge_dead_sessions
+
+    batch = 1
+    with session_scope(_engine()) as db:
+        deleted = 0
+        while batch:
+            batch = purge_dead_sessions(db)
+            deleted += batch
+    print(f"{deleted} dead session{'s' if deleted != 1 else ''} deleted")
+
+
 def cmd_console_config(args) -> None:
     """Write the admin SPA's config.json with a fresh key of the console app."""
     from bastion.console import write_console_config
@@ -279,6 +294,10 @@ def build_parser() -> Parser:
     commands.add_parser("rotate-key", help="re-encrypt stored secrets under the current APP_KEY")
     cli_cors.add_parser(commands, Parser)
     cli_audit.add_parser(commands, Parser)
+    sessions = commands.add_parser("sessions", help="login sessions")
+    sessions.add_subparsers(dest="sessions_command", required=True, parser_class=Parser).add_parser(
+        "prune", help="delete every session past its refresh window"
+    )
     check = commands.add_parser("check", help="report how ready this configuration is for production")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
@@ -296,6 +315,7 @@ HANDLERS = {
     "cors": cmd_cors,
     "check": cmd_check,
     "audit": cmd_audit,
+    "sessions": cmd_sessions,
 }
 
 

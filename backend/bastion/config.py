@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+from flask import Flask, current_app
 
 log = logging.getLogger("bastion")
 
@@ -298,3 +299,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     for warning in warnings:
         log.warning(warning)
     return Settings(**values, warnings=tuple(warnings))
+
+
+def current_settings(app: Flask | None = None) -> Settings:
+    """The settings of `app`, or of the current app; create_app stores them, everything else asks here."""
+    return (app or current_app).config["SETTINGS"]

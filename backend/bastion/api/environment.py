@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from flask_login import current_user
 
 from bastion import __version__
+from bastion.config import current_settings
 from bastion.db import backend_name, get_engine
 
 bp = Blueprint("environment", __name__, url_prefix="/api/v2/system/environment")
@@ -21,7 +22,7 @@ def get_environment():
         },
     }
     if current_user.is_authenticated and current_user.user.is_sys_admin:
-        settings = current_app.config["SETTINGS"]
+        settings = current_settings()
         body["platform"].update(
             version=__version__,
             app_env=settings.app_env,

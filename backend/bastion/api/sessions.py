@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from bastion import throttle
 from bastion.access import effective_role
@@ -25,12 +25,13 @@ from bastion.auth import (
     require_session,
     session_token_from_request,
 )
+from bastion.config import current_settings
 from bastion.db import session_scope
 from bastion.errors import Forbidden, Unauthorized
 from bastion.guards import require_admin_network
 from bastion.models import LoginCredentials, SessionToken, User, utcnow
 from bastion.services import admins
-from bastion.services.sessions import as_utc, create_session, revoke_session
+from bastion.services.sessions import as_utc, create_session, purge_dead_sessions, revoke_session
 
 ADMIN_LOGIN = "/api/v2/system/admin/session"
 USER_LOGIN = "/api/v2/user/session"
@@ -57,11 +58,12 @@ def session_body(user: User, row: SessionToken, token: str | None = None) -> dic
 
 def open_session(db, user: User, login_at: datetime | None = None) -> tuple[str, SessionToken]:
     """A new session for a user; a refresh passes the login time of the session it replaces."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     token, row = create_session(
         db, user, settings.session_ttl_minutes, settings.session_refresh_ttl_minutes, login_at=login_at
     )
     login_audit.describe_client(row)
+    purge_dead_sessions(db)
     return token, row
 
 

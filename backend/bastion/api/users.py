@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from bastion import throttle
 from bastion.api import batches, self_service
@@ -11,6 +11,7 @@ from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.api.sessions import open_session, session_body
 from bastion.auth import admin_required, client_address, require_session
+from bastion.config import current_settings
 from bastion.db import session_scope
 from bastion.errors import Unauthorized
 from bastion.guards import require_admin_network
@@ -61,7 +62,7 @@ def _create(db, item) -> dict:
     lookups.save_related(db, get_box(), "user", user.id, lookup_items)
     if invite:
         # Inside the transaction: a failed send (503 without mail settings, 502 refused) creates no user.
-        invitations.send_invite(db, user, current_app.config["SETTINGS"])
+        invitations.send_invite(db, user, current_settings())
     return public(db, user)
 
 
@@ -137,7 +138,7 @@ def change_own_password():
     an admin only from the networks that may reach the admin API.
     """
     if self_service.is_code_flow():
-        return self_service.password_by_code()  # reset by e-mailed code, no session (issue 15)
+        return self_service.password_by_code()  # reset by e-mailed code: the caller has no session
     caller = require_session()
     if caller.user.is_sys_admin:
         require_admin_network()

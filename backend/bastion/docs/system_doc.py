@@ -228,7 +228,7 @@ LOGIN_FLAG = "true: answer a new session (as the user login does)"
 
 
 def _self_service_paths(defs: dict) -> dict:
-    """Registration, confirmation and password reset by e-mailed code (issue 15)."""
+    """Registration, confirmation and password reset by e-mailed code."""
     reset_request = _schema(ResetRequest, defs)
     reset_request["properties"]["reset"] = {"type": "boolean"}
     change, by_code = _schema(PasswordChange, defs), _schema(PasswordReset, defs)
@@ -283,7 +283,7 @@ def _query(name: str, required: bool = False, **schema: Any) -> dict:
 
 
 def _advisor_paths(defs: dict) -> dict:
-    """The CORS tester and the security advisor (issue 16)."""
+    """The CORS tester and the security advisor."""
     mute, unmute = _schema(MuteRequest, defs), _schema(UnmuteRequest, defs)
     return {
         "/system/cors/explain": {
