@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bastion import cli_audit, cli_cors
-from bastion.config import ConfigError, load_settings
+from bastion.config import DEFAULT_INSTANCE, ConfigError, load_settings
 
 
 class CliError(Exception):
@@ -36,7 +36,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def _instance_dir() -> Path:
-    raw = os.environ.get("BASTION_INSTANCE") or dotenv_values(".env").get("BASTION_INSTANCE") or "./instance"
+    raw = (
+        os.environ.get("BASTION_INSTANCE")
+        or dotenv_values(".env").get("BASTION_INSTANCE")
+        or DEFAULT_INSTANCE
+    )
     return Path(raw).expanduser().resolve()
 
 

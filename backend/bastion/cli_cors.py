@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.engine import Engine
 
+from bastion.verbs import VERBS
+
 ADMIN_SPA_PATH = "api/v2/*"
 ADMIN_SPA_HEADERS = [
     "Authorization",
@@ -54,7 +56,7 @@ def admin_rule(origin: str):
         "path": ADMIN_SPA_PATH,
         "description": "Admin SPA (bastion init)",
         "origins": [origin],
-        "methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        "methods": list(VERBS),
         "headers": ADMIN_SPA_HEADERS,
         "exposed_headers": ["X-Request-Id"],
         "supports_credentials": False,

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, In
 from sqlmodel import Field, SQLModel
 
 from bastion import cors_syntax
+from bastion.components import DOCS_SERVICE
 
 PASSWORD_MIN_LENGTH = 12
 
@@ -156,7 +157,7 @@ class LoginCredentials(SQLModel):
 
 
 SERVICE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-RESERVED_SERVICE_NAMES = frozenset({"system", "user", "api_docs"})
+RESERVED_SERVICE_NAMES = frozenset({"system", "user", DOCS_SERVICE})
 
 
 def _check_service_name(value: str | None) -> str | None:

@@ -17,12 +17,10 @@ from sqlalchemy import JSON, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 from bastion.models import PersonFields, UserBase, check_email, check_password, timestamp, utcnow
+from bastion.verbs import VERB_MASK, VERBS
 
 # A row id of the system database: its id columns are 32-bit INTEGERs on PostgreSQL and MariaDB.
 Id = Annotated[int, PydanticField(ge=1, le=2**31 - 1)]
-
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-VERB_MASK = {"GET": 1, "POST": 2, "PUT": 4, "PATCH": 8, "DELETE": 16}
 
 
 class RowFilterSpec(SQLModel):

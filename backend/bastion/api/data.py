@@ -27,10 +27,10 @@ from bastion.db import session_scope
 from bastion.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, error_response
 from bastion.registry import OpenService, find_active_service, open_service, read_plans
 from bastion.services.data_services import list_services
+from bastion.verbs import VERBS
 
 bp = Blueprint("data", __name__, url_prefix="/api/v2")
 log = logging.getLogger("bastion")
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def open_checked(identity: Identity, name: str) -> OpenService:

@@ -28,8 +28,7 @@ from bastion.docs.common import (
     json_body,
     json_response,
 )
-
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+from bastion.verbs import VERBS
 
 
 @dataclass(frozen=True)

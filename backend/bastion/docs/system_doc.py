@@ -54,6 +54,7 @@ from bastion.models_self_service import (
     RegistrationUpdate,
     ResetRequest,
 )
+from bastion.verbs import VERBS
 
 OBJECT = {"type": "object"}
 LIST = {
@@ -208,7 +209,7 @@ def _other_paths(defs: dict) -> dict:
                     {
                         "name": "verb",
                         "in": "query",
-                        "schema": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+                        "schema": {"enum": list(VERBS)},
                     },
                     {"name": "app", "in": "query", "schema": {"type": "integer"}},
                     {"name": "user", "in": "query", "schema": {"type": "integer"}},
