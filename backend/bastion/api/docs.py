@@ -13,7 +13,7 @@ from flask import Blueprint, request
 
 from bastion import access
 from bastion.access_index import current_index
-from bastion.api.data import open_checked, unreachable
+from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify
 from bastion.data.schema import case_unique
 from bastion.db import session_scope
@@ -26,8 +26,7 @@ from bastion.registry import OpenService, find_active_service, schemas
 from bastion.services.data_services import list_services
 
 bp = Blueprint("docs", __name__, url_prefix="/api/v2/api_docs")
-bp.register_error_handler(sa.exc.OperationalError, unreachable)
-bp.register_error_handler(sa.exc.InterfaceError, unreachable)
+answer_outages(bp)
 
 
 def docs_enabled(service: Service) -> bool:

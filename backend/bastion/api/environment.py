@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import current_user
 
-from bastion import __version__
 from bastion.config import current_settings
 from bastion.db import backend_name, get_engine
+from bastion.version import __version__
 
 bp = Blueprint("environment", __name__, url_prefix="/api/v2/system/environment")
 

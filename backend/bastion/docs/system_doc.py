@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bastion import __version__
 from bastion.docs.common import (
     ADMIN_SECURITY,
     ERROR_SCHEMA,
@@ -55,6 +54,7 @@ from bastion.models_self_service import (
     ResetRequest,
 )
 from bastion.verbs import VERBS
+from bastion.version import __version__
 
 OBJECT = {"type": "object"}
 LIST = {
