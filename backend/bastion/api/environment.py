@@ -14,6 +14,7 @@ bp = Blueprint("environment", __name__, url_prefix="/api/v2/system/environment")
 
 @bp.get("")
 def get_environment():
+    """The platform's name and login paths; admins also get its version, environment and database kind."""
     body = {
         "platform": {"name": "Bastion"},
         "authentication": {

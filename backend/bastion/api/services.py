@@ -52,6 +52,7 @@ def list_service_types():
 @bp.get("/service_type/<name>")
 @admin_required
 def get_service_type(name: str):
+    """One service type's config fields, for forms."""
     if name not in SERVICE_TYPES:
         raise NotFound(f"Service type '{name}' not found")
     return SERVICE_TYPES[name]

@@ -107,16 +107,19 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
 
     @bp.post("")
     def create_session_view():
+        """Log in with e-mail and password: a new session token."""
         return jsonify(login(for_admins)), 200
 
     @bp.get("")
     def get_session():
+        """The caller's own session, its token echoed as DreamFactory does."""
         caller = _own_session(for_admins)
         # DreamFactory's GET echoes the token, and its admin app re-reads it from there.
         return session_body(caller.user, caller.session, session_token_from_request())
 
     @bp.put("")
     def refresh_session():
+        """A new token for the caller's session (the old one is revoked), within the refresh window."""
         caller = find_request_session(allow_expired=True)
         if caller is None:
             caller = require_session()  # raises the 401 that says why
@@ -129,6 +132,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
 
     @bp.delete("")
     def delete_session():
+        """Log out: end the caller's session."""
         caller = _own_session(for_admins)
         with session_scope() as db:
             revoke_session(db, caller.session)
