@@ -25,8 +25,8 @@ bp = Blueprint("users", __name__, url_prefix="/api/v2/system/user")
 self_bp = Blueprint("user_self", __name__, url_prefix="/api/v2/user")
 
 
-def public(db, user: User) -> dict:
-    """The JSON form of a user: no password, with the role per app."""
+def public(db, user: User, roles: list[dict] | None = None) -> dict:
+    """The JSON form of a user: no password, with the role per app (looked up unless given)."""
     return {
         "id": user.id,
         "email": user.email,
@@ -34,8 +34,14 @@ def public(db, user: User) -> dict:
         **{name: getattr(user, name) for name in PERSON_FIELDS},
         "is_active": user.is_active,
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
-        "app_roles": users.app_roles(db, user.id),
+        "app_roles": users.app_roles(db, user.id) if roles is None else roles,
     }
+
+
+def public_many(db, rows: list[User]) -> list[dict]:
+    """The JSON forms of a page of users, their roles per app read in one query."""
+    roles = users.app_roles_of(db, [user.id for user in rows])
+    return [public(db, user, roles[user.id]) for user in rows]
 
 
 KEYS = ("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "app_roles")
@@ -43,6 +49,7 @@ RESOURCE = Resource(
     model=User,
     columns=("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "created_at", "updated_at"),
     public=public,
+    public_many=public_many,
     keys=KEYS,
     where=(User.is_sys_admin == False,),  # noqa: E712 (SQL, not Python)
     related={
