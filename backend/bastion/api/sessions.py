@@ -29,9 +29,9 @@ from bastion.config import current_settings
 from bastion.db import session_scope
 from bastion.errors import Forbidden, Unauthorized
 from bastion.guards import require_admin_network
-from bastion.models import LoginCredentials, SessionToken, User, utcnow
-from bastion.services import admins
-from bastion.services.sessions import as_utc, create_session, purge_dead_sessions, revoke_session
+from bastion.models import LoginCredentials, SessionToken, User
+from bastion.services import login
+from bastion.services.sessions import as_utc, revoke_session
 
 ADMIN_LOGIN = "/api/v2/system/admin/session"
 USER_LOGIN = "/api/v2/user/session"
@@ -59,28 +59,28 @@ def session_body(user: User, row: SessionToken, token: str | None = None) -> dic
 def open_session(db, user: User, login_at: datetime | None = None) -> tuple[str, SessionToken]:
     """A new session for a user; a refresh passes the login time of the session it replaces."""
     settings = current_settings()
-    token, row = create_session(
+    token, row = login.start_session(
         db, user, settings.session_ttl_minutes, settings.session_refresh_ttl_minutes, login_at=login_at
     )
     login_audit.describe_client(row)
-    purge_dead_sessions(db)
     return token, row
 
 
-def login(for_admins: bool) -> dict:
+def log_in(for_admins: bool) -> dict:
     """Check credentials under the throttle and open a session for the right kind of user."""
     creds = validate(LoginCredentials, json_body())
     email = creds.email.strip().lower()
     attempt = throttle.begin(email, client_address())
+    settings = current_settings()
+    ttl, refresh = settings.session_ttl_minutes, settings.session_refresh_ttl_minutes
     with session_scope() as db:
-        user = admins.authenticate(db, email, creds.password, admin=for_admins)
-        if user is not None:
-            user.last_login_at = utcnow()
-            db.add(user)
-            token, row = open_session(db, user)
+        started = login.log_in(db, email, creds.password, for_admins, ttl, refresh)
+        if started is not None:
+            user, token, row = started
+            login_audit.describe_client(row)
             body = session_body(user, row, token)
             login_audit.record(db, "login", user)
-    if user is None:
+    if started is None:
         login_audit.failed(email, for_admins, attempt)  # in its own transaction: nothing else commits
         raise Unauthorized("Invalid email or password")
     throttle.succeeded(attempt)
@@ -108,7 +108,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
     @bp.post("")
     def create_session_view():
         """Log in with e-mail and password: a new session token."""
-        return jsonify(login(for_admins)), 200
+        return jsonify(log_in(for_admins)), 200
 
     @bp.get("")
     def get_session():
