@@ -10,16 +10,27 @@ PORT ?= 8000
 SPA := frontend
 SPA_PORT ?= 5173
 NPM_STAMP := $(SPA)/node_modules/.installed
+LOCK := requirements.lock
 
-.PHONY: run test install services lint format pytest clean spa-install spa-build spa-check spa-test
+.PHONY: run test install lock services lint format pytest clean spa-install spa-build spa-check spa-test
 
-$(VENV)/.installed: pyproject.toml
+# Python packages come from the lock, pinned with their hashes, so every machine installs what CI ran;
+# the project itself is then installed without resolving anything again.
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
 install: $(VENV)/.installed
+
+# Refresh the lock after changing pyproject.toml's dependencies: the newest versions that satisfy them.
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --extra test --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
 
 # The admin SPA's packages, reinstalled exactly from the lock file whenever it changes.
 $(NPM_STAMP): $(SPA)/package-lock.json

@@ -24,7 +24,7 @@ import load  # noqa: E402
 import platforms  # noqa: E402
 import servers  # noqa: E402
 
-from bastion.data.seed import create_demo_database  # noqa: E402
+from bastion.demo_seed import create_demo_database  # noqa: E402
 
 ORIGIN = "http://127.0.0.1:5173"
 

@@ -30,7 +30,7 @@ import servers
 from load import Load, Scenario
 from servers import Server
 
-from bastion.data.seed import create_demo_database
+from bastion.demo_seed import create_demo_database
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EMPLOYEES = 100_000

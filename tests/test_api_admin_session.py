@@ -10,7 +10,7 @@ from sqlmodel import select
 from bastion.db import session_scope
 from bastion.models import SessionToken, User, utcnow
 from bastion.passwords import dummy_hash, hash_password
-from bastion.services import admins as admins_service
+from bastion.services import login as login_service
 from bastion.services.sessions import as_utc
 from bastion.tokens import token_digest
 from tests.conftest import ADMIN_PASSWORD, _empty_tables, create_admin_user, login, make_app
@@ -184,13 +184,13 @@ def _refusal(response) -> tuple[int, str, object]:
 def password_checks(monkeypatch) -> list[str]:
     """The stored hashes each login compared a password with, in order."""
     seen: list[str] = []
-    real = admins_service.verify_password
+    real = login_service.verify_password
 
     def spy(password: str, stored: str) -> bool:
         seen.append(stored)
         return real(password, stored)
 
-    monkeypatch.setattr(admins_service, "verify_password", spy)
+    monkeypatch.setattr(login_service, "verify_password", spy)
     return seen
 
 

@@ -153,3 +153,13 @@ def test_disabled_docs_and_the_system_document(client, admin_headers, hr):
         f"{SYS}/service/{service_id}", json={"config": {"docs": "sometimes"}}, headers=admin_headers
     )
     assert "config.docs" in bad.get_json()["error"]["context"]["errors"]
+
+
+def test_every_view_has_a_one_line_docstring(app):
+    # CONVENTIONS §10: every view says in one line what it answers.
+    missing = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if not (app.view_functions[rule.endpoint].__doc__ or "").strip()
+    ]
+    assert missing == []

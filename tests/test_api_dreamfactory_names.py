@@ -243,10 +243,10 @@ def test_user_without_password_is_created_and_cannot_log_in(client, admin_header
 def test_login_of_a_password_less_user_costs_a_password_check(client, admin_headers, monkeypatch):
     client.post(f"{SYS}/user", json={"email": "new@example.com"}, headers=admin_headers)
     checked = []
-    import bastion.services.admins as admins_module
+    import bastion.services.login as login_module
 
-    real = admins_module.verify_password
-    monkeypatch.setattr(admins_module, "verify_password", lambda p, h: checked.append(h) or real(p, h))
+    real = login_module.verify_password
+    monkeypatch.setattr(login_module, "verify_password", lambda p, h: checked.append(h) or real(p, h))
     assert login(client, "new@example.com", "whatever password", USER_SESSION).status_code == 401
     assert len(checked) == 1 and checked[0].startswith("scrypt$")
 

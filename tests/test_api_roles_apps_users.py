@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import add_sqlite_service, login
 
@@ -213,3 +214,25 @@ def test_explain_names_a_path_that_is_no_component(client, admin_headers, hr, pa
     response = client.get(f"{SYS}/explain", query_string={"path": path}, headers=admin_headers)
     assert response.status_code == 400, response.get_json()
     assert "path" in response.get_json()["error"]["context"]["errors"]
+
+
+def test_the_user_list_reads_every_users_app_roles_in_one_query(app, client, admin_headers, hr):
+    role = client.post(f"{SYS}/role", json={"name": "r", "access": [entry()]}, headers=admin_headers)
+    web = client.post(f"{SYS}/app", json={"name": "web"}, headers=admin_headers).get_json()
+    for n in range(5):
+        body = {"email": f"u{n}@example.com", "name": f"U{n}"}
+        body["app_roles"] = [{"app_id": web["id"], "role_id": role.get_json()["id"]}] if n % 2 else []
+        assert client.post(f"{SYS}/user", json=body, headers=admin_headers).status_code == 201
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = app.extensions["bastion.db"]
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        listed = client.get(f"{SYS}/user", headers=admin_headers).get_json()["resource"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert [len(user["app_roles"]) for user in listed] == [0, 1, 0, 1, 0]
+    assert len([s for s in statements if "user_app_role" in s]) == 1

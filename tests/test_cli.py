@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -197,3 +198,26 @@ def test_console_config_writes_a_working_low_privilege_key(env, tmp_path):
     assert json.loads(target.read_text())["apiKey"] != config["apiKey"]  # rotated, one app only
     bad = run(env, "console-config", "--api-base-url", "ftp://x", "--output", str(target), cwd=tmp_path)
     assert bad.returncode == 1 and "--api-base-url" in bad.stderr
+
+
+def test_sessions_prune_deletes_every_dead_session_and_only_those(env, tmp_path):
+    assert run(env, "init", cwd=tmp_path).returncode == 0
+    admin = ("create-admin", "--email", "ops@example.com", "--name", "Ops", "--password-stdin")
+    assert run(env, *admin, stdin="a very long password\n", cwd=tmp_path).returncode == 0
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'instance' / 'bastion.db'}")
+    tokens = sa.Table("session_token", sa.MetaData(), autoload_with=engine)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        user_id = conn.execute(sa.text("SELECT id FROM user")).scalar_one()
+        rows = [
+            {"token_hash": f"{n:064d}", "user_id": user_id, "created_at": now, "login_at": now}
+            | {"expires_at": now + timedelta(days=ends), "refresh_until": now + timedelta(days=ends)}
+            for n, ends in enumerate((-2, -1, 1))
+        ]
+        conn.execute(tokens.insert(), rows)
+    result = run(env, "sessions", "prune", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 dead sessions deleted" in result.stdout
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(tokens.c.token_hash)).scalars().all() == [f"{2:064d}"]
+    engine.dispose()

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bastion.data.seed import create_demo_database
+from bastion.demo_seed import create_demo_database
 from tests import deploy_stack as ds
 from tests.live import ROOT, LiveServer, free_port, start_server, stop_server
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bastion.data import records
 from bastion.db import session_scope
 from bastion.invalidation import CounterReader, VersionedCache, bump, current_version
 from bastion.system_outage import Grace, SystemDatabaseUnavailable
@@ -106,7 +105,7 @@ def test_a_changed_service_is_released_by_another_app_on_its_next_request(
         engine = pool.get(service["id"], 0, dict)
         closed: list = []
         sa.event.listen(engine, "close", lambda *_: closed.append(1))
-        assert service["id"] in cached and records.PLANS.plan_count() >= 1
+        assert service["id"] in cached and other.extensions["bastion.read_plans"].plan_count() >= 1
         method, body = CHANGES[change]
         answer = client.open(
             f"/api/v2/system/service/{service['id']}", method=method, json=body, headers=admin_headers
@@ -117,7 +116,7 @@ def test_a_changed_service_is_released_by_another_app_on_its_next_request(
         assert closed == [1]
         assert service["id"] not in pool.versions()
         assert service["id"] not in cached
-        assert not [key for key in records.PLANS._plans if key[0] is engine.dialect]
+        assert not [key for key in other.extensions["bastion.read_plans"]._plans if key[0] is engine.dialect]
     finally:
         other.extensions["bastion.engines"].dispose_all()
         other.extensions["bastion.db"].dispose()

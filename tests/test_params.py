@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -258,3 +260,30 @@ def test_the_shape_keeps_everything_but_per_run_values():
     two = parse_list_params({"filter": "a = :a", "params[:a]": "2"}, 100)
     assert one.shape() != two.shape()
     hash(one.shape())
+
+
+# Values bound per run: they must not split the plans' key. Every other field must change it.
+PER_RUN_FIELDS = {"limit", "offset", "include_count", "capped"}
+OTHER_VALUES = {
+    "limit": 9,
+    "offset": 3,
+    "fields": ("a",),
+    "filter": "a = 1",
+    "order": (OrderTerm("a", True),),
+    "include_count": True,
+    "ids": (("1",),),
+    "id_field": ("a",),
+    "id_type": ("integer",),
+    "filter_params": (("a", "1"),),
+    "as_list": True,
+    "capped": False,
+}
+
+
+@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(ListParams)])
+def test_every_field_of_list_params_changes_the_plans_key_unless_bound_per_run(field):
+    base = ListParams(limit=5)
+    changed = dataclasses.replace(base, **{field: OTHER_VALUES[field]})
+    assert changed != base, f"OTHER_VALUES[{field!r}] must differ from the default"
+    assert (changed.shape() == base.shape()) is (field in PER_RUN_FIELDS)
+    hash(changed.shape())

@@ -34,11 +34,9 @@ LIST_QUERIES = [
 
 
 @pytest.fixture
-def plans(monkeypatch):
+def plans():
     """A fresh, empty plan cache for the record operations."""
-    fresh = ReadPlans()
-    monkeypatch.setattr(records, "PLANS", fresh)
-    return fresh
+    return ReadPlans()
 
 
 def three_times(read):
@@ -55,10 +53,11 @@ def test_a_plan_answers_lists_like_sqlalchemy(db, plans, query, grant):
     if grant is NO_SALARY and "salary" in str(query):
         for _ in range(3):
             with pytest.raises(BadRequest):  # a hidden column stays unknown on every request
-                records.list_records(engine, t["employees"], grant, params(**query))
+                records.list_records(engine, t["employees"], grant, params(**query), plans=plans)
         assert plans.plan_count() == 0
         return
-    body = three_times(lambda: records.list_records(engine, t["employees"], grant, params(**query)))
+    query_params = params(**query)
+    body = three_times(lambda: records.list_records(engine, t["employees"], grant, query_params, plans=plans))
     assert body["resource"], query
     assert plans.plan_count() == 1 + ("include_count" in query)
 
@@ -70,7 +69,10 @@ def test_a_plan_answers_lists_like_sqlalchemy(db, plans, query, grant):
 )
 def test_a_plan_answers_by_id_like_sqlalchemy(db, plans, table, record_id, fields):
     engine, t = db
-    record = three_times(lambda: records.get_record(engine, t[table], FULL_GRANT, record_id, fields))
+    table_ = t[table]
+    record = three_times(
+        lambda: records.get_record(engine, table_, FULL_GRANT, record_id, fields, plans=plans)
+    )
     assert record
     assert plans.plan_count() == 1
 
@@ -79,23 +81,25 @@ def test_values_of_each_request_reach_a_reused_plan(db, plans):
     engine, t = db
     employees = t["employees"]
     for n in range(5):
-        page = records.list_records(engine, employees, FULL_GRANT, params(limit="3", offset=str(n)))
+        query = params(limit="3", offset=str(n))
+        page = records.list_records(engine, employees, FULL_GRANT, query, plans=plans)
         assert ids_of(page) == [n + 1, n + 2, n + 3]
-    assert [records.get_record(engine, employees, FULL_GRANT, str(i))["id"] for i in (5, 6, 7)] == [5, 6, 7]
+    found = [records.get_record(engine, employees, FULL_GRANT, str(i), plans=plans)["id"] for i in (5, 6, 7)]
+    assert found == [5, 6, 7]
     with pytest.raises(NotFound):
-        records.get_record(engine, employees, FULL_GRANT, "999")
+        records.get_record(engine, employees, FULL_GRANT, "999", plans=plans)
     assert plans.plan_count() == 2
 
 
 def test_a_plan_never_serves_another_grants_rows(db, plans):
     engine, t = db
     for _ in range(3):
-        sales = records.list_records(engine, t["employees"], SALES, params())
-        hr = records.list_records(engine, t["employees"], HR, params())
+        sales = records.list_records(engine, t["employees"], SALES, params(), plans=plans)
+        hr = records.list_records(engine, t["employees"], HR, params(), plans=plans)
         assert set(ids_of(sales)) == set(range(1, 9))
         assert set(ids_of(hr)) == set(range(17, 21))
         with pytest.raises(NotFound):
-            records.get_record(engine, t["employees"], HR, "3")
+            records.get_record(engine, t["employees"], HR, "3", plans=plans)
     assert plans.plan_count() == 3
 
 
@@ -106,18 +110,18 @@ def test_driver_errors_on_a_plan_are_sqlalchemy_errors(db, plans):
     metadata.create_all(engine)
     try:
         for _ in range(2):
-            assert records.list_records(engine, scratch, FULL_GRANT, params())["resource"] == []
+            assert records.list_records(engine, scratch, FULL_GRANT, params(), plans=plans)["resource"] == []
         assert plans.plan_count() == 1
     finally:
         metadata.drop_all(engine)
     # The 503 handler and the constraint translation only know SQLAlchemy's exception classes.
     with pytest.raises(sa.exc.DBAPIError):
-        records.list_records(engine, scratch, FULL_GRANT, params())
+        records.list_records(engine, scratch, FULL_GRANT, params(), plans=plans)
     recreated = sa.MetaData()
     sa.Table("plan_scratch", recreated, sa.Column("id", sa.Integer, primary_key=True))
     recreated.create_all(engine)
     try:
-        assert records.list_records(engine, scratch, FULL_GRANT, params())["resource"] == []
+        assert records.list_records(engine, scratch, FULL_GRANT, params(), plans=plans)["resource"] == []
     finally:
         recreated.drop_all(engine)
 
@@ -154,7 +158,7 @@ def test_parameters_that_change_the_sql_never_share_a_plan(db, plans):
     engine, t = db
 
     def run(**query):
-        return records.list_records(engine, t["employees"], FULL_GRANT, params(**query))
+        return records.list_records(engine, t["employees"], FULL_GRANT, params(**query), plans=plans)
 
     for _ in range(3):
         assert ids_of(run(filter="salary > :min", **{"params[:min]": "55000"})) == list(range(15, 21))
@@ -178,9 +182,9 @@ def test_a_stopped_database_fails_a_plan_with_sqlalchemy_errors(plans, engine_na
     try:
         for _ in range(3):
             with pytest.raises(sa.exc.OperationalError):
-                records.list_records(engine, table, FULL_GRANT, params())
+                records.list_records(engine, table, FULL_GRANT, params(), plans=plans)
             with pytest.raises(sa.exc.OperationalError):
-                records.get_record(engine, table, FULL_GRANT, "1")
+                records.get_record(engine, table, FULL_GRANT, "1", plans=plans)
         assert plans.plan_count() == 2
     finally:
         engine.dispose()

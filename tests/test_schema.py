@@ -9,7 +9,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from bastion.data import schema, seed
+from bastion import demo_seed as seed
+from bastion.data import schema
 from bastion.errors import NotFound
 from tests.databases import ENGINES, scratch_database
 

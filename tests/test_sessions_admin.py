@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bastion import activity
 from bastion.db import session_scope
 from bastion.models import SessionToken, utcnow
+from bastion.services import sessions as sessions_service
 from tests.conftest import make_app
 
 SESSIONS = "/api/v2/system/session"
@@ -148,3 +149,24 @@ def test_an_app_shows_when_and_where_its_key_was_last_used(client, admin_headers
     client.get("/api/v2", headers={"X-Api-Key": app_body["api_key"]}, buffered=True)
     shown = client.get(f"/api/v2/system/app/{app_body['id']}", headers=admin_headers).get_json()
     assert shown["last_used_from"] == "127.0.0.1" and shown["last_used_at"]
+
+
+def test_a_login_deletes_dead_sessions_a_bounded_batch_at_a_time(app, client, user, monkeypatch):
+    for _ in range(3):
+        _user_login(client)
+    with app.app_context(), session_scope() as db:
+        rows = db.exec(sa.select(SessionToken.id).order_by(SessionToken.id)).scalars().all()
+        # Two sessions past their refresh window: nothing else would ever delete them.
+        db.exec(
+            sa.update(SessionToken)
+            .where(SessionToken.id.in_(rows[:2]))
+            .values(expires_at=utcnow() - timedelta(days=2), refresh_until=utcnow() - timedelta(days=1))
+        )
+    monkeypatch.setattr(sessions_service, "PURGE_BATCH", 1)
+    _user_login(client)
+    with app.app_context(), session_scope() as db:
+        assert len(db.exec(sa.select(SessionToken.id).where(SessionToken.id.in_(rows[:2]))).all()) == 1
+    _user_login(client)
+    with app.app_context(), session_scope() as db:
+        left = db.exec(sa.select(SessionToken.id)).scalars().all()
+    assert not set(rows[:2]) & set(left) and rows[2] in left

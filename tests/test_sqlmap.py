@@ -29,7 +29,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 import sqlalchemy as sa
 
-from bastion.data.seed import create_demo_database
+from bastion.demo_seed import create_demo_database
 from tests.databases import scratch_database
 from tests.live import free_port, start_server, stop_server
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-__version__ = "0.1.0"
+from bastion.version import __version__
+
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -48,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bastion.api import cors as cors_api
     from bastion.api import cors_explain as cors_explain_api
     from bastion.config import load_settings
+    from bastion.docs import cache as document_cache
     from bastion.paths import IdConverter, VersionAlias
     from bastion.platform import Platform
     from bastion.proxies import TrustedProxies
@@ -61,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # A doubled slash (an empty record id) is a JSON 404, not werkzeug's HTML redirect to another URL.
     app.url_map.merge_slashes = False
     modules = (logs, headers, errors, db, system_outage, secrets, registry, access_index, cors, throttle)
+    modules += (document_cache,)
     for module in (*modules, auth, guards):
         module.init_app(app)
     audit_api.init_app(app)

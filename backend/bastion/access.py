@@ -31,6 +31,7 @@ from bastion.access_index import AccessIndex, RoleSnapshot, current_index
 from bastion.components import Component
 from bastion.errors import Forbidden, Unauthorized
 from bastion.models_access import AccessEntry
+from bastion.verbs import VERBS
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,6 @@ class Decision:
 
 
 DOCS_SERVICE = components.DOCS_SERVICE
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def denial(verb: str, service: str, component: Component | str) -> Forbidden:

@@ -187,8 +187,3 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.extensions["bastion.sessions"] = SessionCache()
     login_manager.anonymous_user = AnonymousUserMixin
-
-
-def settings():
-    """The current app's settings."""
-    return current_app.config["SETTINGS"]

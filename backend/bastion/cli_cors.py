@@ -13,6 +13,12 @@ from collections.abc import Callable
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.engine import Engine
 
+from bastion.db import session_scope
+from bastion.errors import ApiError
+from bastion.models import CorsRule, CorsRuleCreate, CorsRulePublic
+from bastion.services import cors
+from bastion.verbs import VERBS
+
 ADMIN_SPA_PATH = "api/v2/*"
 ADMIN_SPA_HEADERS = [
     "Authorization",
@@ -35,8 +41,6 @@ class CommandError(Exception):
 
 
 def _rule(fields: dict, names: dict[str, str]):
-    from bastion.models import CorsRuleCreate
-
     try:
         return CorsRuleCreate(**fields)
     except PydanticError as exc:
@@ -54,7 +58,7 @@ def admin_rule(origin: str):
         "path": ADMIN_SPA_PATH,
         "description": "Admin SPA (bastion init)",
         "origins": [origin],
-        "methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        "methods": list(VERBS),
         "headers": ADMIN_SPA_HEADERS,
         "exposed_headers": ["X-Request-Id"],
         "supports_credentials": False,
@@ -64,9 +68,6 @@ def admin_rule(origin: str):
 
 def ensure_rule(engine: Engine, rule) -> str:
     """Create the rule unless its path has one already; say which happened."""
-    from bastion.db import session_scope
-    from bastion.services import cors
-
     with session_scope(engine) as db:
         if cors.find_rule_by_path(db, rule.path) is not None:
             return f"cors: a rule for {rule.path} exists already, left as it is"
@@ -75,10 +76,6 @@ def ensure_rule(engine: Engine, rule) -> str:
 
 
 def _list(engine: Engine, args) -> None:
-    from bastion.db import session_scope
-    from bastion.models import CorsRulePublic
-    from bastion.services import cors
-
     with session_scope(engine) as db:
         rules = [CorsRulePublic.model_validate(r, from_attributes=True) for r in cors.list_rules(db)]
     if args.json:
@@ -91,9 +88,6 @@ def _list(engine: Engine, args) -> None:
 
 
 def _add(engine: Engine, args) -> None:
-    from bastion.db import session_scope
-    from bastion.services import cors
-
     given = {
         "origins": args.origin,
         "methods": args.method,
@@ -110,10 +104,6 @@ def _add(engine: Engine, args) -> None:
 
 
 def _remove(engine: Engine, args) -> None:
-    from bastion.db import session_scope
-    from bastion.models import CorsRule
-    from bastion.services import cors
-
     with session_scope(engine) as db:
         rule = cors.find_rule_by_path(db, args.path) if args.path else db.get(CorsRule, args.id)
         if rule is None:
@@ -124,8 +114,6 @@ def _remove(engine: Engine, args) -> None:
 
 def run(args, engine: Callable[[], Engine]) -> None:
     """Run `bastion cors <action>` against the system database."""
-    from bastion.errors import ApiError
-
     action = {"list": _list, "add": _add, "remove": _remove}[args.cors_command]
     try:
         action(engine(), args)

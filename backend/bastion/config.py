@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+from flask import Flask, current_app
 
 log = logging.getLogger("bastion")
 
@@ -170,6 +171,9 @@ class Setting:
     help: str
 
 
+# The instance folder when BASTION_INSTANCE is unset, relative to the working directory.
+DEFAULT_INSTANCE = "./instance"
+
 SETTINGS = (
     Setting("APP_ENV", "production", _env_name, "production or local"),
     Setting("APP_DEBUG", "false", _bool, "when true, error bodies carry a stack trace"),
@@ -190,7 +194,7 @@ SETTINGS = (
         "addresses/CIDRs of those proxies; X-Forwarded-* from any other peer is ignored",
     ),
     Setting("REQUIRE_HTTPS", None, _bool, "refuse API requests that did not arrive over HTTPS"),
-    Setting("BASTION_INSTANCE", "./instance", _text, "instance folder: SQLite system DB, .env, logs"),
+    Setting("BASTION_INSTANCE", DEFAULT_INSTANCE, _text, "instance folder: SQLite system DB, .env, logs"),
     Setting(
         "SQLITE_ROOTS",
         "",
@@ -267,7 +271,7 @@ def _merge_sources(overrides: Mapping[str, Any] | None) -> tuple[dict[str, str],
     overrides = {k: str(v) for k, v in (overrides or {}).items()}
     cwd_env = _read_env_file(Path(".env"))
     first = {**cwd_env, **os.environ, **overrides}
-    instance = Path(first.get("BASTION_INSTANCE", "./instance")).expanduser()
+    instance = Path(first.get("BASTION_INSTANCE", DEFAULT_INSTANCE)).expanduser()
     instance_env = _read_env_file(instance / ".env")
     warnings = [
         f"unknown setting {name} in {instance / '.env'}" for name in instance_env if name not in KNOWN_NAMES
@@ -287,7 +291,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         # An empty value means "the default" for settings whose default depends on others.
         unset = text is None or (setting.default is None and not text.strip())
         values[setting.name.lower()] = None if unset else setting.parse(setting.name, text)
-    instance = Path(values["bastion_instance"] or "./instance").expanduser().resolve()
+    instance = Path(values["bastion_instance"] or DEFAULT_INSTANCE).expanduser().resolve()
     values["bastion_instance"] = instance
     if values["require_https"] is None:
         values["require_https"] = values["app_env"] == "production"
@@ -298,3 +302,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     for warning in warnings:
         log.warning(warning)
     return Settings(**values, warnings=tuple(warnings))
+
+
+def current_settings(app: Flask | None = None) -> Settings:
+    """The settings of `app`, or of the current app; create_app stores them, everything else asks here."""
+    return (app or current_app).config["SETTINGS"]

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 
 from publicsuffixlist import PublicSuffixList
 
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")
-DEFAULT_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+from bastion.verbs import VERBS
+
+METHODS = (*VERBS, "OPTIONS", "HEAD")
+DEFAULT_METHODS = list(VERBS)
 MAX_AGE_LIMIT = 86400  # a day: Firefox's own cap; Chromium caps at two hours anyway
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from bastion.config import current_settings
 from bastion.data import timeouts
 
 
@@ -45,7 +46,7 @@ def backend_name(engine: Engine) -> str:
 
 def init_app(app: Flask) -> None:
     """Bind the system-database engine to the app."""
-    app.extensions["bastion.db"] = make_engine(app.config["SETTINGS"].database_url, timeouts.SYSTEM)
+    app.extensions["bastion.db"] = make_engine(current_settings(app).database_url, timeouts.SYSTEM)
 
 
 def get_engine() -> Engine:

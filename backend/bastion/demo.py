@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bastion.data.seed import create_demo_database
 from bastion.data.target_files import SystemTargets
 from bastion.db import session_scope
+from bastion.demo_seed import create_demo_database
 from bastion.models import ServiceCreate
 from bastion.secrets import SecretBox
 from bastion.services.data_services import create_service, find_service

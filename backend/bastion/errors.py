@@ -7,8 +7,10 @@ import traceback
 import uuid
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, jsonify, request
+from flask import Flask, g, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from bastion.config import current_settings
 
 log = logging.getLogger("bastion")
 
@@ -112,7 +114,7 @@ def error_response(code: int, message: str, context: Any = None, headers: dict |
 
 
 def _debug_trace() -> str | None:
-    return traceback.format_exc() if current_app.config["SETTINGS"].app_debug else None
+    return traceback.format_exc() if current_settings().app_debug else None
 
 
 def _handle_api_error(exc: ApiError):

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import ipaddress
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 
 from bastion.auth import refuse_bad_api_key
+from bastion.config import current_settings
 from bastion.errors import Forbidden
 
 SYSTEM_PREFIX = "/api/v2/system/"
 
 
 def _check_transport() -> None:
-    if current_app.config["SETTINGS"].require_https and not request.is_secure:
+    if current_settings().require_https and not request.is_secure:
         raise Forbidden("HTTPS is required: send this request to the platform's https:// address")
 
 
@@ -33,7 +34,7 @@ def _address_allowed(networks: tuple, address: str | None) -> bool:
 
 def require_admin_network() -> None:
     """403 unless ADMIN_ALLOWED_NETWORKS admits the client (also for admin actions outside /system)."""
-    networks = current_app.config["SETTINGS"].admin_allowed_networks
+    networks = current_settings().admin_allowed_networks
     if networks and not _address_allowed(networks, request.remote_addr):
         raise Forbidden("The admin API is not reachable from this network")
 

@@ -1,4 +1,4 @@
-"""Headers on every response of the platform, errors and CORS preflights included (issue 12).
+"""Headers on every response of the platform, errors and CORS preflights included.
 
 They are set here, not only by nginx, so that they hold whatever stands in front of gunicorn:
 - `Cache-Control: no-store`: answers carry tokens, keys and data; no browser or proxy may keep them.

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, In
 from sqlmodel import Field, SQLModel
 
 from bastion import cors_syntax
+from bastion.components import DOCS_SERVICE
 
 PASSWORD_MIN_LENGTH = 12
 
@@ -19,14 +20,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _timestamp(**kwargs) -> Field:
+def timestamp(**kwargs) -> Field:
+    """A timezone-aware DateTime column (every system table stores UTC)."""
     return Field(sa_column=Column(DateTime(timezone=True), **kwargs))
 
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _check_email(value: str | None) -> str | None:
+def check_email(value: str | None) -> str | None:
+    """An e-mail address trimmed and lower-cased, or ValueError; used by every model that takes one."""
     if value is None:
         return None
     value = value.strip().lower()
@@ -40,7 +43,7 @@ class UserBase(SQLModel):
     name: str = Field(min_length=1, max_length=255)
     is_active: bool = True
 
-    _email = field_validator("email")(_check_email)
+    _email = field_validator("email")(check_email)
 
 
 PERSON_FIELDS = ("first_name", "last_name", "display_name", "phone")
@@ -69,12 +72,13 @@ class User(SQLModel, table=True):
     last_name: str | None = Field(default=None, max_length=64)
     display_name: str | None = Field(default=None, max_length=255)
     phone: str | None = Field(default=None, max_length=32)
-    created_at: datetime = _timestamp(nullable=False, default=utcnow)
-    updated_at: datetime = _timestamp(nullable=False, default=utcnow, onupdate=utcnow)
-    last_login_at: datetime | None = _timestamp(nullable=True)
+    created_at: datetime = timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = timestamp(nullable=False, default=utcnow, onupdate=utcnow)
+    last_login_at: datetime | None = timestamp(nullable=True)
 
 
-def _check_password(value: str | None) -> str | None:
+def check_password(value: str | None) -> str | None:
+    """A password within the length bounds, or ValueError; used by every model that takes one."""
     if value is not None and len(value) < PASSWORD_MIN_LENGTH:
         raise ValueError(f"must be at least {PASSWORD_MIN_LENGTH} characters")
     if value is not None and len(value) > 1024:
@@ -85,7 +89,7 @@ def _check_password(value: str | None) -> str | None:
 class AdminCreate(UserBase, PersonFields):
     password: str
 
-    _password = field_validator("password")(_check_password)
+    _password = field_validator("password")(check_password)
 
 
 class AdminUpdate(PersonFields):
@@ -94,8 +98,8 @@ class AdminUpdate(PersonFields):
     is_active: bool | None = None
     password: str | None = None
 
-    _password = field_validator("password")(_check_password)
-    _email = field_validator("email")(_check_email)
+    _password = field_validator("password")(check_password)
+    _email = field_validator("email")(check_email)
 
 
 class ProfileUpdate(PersonFields):
@@ -104,7 +108,7 @@ class ProfileUpdate(PersonFields):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     email: str | None = Field(default=None, max_length=255)
 
-    _email = field_validator("email")(_check_email)
+    _email = field_validator("email")(check_email)
 
 
 class AdminPublic(UserBase, PersonFields):
@@ -125,13 +129,13 @@ class SessionToken(SQLModel, table=True):
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), index=True, nullable=False)
     )
-    created_at: datetime = _timestamp(nullable=False, default=utcnow)
+    created_at: datetime = timestamp(nullable=False, default=utcnow)
     # The original login, carried across refreshes: the refresh window counts from it and never slides.
-    login_at: datetime = _timestamp(nullable=False, default=utcnow)
-    expires_at: datetime = _timestamp(nullable=False)
-    refresh_until: datetime = _timestamp(nullable=False)
+    login_at: datetime = timestamp(nullable=False, default=utcnow)
+    expires_at: datetime = timestamp(nullable=False)
+    refresh_until: datetime = timestamp(nullable=False)
     # Written at login and then at most once a minute (activity.py): who holds the session, from where.
-    last_seen_at: datetime | None = _timestamp(nullable=True)
+    last_seen_at: datetime | None = timestamp(nullable=True)
     client_address: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=255)
 
@@ -153,7 +157,7 @@ class LoginCredentials(SQLModel):
 
 
 SERVICE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-RESERVED_SERVICE_NAMES = frozenset({"system", "user", "api_docs"})
+RESERVED_SERVICE_NAMES = frozenset({"system", "user", DOCS_SERVICE})
 
 
 def _check_service_name(value: str | None) -> str | None:
@@ -193,8 +197,8 @@ class Service(SQLModel, table=True):
     config: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Bumped on every change so that every worker drops its engine and schema cache.
     version: int = 1
-    created_at: datetime = _timestamp(nullable=False, default=utcnow)
-    updated_at: datetime = _timestamp(nullable=False, default=utcnow, onupdate=utcnow)
+    created_at: datetime = timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = timestamp(nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class ServiceCreate(ServiceBase):
@@ -270,10 +274,10 @@ class CorsRule(SQLModel, table=True):
     methods: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     supports_credentials: bool = False
     enabled: bool = True
-    created_at: datetime = _timestamp(nullable=False, default=utcnow)
-    updated_at: datetime = _timestamp(nullable=False, default=utcnow, onupdate=utcnow)
+    created_at: datetime = timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = timestamp(nullable=False, default=utcnow, onupdate=utcnow)
     # When the rule last admitted a request's origin, written at most once a minute (usage.py).
-    last_admitted_at: datetime | None = _timestamp(nullable=True)
+    last_admitted_at: datetime | None = timestamp(nullable=True)
 
 
 class CorsRuleCreate(CorsRuleBase):

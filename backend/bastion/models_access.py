@@ -1,4 +1,6 @@
-"""Roles, apps and per-app user roles (DESIGN §4); kept apart from models.py, which holds the rest.
+"""Roles, apps, per-app user roles and the user create/update/password models (DESIGN §4).
+
+Kept apart from models.py (which holds the user table and the rest) to keep each module small.
 
 A role's access entries live inline on the role as a JSON list: they are always read and written with
 their role, and validated as a whole on save.
@@ -14,13 +16,11 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
-from bastion.models import PersonFields, UserBase, _check_email, _check_password, _timestamp, utcnow
+from bastion.models import PersonFields, UserBase, check_email, check_password, timestamp, utcnow
+from bastion.verbs import VERB_MASK, VERBS
 
 # A row id of the system database: its id columns are 32-bit INTEGERs on PostgreSQL and MariaDB.
 Id = Annotated[int, PydanticField(ge=1, le=2**31 - 1)]
-
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-VERB_MASK = {"GET": 1, "POST": 2, "PUT": 4, "PATCH": 8, "DELETE": 16}
 
 
 class RowFilterSpec(SQLModel):
@@ -82,8 +82,8 @@ class Role(SQLModel, table=True):
     description: str = Field(default="", max_length=1024)
     is_active: bool = True
     access: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = _timestamp(nullable=False, default=utcnow)
-    updated_at: datetime = _timestamp(nullable=False, default=utcnow)
+    created_at: datetime = timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = timestamp(nullable=False, default=utcnow)
 
 
 class RoleCreate(SQLModel):
@@ -122,14 +122,14 @@ class App(SQLModel, table=True):
     requires_fullscreen: bool = False
     allow_fullscreen_toggle: bool = True
     toggle_location: str = Field(default="top", max_length=32)
-    created_at: datetime = _timestamp(nullable=False, default=utcnow)
-    updated_at: datetime = _timestamp(nullable=False, default=utcnow)
+    created_at: datetime = timestamp(nullable=False, default=utcnow)
+    updated_at: datetime = timestamp(nullable=False, default=utcnow)
     # When and from where the key last came with a request, written at most once a minute (activity.py).
-    last_used_at: datetime | None = _timestamp(nullable=True)
+    last_used_at: datetime | None = timestamp(nullable=True)
     last_used_from: str | None = Field(default=None, max_length=64)
     # Requests that carried a key or session token in the query string, and the last one (usage.py).
     query_key_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    query_key_at: datetime | None = _timestamp(nullable=True)
+    query_key_at: datetime | None = timestamp(nullable=True)
 
 
 APP_TYPES = range(0, 4)  # DreamFactory's: 0 no storage, 1 file storage, 2 a URL, 3 a path on the server
@@ -214,7 +214,7 @@ class UserCreate(UserBase, PersonFields):
     password: str | None = None
     app_roles: list[AppRoleSpec] = Field(default_factory=list)
 
-    _password = field_validator("password")(_check_password)
+    _password = field_validator("password")(check_password)
 
     @model_validator(mode="after")
     def _default_name(self) -> UserCreate:
@@ -232,12 +232,12 @@ class UserUpdate(PersonFields):
     password: str | None = None
     app_roles: list[AppRoleSpec] | None = None
 
-    _password = field_validator("password")(_check_password)
-    _email = field_validator("email")(_check_email)
+    _password = field_validator("password")(check_password)
+    _email = field_validator("email")(check_email)
 
 
 class PasswordChange(SQLModel):
     old_password: str = Field(min_length=1, max_length=1024)
     new_password: str
 
-    _password = field_validator("new_password")(_check_password)
+    _password = field_validator("new_password")(check_password)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
 
-from bastion.models import _timestamp, utcnow
+from bastion.models import timestamp, utcnow
 
 FINDING_ID_LENGTH = 255
 
@@ -21,7 +21,7 @@ class AdvisorMute(SQLModel, table=True):
     reason: str = Field(max_length=1024)
     muted_by: int | None = None  # the admin's user id; None from the CLI
     muted_by_email: str = Field(default="", max_length=255)
-    muted_at: datetime = _timestamp(nullable=False, default=utcnow)
+    muted_at: datetime = timestamp(nullable=False, default=utcnow)
 
 
 class MuteRequest(SQLModel):

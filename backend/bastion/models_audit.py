@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from bastion.models import _timestamp, utcnow
+from bastion.models import timestamp, utcnow
 
 
 class AuditEvent(SQLModel, table=True):
@@ -22,7 +22,7 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(
         default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     )
-    at: datetime = _timestamp(nullable=False, default=utcnow, index=True)
+    at: datetime = timestamp(nullable=False, default=utcnow, index=True)
     # No foreign key: the trail outlives the accounts it names.
     actor_id: int | None = None
     actor_email: str | None = Field(default=None, max_length=255)

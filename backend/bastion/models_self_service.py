@@ -1,4 +1,4 @@
-"""Lookups, one-time codes and the registration setting (issue 15 §3-§4); kept apart from models.py.
+"""Lookups, one-time codes and the registration setting (self-service); kept apart from models.py.
 
 A lookup belongs to one owner: everyone (`global`), a role (`role:<id>`) or a user (`user:<id>`); the owner
 string makes (owner, name) unique on every engine (a unique index over nullable ids would not be).
@@ -13,7 +13,7 @@ from pydantic import field_validator
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bastion.models import _check_email, _check_password, _timestamp, utcnow
+from bastion.models import check_email, check_password, timestamp, utcnow
 from bastion.models_access import Id
 
 LOOKUP_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}"
@@ -76,9 +76,9 @@ class OneTimeCode(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), index=True, nullable=False)
     )
     code_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
-    created_at: datetime = _timestamp(nullable=False, default=utcnow)
-    expires_at: datetime = _timestamp(nullable=False)
-    used_at: datetime | None = _timestamp(nullable=True)
+    created_at: datetime = timestamp(nullable=False, default=utcnow)
+    expires_at: datetime = timestamp(nullable=False)
+    used_at: datetime | None = timestamp(nullable=True)
 
 
 class RegistrationSetting(SQLModel, table=True):
@@ -112,24 +112,24 @@ class RegisterRequest(SQLModel):
 
     model_config = {"populate_by_name": True}
 
-    _email = field_validator("email")(_check_email)
-    _password = field_validator("password")(_check_password)
+    _email = field_validator("email")(check_email)
+    _password = field_validator("password")(check_password)
 
 
 class CodeRedeem(SQLModel):
     email: str = Field(max_length=255)
     code: str = Field(min_length=1, max_length=64)
 
-    _email = field_validator("email")(_check_email)
+    _email = field_validator("email")(check_email)
 
 
 class PasswordReset(CodeRedeem):
     new_password: str
 
-    _password = field_validator("new_password")(_check_password)
+    _password = field_validator("new_password")(check_password)
 
 
 class ResetRequest(SQLModel):
     email: str = Field(max_length=255)
 
-    _email = field_validator("email")(_check_email)
+    _email = field_validator("email")(check_email)

@@ -1,8 +1,8 @@
 """URL aliases, resolved before routing so that CORS, guards, routing and logs all see one path.
 
 `/api/...` without a version is served as `/api/v2/...` (DESIGN §1), and one trailing slash is dropped
-from every API path, as DreamFactory's clients send both forms (issue 14). Two trailing slashes stay,
-so an empty record id (`/_table/t//`) is still a 404.
+from every API path, as DreamFactory's clients send both forms and expect the same answer. Two trailing
+slashes stay, so an empty record id (`/_table/t//`) is still a 404.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g
 
 from bastion.bulkheads import Bulkheads
-from bastion.data import records
 from bastion.data.dberrors import RETRY_AFTER, GatewayTimeout, ServiceUnavailable
 from bastion.data.engines import EnginePool
+from bastion.data.read_plans import ReadPlans
 from bastion.data.schema import SchemaCache
 from bastion.db import session_scope
 from bastion.errors import NotFound
@@ -69,9 +69,11 @@ def _services_by_name() -> dict[str, Service]:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its engine pool, schema cache and service rows (rebuilt when any service changes)."""
+    """Give the app its engine pool, schema cache, compiled reads and service rows (rebuilt when any
+    service changes)."""
     app.extensions["bastion.engines"] = EnginePool()
     app.extensions["bastion.schemas"] = SchemaCache()
+    app.extensions["bastion.read_plans"] = ReadPlans()
     app.extensions["bastion.services"] = VersionedCache("services", _services_by_name)
     app.extensions["bastion.bulkheads"] = Bulkheads()
     app.before_request(release_changed_services)
@@ -102,13 +104,18 @@ def release_stale(services: Iterable[Service]) -> None:
     live = {service.id: service.version for service in services if service.is_active}
     for service_id, engine in engines().retain(live):
         schemas().refresh(service_id)
-        records.PLANS.forget(engine.dialect)
+        read_plans().forget(engine.dialect)
         log.info("service %s: engine and schema released after a change", service_id)
 
 
 def engines() -> EnginePool:
     """The current app's engine pool."""
     return current_app.extensions["bastion.engines"]
+
+
+def read_plans() -> ReadPlans:
+    """The current app's compiled reads of the data API."""
+    return current_app.extensions["bastion.read_plans"]
 
 
 def schemas() -> SchemaCache:

@@ -14,6 +14,8 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bastion.config import current_settings
+
 PREFIX = "enc:v1:"
 MASK = "**********"
 
@@ -74,7 +76,7 @@ class SecretBox:
 
 def init_app(app) -> None:
     """Bind the app's secret box from APP_KEY and APP_OLD_KEYS."""
-    settings = app.config["SETTINGS"]
+    settings = current_settings(app)
     app.extensions["bastion.secrets"] = SecretBox(settings.app_key, settings.app_old_keys)
 
 

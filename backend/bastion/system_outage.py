@@ -22,6 +22,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from bastion.config import current_settings
 from bastion.errors import ApiError, error_response, request_id
 
 log = logging.getLogger("bastion")
@@ -105,7 +106,7 @@ def answer_quietly(exc: ApiError):
 
 def init_app(app: Flask) -> None:
     """Give the app its grace and answer the system database's outages 503 in one log line."""
-    app.extensions["bastion.grace"] = Grace(app.config["SETTINGS"].system_db_grace_seconds)
+    app.extensions["bastion.grace"] = Grace(current_settings(app).system_db_grace_seconds)
     sa.event.listen(app.extensions["bastion.db"], "handle_error", _tag)
     for error in (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError):
         app.register_error_handler(error, _unavailable)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from bastion.config import current_settings
 from bastion.errors import TooManyRequests
 from bastion.throttle_stores import DatabaseStore, RedisStore, ThrottleStore
 
@@ -40,7 +41,7 @@ class Attempt:
 
 def init_app(app: Flask) -> None:
     """Choose the store: Redis when REDIS_URL is set, else the system database (bound by db.init_app)."""
-    url = app.config["SETTINGS"].redis_url
+    url = current_settings(app).redis_url
     store = RedisStore(url) if url else DatabaseStore(app.extensions["bastion.db"])
     app.extensions["bastion.throttle"] = store
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import requests
 from playwright.sync_api import Page, expect
 
-from bastion.data.seed import create_demo_database
+from bastion.demo_seed import create_demo_database
 from tests.live import ROOT, LiveServer, free_port, start_server, stop_server
 
 ARTIFACTS = ROOT / "test-artifacts"

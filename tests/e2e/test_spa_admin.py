@@ -20,7 +20,7 @@ import requests
 from playwright.sync_api import Page, Request, Response, expect
 
 from bastion import __version__
-from bastion.data.seed import create_demo_database
+from bastion.demo_seed import create_demo_database
 from tests.e2e.spa import allow_origins, build_spa, log_in, open_area, serve_spa, session_token, suffix
 
 pytestmark = pytest.mark.e2e

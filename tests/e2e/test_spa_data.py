@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from bastion.data.seed import create_demo_database
+from bastion.demo_seed import create_demo_database
 from tests.databases import ENGINES, config_from_url, scratch_database
 from tests.e2e.spa import ARTIFACTS, log_in, suffix
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, Request, expect
 
-from bastion.data.seed import create_demo_database
+from bastion.demo_seed import create_demo_database
 from tests.e2e.spa import allow_origins, build_spa, serve_spa, suffix
 from tests.live import ROOT
 

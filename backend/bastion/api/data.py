@@ -17,30 +17,20 @@ from flask import Blueprint, jsonify, request
 from bastion import access, components
 from bastion.api import table_path
 from bastion.api.body import json_body
+from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify, require_admin
 from bastion.components import Component
 from bastion.data import records as ops
-from bastion.data.dberrors import log_outage
 from bastion.data.params import parse_list_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.db import session_scope
-from bastion.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, error_response
-from bastion.registry import OpenService, find_active_service, open_service
+from bastion.errors import BadRequest, MethodNotAllowed, NotFound
+from bastion.registry import OpenService, read_plans
 from bastion.services.data_services import list_services
+from bastion.verbs import VERBS
 
 bp = Blueprint("data", __name__, url_prefix="/api/v2")
 log = logging.getLogger("bastion")
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def open_checked(identity: Identity, name: str) -> OpenService:
-    """The service opened for a caller; `?refresh=true` (re-reflection) is for admins only."""
-    opened = open_service(find_active_service(name))
-    if request.args.get("refresh", "").lower() in ("1", "true"):
-        if not identity.is_admin:
-            raise Forbidden("Parameter 'refresh' (re-reading the schema) is for admins only")
-        opened.refresh()
-    return opened
 
 
 def resolve(
@@ -74,16 +64,7 @@ def _ensure_reaches(identity: Identity, service: str) -> None:
         access.ensure(identity=identity, verb="GET", service=service, component=components.ROOT_COMPONENT)
 
 
-def unreachable(exc: sa.exc.SQLAlchemyError):
-    """A service's database is down, busy or slow: 503/504 naming the service (dberrors), one log line."""
-    service = (request.view_args or {}).get("service", "?")
-    error = log_outage(exc, service)
-    return error_response(error.code, error.message, None, error.headers)
-
-
-bp.register_error_handler(sa.exc.OperationalError, unreachable)
-bp.register_error_handler(sa.exc.InterfaceError, unreachable)
-bp.register_error_handler(sa.exc.TimeoutError, unreachable)
+answer_outages(bp)
 
 
 @bp.get("")
@@ -143,7 +124,7 @@ def table_resource(service: str, rest: str):
 def list_records(service: str, table: str):
     opened, target, grant = _records(service, table, "GET")
     params = parse_list_params(request.args, opened.max_records)
-    return ops.list_records(opened.engine, target, grant, params)
+    return ops.list_records(opened.engine, target, grant, params, read_plans())
 
 
 def _body_or_none():
@@ -207,7 +188,9 @@ def delete_records(service: str, table: str):
 def get_record(service: str, table: str, record_id: str):
     opened, target, grant = _records(service, table, "GET")
     params = parse_write_params(request.args)
-    return ops.get_record(opened.engine, target, grant, record_id, params.fields, params.id_field)
+    return ops.get_record(
+        opened.engine, target, grant, record_id, params.fields, params.id_field, read_plans()
+    )
 
 
 def update_record(service: str, table: str, record_id: str):

@@ -9,14 +9,15 @@ Admins see everything, and the admin API's own document (`system`).
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from bastion import access
 from bastion.access_index import current_index
-from bastion.api.data import open_checked, unreachable
+from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify
 from bastion.data.schema import case_unique
 from bastion.db import session_scope
+from bastion.docs.cache import documents
 from bastion.docs.service_doc import FULL, TableView, build_service_document
 from bastion.docs.system_doc import build_system_document
 from bastion.errors import Forbidden, NotFound
@@ -25,8 +26,7 @@ from bastion.registry import OpenService, find_active_service, schemas
 from bastion.services.data_services import list_services
 
 bp = Blueprint("docs", __name__, url_prefix="/api/v2/api_docs")
-bp.register_error_handler(sa.exc.OperationalError, unreachable)
-bp.register_error_handler(sa.exc.InterfaceError, unreachable)
+answer_outages(bp)
 
 
 def docs_enabled(service: Service) -> bool:
@@ -62,15 +62,14 @@ def _server_url(service: str) -> str:
 
 def _full_document(opened: OpenService) -> dict:
     """The full document, cached until the service or its reflected schema changes."""
-    cache = current_app.extensions.setdefault("bastion.docs", {})
     metadata = schemas().metadata(opened.service.id, opened.engine)
     key = (opened.service.id, opened.service.version, id(metadata), request.url_root)
-    if key not in cache:
+
+    def build() -> dict:
         tables = [opened.table(name) for name in opened.tables()]
-        if len(cache) > 256:
-            cache.clear()
-        cache[key] = build_service_document(opened.name, tables, lambda _t: FULL, _server_url(opened.name))
-    return cache[key]
+        return build_service_document(opened.name, tables, lambda _t: FULL, _server_url(opened.name))
+
+    return documents().get(key, build)
 
 
 @bp.get("")

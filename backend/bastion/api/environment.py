@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from flask_login import current_user
 
-from bastion import __version__
+from bastion.config import current_settings
 from bastion.db import backend_name, get_engine
+from bastion.version import __version__
 
 bp = Blueprint("environment", __name__, url_prefix="/api/v2/system/environment")
 
 
 @bp.get("")
 def get_environment():
+    """The platform's name and login paths; admins also get its version, environment and database kind."""
     body = {
         "platform": {"name": "Bastion"},
         "authentication": {
@@ -21,7 +23,7 @@ def get_environment():
         },
     }
     if current_user.is_authenticated and current_user.user.is_sys_admin:
-        settings = current_app.config["SETTINGS"]
+        settings = current_settings()
         body["platform"].update(
             version=__version__,
             app_env=settings.app_env,

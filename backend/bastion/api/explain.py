@@ -17,6 +17,7 @@ from bastion.errors import ApiError, BadRequest, ValidationError
 from bastion.models import User
 from bastion.registry import find_active_service, open_service
 from bastion.secrets import MASK
+from bastion.verbs import VERBS
 
 bp = Blueprint("explain", __name__, url_prefix="/api/v2/system/explain")
 
@@ -73,7 +74,7 @@ def _int_arg(name: str) -> int | None:
 def explain():
     """Whether a user/app may use a verb on a path, and which role entry decided, by the request's code."""
     verb = request.args.get("verb", "GET").upper()
-    if verb not in access.VERBS:
+    if verb not in VERBS:
         raise ValidationError({"verb": "must be GET, POST, PUT, PATCH or DELETE"})
     if not request.args.get("path"):
         raise BadRequest("Parameter 'path' is required")

@@ -38,6 +38,8 @@ class Resource:
     keys: tuple[str, ...]  # the keys of the JSON form, which `fields` may name
     where: tuple = ()  # fixed conditions: admins and users share one table
     related: Mapping[str, Related] = field(default_factory=dict)
+    # The JSON forms of a whole page at once, where one query can serve every row (else public per row).
+    public_many: Callable[[Session, list], list[dict]] | None = None
 
 
 def parse_ids(text: str, name: str = "ids") -> tuple[int, ...]:
@@ -100,7 +102,16 @@ class Shaper:
 
     def __call__(self, db: Session, row: Any) -> dict:
         """The record as the caller asked for it."""
-        body = self.resource.public(db, row)
+        return self.finish(db, row, self.resource.public(db, row))
+
+    def many(self, db: Session, rows: list) -> list[dict]:
+        """A page of records as the caller asked for them."""
+        many = self.resource.public_many
+        bodies = many(db, rows) if many else [self.resource.public(db, row) for row in rows]
+        return [self.finish(db, row, body) for row, body in zip(rows, bodies, strict=True)]
+
+    def finish(self, db: Session, row: Any, body: dict) -> dict:
+        """A record's JSON form with the related records and fields the caller asked for."""
         for name in self.related:
             body[name] = self.resource.related[name](db, row)
         if self.fields is not None:
@@ -118,7 +129,7 @@ def list_resource(db: Session, resource: Resource) -> dict:
         # A list cut at the cap says so, as the data API's does, so a client can page on.
         count = run_list(db, resource.model, columns, replace(query, include_count=True), resource.where)[1]
     shape = Shaper(resource)
-    body: dict[str, Any] = {"resource": [shape(db, row) for row in rows]}
+    body: dict[str, Any] = {"resource": shape.many(db, list(rows))}
     if count is not None:
         body["meta"] = {"count": count}
     return body

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from bastion.api.body import json_body, validate
-from bastion.auth import admin_required, settings
+from bastion.auth import admin_required
+from bastion.config import current_settings
 from bastion.db import session_scope
 from bastion.models_self_service import RegistrationUpdate
 from bastion.services import mail, registration
@@ -16,7 +17,7 @@ bp = Blueprint("registration", __name__, url_prefix="/api/v2/system/registration
 def _public(setting) -> dict:
     body = registration.public(setting)
     # The admin sees at once that confirmation e-mails cannot go out.
-    body["mail_missing_setting"] = mail.missing_setting(settings())
+    body["mail_missing_setting"] = mail.missing_setting(current_settings())
     return body
 
 

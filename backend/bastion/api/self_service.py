@@ -17,7 +17,8 @@ from flask import Blueprint, current_app, request
 from bastion import throttle
 from bastion.api.body import json_body, validate
 from bastion.api.sessions import open_session, session_body
-from bastion.auth import client_address, request_app, settings
+from bastion.auth import client_address, request_app
+from bastion.config import current_settings
 from bastion.db import session_scope
 from bastion.errors import Conflict, Unauthorized
 from bastion.models import User
@@ -47,7 +48,7 @@ def _may_mail(address: str) -> bool:
 
 
 def _mail_later(outgoing: mail.Outgoing) -> None:
-    mail.send_later(settings(), outgoing)
+    mail.send_later(current_settings(), outgoing)
 
 
 def _open(db, user: User, wanted: bool) -> tuple | None:
@@ -90,7 +91,7 @@ def register():
     role_id = registration.role_for(setting, app.id)
     confirm = not setting.skip_confirmation
     if confirm:
-        mail.require_configured(settings())
+        mail.require_configured(current_settings())
     password_hash = registration.hashed(data.password)
     allowed = _may_mail(data.email) if confirm else True  # before the transaction: another connection
     with session_scope() as db:
@@ -117,8 +118,8 @@ def register():
 
 
 def _confirmation(db, user: User) -> mail.Outgoing:
-    code = codes.issue(db, user, "confirm", settings().code_ttl_minutes, settings().app_key)
-    return mail_messages.confirmation(settings(), user.email, code)
+    code = codes.issue(db, user, "confirm", current_settings().code_ttl_minutes, current_settings().app_key)
+    return mail_messages.confirmation(current_settings(), user.email, code)
 
 
 def _known_address(db, user: User) -> mail.Outgoing | None:
@@ -127,7 +128,7 @@ def _known_address(db, user: User) -> mail.Outgoing | None:
         return None
     if not user.is_active and codes.has_pending(db, user, "confirm"):
         return _confirmation(db, user)
-    return mail_messages.already_registered(settings(), user.email)
+    return mail_messages.already_registered(current_settings(), user.email)
 
 
 @bp.post("/confirm")
@@ -137,7 +138,7 @@ def confirm_registration():
     attempt = throttle.begin(data.email, client_address())
     with session_scope() as db:
         user = registration.find_account(db, data.email)
-        found = user and codes.redeem(db, user, ("confirm",), data.code, settings().app_key)
+        found = user and codes.redeem(db, user, ("confirm",), data.code, current_settings().app_key)
         if not found:
             raise Unauthorized(WRONG_CODE)
         registration.activate(db, user)
@@ -163,7 +164,7 @@ def password_by_code() -> dict:
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if k != "reset"}
     data = validate(ResetRequest, body)
-    mail.require_configured(settings())
+    mail.require_configured(current_settings())
     # Counted for every address, known or not (the same work either way). Past the limit no new code is
     # made: a flood of requests can neither fill a mailbox nor keep voiding the code the owner just got.
     allowed = _may_mail(data.email)
@@ -171,8 +172,10 @@ def password_by_code() -> dict:
     with session_scope() as db:
         user = registration.find_account(db, data.email)
         if allowed and user is not None and user.is_active:
-            code = codes.issue(db, user, "reset", settings().code_ttl_minutes, settings().app_key)
-            outgoing = mail_messages.reset(settings(), user.email, code)
+            code = codes.issue(
+                db, user, "reset", current_settings().code_ttl_minutes, current_settings().app_key
+            )
+            outgoing = mail_messages.reset(current_settings(), user.email, code)
     if outgoing is not None:
         _mail_later(outgoing)
     return {"success": True}
@@ -184,7 +187,9 @@ def _set_password_with_code(body: dict) -> dict:
     attempt = throttle.begin(data.email, client_address())
     with session_scope() as db:
         user = registration.find_account(db, data.email)
-        found = user and codes.redeem(db, user, ("reset", "invite", "confirm"), data.code, settings().app_key)
+        found = user and codes.redeem(
+            db, user, ("reset", "invite", "confirm"), data.code, current_settings().app_key
+        )
         if not found:
             raise Unauthorized(WRONG_CODE)
         if found.purpose == "confirm":

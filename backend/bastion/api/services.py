@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
@@ -15,6 +15,7 @@ from bastion.data.target_guard import current_targets
 from bastion.db import session_scope
 from bastion.errors import NotFound, ValidationError
 from bastion.models import Service, ServiceCreate, ServicePublic, ServiceUpdate
+from bastion.registry import engines
 from bastion.secrets import get_box
 from bastion.service_types import SERVICE_TYPES
 from bastion.services import audit, data_services
@@ -38,7 +39,7 @@ def _targets() -> SystemTargets:
 
 
 def _dispose(service_id: int) -> None:
-    current_app.extensions["bastion.engines"].dispose(service_id)
+    engines().dispose(service_id)
 
 
 @bp.get("/service_type")
@@ -51,6 +52,7 @@ def list_service_types():
 @bp.get("/service_type/<name>")
 @admin_required
 def get_service_type(name: str):
+    """One service type's config fields, for forms."""
     if name not in SERVICE_TYPES:
         raise NotFound(f"Service type '{name}' not found")
     return SERVICE_TYPES[name]

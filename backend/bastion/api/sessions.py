@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from bastion import throttle
 from bastion.access import effective_role
@@ -25,12 +25,13 @@ from bastion.auth import (
     require_session,
     session_token_from_request,
 )
+from bastion.config import current_settings
 from bastion.db import session_scope
 from bastion.errors import Forbidden, Unauthorized
 from bastion.guards import require_admin_network
-from bastion.models import LoginCredentials, SessionToken, User, utcnow
-from bastion.services import admins
-from bastion.services.sessions import as_utc, create_session, revoke_session
+from bastion.models import LoginCredentials, SessionToken, User
+from bastion.services import login
+from bastion.services.sessions import as_utc, revoke_session
 
 ADMIN_LOGIN = "/api/v2/system/admin/session"
 USER_LOGIN = "/api/v2/user/session"
@@ -57,28 +58,29 @@ def session_body(user: User, row: SessionToken, token: str | None = None) -> dic
 
 def open_session(db, user: User, login_at: datetime | None = None) -> tuple[str, SessionToken]:
     """A new session for a user; a refresh passes the login time of the session it replaces."""
-    settings = current_app.config["SETTINGS"]
-    token, row = create_session(
+    settings = current_settings()
+    token, row = login.start_session(
         db, user, settings.session_ttl_minutes, settings.session_refresh_ttl_minutes, login_at=login_at
     )
     login_audit.describe_client(row)
     return token, row
 
 
-def login(for_admins: bool) -> dict:
+def log_in(for_admins: bool) -> dict:
     """Check credentials under the throttle and open a session for the right kind of user."""
     creds = validate(LoginCredentials, json_body())
     email = creds.email.strip().lower()
     attempt = throttle.begin(email, client_address())
+    settings = current_settings()
+    ttl, refresh = settings.session_ttl_minutes, settings.session_refresh_ttl_minutes
     with session_scope() as db:
-        user = admins.authenticate(db, email, creds.password, admin=for_admins)
-        if user is not None:
-            user.last_login_at = utcnow()
-            db.add(user)
-            token, row = open_session(db, user)
+        started = login.log_in(db, email, creds.password, for_admins, ttl, refresh)
+        if started is not None:
+            user, token, row = started
+            login_audit.describe_client(row)
             body = session_body(user, row, token)
             login_audit.record(db, "login", user)
-    if user is None:
+    if started is None:
         login_audit.failed(email, for_admins, attempt)  # in its own transaction: nothing else commits
         raise Unauthorized("Invalid email or password")
     throttle.succeeded(attempt)
@@ -105,16 +107,19 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
 
     @bp.post("")
     def create_session_view():
-        return jsonify(login(for_admins)), 200
+        """Log in with e-mail and password: a new session token."""
+        return jsonify(log_in(for_admins)), 200
 
     @bp.get("")
     def get_session():
+        """The caller's own session, its token echoed as DreamFactory does."""
         caller = _own_session(for_admins)
         # DreamFactory's GET echoes the token, and its admin app re-reads it from there.
         return session_body(caller.user, caller.session, session_token_from_request())
 
     @bp.put("")
     def refresh_session():
+        """A new token for the caller's session (the old one is revoked), within the refresh window."""
         caller = find_request_session(allow_expired=True)
         if caller is None:
             caller = require_session()  # raises the 401 that says why
@@ -127,6 +132,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
 
     @bp.delete("")
     def delete_session():
+        """Log out: end the caller's session."""
         caller = _own_session(for_admins)
         with session_scope() as db:
             revoke_session(db, caller.session)

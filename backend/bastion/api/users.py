@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from bastion import throttle
 from bastion.api import batches, self_service
@@ -11,6 +11,7 @@ from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.api.sessions import open_session, session_body
 from bastion.auth import admin_required, client_address, require_session
+from bastion.config import current_settings
 from bastion.db import session_scope
 from bastion.errors import Unauthorized
 from bastion.guards import require_admin_network
@@ -24,8 +25,8 @@ bp = Blueprint("users", __name__, url_prefix="/api/v2/system/user")
 self_bp = Blueprint("user_self", __name__, url_prefix="/api/v2/user")
 
 
-def public(db, user: User) -> dict:
-    """The JSON form of a user: no password, with the role per app."""
+def public(db, user: User, roles: list[dict] | None = None) -> dict:
+    """The JSON form of a user: no password, with the role per app (looked up unless given)."""
     return {
         "id": user.id,
         "email": user.email,
@@ -33,8 +34,14 @@ def public(db, user: User) -> dict:
         **{name: getattr(user, name) for name in PERSON_FIELDS},
         "is_active": user.is_active,
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
-        "app_roles": users.app_roles(db, user.id),
+        "app_roles": users.app_roles(db, user.id) if roles is None else roles,
     }
+
+
+def public_many(db, rows: list[User]) -> list[dict]:
+    """The JSON forms of a page of users, their roles per app read in one query."""
+    roles = users.app_roles_of(db, [user.id for user in rows])
+    return [public(db, user, roles[user.id]) for user in rows]
 
 
 KEYS = ("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "app_roles")
@@ -42,6 +49,7 @@ RESOURCE = Resource(
     model=User,
     columns=("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "created_at", "updated_at"),
     public=public,
+    public_many=public_many,
     keys=KEYS,
     where=(User.is_sys_admin == False,),  # noqa: E712 (SQL, not Python)
     related={
@@ -61,7 +69,7 @@ def _create(db, item) -> dict:
     lookups.save_related(db, get_box(), "user", user.id, lookup_items)
     if invite:
         # Inside the transaction: a failed send (503 without mail settings, 502 refused) creates no user.
-        invitations.send_invite(db, user, current_app.config["SETTINGS"])
+        invitations.send_invite(db, user, current_settings())
     return public(db, user)
 
 
@@ -137,7 +145,7 @@ def change_own_password():
     an admin only from the networks that may reach the admin API.
     """
     if self_service.is_code_flow():
-        return self_service.password_by_code()  # reset by e-mailed code, no session (issue 15)
+        return self_service.password_by_code()  # reset by e-mailed code: the caller has no session
     caller = require_session()
     if caller.user.is_sys_admin:
         require_admin_network()

@@ -26,8 +26,14 @@ from typing import Any
 import sqlalchemy as sa
 
 _INTEGER = re.compile(r"-?\d+", re.ASCII)
-_TRUE, _FALSE = ("true", "1"), ("false", "0")
-_INT64 = 2**63
+# Text that spells a number: digits, an optional fraction and exponent (no "1_000", ".5", "0x1f", "NaN").
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", re.ASCII)
+# The one set of spellings a boolean value may take, here and in the query string (data/params.py).
+TRUE_WORDS, FALSE_WORDS = ("true", "1"), ("false", "0")
+BOOLEANS = dict.fromkeys(TRUE_WORDS, True) | dict.fromkeys(FALSE_WORDS, False)
+# Every engine stores integers in at most signed 64 bits, and MySQL's DECIMAL holds at most 65 digits.
+INT64 = 2**63
+MAX_DECIMAL_DIGITS = 65
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _NUL_PROBLEM = "must not contain a NUL character"
 _UNSTORABLE_PROBLEM = "must not contain an unpaired surrogate (\\ud800-\\udfff): send valid Unicode text"
@@ -38,16 +44,33 @@ def to_python(column: sa.Column, value: Any) -> Any:
     if value is None:
         return value
     check_storable(value)
-    if isinstance(column.type, sa.JSON):
-        return value
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
+    kind = python_type(column)
+    if kind is None or isinstance(column.type, sa.JSON):
         return value
     for base, convert in _CONVERTERS:
         if issubclass(kind, base):
             return convert(column, value)
     return value
+
+
+def python_type(column: sa.Column) -> type | None:
+    """The column's Python type, or None when its SQL type declares none (untyped SQLite, inet, year)."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return None
+    return None if kind is object else kind
+
+
+def bound(column: sa.Column, value: Any) -> sa.BindParameter:
+    """A converted value as an explicit parameter, for a comparison with the column.
+
+    Explicit, because SQLAlchemy turns a bare True into a constant that '>' rejects. PostgreSQL casts a
+    parameter to its column's type, so 2**31 against an int4 column would fail; binding integers as BIGINT
+    keeps the comparison (and the index) valid on every engine.
+    """
+    kind = sa.BigInteger() if python_type(column) is int else column.type
+    return sa.bindparam(column.key, value, kind, unique=True)
 
 
 def check_storable(value: Any) -> None:
@@ -74,8 +97,8 @@ def check_storable(value: Any) -> None:
 def _to_bool(column: sa.Column, value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | str) and str(value).strip().lower() in _TRUE + _FALSE:
-        return str(value).strip().lower() in _TRUE
+    if isinstance(value, int | str) and str(value).strip().lower() in BOOLEANS:
+        return BOOLEANS[str(value).strip().lower()]
     raise ValueError("must be true or false")
 
 
@@ -87,7 +110,7 @@ def _to_int(column: sa.Column, value: Any) -> int:
     elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         number = int(value.strip())
     # Beyond 64 bits no engine stores the value, and SQLite's driver fails outside any SQL error.
-    if number is None or not -_INT64 <= number < _INT64:
+    if number is None or not -INT64 <= number < INT64:
         raise ValueError("must be an integer")
     return number
 
@@ -110,6 +133,8 @@ def _to_decimal(column: sa.Column, value: Any) -> Decimal:
         number = Decimal("NaN")
     if not number.is_finite():
         raise ValueError("must be a number")
+    if len(number.as_tuple().digits) > MAX_DECIMAL_DIGITS:
+        raise ValueError(f"must have at most {MAX_DECIMAL_DIGITS} digits")
     # Only the integer part is checked: every engine rounds extra decimals, but SQLite would keep an
     # out-of-range value that PostgreSQL and MySQL refuse.
     precision, scale = getattr(column.type, "precision", None), getattr(column.type, "scale", None)
@@ -121,7 +146,10 @@ def _to_decimal(column: sa.Column, value: Any) -> Decimal:
 def _number(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("not a number")
-    return str(value).strip()
+    text = str(value).strip()
+    if isinstance(value, str) and not _NUMBER.fullmatch(text):
+        raise ValueError("not a number")
+    return text
 
 
 def _to_str(column: sa.Column, value: Any) -> str:
@@ -143,9 +171,13 @@ def _iso(kind: type, parse: Callable[[str], Any], what: str) -> Callable[[sa.Col
         if isinstance(value, kind):
             return value
         try:
-            return parse(value.strip())
+            parsed = parse(value.strip())
         except (AttributeError, ValueError):
             raise ValueError(f"must be {what}") from None
+        # Engines disagree on what an offset means for a column without a time zone, so refuse it.
+        if getattr(parsed, "tzinfo", None) and not getattr(column.type, "timezone", False):
+            raise ValueError(f"must be {what} without a time zone offset (the column has none)")
+        return parsed
 
     return convert
 

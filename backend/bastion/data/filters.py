@@ -33,7 +33,8 @@ to compare with that text.
 `in (...)` / `not in (...)` adds `or col is null` / `and col is not null`. Every literal is coerced to its
 column's Python type before it is bound; nothing from the filter ever reaches SQL except as a parameter.
 
-Coercion: numbers, and strings that spell them ('42'), fit numeric columns (an integer column refuses 1.5);
+Coercion is data/convert.py's, the same for a record body and a role's row filter: numbers, and strings
+that spell them ('42'), fit numeric columns (an integer column refuses 1.5 and the text '1.0');
 true/false, 1/0 and 'true'/'false' fit booleans, and true/false fit integers (MySQL's TINYINT(1)); a number
 fits a text column as written; dates and times are ISO 8601 strings, with an offset only if the column
 has a time zone. `like`, `contains`, `starts with` and `ends with` need a text column.
@@ -46,14 +47,15 @@ import datetime as dt
 import math
 import uuid
 from collections.abc import Iterator, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 
-from bastion.data.filter_lexer import NUMBER, FilterError, Lexer, Token, show
-from bastion.data.operators import compare
+from bastion.data.convert import BOOLEANS, bound, python_type, to_python
+from bastion.data.filter_lexer import FilterError, Lexer, Token, show
+from bastion.data.operators import TEXT_OPERATORS, compare
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "FilterError", "parse_filter"]
 
@@ -65,11 +67,8 @@ _SYMBOLS = ("=", "!=", "<>", ">", ">=", "<", "<=")
 _WORD_OPERATORS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "gte": ">=", "lt": "<", "le": "<="}
 _WORD_OPERATORS["lte"] = "<="
 _JOINERS = {"and": "&&", "or": "||"}
-_TEXT_OPERATORS = ("like", "contains", "starts with", "ends with")
 _TYPE_NAMES = {bool: "boolean", int: "integer", float: "number", Decimal: "decimal", str: "text"}
 _TYPE_NAMES |= {dt.date: "date", dt.datetime: "datetime", dt.time: "time", uuid.UUID: "uuid"}
-_BOOLS = {"true": True, "false": False, "1": True, "0": False}
-_INT64 = 2**63
 Params = Mapping[str, Any]
 
 
@@ -206,7 +205,7 @@ class _Parser:
             raise self.error(
                 literal, f"null cannot be used with '{operator}'; use 'is null' or 'is not null'"
             )
-        if operator in _TEXT_OPERATORS:
+        if operator in TEXT_OPERATORS:
             return compare(column, operator, self.text_value(column, name, operator, literal))
         return compare(column, operator, self.coerce(literal, column, name))
 
@@ -291,7 +290,7 @@ class _Parser:
 
     def text_value(self, column: sa.Column, name: str, operator: str, literal: Token) -> str:
         """The string operand of like / contains / starts with / ends with, on a text column only."""
-        is_text = _python_type(column) is str and not isinstance(column.type, sa.Enum)
+        is_text = python_type(column) is str and not isinstance(column.type, sa.Enum)
         if not (is_text or isinstance(column.type, sa.types.NullType)):
             raise self.error(literal, f"'{operator}' needs a text column; '{name}' is {_type_name(column)}")
         if literal.kind == "bool":
@@ -303,61 +302,40 @@ class _Parser:
 
     def coerce(self, literal: Token, column: sa.Column, name: str) -> Any:
         """Convert a literal to the column's Python type, or explain why it cannot be."""
-        kind, type_name = _python_type(column), _type_name(column)
+        kind, type_name = python_type(column), _type_name(column)
         if isinstance(column.type, sa.JSON) or kind is not None and kind not in _TYPE_NAMES:
             raise self.error(literal, f"column '{name}' ({type_name}) cannot be compared with a value")
-        try:
-            value = _convert(kind, literal)
-        except (ValueError, InvalidOperation):
-            value = None
-        enums = column.type.enums if isinstance(column.type, sa.Enum) else None
-        # Engines disagree on what an offset means for a column without a time zone, so refuse it.
-        naive_only = getattr(value, "tzinfo", None) and not getattr(column.type, "timezone", False)
-        if value is None or naive_only or enums and value not in enums:
+        value = _convert(column, literal)
+        if value is None:
             raise self.error(
                 literal, f"value '{show(literal.text)}' is not valid for column '{name}' ({type_name})"
             )
-        # An explicit parameter, because SQLAlchemy turns a bare True into a constant that '>' rejects.
-        # PostgreSQL casts a parameter to its column's type, so 2**31 against an int4 column would fail;
-        # binding integers as BIGINT keeps the comparison (and the index) valid on every engine.
-        return sa.bindparam(column.key, value, sa.BigInteger() if kind is int else column.type, unique=True)
-
-
-def _python_type(column: sa.Column) -> type | None:
-    """The column's Python type, or None when its SQL type declares none (untyped SQLite, inet, year)."""
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
-        return None
-    return None if kind is object else kind
+        return bound(column, value)
 
 
 def _type_name(column: sa.Column) -> str:
     """A short name of the column's type for error messages."""
-    kind = None if isinstance(column.type, sa.Enum) else _python_type(column)
+    kind = None if isinstance(column.type, sa.Enum) else python_type(column)
     return _TYPE_NAMES.get(kind) or getattr(kind, "__name__", None) or type(column.type).__name__.lower()
 
 
-def _convert(kind: type | None, literal: Token) -> Any:
-    """The literal as a `kind` value, or None if it is not one; an untyped column keeps the literal's type."""
-    text = literal.text
-    if kind is None and literal.kind == "number":
-        kind = float if "." in text else int
-    if literal.kind == "bool" and kind in (bool, int, None):
-        return int(_BOOLS[text]) if kind is int else _BOOLS[text]
-    if kind in (None, str):
-        return None if literal.kind == "bool" else text
-    if kind is bool:
-        return _BOOLS.get(text.lower())
-    if kind in (dt.date, dt.datetime, dt.time, uuid.UUID):
-        parse = uuid.UUID if kind is uuid.UUID else kind.fromisoformat
-        return parse(text) if literal.kind == "string" else None
-    if not (literal.kind == "number" or literal.kind == "string" and NUMBER.fullmatch(text)):
+def _convert(column: sa.Column, literal: Token) -> Any:
+    """The literal as the column's Python type, or None if it is not one.
+
+    A typed column converts through `convert.to_python`, as a body value and a role filter's value do, so
+    the three agree on every value. The literal is handed over as the JSON value it spells, except that a
+    number stays text for decimal, float and text columns, which keeps it exactly as written.
+    """
+    text, kind = literal.text, python_type(column)
+    if literal.kind == "bool":
+        value: Any = BOOLEANS[text.lower()]
+    elif literal.kind == "number" and kind not in (Decimal, float, str):
+        value = float(text) if "." in text else int(text)
+    else:
+        value = text
+    if kind is None:  # an untyped column keeps the literal's own type
+        return value
+    try:
+        return to_python(column, value)
+    except ValueError:
         return None
-    if kind is int:
-        number = Decimal(text)
-        return int(number) if number == number.to_integral_value() and -_INT64 <= number < _INT64 else None
-    if kind is float:
-        return value if math.isfinite(value := float(text)) else None
-    # Kept within the 65 digits MySQL's DECIMAL allows; PostgreSQL accepts more.
-    return value if len((value := Decimal(text)).as_tuple().digits) <= 65 else None

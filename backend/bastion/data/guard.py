@@ -16,14 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 
 from bastion.access import Grant
-from bastion.data.convert import to_python
-from bastion.data.operators import LIST_OPERATORS, NULL_OPERATORS, compare, normalize
+from bastion.data.convert import bound, to_python
+from bastion.data.operators import LIST_OPERATORS, NULL_OPERATORS, TEXT_OPERATORS, compare, normalize
 from bastion.data.params import ALL_FIELDS
 from bastion.errors import BadRequest, Forbidden
 
 log = logging.getLogger("bastion")
-
-TEXT_OPERATORS = ("like", "contains", "starts with", "ends with")
 
 
 def grant_condition(table: sa.Table, grant: Grant) -> ColumnElement[bool] | None:
@@ -49,7 +47,7 @@ def _row_filter(
         elif op in TEXT_OPERATORS:
             value = str(value)
         elif op not in NULL_OPERATORS:
-            value = to_python(column, value)
+            value = bound(column, to_python(column, value))
         return compare(column, operator, value)
     except (ValueError, TypeError, BadRequest) as exc:
         # A private lookup's value never reaches the log, nor does the converter's message that quotes it.

@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.sql.expression import ColumnClause
 
 # Operators that take one value, a list of values, or none.
-SCALAR_OPERATORS = ("=", "!=", "<>", ">", ">=", "<", "<=", "like", "contains", "starts with", "ends with")
+TEXT_OPERATORS = ("like", "contains", "starts with", "ends with")
+SCALAR_OPERATORS = ("=", "!=", "<>", ">", ">=", "<", "<=", *TEXT_OPERATORS)
 LIST_OPERATORS = ("in", "not in")
 NULL_OPERATORS = ("is null", "is not null")
 OPERATORS = SCALAR_OPERATORS + LIST_OPERATORS + NULL_OPERATORS

@@ -28,12 +28,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bastion.data.convert import FALSE_WORDS, TRUE_WORDS
 from bastion.data.options import COLLECTION_READ, RECORD_OR_WRITE, Query
 from bastion.errors import BadRequest
 
 ALL_FIELDS = "*"
-_TRUE = ("true", "1", "")
-_FALSE = ("false", "0")
+# A flag given with no value (`?include_count`) is true, as in DreamFactory.
+_TRUE = (*TRUE_WORDS, "")
+_FALSE = FALSE_WORDS
 _NULLS = ("first", "last")
 # df-core DbSimpleTypes, the names DreamFactory accepts in id_type.
 _ID_TYPE_NAMES = """

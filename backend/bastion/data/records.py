@@ -56,14 +56,21 @@ __all__ = [
 ]
 
 MAX_BATCH = 1000
-PLANS = ReadPlans()
+# Without the app's plans every read is a one-off: a cache of no entries never keeps a plan.
+ONE_OFF = ReadPlans(max_plans=0)
 LIMIT, OFFSET, KEY = "bastion_limit", "bastion_offset", "bastion_key_"
 Bind = sa.Engine | sa.Connection
 Fields = tuple[str, ...] | None
 
 
-def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) -> dict[str, Any]:
-    """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap."""
+def list_records(
+    conn: Bind, table: sa.Table, grant: Grant, params: ListParams, plans: ReadPlans | None = None
+) -> dict[str, Any]:
+    """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap.
+
+    With ``plans`` (the app's, see registry.read_plans) a shape read twice is compiled once and reused.
+    """
+    plans = plans or ONE_OFF
     target = Target(table, grant)
     # What decides each statement, but for limit and offset; ids lists vary too much to be worth a plan.
     # The shape is derived from every parameter, so a new one can never be left out of the plans' key.
@@ -88,13 +95,13 @@ def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) 
     # One row more than the cap tells whether the cap cut the result, without a count query.
     fetch = params.limit + 1 if params.capped else params.limit
     with translated(target):
-        read = PLANS.read(conn, page_shape, page)
+        read = plans.read(conn, page_shape, page)
         rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset})
         truncated = len(rows) > params.limit
         records = read.to_json(rows[: params.limit])
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
         if params.include_count or truncated:
-            counting = PLANS.read(
+            counting = plans.read(
                 conn, count_shape, lambda: sa.select(sa.func.count()).select_from(table).where(*conditions())
             )
             count = counting.scalar(counting.run(conn, {}))
@@ -105,9 +112,16 @@ def list_records(conn: Bind, table: sa.Table, grant: Grant, params: ListParams) 
 
 
 def get_record(
-    conn: Bind, table: sa.Table, grant: Grant, id: str, fields: Fields = None, id_field: Fields = None
+    conn: Bind,
+    table: sa.Table,
+    grant: Grant,
+    id: str,
+    fields: Fields = None,
+    id_field: Fields = None,
+    plans: ReadPlans | None = None,
 ) -> dict[str, Any]:
     """One record by id as a bare object; a record hidden by the row condition is NotFound too."""
+    plans = plans or ONE_OFF
     target = Target(table, grant)
     key_cols = key_columns(target, id_field)
     key = parse_id(id, key_cols)
@@ -119,7 +133,7 @@ def get_record(
         return sa.select(*_readable(target, fields)).where(*target.where(condition)).limit(1)
 
     with translated(target):
-        read = PLANS.read(conn, ("get", table, grant, fields, id_field), by_id)
+        read = plans.read(conn, ("get", table, grant, fields, id_field), by_id)
         rows = read.run(conn, {slot.key: slot.value for slot in slots})
     if not rows:
         raise NotFound(f"Record '{id}' not found in table '{table.name}'")

@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
+from bastion.config import current_settings
 from bastion.data import target_files, target_servers
 from bastion.data.target_files import SystemTargets
 from bastion.errors import ApiError, Forbidden
@@ -42,7 +43,7 @@ def current_targets() -> SystemTargets | None:
         return None
     extensions = current_app.extensions
     if "bastion.targets" not in extensions:
-        extensions["bastion.targets"] = SystemTargets.from_settings(current_app.config["SETTINGS"])
+        extensions["bastion.targets"] = SystemTargets.from_settings(current_settings())
     return extensions["bastion.targets"]
 
 

@@ -17,7 +17,6 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from bastion import __version__
 from bastion.components import SCHEMA, TABLE
 from bastion.data.schema import portable_type, primary_key
 from bastion.docs.common import (
@@ -28,8 +27,8 @@ from bastion.docs.common import (
     json_body,
     json_response,
 )
-
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+from bastion.verbs import VERBS
+from bastion.version import __version__
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bastion import __version__
 from bastion.docs.common import (
     ADMIN_SECURITY,
     ERROR_SCHEMA,
@@ -54,6 +53,8 @@ from bastion.models_self_service import (
     RegistrationUpdate,
     ResetRequest,
 )
+from bastion.verbs import VERBS
+from bastion.version import __version__
 
 OBJECT = {"type": "object"}
 LIST = {
@@ -208,7 +209,7 @@ def _other_paths(defs: dict) -> dict:
                     {
                         "name": "verb",
                         "in": "query",
-                        "schema": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+                        "schema": {"enum": list(VERBS)},
                     },
                     {"name": "app", "in": "query", "schema": {"type": "integer"}},
                     {"name": "user", "in": "query", "schema": {"type": "integer"}},
@@ -228,7 +229,7 @@ LOGIN_FLAG = "true: answer a new session (as the user login does)"
 
 
 def _self_service_paths(defs: dict) -> dict:
-    """Registration, confirmation and password reset by e-mailed code (issue 15)."""
+    """Registration, confirmation and password reset by e-mailed code."""
     reset_request = _schema(ResetRequest, defs)
     reset_request["properties"]["reset"] = {"type": "boolean"}
     change, by_code = _schema(PasswordChange, defs), _schema(PasswordReset, defs)
@@ -283,7 +284,7 @@ def _query(name: str, required: bool = False, **schema: Any) -> dict:
 
 
 def _advisor_paths(defs: dict) -> dict:
-    """The CORS tester and the security advisor (issue 16)."""
+    """The CORS tester and the security advisor."""
     mute, unmute = _schema(MuteRequest, defs), _schema(UnmuteRequest, defs)
     return {
         "/system/cors/explain": {

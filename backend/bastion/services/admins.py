@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from bastion.errors import Conflict, NotFound
 from bastion.invalidation import bump
 from bastion.models import PERSON_FIELDS, AdminCreate, AdminUpdate, User, UserBase, utcnow
-from bastion.passwords import dummy_hash, hash_password, verify_password
+from bastion.passwords import hash_password
 from bastion.services.sessions import revoke_user_sessions
 
 # The stored hash of an account created without a password: no password ever matches it.
@@ -114,16 +114,3 @@ def set_password(db: Session, user: User, password: str) -> None:
     db.add(user)
     db.flush()
     revoke_user_sessions(db, user.id)
-
-
-def authenticate(db: Session, email: str, password: str, admin: bool) -> User | None:
-    """The active admin (or non-admin) whose email and password match, else None.
-
-    An unknown, inactive, other-kind or password-less account is checked against a dummy hash: every
-    refusal costs as long as a success and says nothing about which part was wrong.
-    """
-    user = find_user_by_email(db, email)
-    if user is None or not user.is_active or user.is_sys_admin != admin or user.password_hash == NO_PASSWORD:
-        verify_password(password, dummy_hash())
-        return None
-    return user if verify_password(password, user.password_hash) else None

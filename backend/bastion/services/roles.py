@@ -13,8 +13,9 @@ from bastion.components import DOCS_SERVICE
 from bastion.data.operators import OPERATORS, normalize
 from bastion.errors import Conflict, NotFound, ValidationError
 from bastion.models import utcnow
-from bastion.models_access import VERB_MASK, AccessEntry, Role, RoleCreate, RoleUpdate
+from bastion.models_access import AccessEntry, Role, RoleCreate, RoleUpdate
 from bastion.services import apply_sent_fields, remove, save
+from bastion.verbs import VERB_MASK
 
 DREAMFACTORY_ACCESS = "role_service_access_by_role_id"
 # DreamFactory's requestor_mask: 1 = API calls, 2 = its server-side scripts, which Bastion does not have.

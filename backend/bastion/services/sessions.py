@@ -11,6 +11,9 @@ from bastion.invalidation import bump
 from bastion.models import SessionToken, User, utcnow
 from bastion.tokens import new_token, token_digest
 
+# Dead sessions deleted by one login at most (see purge_dead_sessions).
+PURGE_BATCH = 100
+
 
 def as_utc(moment: datetime) -> datetime:
     """Treat naive datetimes read back from SQLite or MariaDB as UTC."""
@@ -86,6 +89,14 @@ def revoke_user_sessions(db: Session, user_id: int) -> None:
     bump(db, "sessions")
 
 
-def purge_dead_sessions(db: Session) -> None:
-    """Delete sessions past their refresh window."""
-    db.exec(delete(SessionToken).where(SessionToken.refresh_until <= utcnow()))
+def purge_dead_sessions(db: Session, limit: int | None = None) -> int:
+    """Delete up to `limit` (PURGE_BATCH) sessions past their refresh window; how many were deleted.
+
+    Every new session calls it, so dead rows leave without a scheduler, and the bound keeps the cost of
+    one login small however many have piled up. They are unusable already, so no cache is bumped.
+    """
+    dead = select(SessionToken.id).where(SessionToken.refresh_until <= utcnow()).limit(limit or PURGE_BATCH)
+    ids = list(db.exec(dead).all())
+    if ids:
+        db.exec(delete(SessionToken).where(SessionToken.id.in_(ids)))
+    return len(ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, delete, select
@@ -56,8 +57,21 @@ def get_user(db: Session, user_id: int) -> User:
 
 def app_roles(db: Session, user_id: int) -> list[dict]:
     """A user's role per app."""
-    rows = db.exec(select(UserAppRole).where(UserAppRole.user_id == user_id).order_by(UserAppRole.app_id))
-    return [{"app_id": r.app_id, "role_id": r.role_id} for r in rows]
+    return app_roles_of(db, [user_id])[user_id]
+
+
+def app_roles_of(db: Session, user_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """The role per app of each of several users, in one query (a list page asks for all at once)."""
+    found: dict[int, list[dict]] = {user_id: [] for user_id in user_ids}
+    if found:
+        rows = db.exec(
+            select(UserAppRole)
+            .where(UserAppRole.user_id.in_(list(found)))
+            .order_by(UserAppRole.user_id, UserAppRole.app_id)
+        )
+        for r in rows:
+            found[r.user_id].append({"app_id": r.app_id, "role_id": r.role_id})
+    return found
 
 
 def _set_app_roles(db: Session, user_id: int, specs: list[AppRoleSpec]) -> None:

@@ -1,6 +1,6 @@
 """The demo database: a small HR schema in SQLite with deterministic data.
 
-Usage: ``python -m bastion.data.seed PATH [--rows N] [--force]``
+Usage: ``python -m bastion.demo_seed PATH [--rows N] [--force]``
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def _positive(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     parser = _Parser(
-        prog="python -m bastion.data.seed", description="Create the Bastion demo SQLite database."
+        prog="python -m bastion.demo_seed", description="Create the Bastion demo SQLite database."
     )
     parser.add_argument("path", help="the SQLite file to create")
     parser.add_argument("--rows", type=_positive, default=3000, help="number of employees (default 3000)")

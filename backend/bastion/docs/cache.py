@@ -1,0 +1,46 @@
+"""Full service documents, kept per worker until their service or its reflected schema changes."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import Flask, current_app
+
+MAX_DOCUMENTS = 256
+
+
+class DocumentCache:
+    """Documents by key, least recently used dropped first, so a long-running worker stays bounded."""
+
+    def __init__(self, max_documents: int = MAX_DOCUMENTS) -> None:
+        self._lock = threading.Lock()
+        self._documents: OrderedDict[Hashable, dict] = OrderedDict()
+        self._max = max_documents
+
+    def get(self, key: Hashable, build: Callable[[], dict]) -> dict:
+        """The document of `key`, built by build() when it is not kept."""
+        with self._lock:
+            if key in self._documents:
+                self._documents.move_to_end(key)
+                return self._documents[key]
+        document = build()
+        with self._lock:
+            self._documents[key] = document
+            while len(self._documents) > self._max:
+                self._documents.popitem(last=False)
+        return document
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its document cache."""
+    app.extensions["bastion.docs"] = DocumentCache()
+
+
+def documents() -> DocumentCache:
+    """The current app's document cache."""
+    return current_app.extensions["bastion.docs"]
