@@ -61,8 +61,15 @@ def test_mute_with_a_reason_and_unmute(page, spa, live_server, api, screens):
 
 def test_home_summarises_the_findings_and_the_inventory(page, spa, live_server, api, screens):
     log_in(page, spa.url, live_server, screens)
-    expect(page.get_by_test_id("inventory-cors_rules")).not_to_have_text("…", timeout=ADVISOR_WAIT)
-    report = api.get(f"{live_server.url}/api/v2/system/advisor").json()
+    # The advisor asks every service's database each time; on a loaded machine one of those checks may
+    # time out (an info finding instead of a high one), so the page and the API are compared on a run
+    # where both saw the same answers, trying a few times.
+    for _ in range(3):
+        expect(page.get_by_test_id("inventory-cors_rules")).not_to_have_text("…", timeout=ADVISOR_WAIT)
+        report = api.get(f"{live_server.url}/api/v2/system/advisor").json()
+        if page.get_by_test_id("findings-high").inner_text() == str(report["counts"]["high"]):
+            break
+        page.reload()
     expect(page.get_by_test_id("findings-high")).to_have_text(str(report["counts"]["high"]))
     expect(page.get_by_test_id("inventory-admins")).to_have_text(str(report["inventory"]["admins"]))
     expect(page.get_by_test_id("inventory-cors_rules")).to_have_text(str(report["inventory"]["cors_rules"]))
