@@ -74,4 +74,9 @@ def smtp_server(require_auth: bool = False):
     try:
         yield port, inbox
     finally:
+        # The platform mails from background threads: let those in flight finish their conversation, or
+        # stopping the server mid-way leaves its side of the connection unclosed (a ResourceWarning).
+        for thread in threading.enumerate():
+            if thread.name == "bastion-mail":
+                thread.join(timeout=15)
         controller.stop()

@@ -79,8 +79,12 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     if settings.mail_tls == "ssl":
         return smtplib.SMTP_SSL(settings.mail_host, port, timeout=TIMEOUT_SECONDS, context=context)
     smtp = smtplib.SMTP(settings.mail_host, port, timeout=TIMEOUT_SECONDS)
-    if settings.mail_tls == "starttls":
-        smtp.starttls(context=context)
+    try:
+        if settings.mail_tls == "starttls":
+            smtp.starttls(context=context)
+    except BaseException:
+        smtp.close()  # a server that drops the connection here would otherwise leave the socket open
+        raise
     return smtp
 
 
