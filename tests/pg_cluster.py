@@ -77,13 +77,22 @@ class PgCluster:
 
     def freeze(self) -> None:
         """SIGSTOP the server and every backend: connections stay open, nothing answers."""
-        for pid in self._pids():
-            os.kill(pid, signal.SIGSTOP)
+        # A backend being forked while the first pass lists the children would be missed and keep
+        # answering: pass again until no process is new (the stopped postmaster forks no more).
+        self._stopped: set[int] = set()
+        for _ in range(5):
+            fresh = [pid for pid in self._pids() if pid not in self._stopped]
+            if not fresh:
+                break
+            for pid in fresh:
+                os.kill(pid, signal.SIGSTOP)
+                self._stopped.add(pid)
 
     def thaw(self) -> None:
         """SIGCONT everything freeze() stopped."""
-        for pid in self._pids():
-            os.kill(pid, signal.SIGCONT)
+        for pid in set(self._pids()) | getattr(self, "_stopped", set()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def destroy(self) -> None:
         """Stop the server whatever its state and remove its folder."""

@@ -73,7 +73,10 @@ CONTROL_OPTIONS = (*COMMON_OPTIONS, "--technique", "B", "--dbms", "SQLite")
 RUN_TIMEOUT = 240  # seconds for all runs together (they run side by side): a hard stop, not the norm
 # What sqlmap prints when it finds (or suspects from a DBMS error in the response) an injection point.
 FINDING = re.compile(
-    r"appears to be .*injectable|is vulnerable|identified the following injection point|might be injectable",
+    # "appears to be UNION injectable with N columns" is sqlmap's column-count guess on the way to a test,
+    # not a finding: a parameter it then confirms is reported by the phrases below.
+    r"appears to be (?!UNION injectable with \d+ columns).*injectable|is vulnerable"
+    r"|identified the following injection point|might be injectable",
     re.IGNORECASE,
 )
 ERROR_COUNTS = re.compile(r"\b\d{3} \([^)]*\) - (\d+) times")
