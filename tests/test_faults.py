@@ -463,7 +463,9 @@ def test_a_frozen_database_answers_within_its_timeout_and_recovers_at_once(fault
         time.sleep(0.5)
         cluster.freeze()
         frozen = time.monotonic()
-        time.sleep(4)
+        # Longer than the slowest outage answer (read deadline plus a reconnect attempt, FROZEN_LIMIT):
+        # a request sent early in the freeze must get its 503/504 before the thaw could answer it.
+        time.sleep(FROZEN_LIMIT + 0.5)
         thawed = time.monotonic()
         cluster.thaw()
         time.sleep(1.5)
