@@ -8,6 +8,7 @@ service's query_timeout. The fault suite at the end runs a PostgreSQL cluster of
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import sqlite3
@@ -97,7 +98,9 @@ def test_a_stopped_database_answers_503_on_every_path_and_recovers(client, admin
         assert client.get(path, headers=admin_headers).status_code == 200
 
 
-def test_a_locked_sqlite_file_is_busy_with_retry_after(client, admin_headers, tmp_path):
+@contextlib.contextmanager
+def locked_notes_service(client, admin_headers, tmp_path):
+    """A SQLite service 'locked' (query_timeout 1 s) whose file another connection holds exclusively."""
     path = tmp_path / "locked.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
@@ -106,15 +109,20 @@ def test_a_locked_sqlite_file_is_busy_with_retry_after(client, admin_headers, tm
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_a_locked_sqlite_file_is_busy_with_retry_after(client, admin_headers, tmp_path):
+    with locked_notes_service(client, admin_headers, tmp_path):
         posted = client.post(
             "/api/v2/locked/_table/notes", json={"id": 1, "body": "x"}, headers=admin_headers
         )
         assert_outage(posted, 503, "locked")
         assert posted.headers["Retry-After"] == "1"
         assert "busy" in posted.get_json()["error"]["message"]
-    finally:
-        holder.rollback()
-        holder.close()
     posted = client.post("/api/v2/locked/_table/notes", json={"id": 1, "body": "x"}, headers=admin_headers)
     assert posted.status_code == 201
 
@@ -122,23 +130,13 @@ def test_a_locked_sqlite_file_is_busy_with_retry_after(client, admin_headers, tm
 def test_a_continue_batch_on_a_locked_file_costs_one_timeout_not_one_per_record(
     client, admin_headers, tmp_path
 ):
-    path = tmp_path / "locked.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    body = {"name": "locked", "config": {"engine": "sqlite", "database": str(path), "query_timeout": 1}}
-    assert client.post("/api/v2/system/service", json=body, headers=admin_headers).status_code == 201
-    holder = sqlite3.connect(path, isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")
     records = [{"id": n, "body": "x"} for n in range(1, 11)]
-    try:
+    with locked_notes_service(client, admin_headers, tmp_path):
         started = time.monotonic()
         posted = client.post(
             "/api/v2/locked/_table/notes?continue=true", json={"resource": records}, headers=admin_headers
         )
         elapsed = time.monotonic() - started
-    finally:
-        holder.rollback()
-        holder.close()
     # Nothing was written, so the answer is the outage itself, and the client may retry the whole batch.
     assert_outage(posted, 503, "locked")
     assert elapsed < 4, f"the batch waited {elapsed:.1f} s: one busy timeout per record"
