@@ -11,7 +11,7 @@ from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
 from bastion.models import PERSON_FIELDS, AdminCreate, AdminPublic, AdminUpdate, User
-from bastion.services import admins
+from bastion.services import accounts
 
 bp = Blueprint("admins", __name__, url_prefix="/api/v2/system/admin")
 
@@ -31,7 +31,7 @@ RESOURCE = Resource(
 
 
 def _update(db, admin_id: int, body) -> dict:
-    return public(admins.update_admin(db, admin_id, validate(AdminUpdate, body)))
+    return public(accounts.update_admin(db, admin_id, validate(AdminUpdate, body)))
 
 
 @bp.get("")
@@ -47,14 +47,14 @@ def list_admins():
 def get_admin(admin_id: int):
     """Get an admin."""
     with session_scope() as db:
-        return get_resource(db, RESOURCE, admins.get_admin(db, admin_id))
+        return get_resource(db, RESOURCE, accounts.get_admin(db, admin_id))
 
 
 @bp.post("")
 @admin_required
 def create_admin():
     """Create one admin, or several in the batch form."""
-    return batches.create(lambda db, item: public(admins.create_admin(db, validate(AdminCreate, item))))
+    return batches.create(lambda db, item: public(accounts.create_admin(db, validate(AdminCreate, item))))
 
 
 @bp.route("/<id:admin_id>", methods=["PUT", "PATCH"])
@@ -78,7 +78,7 @@ def update_admins():
 def delete_admin(admin_id: int):
     """Delete an admin."""
     with session_scope() as db:
-        return public(admins.delete_admin(db, admin_id))
+        return public(accounts.delete_admin(db, admin_id))
 
 
 @bp.delete("")
@@ -86,5 +86,5 @@ def delete_admin(admin_id: int):
 def delete_admins():
     """Delete several admins; the last active one stays."""
     return batches.run(
-        batches.delete_items(), lambda db, admin_id, _: public(admins.delete_admin(db, admin_id))
+        batches.delete_items(), lambda db, admin_id, _: public(accounts.delete_admin(db, admin_id))
     )

@@ -24,7 +24,7 @@ from bastion.errors import Conflict, Unauthorized
 from bastion.models import User
 from bastion.models_access import Role
 from bastion.models_self_service import CodeRedeem, PasswordReset, RegisterRequest, ResetRequest
-from bastion.services import admins, codes, mail, mail_messages, registration
+from bastion.services import accounts, codes, mail, mail_messages, registration
 
 bp = Blueprint("self_service", __name__, url_prefix="/api/v2/user")
 
@@ -95,7 +95,7 @@ def register():
     password_hash = registration.hashed(data.password)
     allowed = _may_mail(data.email) if confirm else True  # before the transaction: another connection
     with session_scope() as db:
-        existing = admins.find_user_by_email(db, data.email)
+        existing = accounts.find_user_by_email(db, data.email)
         if existing is not None and not confirm:
             raise Conflict("An account with this email already exists")
         opened = None
@@ -196,7 +196,7 @@ def _set_password_with_code(body: dict) -> dict:
             registration.activate(db, user)
         elif not user.is_active:
             raise Unauthorized(WRONG_CODE)
-        admins.set_password(db, user, data.new_password)
+        accounts.set_password(db, user, data.new_password)
         opened = _open(db, user, _flag("login"))
     throttle.succeeded(attempt)
     return _answer(opened, {"success": True})

@@ -19,7 +19,7 @@ from bastion.models import PERSON_FIELDS, User
 from bastion.models_access import PasswordChange, UserCreate, UserUpdate
 from bastion.passwords import verify_password
 from bastion.secrets import get_box
-from bastion.services import admins, invitations, lookups, users
+from bastion.services import accounts, invitations, lookups, users
 
 bp = Blueprint("users", __name__, url_prefix="/api/v2/system/user")
 self_bp = Blueprint("user_self", __name__, url_prefix="/api/v2/user")
@@ -155,7 +155,7 @@ def change_own_password():
         user = db.get(User, caller.user.id)
         if not verify_password(data.old_password, user.password_hash):
             raise Unauthorized("The current password is wrong")
-        admins.set_password(db, user, data.new_password)
+        accounts.set_password(db, user, data.new_password)
         token, row = open_session(db, user)
         body = session_body(user, row, token)
     throttle.succeeded(attempt)

@@ -17,7 +17,7 @@ from bastion.models import User, utcnow
 from bastion.models_access import App, Role, UserAppRole
 from bastion.models_self_service import OneTimeCode, RegistrationSetting, RegistrationUpdate
 from bastion.passwords import hash_password
-from bastion.services.admins import find_user_by_email
+from bastion.services.accounts import find_user_by_email
 
 SETTING_ID = 1
 

@@ -13,7 +13,7 @@ from bastion.models import PERSON_FIELDS, User, utcnow
 from bastion.models_access import App, AppRoleSpec, Role, UserAppRole, UserCreate, UserUpdate
 from bastion.passwords import hash_password
 from bastion.services import apply_sent_fields, audit
-from bastion.services.admins import add_user, ensure_email_free
+from bastion.services.accounts import add_user, ensure_email_free
 from bastion.services.sessions import revoke_user_sessions
 
 DREAMFACTORY_APP_ROLES = "user_to_app_to_role_by_user_id"

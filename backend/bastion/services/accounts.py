@@ -1,4 +1,4 @@
-"""Admins (users with is_sys_admin): create, read, update, delete, passwords and login checks."""
+"""Accounts of every user (admins and not): create, read, update, delete, e-mail lookup and passwords."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def find_user_by_email(db: Session, email: str) -> User | None:
 
 
 def ensure_email_free(db: Session, email: str, own_id: int | None = None) -> None:
+    """Conflict (409) unless no other account uses this e-mail."""
     existing = find_user_by_email(db, email)
     if existing is not None and existing.id != own_id:
         raise Conflict(f"A user with email '{email}' already exists", {"errors": {"email": "already in use"}})
