@@ -16,6 +16,7 @@ from bastion.db import session_scope
 from bastion.errors import ApiError
 from bastion.models import Service
 from bastion.models_access import Role, RoleCreate, RoleUpdate
+from bastion.models_public import RolePublic
 from bastion.registry import open_service
 from bastion.secrets import get_box
 from bastion.services import lookups, roles
@@ -26,13 +27,7 @@ bp = Blueprint("roles", __name__, url_prefix="/api/v2/system/role")
 
 def public(role: Role) -> dict:
     """The JSON form of a role."""
-    return {
-        "id": role.id,
-        "name": role.name,
-        "description": role.description,
-        "is_active": role.is_active,
-        "access": role.access,
-    }
+    return RolePublic.model_validate(role, from_attributes=True).model_dump(mode="json")
 
 
 def _translate_dreamfactory(item: Any, services: list[Service]) -> Any:
@@ -65,7 +60,7 @@ RESOURCE = Resource(
     model=Role,
     columns=("id", "name", "description", "is_active", "created_at", "updated_at"),
     public=lambda db, role: public(role),
-    keys=("id", "name", "description", "is_active", "access"),
+    keys=tuple(RolePublic.model_fields),
     related={
         roles.DREAMFACTORY_ACCESS: _dreamfactory_access,
         **{

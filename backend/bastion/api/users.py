@@ -17,6 +17,7 @@ from bastion.errors import Unauthorized
 from bastion.guards import require_admin_network
 from bastion.models import PERSON_FIELDS, User
 from bastion.models_access import PasswordChange, UserCreate, UserUpdate
+from bastion.models_public import UserPublic
 from bastion.passwords import verify_password
 from bastion.secrets import get_box
 from bastion.services import accounts, invitations, lookups, users
@@ -27,15 +28,9 @@ self_bp = Blueprint("user_self", __name__, url_prefix="/api/v2/user")
 
 def public(db, user: User, roles: list[dict] | None = None) -> dict:
     """The JSON form of a user: no password, with the role per app (looked up unless given)."""
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        **{name: getattr(user, name) for name in PERSON_FIELDS},
-        "is_active": user.is_active,
-        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
-        "app_roles": users.app_roles(db, user.id) if roles is None else roles,
-    }
+    shown = {name: getattr(user, name) for name in UserPublic.model_fields if name != "app_roles"}
+    shown["app_roles"] = users.app_roles(db, user.id) if roles is None else roles
+    return UserPublic.model_validate(shown).model_dump(mode="json")
 
 
 def public_many(db, rows: list[User]) -> list[dict]:
@@ -44,13 +39,12 @@ def public_many(db, rows: list[User]) -> list[dict]:
     return [public(db, user, roles[user.id]) for user in rows]
 
 
-KEYS = ("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "app_roles")
 RESOURCE = Resource(
     model=User,
     columns=("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "created_at", "updated_at"),
     public=public,
     public_many=public_many,
-    keys=KEYS,
+    keys=tuple(UserPublic.model_fields),
     where=(User.is_sys_admin == False,),  # noqa: E712 (SQL, not Python)
     related={
         users.DREAMFACTORY_APP_ROLES: lambda db, user: users.dreamfactory_app_roles(db, user.id),
