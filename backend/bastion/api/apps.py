@@ -17,12 +17,15 @@ from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.api.roles import public as public_role
 from bastion.auth import admin_required
 from bastion.db import session_scope
+from bastion.docs.routes import documented, resource_docs
 from bastion.errors import ValidationError
 from bastion.models_access import App, AppCreate, AppUpdate, Role
 from bastion.models_public import AppIssued, AppPublic
 from bastion.services import apps
 
 bp = Blueprint("apps", __name__, url_prefix="/api/v2/system/app")
+
+DOCS = resource_docs("app", AppCreate, AppUpdate, AppPublic)
 
 DREAMFACTORY_FIELDS = (
     "type",
@@ -82,6 +85,7 @@ def _update(db, app_id: int, body: Any) -> dict:
 
 @bp.get("")
 @admin_required
+@documented(DOCS.list)
 def list_apps():
     """List apps."""
     with session_scope() as db:
@@ -90,6 +94,7 @@ def list_apps():
 
 @bp.get("/<id:app_id>")
 @admin_required
+@documented(DOCS.get)
 def get_app(app_id: int):
     """Get an app."""
     with session_scope() as db:
@@ -98,6 +103,7 @@ def get_app(app_id: int):
 
 @bp.post("")
 @admin_required
+@documented(DOCS.create, response=AppIssued)
 def create_app():
     """Create one app, or several in the batch form; each answer carries its new key once."""
     return batches.create(_create)
@@ -105,6 +111,7 @@ def create_app():
 
 @bp.route("/<id:app_id>", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_one)
 def update_app(app_id: int):
     """Update an app: the fields sent."""
     body = strip_own_id(json_body(), app_id)
@@ -114,6 +121,7 @@ def update_app(app_id: int):
 
 @bp.route("", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_many)
 def update_apps():
     """Update several apps."""
     return batches.run(batches.update_items(), _update)
@@ -121,6 +129,7 @@ def update_apps():
 
 @bp.post("/<id:app_id>/rotate-key")
 @admin_required
+@documented(response=AppIssued)
 def rotate_key(app_id: int):
     """Issue a new API key (shown once); the old one stops working."""
     with session_scope() as db:
@@ -129,6 +138,7 @@ def rotate_key(app_id: int):
 
 @bp.delete("/<id:app_id>")
 @admin_required
+@documented(DOCS.delete_one)
 def delete_app(app_id: int):
     """Delete an app."""
     with session_scope() as db:
@@ -137,6 +147,7 @@ def delete_app(app_id: int):
 
 @bp.delete("")
 @admin_required
+@documented(DOCS.delete_many)
 def delete_apps():
     """Delete several apps."""
     return batches.run(batches.delete_items(), lambda db, app_id, _: public(apps.delete_app(db, app_id)))

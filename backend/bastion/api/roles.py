@@ -13,6 +13,7 @@ from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
+from bastion.docs.routes import documented, resource_docs
 from bastion.errors import ApiError
 from bastion.models import Service
 from bastion.models_access import Role, RoleCreate, RoleUpdate
@@ -23,6 +24,8 @@ from bastion.services import lookups, roles
 from bastion.services.data_services import list_services
 
 bp = Blueprint("roles", __name__, url_prefix="/api/v2/system/role")
+
+DOCS = resource_docs("role", RoleCreate, RoleUpdate, RolePublic)
 
 
 def public(role: Role) -> dict:
@@ -92,6 +95,7 @@ def _services() -> list[Service]:
 
 @bp.get("")
 @admin_required
+@documented(DOCS.list)
 def list_roles():
     """List roles."""
     with session_scope() as db:
@@ -100,6 +104,7 @@ def list_roles():
 
 @bp.get("/<id:role_id>")
 @admin_required
+@documented(DOCS.get)
 def get_role(role_id: int):
     """Get a role."""
     with session_scope() as db:
@@ -108,6 +113,7 @@ def get_role(role_id: int):
 
 @bp.post("")
 @admin_required
+@documented(DOCS.create)
 def create_role():
     """Create one role, or several in the batch form."""
     services = _services()
@@ -125,6 +131,7 @@ def create_role():
 
 @bp.route("/<id:role_id>", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_one)
 def update_role(role_id: int):
     """Update a role: the fields sent."""
     update = _updater(_services())
@@ -135,6 +142,7 @@ def update_role(role_id: int):
 
 @bp.route("", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_many)
 def update_roles():
     """Update several roles (ids=, or a resource list with ids)."""
     return batches.run(batches.update_items(), _updater(_services()))
@@ -142,6 +150,7 @@ def update_roles():
 
 @bp.delete("/<id:role_id>")
 @admin_required
+@documented(DOCS.delete_one)
 def delete_role(role_id: int):
     """Delete a role."""
     with session_scope() as db:
@@ -150,6 +159,7 @@ def delete_role(role_id: int):
 
 @bp.delete("")
 @admin_required
+@documented(DOCS.delete_many)
 def delete_roles():
     """Delete several roles."""
     return batches.run(batches.delete_items(), lambda db, role_id, _: public(roles.delete_role(db, role_id)))

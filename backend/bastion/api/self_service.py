@@ -20,6 +20,8 @@ from bastion.api.sessions import open_session, session_body
 from bastion.auth import client_address, request_app
 from bastion.config import current_settings
 from bastion.db import session_scope
+from bastion.docs import system_params as params
+from bastion.docs.routes import documented
 from bastion.errors import Conflict, Unauthorized
 from bastion.models import User
 from bastion.models_access import Role
@@ -80,6 +82,13 @@ def _display_name(data: RegisterRequest) -> str:
 
 
 @bp.post("/register")
+@documented(
+    body=RegisterRequest,
+    errors=(400, 401, 403, 409, 415, 502, 503),
+    parameters=(params.flag("login", params.LOGIN_FLAG + ", when no confirmation is needed"),),
+    security=params.API_KEY,
+    answer="Registered (confirmation e-mailed unless skipped)",
+)
 def register():
     """Open registration through an app (its API key); confirmation by e-mailed code unless skipped."""
     data = _register_body(json_body())
@@ -132,6 +141,13 @@ def _known_address(db, user: User) -> mail.Outgoing | None:
 
 
 @bp.post("/confirm")
+@documented(
+    body=CodeRedeem,
+    errors=(400, 401, 415, 429),
+    parameters=(params.flag("login", params.LOGIN_FLAG),),
+    security=params.PUBLIC,
+    answer="Confirmed",
+)
 def confirm_registration():
     """Confirm a registration with the e-mailed code; `login=true` answers a session."""
     data = validate(CodeRedeem, json_body())

@@ -27,6 +27,8 @@ from bastion.auth import (
 )
 from bastion.config import current_settings
 from bastion.db import session_scope
+from bastion.docs import system_params as params
+from bastion.docs.routes import documented
 from bastion.errors import Forbidden, Unauthorized
 from bastion.guards import require_admin_network
 from bastion.models import LoginCredentials, SessionToken, User
@@ -106,11 +108,13 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
     bp = Blueprint(name, __name__, url_prefix=prefix)
 
     @bp.post("")
+    @documented(body=LoginCredentials, errors=(400, 401, 403, 415, 429), security=params.PUBLIC)
     def create_session_view():
         """Log in with e-mail and password: a new session token."""
         return jsonify(log_in(for_admins)), 200
 
     @bp.get("")
+    @documented(errors=(401, 403))
     def get_session():
         """The caller's own session, its token echoed as DreamFactory does."""
         caller = _own_session(for_admins)
@@ -118,6 +122,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
         return session_body(caller.user, caller.session, session_token_from_request())
 
     @bp.put("")
+    @documented(errors=(401, 403))
     def refresh_session():
         """A new token for the caller's session (the old one is revoked), within the refresh window."""
         caller = find_request_session(allow_expired=True)
@@ -131,6 +136,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
             return session_body(caller.user, row, token)
 
     @bp.delete("")
+    @documented(errors=(401, 403))
     def delete_session():
         """Log out: end the caller's session."""
         caller = _own_session(for_admins)

@@ -13,6 +13,9 @@ from bastion.api.sessions import open_session, session_body
 from bastion.auth import admin_required, client_address, require_session
 from bastion.config import current_settings
 from bastion.db import session_scope
+from bastion.docs import system_bodies as bodies
+from bastion.docs import system_params as params
+from bastion.docs.routes import documented, resource_docs
 from bastion.errors import Unauthorized
 from bastion.guards import require_admin_network
 from bastion.models import PERSON_FIELDS, User
@@ -24,6 +27,8 @@ from bastion.services import accounts, invitations, lookups, users
 
 bp = Blueprint("users", __name__, url_prefix="/api/v2/system/user")
 self_bp = Blueprint("user_self", __name__, url_prefix="/api/v2/user")
+
+DOCS = resource_docs("user", UserCreate, UserUpdate, UserPublic)
 
 
 def public(db, user: User, roles: list[dict] | None = None) -> dict:
@@ -77,6 +82,7 @@ def _update(db, user_id: int, body) -> dict:
 
 @bp.get("")
 @admin_required
+@documented(DOCS.list)
 def list_users():
     """List users."""
     with session_scope() as db:
@@ -85,6 +91,7 @@ def list_users():
 
 @bp.get("/<id:user_id>")
 @admin_required
+@documented(DOCS.get)
 def get_user(user_id: int):
     """Get a user."""
     with session_scope() as db:
@@ -93,6 +100,7 @@ def get_user(user_id: int):
 
 @bp.post("")
 @admin_required
+@documented(DOCS.create)
 def create_user():
     """Create one user, or several in the batch form; a user without a password cannot log in yet."""
     return batches.create(_create)
@@ -100,6 +108,7 @@ def create_user():
 
 @bp.route("/<id:user_id>", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_one)
 def update_user(user_id: int):
     """Update a user: the fields sent."""
     body = strip_own_id(json_body(), user_id)
@@ -109,6 +118,7 @@ def update_user(user_id: int):
 
 @bp.route("", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_many)
 def update_users():
     """Update several users."""
     return batches.run(batches.update_items(), _update)
@@ -116,6 +126,7 @@ def update_users():
 
 @bp.delete("/<id:user_id>")
 @admin_required
+@documented(DOCS.delete_one)
 def delete_user(user_id: int):
     """Delete a user."""
     with session_scope() as db:
@@ -124,6 +135,7 @@ def delete_user(user_id: int):
 
 @bp.delete("")
 @admin_required
+@documented(DOCS.delete_many)
 def delete_users():
     """Delete several users."""
     return batches.run(
@@ -132,6 +144,11 @@ def delete_users():
 
 
 @self_bp.post("/password")
+@documented(
+    body=bodies.own_password,
+    errors=(400, 401, 415, 429, 503),
+    parameters=(params.flag("reset", "true: e-mail a reset code"), params.flag("login", params.LOGIN_FLAG)),
+)
 def change_own_password():
     """Change one's own password: every session ends, and a fresh one is returned.
 
