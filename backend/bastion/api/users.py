@@ -152,6 +152,8 @@ def delete_users():
 def change_own_password():
     """Change one's own password: every session ends, and a fresh one is returned.
 
+    Three forms: the old password with a session (old_password, new_password); a request for a reset
+    code (reset=true, email); a new password with that e-mailed code (email, code, new_password).
     The old password is a password check like a login: throttled per account and per address, and for
     an admin only from the networks that may reach the admin API.
     """
