@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, request
 
 from bastion import throttle
 from bastion.api.body import json_body, validate
-from bastion.api.sessions import open_session, session_body
+from bastion.api.session_answer import open_session, session_body
 from bastion.auth import client_address, request_app
 from bastion.config import current_settings
 from bastion.db import session_scope

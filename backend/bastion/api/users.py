@@ -9,19 +9,17 @@ from bastion.api import batches, self_service
 from bastion.api.batches import strip_own_id
 from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
-from bastion.api.sessions import open_session, session_body
+from bastion.api.session_answer import open_session, session_body
 from bastion.auth import admin_required, client_address, require_session
 from bastion.config import current_settings
 from bastion.db import session_scope
 from bastion.docs import system_bodies as bodies
 from bastion.docs import system_params as params
 from bastion.docs.routes import documented, resource_docs
-from bastion.errors import Unauthorized
 from bastion.guards import require_admin_network
 from bastion.models import PERSON_FIELDS, User
 from bastion.models_access import PasswordChange, UserCreate, UserUpdate
 from bastion.models_public import UserPublic
-from bastion.passwords import verify_password
 from bastion.secrets import get_box
 from bastion.services import accounts, invitations, lookups, users
 
@@ -165,10 +163,7 @@ def change_own_password():
     data = validate(PasswordChange, json_body())
     attempt = throttle.begin(caller.user.email, client_address())
     with session_scope() as db:
-        user = db.get(User, caller.user.id)
-        if not verify_password(data.old_password, user.password_hash):
-            raise Unauthorized("The current password is wrong")
-        accounts.set_password(db, user, data.new_password)
+        user = accounts.change_password(db, caller.user.id, data.old_password, data.new_password)
         token, row = open_session(db, user)
         body = session_body(user, row, token)
     throttle.succeeded(attempt)

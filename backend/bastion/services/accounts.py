@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bastion.errors import Conflict, NotFound
+from bastion.errors import Conflict, NotFound, Unauthorized
 from bastion.invalidation import bump
 from bastion.models import PERSON_FIELDS, AdminCreate, AdminUpdate, User, UserBase, utcnow
-from bastion.passwords import hash_password
+from bastion.passwords import hash_password, verify_password
 from bastion.services.sessions import revoke_user_sessions
 
 # The stored hash of an account created without a password: no password ever matches it.
@@ -115,3 +115,12 @@ def set_password(db: Session, user: User, password: str) -> None:
     db.add(user)
     db.flush()
     revoke_user_sessions(db, user.id)
+
+
+def change_password(db: Session, user_id: int, old_password: str, new_password: str) -> User:
+    """Set a new password once the old one is checked (401 when wrong); every session of the user ends."""
+    user = db.get(User, user_id)
+    if user is None or not verify_password(old_password, user.password_hash):
+        raise Unauthorized("The current password is wrong")
+    set_password(db, user, new_password)
+    return user
