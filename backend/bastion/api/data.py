@@ -21,10 +21,10 @@ from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify, require_admin
 from bastion.components import Component
 from bastion.data import records as ops
-from bastion.data.params import parse_list_params, parse_write_params
+from bastion.data.params import parse_list_params, parse_read_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.db import session_scope
-from bastion.errors import BadRequest, MethodNotAllowed, NotFound
+from bastion.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
 from bastion.registry import OpenService, read_plans
 from bastion.services.data_services import list_services
 from bastion.verbs import VERBS
@@ -121,10 +121,26 @@ def table_resource(service: str, rest: str):
     return RECORD_VIEWS[method](service, table, record_id)
 
 
+def _grant_of(service: str) -> Callable[[sa.Table], access.Grant | None]:
+    """The caller's GET grant on another table of the service (for `related`), or None when denied."""
+    identity = identify()
+
+    def grant_of(table: sa.Table) -> access.Grant | None:
+        try:
+            return access.ensure(identity=identity, verb="GET", service=service, component=on_table(table))
+        except Forbidden:
+            return None
+
+    return grant_of
+
+
 def list_records(service: str, table: str):
+    """GET _table/<t>: a page of records, with `related` records when asked."""
     opened, target, grant = _records(service, table, "GET")
     params = parse_list_params(request.args, opened.max_records)
-    return ops.list_records(opened.engine, target, grant, params, read_plans())
+    return ops.list_records(
+        opened.engine, target, grant, params, read_plans(), _grant_of(service), opened.max_records
+    )
 
 
 def _body_or_none():
@@ -186,10 +202,20 @@ def delete_records(service: str, table: str):
 
 
 def get_record(service: str, table: str, record_id: str):
+    """GET _table/<t>/<id>: one record, with `related` records when asked."""
     opened, target, grant = _records(service, table, "GET")
-    params = parse_write_params(request.args)
+    params, related = parse_read_params(request.args)
     return ops.get_record(
-        opened.engine, target, grant, record_id, params.fields, params.id_field, read_plans()
+        opened.engine,
+        target,
+        grant,
+        record_id,
+        params.fields,
+        params.id_field,
+        read_plans(),
+        related,
+        _grant_of(service),
+        opened.max_records,
     )
 
 
