@@ -280,8 +280,11 @@ def get_schema(service: str, rest: str):
     if grant is None:
         raise access.denial("GET", service, on_table(table, components.schema))
 
+    grant_of = _grant_of(service)
+
     def sees(other: sa.Table, columns: list[str]) -> bool:
-        other_grant = _schema_grant(identity, service, other) if other.schema is None else None
+        # A relationship is listed only when `related=` could read it: GET on the other table's component.
+        other_grant = grant_of(other)
         return other_grant is not None and all(other_grant.allows_column(c) for c in columns)
 
     return describe_table(table, grant.allows_column, None if identity.is_admin else sees)
