@@ -95,3 +95,25 @@ def test_schema_and_document_name_only_readable_relationships(client, admin_head
     assert GROUPS not in str(doc)
     full = client.get("/api/v2/api_docs/book", headers=admin_headers).get_json()
     assert GROUPS in str(full["paths"]["/_table/contact/{id}"]["get"]["parameters"])
+
+
+def test_nested_create_through_the_api_needs_each_tables_verb(client, admin_headers, book):
+    body = {"first_name": "Cy", INFOS: [{"info_type": "home", "phone": "3-home"}]}
+    made = client.post(f"{book}/_table/contact?fields=id", json=body, headers=admin_headers)
+    assert made.status_code == 201, made.get_json()
+    new_id = made.get_json()["resource"][0]["id"]
+    read = client.get(f"{book}/_table/contact/{new_id}?related={INFOS}", headers=admin_headers).get_json()
+    assert [i["phone"] for i in read[INFOS]] == ["3-home"]
+    contacts_only = [{"service": "book", "component": "_table/contact", "verbs": ["GET", "POST"]}]
+    key = key_for(client, admin_headers, contacts_only)
+    denied = client.post(f"{book}/_table/contact", json={**body, "first_name": "Di"}, headers=key)
+    assert denied.status_code == 403
+    assert (
+        f"Relationship '{INFOS}': POST on component '_table/contact_info'"
+        in denied.get_json()["error"]["message"]
+    )
+    names = [
+        c["first_name"]
+        for c in client.get(f"{book}/_table/contact", headers=admin_headers).get_json()["resource"]
+    ]
+    assert names == ["Ada", "Bo", "Cy"]  # nothing of the denied request was written

@@ -188,7 +188,7 @@ def test_two_spellings_of_one_option_are_a_400(args, message):
     assert caught.value.message == message
 
 
-UNSUPPORTED = ["allow_related_delete", "group", "group_by", "having", "count_only"]
+UNSUPPORTED = ["group", "group_by", "having", "count_only"]
 UNSUPPORTED += ["include_schema", "include_access", "as_access_list", "file", "schema", "force"]
 UNSUPPORTED += ["regenerate", "send_invite"]
 
@@ -217,6 +217,9 @@ def test_related_is_parsed_on_reads_and_refused_on_writes():
         parse_list_params({"related": "a", "a.limit": "0"}, 10)
     with pytest.raises(BadRequest, match=r"Parameter 'related' is supported on reads \(GET\) only"):
         parse_write_params({"related": "*"})
+    assert parse_write_params({"allow_related_delete": "true"}).allow_related_delete
+    with pytest.raises(BadRequest, match="'allow_related_delete' is not supported"):
+        parse_list_params({"allow_related_delete": "1"}, 10)
 
 
 def test_names_dreamfactory_does_not_define_stay_ignored():

@@ -134,6 +134,16 @@ def _grant_of(service: str) -> Callable[[sa.Table], access.Grant | None]:
     return grant_of
 
 
+def _nesting(service: str, allow_delete: bool) -> tuple[Callable[[sa.Table, str], access.Grant], bool]:
+    """How a write reaches related tables: each with its own verb, through the one access function."""
+    identity = identify()
+
+    def authorize(table: sa.Table, verb: str) -> access.Grant:
+        return access.ensure(identity=identity, verb=verb, service=service, component=on_table(table))
+
+    return authorize, allow_delete
+
+
 def list_records(service: str, table: str):
     """GET _table/<t>: a page of records, with `related` records when asked."""
     opened, target, grant = _records(service, table, "GET")
@@ -148,14 +158,17 @@ def _body_or_none():
 
 
 def create_records(service: str, table: str):
+    """POST _table/<t>: create records, with their related records when the body carries them."""
     opened, target, grant = _records(service, table, "POST")
     params = parse_write_params(request.args)
     items = ops.records_from_body(json_body())
-    body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields)
+    nesting = _nesting(service, params.allow_related_delete)
+    body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields, nesting)
     return jsonify(body), 201
 
 
 def update_records(service: str, table: str):
+    """PUT/PATCH _table/<t>: update records by body, ids or filter (related records with body records)."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
     partial, body = request.method == "PATCH", json_body()
@@ -176,8 +189,9 @@ def update_records(service: str, table: str):
             params.id_field,
         )
     items = ops.records_from_body(body)
+    nesting = _nesting(service, params.allow_related_delete)
     return ops.update_records(
-        opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field
+        opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field, nesting
     )
 
 
@@ -220,6 +234,7 @@ def get_record(service: str, table: str, record_id: str):
 
 
 def update_record(service: str, table: str, record_id: str):
+    """PUT/PATCH _table/<t>/<id>: update one record, and the related records its body carries."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
     values = json_body()
@@ -234,6 +249,7 @@ def update_record(service: str, table: str, record_id: str):
         request.method == "PATCH",
         params.fields,
         params.id_field,
+        _nesting(service, params.allow_related_delete),
     )
 
 

@@ -30,7 +30,7 @@ DREAMFACTORY_OPTIONS = frozenset(
 COMMON = frozenset({"fields", "filter", "ids", "id_field", "id_type", "continue", "rollback", "refresh"})
 # A read's paging options are harmless on a write, which has always ignored them.
 COLLECTION_READ = COMMON | {"limit", "offset", "order", "include_count", "params", "as_list", "related"}
-RECORD_OR_WRITE = COMMON | {"limit", "offset", "order", "include_count"}
+RECORD_OR_WRITE = COMMON | {"limit", "offset", "order", "include_count", "allow_related_delete"}
 # A read by id also takes `related` (data/related.py); writes do not answer related records.
 RECORD_READ = RECORD_OR_WRITE | {"related"}
 # Reasons for the options that are DreamFactory's but not (yet) Bastion's; the rest get a generic one.

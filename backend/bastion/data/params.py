@@ -125,6 +125,7 @@ class WriteParams:
     id_field: tuple[str, ...] | None = None
     id_type: tuple[str, ...] | None = None
     mode: BatchMode = BatchMode.STOP
+    allow_related_delete: bool = False  # nested has_many writes may delete children (data/nested.py)
 
 
 def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
@@ -159,6 +160,7 @@ def parse_write_params(args: Mapping[str, str], query: Query | None = None) -> W
         id_field=_name_list(query, "id_field"),
         id_type=_id_type_param(query),
         mode=parse_batch_mode(query),
+        allow_related_delete=_bool_param(query, "allow_related_delete"),
     )
 
 

@@ -120,6 +120,11 @@ def replace_values(target: Target, values: dict[str, Any], keep: set[str]) -> di
 
 def create_one(conn: sa.Connection, target: Target, record: Mapping[str, Any], fields: Fields) -> dict:
     """Insert one record and return its key (or the asked fields) once it is checked to be inside."""
+    return checked_result(conn, target, insert_one(conn, target, record), fields)
+
+
+def insert_one(conn: sa.Connection, target: Target, record: Mapping[str, Any]) -> Key:
+    """Insert one record (not yet re-checked against the row condition) and return its primary key."""
     values = prepare_values(target, record)
     check_generated_key(target, values)
     check_required(target, values)
@@ -127,7 +132,7 @@ def create_one(conn: sa.Connection, target: Target, record: Mapping[str, Any], f
     key = tuple(result.inserted_primary_key or ())
     if len(key) != len(target.primary_key) or any(value is None for value in key):
         raise BadRequest(f"The key of the record created in table '{target.name}' could not be determined")
-    return checked_result(conn, target, key, fields)
+    return key
 
 
 def update_one(
