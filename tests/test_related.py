@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from bastion.access import FULL_GRANT, Grant, RowFilter
 from bastion.data import records
 from bastion.data.params import parse_list_params, parse_read_params
+from bastion.data.read_plans import ReadPlans
 from bastion.data.relationships import relationships
 from bastion.errors import BadRequest, Forbidden
 from tests.databases import ENGINES, scratch_database
@@ -251,3 +252,17 @@ def test_one_query_per_relationship_per_page(db):
             assert sum("contact_group_relationship" in s for s in seen) == 1
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_compiled_related_reads_answer_what_one_off_reads_answer(db):
+    engine, t = db
+    plans = ReadPlans()
+    for ids in ("1,2,3", "4,5,6", "7", "1,2,3,4,5,6,7,8,9"):  # 3 keys run in 4 slots, the last repeated
+        query = {"related": "*", "ids": ids, f"{HAS_MANY}.order": "phone desc"}
+        expected = contacts(db, **query)
+        for _ in range(3):  # seen once, compiled, then run from the plan
+            params = parse_list_params(query, 100)
+            grant_of = granting(t, {})
+            got = records.list_records(engine, t["contact"], FULL_GRANT, params, plans, grant_of, cap=100)
+            assert got["resource"] == expected
+    assert plans.plan_count() >= 3

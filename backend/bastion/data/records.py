@@ -112,7 +112,7 @@ def list_records(
         rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset})
         truncated = len(rows) > params.limit
         records = read.to_json(rows[: params.limit])
-        related.attach(conn, fetches, records, cap, [c.name for c in links])
+        related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
         if params.include_count or truncated:
             counting = plans.read(
@@ -160,7 +160,7 @@ def get_record(
         if not rows:
             raise NotFound(f"Record '{id}' not found in table '{table.name}'")
         records = read.to_json(rows)
-        related.attach(conn, fetches, records, cap, [c.name for c in links])
+        related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
     return records[0]
 
 

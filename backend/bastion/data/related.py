@@ -14,7 +14,8 @@ Security, decided here for every relationship before any of its rows are read:
   ``_schema`` and the API document leave them out for that caller. An unknown name is a 400.
 
 No N+1: one query per relationship per page, the page's keys in a bound ``IN`` list (CHUNK keys per
-query for very large pages). ``<name>.limit`` (default and ceiling: the service's max_records) caps each
+query for very large pages). The list has a fixed number of slots per shape (the next power of two, the
+last key repeated), so the statement is compiled once and run as a read plan (read_plans.py). ``<name>.limit`` (default and ceiling: the service's max_records) caps each
 record's list with ROW_NUMBER() in the same query; ``<name>.order`` orders it, then the far key.
 """
 
@@ -27,15 +28,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from bastion.access import Grant
-from bastion.data.convert import row_to_json, to_json, to_python
+from bastion.data.convert import to_json, to_python
 from bastion.data.guard import Target
 from bastion.data.keys import CHUNK
 from bastion.data.params import Related, RelatedAsk
+from bastion.data.read_plans import ReadPlans
 from bastion.data.relationships import BELONGS_TO, Relation, relationships
 from bastion.errors import BadRequest, Forbidden
 
 GrantOf = Callable[[sa.Table], Grant | None]
-LINK, RANK = "bastion_link", "bastion_rank"
+LINK, RANK, KEY = "bastion_link", "bastion_rank", "bastion_related_"
 
 
 @dataclass(frozen=True)
@@ -105,43 +107,35 @@ def attach(
     records: list[dict[str, Any]],
     cap: int,
     drop: Sequence[str] = (),
+    plans: ReadPlans | None = None,
 ) -> None:
-    """Add each relationship's records to each record, then drop the join columns in ``drop``."""
-    if fetches and records:
-        with _connection(bind) as conn:
-            for fetch in fetches:
-                _attach_one(conn, fetch, records, cap)
+    """Add each relationship's records to each record, then drop the join columns in ``drop``.
+
+    With ``plans`` a relationship's statement is compiled once per shape: the keys go into a fixed number
+    of slots (the next power of two, the last key repeated), so the SQL text does not change per page.
+    """
+    for fetch in fetches if records else ():
+        _attach_one(bind, fetch, records, cap, plans or ReadPlans(max_plans=0))
     for record in records:
         for name in drop:
             record.pop(name, None)
 
 
-def _connection(bind: sa.Engine | sa.Connection) -> Any:
-    return bind.connect() if isinstance(bind, sa.Engine) else _Borrowed(bind)
-
-
-class _Borrowed:
-    """A caller's connection used as a context manager that does not close it."""
-
-    def __init__(self, conn: sa.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sa.Connection:
-        return self.conn
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _attach_one(conn: sa.Connection, fetch: Fetch, records: list[dict[str, Any]], cap: int) -> None:
+def _attach_one(
+    bind: sa.Engine | sa.Connection, fetch: Fetch, records: list[dict[str, Any]], cap: int, plans: ReadPlans
+) -> None:
     relation = fetch.relation
     own = relation.table.c[relation.field]
     values = list(dict.fromkeys(r[own.name] for r in records if r.get(own.name) is not None))
     found: dict[Any, list[dict[str, Any]]] = {}
     for start in range(0, len(values), CHUNK):
         chunk = [to_python(own, value) for value in values[start : start + CHUNK]]
-        for row in conn.execute(_statement(fetch, chunk, cap)).mappings():
-            item = row_to_json(row)
+        slots = _slots(len(chunk))
+        junction = fetch.junction.grant if fetch.junction else None
+        shape = ("related", relation, fetch.far.grant, junction, fetch.ask, cap, slots)
+        read = plans.read(bind, shape, lambda n=slots: _statement(fetch, n, cap))
+        bound = {f"{KEY}{i}": chunk[min(i, len(chunk) - 1)] for i in range(slots)}
+        for item in read.to_json(read.run(bind, bound)):
             found.setdefault(to_json(item.pop(LINK)), []).append(item)
     for record in records:
         rows = found.get(record.get(own.name), [])
@@ -151,9 +145,20 @@ def _attach_one(conn: sa.Connection, fetch: Fetch, records: list[dict[str, Any]]
             record[relation.name] = rows[0] if rows else None
 
 
-def _statement(fetch: Fetch, keys: list[Any], cap: int) -> sa.Select:
-    """One query for a chunk of keys: the far rows (visible columns, row filters ANDed), tagged by key."""
+def _slots(count: int) -> int:
+    """How many key slots a statement for count keys has: few distinct statements, few wasted slots."""
+    return min(1 << max(count - 1, 0).bit_length(), CHUNK)
+
+
+def _statement(fetch: Fetch, slots: int, cap: int) -> sa.Select:
+    """One query for a chunk of keys, in slots bound per run: the far rows (visible columns, row filters
+    ANDed), each tagged with the key it belongs to."""
     relation, far = fetch.relation, fetch.far
+    if fetch.junction is None:
+        link_type = far.table.c[relation.ref_field].type
+    else:
+        link_type = fetch.junction.table.c[relation.junction_field].type
+    keys = [sa.bindparam(f"{KEY}{i}", None, type_=link_type) for i in range(slots)]
     columns = far.output(fetch.ask.fields, list(far.visible.values()))
     if not columns:
         raise Forbidden(f"This role may read no field of table '{far.name}'")
