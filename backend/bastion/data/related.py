@@ -15,8 +15,9 @@ Security, decided here for every relationship before any of its rows are read:
 
 No N+1: one query per relationship per page, the page's keys in a bound ``IN`` list (CHUNK keys per
 query for very large pages). The list has a fixed number of slots per shape (the next power of two, the
-last key repeated), so the statement is compiled once and run as a read plan (read_plans.py). ``<name>.limit`` (default and ceiling: the service's max_records) caps each
-record's list with ROW_NUMBER() in the same query; ``<name>.order`` orders it, then the far key.
+last key repeated), so the statement is compiled once and run as a read plan (read_plans.py).
+``<name>.limit`` (default and ceiling: the service's max_records) caps each record's list with
+ROW_NUMBER() in the same query; ``<name>.order`` orders it, then the far key.
 """
 
 from __future__ import annotations
