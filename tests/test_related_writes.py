@@ -117,6 +117,9 @@ def test_each_nested_table_needs_its_own_verb_and_row_filters(db):
     outside = new_contact(**{HAS_MANY: [{"info_type": "home", "owner": "b"}]})
     with pytest.raises(Forbidden, match="outside the rows this role may write"):
         records.create_records(engine, t["contact"], FULL_GRANT, [outside], nesting=filtered)
+    own_outside = new_contact(owner="b", **{HAS_MANY: [{"info_type": "home", "owner": "a"}]})
+    with pytest.raises(Forbidden, match="outside the rows this role may write"):
+        records.create_records(engine, t["contact"], only_a, [own_outside], nesting=filtered)
     hidden_child = [{"id": 1, HAS_MANY: [{"id": 3, "phone": "x"}]}]  # info 3 belongs to owner b
     with pytest.raises(Exception, match="not found in table 'contact_info'"):
         records.update_records(engine, t["contact"], FULL_GRANT, hidden_child, nesting=filtered)

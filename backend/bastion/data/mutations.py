@@ -44,8 +44,10 @@ def create_records(
     def create(conn: sa.Connection, record: Mapping[str, Any]) -> dict:
         plain, write = nested.begin(conn, target, record, nesting)
         key = writes.insert_one(conn, target, plain)
+        # Checked before its related records are written, so a record outside the grant is a 403 at once.
+        result = writes.checked_result(conn, target, key, fields)
         nested.finish(conn, target, write, (target.primary_key, key), {})
-        return writes.checked_result(conn, target, key, fields)
+        return result
 
     return {"resource": run_batch(engine, target, records, create, mode)}
 
