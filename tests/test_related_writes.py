@@ -125,3 +125,16 @@ def test_each_nested_table_needs_its_own_verb_and_row_filters(db):
         records.update_records(engine, t["contact"], FULL_GRANT, hidden_child, nesting=filtered)
     assert rows(engine, t["contact_info"], id=3)[0]["phone"] == "1-work"
     assert rows(engine, t["contact"], first_name="New") == []
+
+
+def test_field_lists_apply_to_nested_records_and_updates_by_id(db):
+    engine, t = db
+    no_phone = Grant(fields=frozenset({"id", "contact_id", "info_type", "owner"}))
+    nesting = allowing({("contact_info", v): no_phone for v in VERBS})
+    body = {"first_name": "Changed", HAS_MANY: [{"id": 2, "phone": "hidden"}]}
+    with pytest.raises(BadRequest, match=f"Relationship '{HAS_MANY}': Unknown field 'phone'"):
+        records.update_record(engine, t["contact"], FULL_GRANT, "1", body, nesting=nesting)
+    assert rows(engine, t["contact"], id=1)[0]["first_name"] == "First 1"  # nothing written
+    body[HAS_MANY] = [{"id": 2, "info_type": "cell"}, {"info_type": "fax", "owner": "a"}]
+    assert records.update_record(engine, t["contact"], FULL_GRANT, "1", body, nesting=nesting) == {"id": 1}
+    assert [i["info_type"] for i in rows(engine, t["contact_info"], contact_id=1)] == ["cell", "work", "fax"]
