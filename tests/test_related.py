@@ -7,11 +7,15 @@ on the related tables come from a grant_of mapping, standing in for the access f
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 import sqlalchemy as sa
 
 from bastion.access import FULL_GRANT, Grant, RowFilter
 from bastion.data import records
+from bastion.data import related as related_reads
 from bastion.data.params import parse_list_params, parse_read_params
 from bastion.data.read_plans import ReadPlans
 from bastion.data.relationships import relationships
@@ -235,8 +239,9 @@ def test_unknown_relationship_is_400(db):
         contacts(db, related="nope")
 
 
-def test_one_query_per_relationship_per_page(db):
-    engine, _ = db
+@contextlib.contextmanager
+def statements(engine: sa.Engine) -> Iterator[list[str]]:
+    """The SQL of every statement the engine runs inside the block."""
     seen: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
@@ -244,14 +249,19 @@ def test_one_query_per_relationship_per_page(db):
 
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
-        for limit in ("3", "30"):
-            seen.clear()
-            rows = contacts(db, related=f"{HAS_MANY},{MANY_MANY}", limit=limit)
-            assert len(rows) == int(limit) and all(len(r[HAS_MANY]) == 2 for r in rows)
-            assert sum("contact_info" in s for s in seen) == 1
-            assert sum("contact_group_relationship" in s for s in seen) == 1
+        yield seen
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_one_query_per_relationship_per_page(db):
+    engine, _ = db
+    for limit in ("3", "30"):
+        with statements(engine) as seen:
+            rows = contacts(db, related=f"{HAS_MANY},{MANY_MANY}", limit=limit)
+        assert len(rows) == int(limit) and all(len(r[HAS_MANY]) == 2 for r in rows)
+        assert sum("contact_info" in s for s in seen) == 1
+        assert sum("contact_group_relationship" in s for s in seen) == 1
 
 
 def test_compiled_related_reads_answer_what_one_off_reads_answer(db):
@@ -266,3 +276,13 @@ def test_compiled_related_reads_answer_what_one_off_reads_answer(db):
             got = records.list_records(engine, t["contact"], FULL_GRANT, params, plans, grant_of, cap=100)
             assert got["resource"] == expected
     assert plans.plan_count() >= 3
+
+
+def test_very_large_pages_are_read_in_chunks_of_keys(db, monkeypatch):
+    engine, _ = db
+    monkeypatch.setattr(related_reads, "CHUNK", 4)
+    with statements(engine) as seen:
+        rows = contacts(db, related=HAS_MANY, limit="10")
+    assert sum("contact_info" in s for s in seen) == 3  # 4 + 4 + 2 keys
+    expected = [[f"{n}-home", f"{n}-work"] for n in range(1, 11)]
+    assert [[i["phone"] for i in r[HAS_MANY]] for r in rows] == expected
