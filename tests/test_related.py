@@ -19,6 +19,7 @@ from bastion.data import related as related_reads
 from bastion.data.params import parse_list_params, parse_read_params
 from bastion.data.read_plans import ReadPlans
 from bastion.data.relationships import relationships
+from bastion.data.schema import SchemaCache
 from bastion.errors import BadRequest, Forbidden
 from tests.databases import ENGINES, scratch_database
 
@@ -286,3 +287,16 @@ def test_very_large_pages_are_read_in_chunks_of_keys(db, monkeypatch):
     assert sum("contact_info" in s for s in seen) == 3  # 4 + 4 + 2 keys
     expected = [[f"{n}-home", f"{n}-work"] for n in range(1, 11)]
     assert [[i["phone"] for i in r[HAS_MANY]] for r in rows] == expected
+
+
+def test_relationships_follow_the_schema_cache(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'cache.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    cache = SchemaCache()
+    assert relationships(cache.table("k", engine, "parent")) == {}
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INT REFERENCES parent)")
+    cache.refresh("k")
+    assert list(relationships(cache.table("k", engine, "parent"))) == ["child_by_parent_id"]
+    engine.dispose()
