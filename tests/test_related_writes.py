@@ -137,4 +137,6 @@ def test_field_lists_apply_to_nested_records_and_updates_by_id(db):
     assert rows(engine, t["contact"], id=1)[0]["first_name"] == "First 1"  # nothing written
     body[HAS_MANY] = [{"id": 2, "info_type": "cell"}, {"info_type": "fax", "owner": "a"}]
     assert records.update_record(engine, t["contact"], FULL_GRANT, "1", body, nesting=nesting) == {"id": 1}
+    nothing = {MANY_MANY: None, HAS_MANY: []}  # null and [] change nothing, as in DreamFactory
+    assert records.update_record(engine, t["contact"], FULL_GRANT, "1", nothing, nesting=nesting) == {"id": 1}
     assert [i["info_type"] for i in rows(engine, t["contact_info"], contact_id=1)] == ["cell", "work", "fax"]

@@ -1,6 +1,7 @@
 """Nested writes: a record carrying related records under relationship names (DreamFactory's form).
 
-A POST or PATCH/PUT record may hold, besides its columns (df-database BaseDbTableResource semantics):
+A POST or PATCH/PUT record may hold, besides its columns (df-database BaseDbTableResource semantics; a
+related value of null changes nothing, as there):
 
 - belongs_to ``<parent>_by_<fk>``: one object. Without the parent's key it is created first; with the key
   and other fields it is updated; either way the record's foreign key is set to it.
@@ -59,7 +60,7 @@ class NestedWrite:
     def after(self, conn: sa.Connection, pk: Key) -> None:
         """Write the has_many and many_many records of the record whose primary key is pk."""
         for relation, items in self.nested.items():
-            if relation.type != BELONGS_TO:
+            if relation.type != BELONGS_TO and items:
                 own = _value_of(conn, self.target, pk, relation.field)
                 write = self._children if relation.type != MANY_MANY else self._far_records
                 self._guarded(relation, lambda r=relation, i=items, o=own, w=write: w(conn, r, o, i))
@@ -155,8 +156,8 @@ def _check_shape(target: Target, relation: Relation, value: Any) -> None:
     if relation.type == BELONGS_TO:
         if value is not None and not isinstance(value, dict):
             raise BadRequest(f"Relationship '{relation.name}' must be one JSON object (or null)")
-    elif not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise BadRequest(f"Relationship '{relation.name}' must be an array of JSON objects")
+    elif value is not None and (not isinstance(value, list) or not all(isinstance(i, dict) for i in value)):
+        raise BadRequest(f"Relationship '{relation.name}' must be an array of JSON objects (or null)")
 
 
 def _single_key(table: sa.Table, referenced: str | None) -> sa.Column:
