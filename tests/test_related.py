@@ -62,6 +62,13 @@ def create_schema(engine: sa.Engine) -> None:
         sa.Column("info_type", sa.String(20), nullable=False),
         sa.Column("phone", sa.String(40)),
         owner(),
+        sa.Column("country", sa.String(2), sa.ForeignKey("country.code")),
+    )
+    sa.Table(  # a key the database does not generate: nested writes upsert it
+        "country",
+        metadata,
+        sa.Column("code", sa.String(2), primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(40), nullable=False),
     )
     group = sa.Table(
         "contact_group",
@@ -105,14 +112,14 @@ def db(database):
     """The address book reset to its seed rows before each test."""
     engine, t = database
     with engine.begin() as conn:
-        for name in ("contact_group_relationship", "contact_info", "contact_group", "contact"):
+        for name in ("contact_group_relationship", "contact_info", "contact_group", "contact", "country"):
             conn.execute(t[name].delete())
         for name, rows in (("contact", CONTACTS), ("contact_info", INFOS), ("contact_group", GROUPS)):
             conn.execute(t[name].insert(), rows)
         conn.execute(t["contact_group_relationship"].insert(), LINKS)
         if engine.dialect.name == "postgresql":
             # The seeds chose their ids; records created by the tests must not collide with them.
-            for name in t:
+            for name in ("contact", "contact_info", "contact_group", "contact_group_relationship"):
                 conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), 1000)"))
     return engine, t
 
@@ -137,7 +144,13 @@ def contacts(db, grants=None, grant=FULL_GRANT, **query):
 def test_relationships_are_named_as_dreamfactory_names_them(db):
     _, t = db
     found = {name: r.describe() for name, r in relationships(t["contact"]).items()}
-    assert set(found) == {HAS_MANY, MANY_MANY, "contact_group_relationship_by_contact_id"}
+    # contact_info holds two foreign keys, so it is a junction too (to country), as DreamFactory sees it.
+    assert set(found) == {
+        HAS_MANY,
+        MANY_MANY,
+        "contact_group_relationship_by_contact_id",
+        "country_by_contact_info",
+    }
     assert found[MANY_MANY] == {
         "name": MANY_MANY,
         "type": "many_many",

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bastion.access import FULL_GRANT, Grant, RowFilter
 from bastion.data import records
 from bastion.data.params import BatchMode
-from bastion.errors import BadRequest, Forbidden
+from bastion.errors import BadRequest, Forbidden, NotFound
 from tests import test_related as book
 from tests.test_related import BELONGS_TO, HAS_MANY, MANY_MANY
 
@@ -140,3 +140,21 @@ def test_field_lists_apply_to_nested_records_and_updates_by_id(db):
     nothing = {MANY_MANY: None, HAS_MANY: []}  # null and [] change nothing, as in DreamFactory
     assert records.update_record(engine, t["contact"], FULL_GRANT, "1", nothing, nesting=nesting) == {"id": 1}
     assert [i["info_type"] for i in rows(engine, t["contact_info"], contact_id=1)] == ["cell", "work", "fax"]
+
+
+def test_related_records_with_a_chosen_key_are_upserted(db):
+    engine, t = db
+    info = {
+        "info_type": "home",
+        "owner": "a",
+        "contact_id": 1,
+        "country_by_country": {"code": "NL", "name": "NL"},
+    }
+    records.create_records(engine, t["contact_info"], FULL_GRANT, [info], nesting=allowing())
+    info["country_by_country"]["name"] = "Netherlands"
+    records.create_records(engine, t["contact_info"], FULL_GRANT, [info], nesting=allowing())
+    assert rows(engine, t["country"]) == [{"code": "NL", "name": "Netherlands"}]
+    assert [i["country"] for i in rows(engine, t["contact_info"], contact_id=1)] == [None, None, "NL", "NL"]
+    missing = [{"id": 1, HAS_MANY: [{"id": 999, "phone": "x"}]}]  # a generated key is never chosen
+    with pytest.raises(NotFound, match=f"Relationship '{HAS_MANY}': Record '999' not found"):
+        records.update_records(engine, t["contact"], FULL_GRANT, missing, nesting=allowing())

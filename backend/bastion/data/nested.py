@@ -4,7 +4,8 @@ A POST or PATCH/PUT record may hold, besides its columns (df-database BaseDbTabl
 related value of null changes nothing, as there):
 
 - belongs_to ``<parent>_by_<fk>``: one object. Without the parent's key it is created first; with the key
-  and other fields it is updated; either way the record's foreign key is set to it.
+  and other fields it is updated (created, when the key is not generated and no such record exists);
+  either way the record's foreign key is set to it. The same upsert applies to the records below.
 - has_many ``<child>_by_<fk>``: a list. A child without its key is created under the record; with its key
   it is updated and (re)linked to the record; with its key and the foreign key sent as null it is
   unlinked (fk set to null) or, when the foreign key cannot be null and ``allow_related_delete=true`` was
@@ -32,7 +33,7 @@ from bastion.data import writes
 from bastion.data.guard import Target
 from bastion.data.keys import Key, coerce_key, key_condition
 from bastion.data.relationships import BELONGS_TO, MANY_MANY, Relation, relationships
-from bastion.errors import ApiError, BadRequest, Forbidden
+from bastion.errors import ApiError, BadRequest, Forbidden, NotFound
 
 Authorize = Callable[[sa.Table, str], Grant]
 
@@ -140,11 +141,19 @@ class NestedWrite:
         return key
 
     def _update(self, conn: sa.Connection, table: sa.Table, key: Key, record: dict[str, Any]) -> None:
+        """Update the record with this key; one whose key the database does not generate is created when
+        it does not exist (DreamFactory's upsert of related records)."""
         target = self._target(table, "PATCH")
         values = writes.prepare_values(target, record)
         for column in target.primary_key:
             values.pop(column.name, None)
-        writes.update_one(conn, target, (target.primary_key, key), values, True, None)
+        try:
+            writes.update_one(conn, target, (target.primary_key, key), values, True, None)
+        except NotFound:
+            # Nothing was written yet: locate() found no row before any update.
+            if any(writes.generated(column) for column in target.primary_key):
+                raise
+            self._create(conn, table, record)
 
 
 def _check_shape(target: Target, relation: Relation, value: Any) -> None:
