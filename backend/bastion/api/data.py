@@ -18,13 +18,14 @@ from bastion import access, components
 from bastion.api import table_path
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
+from bastion.api.table_grants import on_table, read_grants, write_grants
 from bastion.auth import Identity, identify, require_admin
 from bastion.components import Component
 from bastion.data import records as ops
 from bastion.data.params import parse_list_params, parse_read_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.db import session_scope
-from bastion.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound
+from bastion.errors import BadRequest, MethodNotAllowed, NotFound
 from bastion.registry import OpenService, read_plans
 from bastion.services.data_services import list_services
 from bastion.verbs import VERBS
@@ -44,11 +45,6 @@ def resolve(
     except NotFound:
         access.ensure(identity=identity, verb=verb, service=service, component=make(name, folds=False))
         raise
-
-
-def on_table(table: sa.Table, make: Callable[..., Component] = components.table) -> Component:
-    """The component of a real table; its name compares in any case only when no other table shares it."""
-    return make(table.name, folds=case_unique(table))
 
 
 def _records(service: str, name: str, verb: str) -> tuple[OpenService, sa.Table, access.Grant]:
@@ -121,35 +117,18 @@ def table_resource(service: str, rest: str):
     return RECORD_VIEWS[method](service, table, record_id)
 
 
-def _grant_of(service: str) -> Callable[[sa.Table], access.Grant | None]:
-    """The caller's GET grant on another table of the service (for `related`), or None when denied."""
-    identity = identify()
-
-    def grant_of(table: sa.Table) -> access.Grant | None:
-        try:
-            return access.ensure(identity=identity, verb="GET", service=service, component=on_table(table))
-        except Forbidden:
-            return None
-
-    return grant_of
-
-
-def _nesting(service: str, allow_delete: bool) -> tuple[Callable[[sa.Table, str], access.Grant], bool]:
-    """How a write reaches related tables: each with its own verb, through the one access function."""
-    identity = identify()
-
-    def authorize(table: sa.Table, verb: str) -> access.Grant:
-        return access.ensure(identity=identity, verb=verb, service=service, component=on_table(table))
-
-    return authorize, allow_delete
-
-
 def list_records(service: str, table: str):
     """GET _table/<t>: a page of records, with `related` records when asked."""
     opened, target, grant = _records(service, table, "GET")
     params = parse_list_params(request.args, opened.max_records)
     return ops.list_records(
-        opened.engine, target, grant, params, read_plans(), _grant_of(service), opened.max_records
+        opened.engine,
+        target,
+        grant,
+        params,
+        read_plans(),
+        read_grants(identify(), service),
+        opened.max_records,
     )
 
 
@@ -162,7 +141,7 @@ def create_records(service: str, table: str):
     opened, target, grant = _records(service, table, "POST")
     params = parse_write_params(request.args)
     items = ops.records_from_body(json_body())
-    nesting = _nesting(service, params.allow_related_delete)
+    nesting = write_grants(identify(), service, params.allow_related_delete)
     body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields, nesting)
     return jsonify(body), 201
 
@@ -189,7 +168,7 @@ def update_records(service: str, table: str):
             params.id_field,
         )
     items = ops.records_from_body(body)
-    nesting = _nesting(service, params.allow_related_delete)
+    nesting = write_grants(identify(), service, params.allow_related_delete)
     return ops.update_records(
         opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field, nesting
     )
@@ -228,7 +207,7 @@ def get_record(service: str, table: str, record_id: str):
         params.id_field,
         read_plans(),
         related,
-        _grant_of(service),
+        read_grants(identify(), service),
         opened.max_records,
     )
 
@@ -249,7 +228,7 @@ def update_record(service: str, table: str, record_id: str):
         request.method == "PATCH",
         params.fields,
         params.id_field,
-        _nesting(service, params.allow_related_delete),
+        write_grants(identify(), service, params.allow_related_delete),
     )
 
 
@@ -296,7 +275,7 @@ def get_schema(service: str, rest: str):
     if grant is None:
         raise access.denial("GET", service, on_table(table, components.schema))
 
-    grant_of = _grant_of(service)
+    grant_of = read_grants(identity, service)
 
     def sees(other: sa.Table, columns: list[str]) -> bool:
         # A relationship is listed only when `related=` could read it: GET on the other table's component.

@@ -89,10 +89,7 @@ def _readable(target: Target, relation: Relation, ask: RelatedAsk, grant_of: Gra
     if relation.field not in target.visible:
         return f"joins on field '{relation.field}', which this role may not read"
     targets = []
-    needed = [(relation.ref_table, [relation.ref_field])]
-    if relation.junction_table is not None:
-        needed.append((relation.junction_table, [relation.junction_field, relation.junction_ref_field]))
-    for table, columns in needed:
+    for table, columns in relation.ends():
         grant = grant_of(table)
         if grant is None:
             return f"reads table '{table.name}', which this role may not read"

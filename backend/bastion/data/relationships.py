@@ -42,10 +42,12 @@ class Relation:
         """Whether the related value is a list (has_many, many_many) rather than one object."""
         return self.type != BELONGS_TO
 
-    @property
-    def tables(self) -> list[sa.Table]:
-        """Every table this relationship reads besides its own: the far table, and the junction if any."""
-        return [self.ref_table] + ([self.junction_table] if self.junction_table is not None else [])
+    def ends(self) -> list[tuple[sa.Table, list[str]]]:
+        """The other tables it reads (the far one, then the junction if any), each with its join columns."""
+        ends = [(self.ref_table, [self.ref_field])]
+        if self.junction_table is not None:
+            ends.append((self.junction_table, [self.junction_field, self.junction_ref_field]))
+        return ends
 
     def describe(self) -> dict[str, str | None]:
         """The ``_schema`` entry, with DreamFactory's keys."""

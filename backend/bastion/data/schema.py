@@ -265,9 +265,6 @@ def _related(table: sa.Table, visible: set[str], sees: Sees) -> list[dict[str, s
     """The table's relationships (relationships.py) whose join columns the caller may see on every side."""
     shown = []
     for relation in relationships(table).values():
-        ends = [(relation.ref_table, [relation.ref_field])]
-        if relation.junction_table is not None:
-            ends.append((relation.junction_table, [relation.junction_field, relation.junction_ref_field]))
-        if relation.field in visible and all(sees(other, columns) for other, columns in ends):
+        if relation.field in visible and all(sees(other, columns) for other, columns in relation.ends()):
             shown.append(relation.describe())
     return shown

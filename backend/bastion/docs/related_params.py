@@ -29,9 +29,7 @@ def readable(table: sa.Table, get_columns: GetColumns) -> list[Relation]:
     """The table's relationships the caller could read, in name order."""
     found = []
     for relation in relationships(table).values():
-        ends = [(relation.table, [relation.field]), (relation.ref_table, [relation.ref_field])]
-        if relation.junction_table is not None:
-            ends.append((relation.junction_table, [relation.junction_field, relation.junction_ref_field]))
+        ends = [(relation.table, [relation.field]), *relation.ends()]
         if all(_sees(get_columns(other), names) for other, names in ends):
             found.append(relation)
     return found
