@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bastion.access import Grant
+from bastion.data import related
 from bastion.data.dberrors import translated
 from bastion.data.filters import parse_filter
 from bastion.data.guard import Target, grant_condition
@@ -37,7 +38,7 @@ from bastion.data.mutations import (
     update_record,
     update_records,
 )
-from bastion.data.params import ALL_FIELDS, ListParams
+from bastion.data.params import ALL_FIELDS, ListParams, Related
 from bastion.data.read_plans import ReadPlans
 from bastion.errors import BadRequest, Forbidden, NotFound
 
@@ -64,14 +65,26 @@ Fields = tuple[str, ...] | None
 
 
 def list_records(
-    conn: Bind, table: sa.Table, grant: Grant, params: ListParams, plans: ReadPlans | None = None
+    conn: Bind,
+    table: sa.Table,
+    grant: Grant,
+    params: ListParams,
+    plans: ReadPlans | None = None,
+    grant_of: related.GrantOf | None = None,
+    cap: int = MAX_BATCH,
 ) -> dict[str, Any]:
     """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap.
 
     With ``plans`` (the app's, see registry.read_plans) a shape read twice is compiled once and reused.
+    ``grant_of`` answers the caller's GET grant on another table, for ``related`` (data/related.py), which
+    attaches at most ``cap`` records per relationship and record.
     """
     plans = plans or ONE_OFF
     target = Target(table, grant)
+    if params.related is not None and params.as_list:
+        raise BadRequest("Parameters 'related' and 'as_list' cannot be used together")
+    fetches = related.plan(target, params.related, grant_of or _no_grant)
+    shown, links = _with_links(_listed(target, params), target, params.related)
     # What decides each statement, but for limit and offset; ids lists vary too much to be worth a plan.
     # The shape is derived from every parameter, so a new one can never be left out of the plans' key.
     page_shape = count_shape = None
@@ -85,7 +98,7 @@ def list_records(
 
     def page() -> sa.Select:
         return (
-            sa.select(*_listed(target, params))
+            sa.select(*shown, *links)
             .where(*conditions())
             .order_by(*_order(target, params))
             .limit(sa.bindparam(LIMIT, 0, type_=sa.Integer))
@@ -99,6 +112,7 @@ def list_records(
         rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset})
         truncated = len(rows) > params.limit
         records = read.to_json(rows[: params.limit])
+        related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
         if params.include_count or truncated:
             counting = plans.read(
@@ -119,10 +133,18 @@ def get_record(
     fields: Fields = None,
     id_field: Fields = None,
     plans: ReadPlans | None = None,
+    asked: Related | None = None,
+    grant_of: related.GrantOf | None = None,
+    cap: int = MAX_BATCH,
 ) -> dict[str, Any]:
-    """One record by id as a bare object; a record hidden by the row condition is NotFound too."""
+    """One record by id as a bare object; a record hidden by the row condition is NotFound too.
+
+    ``asked`` (``related``) adds related records, at most ``cap`` per relationship.
+    """
     plans = plans or ONE_OFF
     target = Target(table, grant)
+    fetches = related.plan(target, asked, grant_of or _no_grant)
+    shown, links = _with_links(_readable(target, fields), target, asked)
     key_cols = key_columns(target, id_field)
     key = parse_id(id, key_cols)
     pairs = enumerate(zip(key_cols, key, strict=True))
@@ -130,14 +152,29 @@ def get_record(
 
     def by_id() -> sa.Select:
         condition = key_condition(key_cols, slots)
-        return sa.select(*_readable(target, fields)).where(*target.where(condition)).limit(1)
+        return sa.select(*shown, *links).where(*target.where(condition)).limit(1)
 
     with translated(target):
-        read = plans.read(conn, ("get", table, grant, fields, id_field), by_id)
+        read = plans.read(conn, ("get", table, grant, fields, id_field, asked), by_id)
         rows = read.run(conn, {slot.key: slot.value for slot in slots})
-    if not rows:
-        raise NotFound(f"Record '{id}' not found in table '{table.name}'")
-    return read.to_json(rows)[0]
+        if not rows:
+            raise NotFound(f"Record '{id}' not found in table '{table.name}'")
+        records = read.to_json(rows)
+        related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
+    return records[0]
+
+
+def _no_grant(_table: sa.Table) -> None:
+    """Without a way to ask the access function, no other table may be read."""
+    return None
+
+
+def _with_links(
+    shown: list[sa.Column], target: Target, asked: Related | None
+) -> tuple[list[sa.Column], list[sa.Column]]:
+    """The columns to select, and the join columns of ``related`` to add (and drop after attaching)."""
+    names = {column.name for column in shown}
+    return shown, [c for c in related.link_columns(target, asked) if c.name not in names]
 
 
 def _readable(target: Target, fields: Fields) -> list[sa.Column]:
@@ -175,16 +212,8 @@ def _ids_condition(target: Target, params: ListParams) -> sa.ColumnElement[bool]
 
 def _order(target: Target, params: ListParams) -> list[sa.ColumnElement[Any]]:
     """The asked order, then the key (id_field or primary key) so that pages are stable."""
-    terms, named = [], set()
-    for term in params.order:
-        column = target.column(term.field)
-        if term.nulls is not None:
-            # `col IS NULL` sorts false (0) before true (1); descending it puts the nulls first.
-            terms.append(column.is_(None).desc() if term.nulls == "first" else column.is_(None).asc())
-        terms.append(column.desc() if term.descending else column.asc())
-        named.add(column.name)
     tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
-    return terms + [c.asc() for c in tiebreak if c.name not in named]
+    return target.ordered(params.order, tiebreak)
 
 
 def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, Any]]:
