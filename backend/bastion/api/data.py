@@ -122,9 +122,17 @@ def table_resource(service: str, rest: str):
 
 
 def list_records(service: str, table: str):
+    """Records of a table; `count_only` answers the bare number, `include_schema` adds `meta.schema`."""
     opened, target, grant = _records(service, table, "GET")
     params = parse_list_params(request.args, opened.max_records)
-    return ops.list_records(opened.engine, target, grant, params, read_plans())
+    # The schema is decided before any record is read: a caller who may not see it gets a 403, not rows.
+    schema = _described(identify(), service, target) if params.include_schema else None
+    body = ops.list_records(opened.engine, target, grant, params, read_plans())
+    if params.count_only:
+        return jsonify(body["count"])
+    if schema is not None:
+        body.setdefault("meta", {})["schema"] = schema
+    return body
 
 
 def _body_or_none():
@@ -250,6 +258,11 @@ def get_schema(service: str, rest: str):
     identity = identify()
     name, _ = table_path.split(rest, with_id=False)
     _, table = resolve(identity, service, name, "GET", components.schema)
+    return _described(identity, service, table)
+
+
+def _described(identity: Identity, service: str, table: sa.Table) -> dict:
+    """What `_schema/<table>` answers this caller: only what the role may see, else its 403."""
     grant = _schema_grant(identity, service, table)
     if grant is None:
         raise access.denial("GET", service, on_table(table, components.schema))

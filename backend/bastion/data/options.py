@@ -30,12 +30,17 @@ DREAMFACTORY_OPTIONS = frozenset(
 COMMON = frozenset({"fields", "filter", "ids", "id_field", "id_type", "continue", "rollback", "refresh"})
 # A read's paging options are harmless on a write, which has always ignored them.
 COLLECTION_READ = COMMON | {"limit", "offset", "order", "include_count", "params", "as_list"}
+COLLECTION_READ |= {"count_only", "include_schema", "group", "having"}
 RECORD_OR_WRITE = COMMON | {"limit", "offset", "order", "include_count"}
 # Reasons for the options that are DreamFactory's but not (yet) Bastion's; the rest get a generic one.
 _WHY = {
     "as_list": "is supported on collection reads (GET _table/<table>) only",
     "params": "is supported on collection reads (GET _table/<table>) only",
 }
+_WHY |= dict.fromkeys(
+    ("count_only", "include_schema", "group", "having"),
+    "is supported on collection reads (GET _table/<table>) only",
+)
 _PARAMS_KEY = re.compile(r"params\[(:?)([A-Za-z_]\w*)\]", re.ASCII)
 
 

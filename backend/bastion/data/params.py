@@ -18,6 +18,10 @@ Conventions decided here:
   key's real types always come from the schema, so it never changes an answer.
 - Booleans (``include_count``, ``as_list``, ``continue``, ``rollback``) accept true/false/1/0 in any case; a
   parameter given without a value (``?include_count``) counts as true.
+- ``count_only``: the answer is the bare number of matching records (of groups, with ``group``).
+- ``include_schema``: ``meta.schema`` holds what ``_schema/<table>`` answers the caller.
+- ``group`` (alias ``group_by``): a comma list of columns; ``fields`` may then hold aggregates and
+  ``having`` a condition on them (data/grouping.py). ``having`` without ``group`` is a 400.
 - Other query parameters (``api_key``, ``session_token``, ``_``, ...) are ignored here.
 """
 
@@ -79,6 +83,10 @@ class ListParams:
     id_type: tuple[str, ...] | None = None
     filter_params: tuple[tuple[str, str], ...] = ()  # placeholder name and value, sorted by name
     as_list: bool = False
+    count_only: bool = False
+    include_schema: bool = False
+    group: tuple[str, ...] | None = None
+    having: str | None = None
     capped: bool = True  # True when max_records, not the caller, set the limit
 
     def shape(self) -> ListParams:
@@ -106,6 +114,10 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
     query = Query(args, COLLECTION_READ)
     asked = _int_param(query, "limit", minimum=1)
     limit = max_records if asked is None else min(asked, max_records)
+    group = _name_list(query, "group")
+    having = _filter_param(query, "having")
+    if having is not None and group is None:
+        raise BadRequest("Parameter 'having' needs 'group'")
     return ListParams(
         limit=limit,
         offset=_int_param(query, "offset", minimum=0) or 0,
@@ -118,6 +130,10 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
         id_type=_id_type_param(query),
         filter_params=tuple(sorted(query.params.items())),
         as_list=_bool_param(query, "as_list"),
+        count_only=_bool_param(query, "count_only"),
+        include_schema=_bool_param(query, "include_schema"),
+        group=group,
+        having=having,
         capped=asked is None or asked > max_records,
     )
 
@@ -213,8 +229,8 @@ def _bool_param(args: Query | Mapping[str, str], name: str) -> bool:
     raise BadRequest(f"Parameter '{_label(args, name)}' must be true, false, 1 or 0")
 
 
-def _filter_param(args: Query) -> str | None:
-    text = args.get("filter")
+def _filter_param(args: Query, name: str = "filter") -> str | None:
+    text = args.get(name)
     return text if text is not None and text.strip() else None
 
 

@@ -13,6 +13,8 @@ while more rows remain). With ``as_list`` the resource holds only each record's 
 for a composite key the values joined by commas, as ids are written in paths). Without ``order`` rows
 come in key order; an ``order`` is completed with the key so that pages are stable. ``nulls first|last``
 is an ``IS NULL`` sort key before the column, the same SQL on every engine (MariaDB has no NULLS FIRST).
+With ``count_only`` the read answers ``{"count": n}`` only, which the view sends as the bare number
+(DreamFactory's shape); with ``group`` it is a grouped read (grouping.py) and counts are of groups.
 Writes answer each record's visible primary key by default, or the fields asked
 with ``fields`` (``*`` for every visible field); by-id functions answer the bare object.
 """
@@ -26,6 +28,7 @@ import sqlalchemy as sa
 from bastion.access import Grant
 from bastion.data.dberrors import translated
 from bastion.data.filters import parse_filter
+from bastion.data.grouping import Grouping, is_aggregate
 from bastion.data.guard import Target, grant_condition
 from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
 from bastion.data.mutations import (
@@ -79,19 +82,35 @@ def list_records(
         shape = params.shape()
         page_shape, count_shape = ("list", table, grant, shape), ("count", table, grant, shape)
 
+    # Checked on every request, plan or not: a grouped read names its columns in several parameters.
+    grouping = Grouping(target, params) if params.group is not None else None
+
     def conditions() -> list[sa.ColumnElement[bool]]:
         where = _filter(target, params.filter, dict(params.filter_params))
         return target.where(where, _ids_condition(target, params))
 
     def page() -> sa.Select:
-        return (
-            sa.select(*_listed(target, params))
-            .where(*conditions())
-            .order_by(*_order(target, params))
-            .limit(sa.bindparam(LIMIT, 0, type_=sa.Integer))
-            .offset(sa.bindparam(OFFSET, 0, type_=sa.Integer))
+        if grouping is None:
+            stmt = sa.select(*_listed(target, params)).where(*conditions()).order_by(*_order(target, params))
+        else:
+            stmt = grouping.apply(sa.select(*grouping.selected).where(*conditions()))
+            stmt = stmt.order_by(*grouping.ordering)
+        return stmt.limit(sa.bindparam(LIMIT, 0, type_=sa.Integer)).offset(
+            sa.bindparam(OFFSET, 0, type_=sa.Integer)
         )
 
+    def counted() -> int:
+        def build() -> sa.Select:
+            if grouping is not None:
+                return grouping.count(conditions())
+            return sa.select(sa.func.count()).select_from(table).where(*conditions())
+
+        counting = plans.read(conn, count_shape, build)
+        return counting.scalar(counting.run(conn, {}))
+
+    if params.count_only:
+        with translated(target):
+            return {"count": counted()}
     # One row more than the cap tells whether the cap cut the result, without a count query.
     fetch = params.limit + 1 if params.capped else params.limit
     with translated(target):
@@ -101,10 +120,7 @@ def list_records(
         records = read.to_json(rows[: params.limit])
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
         if params.include_count or truncated:
-            counting = plans.read(
-                conn, count_shape, lambda: sa.select(sa.func.count()).select_from(table).where(*conditions())
-            )
-            count = counting.scalar(counting.run(conn, {}))
+            count = counted()
             body["meta"] = {"count": count}
             if count > params.offset + params.limit:
                 body["meta"]["next"] = params.offset + params.limit
@@ -141,6 +157,9 @@ def get_record(
 
 
 def _readable(target: Target, fields: Fields) -> list[sa.Column]:
+    aggregate = next((field for field in fields or () if is_aggregate(field)), None)
+    if aggregate is not None:
+        raise BadRequest(f"Aggregate '{aggregate}' in 'fields' needs 'group'")
     columns = target.output(fields, list(target.visible.values()))
     if not columns:
         raise Forbidden(f"This role may read no field of table '{target.name}'")
