@@ -14,7 +14,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 
-from bastion import access, components
+from bastion import access, components, tunnel
 from bastion.api import table_path
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
@@ -124,7 +124,7 @@ def table_resource(service: str, rest: str):
 def list_records(service: str, table: str):
     """Records of a table; `count_only` answers the bare number, `include_schema` adds `meta.schema`."""
     opened, target, grant = _records(service, table, "GET")
-    params = parse_list_params(request.args, opened.max_records)
+    params = parse_list_params(tunnel.query_args(), opened.max_records)
     # The schema is decided before any record is read: a caller who may not see it gets a 403, not rows.
     schema = _described(identify(), service, target) if params.include_schema else None
     body = ops.list_records(opened.engine, target, grant, params, read_plans())
@@ -195,7 +195,7 @@ def delete_records(service: str, table: str):
 
 def get_record(service: str, table: str, record_id: str):
     opened, target, grant = _records(service, table, "GET")
-    params = parse_write_params(request.args)
+    params = parse_write_params(tunnel.query_args())
     return ops.get_record(
         opened.engine, target, grant, record_id, params.fields, params.id_field, read_plans()
     )
