@@ -250,3 +250,97 @@ def test_cors_sees_the_tunnelled_verb(world, cors_rule):
     assert read.status_code == 200 and read.headers["Access-Control-Allow-Origin"] == ORIGIN
     elsewhere = _tunnel(world, URL, "GET", {**deleter, "Origin": "https://evil.example"})
     assert elsewhere.status_code == 403
+
+
+# Writes as DreamFactory's clients send them.
+
+NO_SALARY_ROLE = [
+    {
+        "service": "hr",
+        "component": "_table/employees/*",
+        "verbs": ["GET", "POST", "PATCH", "PUT"],
+        "fields": ["id", "first_name", "department", "owner_id"],
+    }
+]
+
+
+def test_a_wrapped_single_record_is_one_record(world):
+    world.reset_rows()
+    created = world.client.post(
+        URL, json={"resource": {"id": 9, "first_name": "Flo"}}, headers=world.admin_headers
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json() == {"resource": [{"id": 9}]}
+    patched = world.client.patch(f"{URL}/9", json={"resource": {"salary": 5}}, headers=world.admin_headers)
+    assert patched.status_code == 200 and _admin_salary(world, 9) == 5
+    by_ids = world.client.patch(
+        URL, query_string={"ids": "9"}, json={"resource": {"salary": 6}}, headers=world.admin_headers
+    )
+    assert by_ids.status_code == 200 and _admin_salary(world, 9) == 6
+    batch = world.client.patch(
+        URL, query_string={"ids": "9"}, json={"resource": [{"salary": 7}]}, headers=world.admin_headers
+    )
+    assert batch.status_code == 400 and _admin_salary(world, 9) == 6
+
+
+def _admin_salary(world, row_id):
+    return world.client.get(f"{URL}/{row_id}", headers=world.admin_headers).get_json()["salary"]
+
+
+def test_keys_that_are_no_column_are_dropped_and_named(world):
+    world.reset_rows()
+    form = {"id": 9, "first_name": "Flo", "csrf_token": "x", "submit": "Save", "a,b\r\nX-Evil: 1": 1}
+    created = world.client.post(
+        URL, json=[form, {"id": 10, "first_name": "Gus", "submit": "Save"}], headers=world.admin_headers
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.headers["X-Ignored-Fields"] == "csrf_token,submit,a%2Cb%0D%0AX-Evil: 1"
+    assert "X-Evil" not in created.headers
+    patched = world.client.patch(f"{URL}/9", json={"salary": 3, "Submit": 1}, headers=world.admin_headers)
+    assert patched.status_code == 200 and patched.headers["X-Ignored-Fields"] == "Submit"
+    assert _admin_salary(world, 9) == 3
+    clean = world.client.patch(f"{URL}/9", json={"SALARY": 4}, headers=world.admin_headers)
+    assert clean.status_code == 200 and "X-Ignored-Fields" not in clean.headers  # a column in another case
+    assert _admin_salary(world, 9) == 4
+
+
+def test_a_column_the_field_list_hides_is_still_refused(world):
+    if "no_salary" not in world.keys:
+        role = _post(world, "role", {"name": "no-salary", "access": NO_SALARY_ROLE})
+        world.keys["no_salary"] = _post(world, "app", {"name": "no-salary", "role_id": role["id"]})["api_key"]
+    world.reset_rows()
+    headers = {"X-Api-Key": world.keys["no_salary"]}
+    refused = world.client.post(
+        URL, json={"resource": {"id": 9, "first_name": "Flo", "salary": 1}}, headers=headers
+    )
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert error["message"] == "Unknown field 'salary'"
+    assert error["context"] == {"salary": ["unknown field"], "errors": {"salary": "unknown field"}}
+    assert not _exists(world, 9)
+
+
+def test_validation_and_batch_errors_carry_dreamfactory_keys(world):
+    world.reset_rows()
+    bad = world.client.patch(f"{URL}/1", json={"salary": "lots"}, headers=world.admin_headers)
+    context = bad.get_json()["error"]["context"]
+    assert bad.status_code == 400 and set(context) == {"salary", "errors"}
+    assert context["salary"] == [context["errors"]["salary"]]
+    batch = [{"id": 11, "first_name": "A"}, {"id": 12}, {"id": 13, "first_name": "C", "salary": "x"}]
+    failed = world.client.post(URL, query_string={"continue": "1"}, json=batch, headers=world.admin_headers)
+    context = failed.get_json()["error"]["context"]
+    assert failed.status_code == 400
+    assert context["errors"] == context["error"] == [1, 2]
+    assert context["resource"][0] == {"id": 11}
+    assert context["resource"][1]["error"]["context"]["first_name"] == ["is required"]
+
+
+def test_a_browser_may_read_the_ignored_fields(world, cors_rule):
+    world.reset_rows()
+    headers = {**world.admin_headers, "Origin": ORIGIN}
+    created = world.client.post(URL, json={"id": 9, "first_name": "Flo", "submit": "Save"}, headers=headers)
+    assert created.status_code == 201 and created.headers["X-Ignored-Fields"] == "submit"
+    assert created.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert created.headers["Access-Control-Expose-Headers"] == "X-Ignored-Fields"
+    read = world.client.get(URL, headers=headers)
+    assert "Access-Control-Expose-Headers" not in read.headers  # only where the platform sets it

@@ -59,6 +59,8 @@ MEMO_PATH_LIMIT = 512  # longer paths are matched every time rather than remembe
 _ANY = re.compile(r".*\Z", re.DOTALL)
 # The verb-tunnel headers (tunnel.py, which cannot be imported here: it imports this module).
 TUNNEL_HEADERS = ("X-HTTP-Method", "X-HTTP-Method-Override")
+# Response headers the platform sets for clients to read (api/write_body.py), exposed whenever sent.
+PLATFORM_EXPOSED = ("X-Ignored-Fields",)
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,20 @@ def _add_headers(response: Response) -> Response:
             response.vary.add(value)
         else:
             response.headers[name] = value
+    _expose_platform_headers(response)
     return response
+
+
+def _expose_platform_headers(response: Response) -> None:
+    """Let a page read the headers the platform adds to answers it may read (X-Ignored-Fields)."""
+    if "Access-Control-Allow-Origin" not in response.headers:
+        return
+    listed = response.headers.get("Access-Control-Expose-Headers", "")
+    exposed = [h.strip() for h in listed.split(",") if h.strip()]
+    known = {h.lower() for h in exposed}
+    extra = [h for h in PLATFORM_EXPOSED if h in response.headers and h.lower() not in known]
+    if extra:
+        response.headers["Access-Control-Expose-Headers"] = ", ".join(exposed + extra)
 
 
 def init_app(app: Flask) -> None:

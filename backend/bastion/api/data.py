@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 
 from bastion import access, components, tunnel
-from bastion.api import table_path
+from bastion.api import table_path, write_body
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify, require_admin
@@ -140,37 +140,44 @@ def _body_or_none():
 
 
 def create_records(service: str, table: str):
+    """Create records; keys naming no column are dropped and listed in X-Ignored-Fields."""
     opened, target, grant = _records(service, table, "POST")
     params = parse_write_params(request.args)
-    items = ops.records_from_body(json_body())
+    items, ignored = write_body.known_records(target, ops.records_from_body(json_body()))
     body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields)
-    return jsonify(body), 201
+    return write_body.answer(body, ignored, 201)
 
 
 def update_records(service: str, table: str):
+    """Update the body's records, or set one object of values on records named by `filter` or `ids`."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
     partial, body = request.method == "PATCH", json_body()
     if params.filter is not None or params.ids is not None:
-        if not isinstance(body, dict) or "resource" in body:
-            raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set")
+        try:
+            values, ignored = write_body.known_values(target, body)
+        except BadRequest:
+            raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set") from None
         if params.filter is not None:
-            return ops.update_by_filter(opened.engine, target, grant, params.filter, body, params.fields)
-        return ops.update_by_ids(
+            result = ops.update_by_filter(opened.engine, target, grant, params.filter, values, params.fields)
+            return write_body.answer(result, ignored)
+        result = ops.update_by_ids(
             opened.engine,
             target,
             grant,
             params.ids,
-            body,
+            values,
             params.mode,
             partial,
             params.fields,
             params.id_field,
         )
-    items = ops.records_from_body(body)
-    return ops.update_records(
+        return write_body.answer(result, ignored)
+    items, ignored = write_body.known_records(target, ops.records_from_body(body))
+    result = ops.update_records(
         opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field
     )
+    return write_body.answer(result, ignored)
 
 
 def delete_records(service: str, table: str):
@@ -204,10 +211,8 @@ def get_record(service: str, table: str, record_id: str):
 def update_record(service: str, table: str, record_id: str):
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
-    values = json_body()
-    if not isinstance(values, dict):
-        raise BadRequest("Send one JSON object of the values to set")
-    return ops.update_record(
+    values, ignored = write_body.known_values(target, json_body())
+    result = ops.update_record(
         opened.engine,
         target,
         grant,
@@ -217,6 +222,7 @@ def update_record(service: str, table: str, record_id: str):
         params.fields,
         params.id_field,
     )
+    return write_body.answer(result, ignored)
 
 
 def delete_record(service: str, table: str, record_id: str):

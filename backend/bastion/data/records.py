@@ -207,11 +207,13 @@ def _order(target: Target, params: ListParams) -> list[sa.ColumnElement[Any]]:
 
 
 def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, Any]]:
-    """The records of a write body: ``{"resource": [...]}``, a bare array, or one bare object."""
+    """The records of a write body: ``{"resource": [...]}``, ``{"resource": {...}}``, an array, an object."""
     if isinstance(body, dict) and "resource" in body:
         records = body["resource"]
+        if isinstance(records, dict):  # DreamFactory's clients wrap a single record too
+            records = [records]
         if not isinstance(records, list):
-            raise BadRequest("'resource' in the request body must be an array of records")
+            raise BadRequest("'resource' in the request body must be an array of records or one record")
     elif isinstance(body, dict):
         records = [body]
     elif isinstance(body, list):
@@ -226,3 +228,22 @@ def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, A
         if not isinstance(record, dict):
             raise BadRequest(f"Record {index} of the request body must be a JSON object")
     return records
+
+
+def drop_unknown_fields(
+    table: sa.Table, records: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records without keys that name no column of the table, and those keys, each once, in order.
+
+    DreamFactory drops such keys (form-serialising clients send hidden inputs along). Only keys naming
+    no column at all go: a real column the caller's field list hides is kept, so the write refuses it.
+    """
+    columns = {c.name for c in table.columns}
+    folded = {name.lower() for name in columns}
+    ignored: dict[str, None] = {}
+    kept = []
+    for record in records:
+        unknown = [k for k in record if k not in columns and k.lower() not in folded]
+        ignored.update(dict.fromkeys(unknown))
+        kept.append({k: v for k, v in record.items() if k not in unknown} if unknown else record)
+    return kept, list(ignored)
