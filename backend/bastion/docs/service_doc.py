@@ -106,17 +106,13 @@ PARAMS = {
         {"type": "string"},
     ),
 }
-# POST with one of these headers is served as the verb it names (DreamFactory's verb tunnelling).
-TUNNEL_HEADER = {
-    "name": "X-HTTP-Method",
-    "in": "header",
-    "required": False,
-    "description": (
-        "Serve this POST as GET, PUT, PATCH or DELETE (X-HTTP-Method-Override works too); the role and CORS "
-        "checks see that verb. With GET the query options may be sent as a JSON object in the body."
-    ),
-    "schema": {"type": "string", "enum": ["GET", "PUT", "PATCH", "DELETE"]},
-}
+# Described on POST, not declared as a parameter: a tunnelled POST answers as the verb it names, which
+# one operation's responses cannot say (and a fuzzer driven by this document would take it at its word).
+TUNNEL_NOTE = (
+    "A POST with the header `X-HTTP-Method` (or `X-HTTP-Method-Override`) set to GET, PUT, PATCH or DELETE "
+    "is served as that verb, on this path and every other; the role and CORS checks see that verb. With "
+    "GET, the query options may be sent as a JSON object in the body (an option in both is a 400)."
+)
 IGNORED_FIELDS = {
     "X-Ignored-Fields": {
         "description": "Body keys that name no column of the table and were dropped (comma list)",
@@ -138,7 +134,10 @@ def _many(ref: dict) -> dict:
 
 def _listed(ref: dict) -> dict:
     """A list read's answer: the records, their ids (as_list), groups, or a bare count (count_only)."""
-    return {"oneOf": [_many(ref), {"type": "integer", "minimum": 0}]}
+    ids = {"type": "array", "items": {"type": ["string", "integer"]}}
+    as_list = {"type": "object", "properties": {"resource": ids, "meta": {"type": "object"}}}
+    # anyOf, not oneOf: an empty page is both a list of records and a list of ids.
+    return {"anyOf": [_many(ref), as_list, {"type": "integer", "minimum": 0}]}
 
 
 def _writes(ref: dict) -> dict:
@@ -185,7 +184,7 @@ def _table_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
             op["requestBody"] = _writes(ref)
             answer["headers"] = IGNORED_FIELDS
         if verb == "POST":
-            op["parameters"].append(TUNNEL_HEADER)
+            op["description"] = TUNNEL_NOTE
         ops[verb.lower()] = op
     return ops
 
