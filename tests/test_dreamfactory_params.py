@@ -33,6 +33,10 @@ def test_count_only_counts_what_the_filter_and_the_row_filter_leave(db):
     assert employees(db, FULL_GRANT, count_only="1", filter="id > 15", limit="2") == {"count": 5}
     # The role's row filter applies: a Sales-only role counts Sales rows whatever it asks.
     assert employees(db, SALES, count_only="1", filter="department = HR or id > 0") == {"count": 8}
+    with pytest.raises(BadRequest, match="Unknown field 'salary'"):
+        employees(db, NO_SALARY, count_only="1", fields="salary")
+    with pytest.raises(BadRequest, match="unknown column 'salary'"):
+        employees(db, NO_SALARY, count_only="1", filter="salary > 1")
 
 
 def test_group_with_aggregates_answers_dreamfactory_names(db):

@@ -109,6 +109,8 @@ def list_records(
         return counting.scalar(counting.run(conn, {}))
 
     if params.count_only:
+        if grouping is None:
+            _listed(target, params)  # a bad field name is the same 400 with count_only as without
         with translated(target):
             return {"count": counted()}
     # One row more than the cap tells whether the cap cut the result, without a count query.
