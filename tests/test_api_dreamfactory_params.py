@@ -181,6 +181,8 @@ def test_tunnelled_writes_do_what_the_verb_does(world):
     assert world.client.get(f"{URL}/4", headers=admin).get_json()["salary"] == 401
     deleted = _tunnel(world, URL, "DELETE", admin, query_string={"ids": "4,5"})
     assert deleted.status_code == 200 and not _exists(world, 4) and not _exists(world, 5)
+    ibm = _tunnel(world, f"{URL}/3", "delete", admin, header="X-Method-Override")
+    assert ibm.status_code == 200 and not _exists(world, 3)
 
 
 @pytest.mark.parametrize(

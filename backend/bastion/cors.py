@@ -14,9 +14,9 @@ For every request that carries an `Origin` header:
 2. A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered here, before the transport
    and network guards and before any credential is read: 204 when a rule admits the origin and that
    rule allows the method and every requested header; otherwise 403 in the error envelope, without an
-   allow-origin. A rule that allows POST also allows the verb-tunnel headers `X-HTTP-Method` and
-   `X-HTTP-Method-Override`: the tunnelled verb is checked against the rule's methods on the actual
-   request (tunnel.py), since the preflight never sees it.
+   allow-origin. A rule that allows POST also allows the verb-tunnel headers (`X-HTTP-Method`,
+   `X-HTTP-Method-Override`, `X-Method-Override`): the tunnelled verb is checked against the rule's
+   methods on the actual request (tunnel.py), since the preflight never sees it.
 3. Every other response of a covered path, errors and 500s included, gets `Vary: Origin` (which rule
    decides depends on the origin); when a rule admits the origin and allows the request's method it
    also gets `Access-Control-Allow-Origin` (the request's own origin, never `*`), the credentials flag
@@ -58,7 +58,7 @@ MEMO_LIMIT = 10_000  # distinct request paths remembered per rule set; record id
 MEMO_PATH_LIMIT = 512  # longer paths are matched every time rather than remembered
 _ANY = re.compile(r".*\Z", re.DOTALL)
 # The verb-tunnel headers (tunnel.py, which cannot be imported here: it imports this module).
-TUNNEL_HEADERS = ("X-HTTP-Method", "X-HTTP-Method-Override")
+TUNNEL_HEADERS = ("X-HTTP-Method", "X-HTTP-Method-Override", "X-Method-Override")
 # Response headers the platform sets for clients to read (api/write_body.py), exposed whenever sent.
 PLATFORM_EXPOSED = ("X-Ignored-Fields",)
 

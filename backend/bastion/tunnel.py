@@ -1,4 +1,5 @@
-"""Verb tunnelling: a POST carrying `X-HTTP-Method` (or `X-HTTP-Method-Override`) is served as that verb.
+"""Verb tunnelling: a POST carrying `X-HTTP-Method` (or `X-HTTP-Method-Override`, or IBM's
+`X-Method-Override`, all three df-core's) is served as that verb.
 
 DreamFactory's clients tunnel through proxies that pass only GET and POST (df-core VerbOverrides), and
 send long queries as `POST` + `X-HTTP-Method: GET` with the options in a JSON body. Here:
@@ -7,7 +8,7 @@ send long queries as `POST` + `X-HTTP-Method: GET` with the options in a JSON bo
   guards, routing, the role check (access.ensure), throttling, audit and logs all see the tunnelled verb:
   a key that may only POST cannot DELETE through the tunnel, one that may only GET can read through it.
   This holds on every path, system ones included, as in DreamFactory: no check ever sees the POST.
-- GET, PUT, PATCH and DELETE may be tunnelled (POST as POST changes nothing); anything else, or the two
+- GET, PUT, PATCH and DELETE may be tunnelled (POST as POST changes nothing); anything else, or two
   headers naming different verbs, is a 400. The headers on a verb other than POST are ignored, as in
   DreamFactory.
 - A cross-origin tunnelled request is refused (403) unless the CORS rule deciding for its origin allows
@@ -59,14 +60,14 @@ def _tunnel(environ: dict) -> None:
     if not verbs:
         return
     if len(verbs) > 1:
-        environ[PROBLEM] = f"Headers {' and '.join(HEADERS)} name different verbs"
+        environ[PROBLEM] = f"Headers {', '.join(named)} name different verbs"
         return
     verb = verbs.pop()
     if verb == "POST":
         return
     if verb not in TUNNELLED:
         header, value = next(iter(named.items()))
-        environ[PROBLEM] = f"Header {header} must be GET, PUT, PATCH or DELETE, not '{value}'"
+        environ[PROBLEM] = f"Header {header} must be GET, PUT, PATCH or DELETE, not '{value[:40]}'"
         return
     environ["REQUEST_METHOD"], environ[VERB] = verb, verb
 

@@ -109,9 +109,10 @@ PARAMS = {
 # Described on POST, not declared as a parameter: a tunnelled POST answers as the verb it names, which
 # one operation's responses cannot say (and a fuzzer driven by this document would take it at its word).
 TUNNEL_NOTE = (
-    "A POST with the header `X-HTTP-Method` (or `X-HTTP-Method-Override`) set to GET, PUT, PATCH or DELETE "
-    "is served as that verb, on this path and every other; the role and CORS checks see that verb. With "
-    "GET, the query options may be sent as a JSON object in the body (an option in both is a 400)."
+    "A POST with the header `X-HTTP-Method` (or `X-HTTP-Method-Override`, `X-Method-Override`) set to GET, "
+    "PUT, PATCH or DELETE is served as that verb, on this path and every other; the role and CORS checks "
+    "see that verb. With GET, the query options may be sent as a JSON object in the body (an option in "
+    "both is a 400)."
 )
 IGNORED_FIELDS = {
     "X-Ignored-Fields": {
