@@ -301,6 +301,12 @@ def test_keys_that_are_no_column_are_dropped_and_named(world):
     patched = world.client.patch(f"{URL}/9", json={"salary": 3, "Submit": 1}, headers=world.admin_headers)
     assert patched.status_code == 200 and patched.headers["X-Ignored-Fields"] == "Submit"
     assert _admin_salary(world, 9) == 3
+    # An object or array under an unknown name is a relationship's shape: refused, never dropped unseen.
+    nested = world.client.patch(
+        f"{URL}/9", json={"salary": 5, "teams_by_x": [{"id": 1}]}, headers=world.admin_headers
+    )
+    assert nested.status_code == 400 and nested.get_json()["error"]["message"] == "Unknown field 'teams_by_x'"
+    assert _admin_salary(world, 9) == 3
     clean = world.client.patch(f"{URL}/9", json={"SALARY": 4}, headers=world.admin_headers)
     assert clean.status_code == 200 and "X-Ignored-Fields" not in clean.headers  # a column in another case
     assert _admin_salary(world, 9) == 4

@@ -239,13 +239,19 @@ def drop_unknown_fields(
 
     DreamFactory drops such keys (form-serialising clients send hidden inputs along). Only keys naming
     no column at all go: a real column the caller's field list hides is kept, so the write refuses it.
+    A key holding an object or an array is kept too: that is the shape of a relationship's records
+    (DreamFactory's nested writes), which must reach the write to be written or refused, never dropped.
     """
     columns = {c.name for c in table.columns}
     folded = {name.lower() for name in columns}
     ignored: dict[str, None] = {}
     kept = []
     for record in records:
-        unknown = [k for k in record if k not in columns and k.lower() not in folded]
-        ignored.update(dict.fromkeys(unknown))
+        unknown = {
+            k
+            for k, v in record.items()
+            if k not in columns and k.lower() not in folded and not isinstance(v, dict | list)
+        }
+        ignored.update(dict.fromkeys(k for k in record if k in unknown))
         kept.append({k: v for k, v in record.items() if k not in unknown} if unknown else record)
     return kept, list(ignored)
