@@ -46,7 +46,30 @@ def list_employees():
         where, values = "WHERE department_id = ?", [request.args["department_id"]]
     sql = f"SELECT {COLUMNS} FROM employees {where} ORDER BY id LIMIT ?"
     rows = _connection().execute(sql, [*values, _limit()]).fetchall()
-    return {"resource": [dict(row) for row in rows]}
+    records = [dict(row) for row in rows]
+    if request.args.get("related"):
+        _attach_related(records)
+    return {"resource": records}
+
+
+def _attach_related(records: list[dict]) -> None:
+    """Each employee's department (belongs-to) and assignments (has-many): one IN query for each."""
+    connection = _connection()
+    departments = sorted({r["department_id"] for r in records if r["department_id"] is not None})
+    marks = ",".join("?" * len(departments))
+    sql = f"SELECT id, name, budget FROM departments WHERE id IN ({marks})"
+    by_id = {row["id"]: dict(row) for row in connection.execute(sql, departments)} if departments else {}
+    ids = [r["id"] for r in records]
+    sql = (
+        "SELECT employee_id, project_id, role, hours FROM assignments"
+        f" WHERE employee_id IN ({','.join('?' * len(ids))}) ORDER BY employee_id, project_id"
+    )
+    assignments: dict[int, list[dict]] = {}
+    for row in connection.execute(sql, ids) if ids else ():
+        assignments.setdefault(row["employee_id"], []).append(dict(row))
+    for record in records:
+        record["departments_by_department_id"] = by_id.get(record["department_id"])
+        record["assignments_by_employee_id"] = assignments.get(record["id"], [])
 
 
 @app.get("/employees/<int:employee_id>")

@@ -14,14 +14,15 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 
-from bastion import access, components
-from bastion.api import table_path
+from bastion import access, components, tunnel
+from bastion.api import table_path, write_body
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
+from bastion.api.table_grants import on_table, read_grants, write_grants
 from bastion.auth import Identity, identify, require_admin
 from bastion.components import Component
 from bastion.data import records as ops
-from bastion.data.params import parse_list_params, parse_write_params
+from bastion.data.params import parse_list_params, parse_read_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.db import session_scope
 from bastion.errors import BadRequest, MethodNotAllowed, NotFound
@@ -44,11 +45,6 @@ def resolve(
     except NotFound:
         access.ensure(identity=identity, verb=verb, service=service, component=make(name, folds=False))
         raise
-
-
-def on_table(table: sa.Table, make: Callable[..., Component] = components.table) -> Component:
-    """The component of a real table; its name compares in any case only when no other table shares it."""
-    return make(table.name, folds=case_unique(table))
 
 
 def _records(service: str, name: str, verb: str) -> tuple[OpenService, sa.Table, access.Grant]:
@@ -122,9 +118,27 @@ def table_resource(service: str, rest: str):
 
 
 def list_records(service: str, table: str):
+    """GET _table/<t>: a page of records (with `related` records when asked); `count_only` answers the bare
+    number, `include_schema` adds `meta.schema`."""
     opened, target, grant = _records(service, table, "GET")
-    params = parse_list_params(request.args, opened.max_records)
-    return ops.list_records(opened.engine, target, grant, params, read_plans())
+    params = parse_list_params(tunnel.query_args(), opened.max_records)
+    identity = identify()
+    # The schema is decided before any record is read: a caller who may not see it gets a 403, not rows.
+    schema = _described(identity, service, target) if params.include_schema else None
+    body = ops.list_records(
+        opened.engine,
+        target,
+        grant,
+        params,
+        read_plans(),
+        read_grants(identity, service),
+        opened.max_records,
+    )
+    if params.count_only:
+        return jsonify(body["count"])
+    if schema is not None:
+        body.setdefault("meta", {})["schema"] = schema
+    return body
 
 
 def _body_or_none():
@@ -132,37 +146,48 @@ def _body_or_none():
 
 
 def create_records(service: str, table: str):
+    """POST _table/<t>: create records (and the related records they carry); keys naming no column are
+    dropped and listed in X-Ignored-Fields."""
     opened, target, grant = _records(service, table, "POST")
     params = parse_write_params(request.args)
-    items = ops.records_from_body(json_body())
-    body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields)
-    return jsonify(body), 201
+    items, ignored = write_body.known_records(target, ops.records_from_body(json_body()))
+    nesting = write_grants(identify(), service, params.allow_related_delete)
+    body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields, nesting)
+    return write_body.answer(body, ignored, 201)
 
 
 def update_records(service: str, table: str):
+    """PUT/PATCH _table/<t>: update the body's records (with their related records), or set one object of
+    values on records named by `filter` or `ids`."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
     partial, body = request.method == "PATCH", json_body()
     if params.filter is not None or params.ids is not None:
-        if not isinstance(body, dict) or "resource" in body:
-            raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set")
+        try:
+            values, ignored = write_body.known_values(target, body)
+        except BadRequest:
+            raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set") from None
         if params.filter is not None:
-            return ops.update_by_filter(opened.engine, target, grant, params.filter, body, params.fields)
-        return ops.update_by_ids(
+            result = ops.update_by_filter(opened.engine, target, grant, params.filter, values, params.fields)
+            return write_body.answer(result, ignored)
+        result = ops.update_by_ids(
             opened.engine,
             target,
             grant,
             params.ids,
-            body,
+            values,
             params.mode,
             partial,
             params.fields,
             params.id_field,
         )
-    items = ops.records_from_body(body)
-    return ops.update_records(
-        opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field
+        return write_body.answer(result, ignored)
+    items, ignored = write_body.known_records(target, ops.records_from_body(body))
+    nesting = write_grants(identify(), service, params.allow_related_delete)
+    result = ops.update_records(
+        opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field, nesting
     )
+    return write_body.answer(result, ignored)
 
 
 def delete_records(service: str, table: str):
@@ -186,20 +211,29 @@ def delete_records(service: str, table: str):
 
 
 def get_record(service: str, table: str, record_id: str):
+    """GET _table/<t>/<id>: one record, with `related` records when asked."""
     opened, target, grant = _records(service, table, "GET")
-    params = parse_write_params(request.args)
+    params, related = parse_read_params(tunnel.query_args())
     return ops.get_record(
-        opened.engine, target, grant, record_id, params.fields, params.id_field, read_plans()
+        opened.engine,
+        target,
+        grant,
+        record_id,
+        params.fields,
+        params.id_field,
+        read_plans(),
+        related,
+        read_grants(identify(), service),
+        opened.max_records,
     )
 
 
 def update_record(service: str, table: str, record_id: str):
+    """PUT/PATCH _table/<t>/<id>: update one record, and the related records its body carries."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
-    values = json_body()
-    if not isinstance(values, dict):
-        raise BadRequest("Send one JSON object of the values to set")
-    return ops.update_record(
+    values, ignored = write_body.known_values(target, json_body())
+    result = ops.update_record(
         opened.engine,
         target,
         grant,
@@ -208,7 +242,9 @@ def update_record(service: str, table: str, record_id: str):
         request.method == "PATCH",
         params.fields,
         params.id_field,
+        write_grants(identify(), service, params.allow_related_delete),
     )
+    return write_body.answer(result, ignored)
 
 
 def delete_record(service: str, table: str, record_id: str):
@@ -250,12 +286,20 @@ def get_schema(service: str, rest: str):
     identity = identify()
     name, _ = table_path.split(rest, with_id=False)
     _, table = resolve(identity, service, name, "GET", components.schema)
+    return _described(identity, service, table)
+
+
+def _described(identity: Identity, service: str, table: sa.Table) -> dict:
+    """What `_schema/<table>` answers this caller: only what the role may see, else its 403."""
     grant = _schema_grant(identity, service, table)
     if grant is None:
         raise access.denial("GET", service, on_table(table, components.schema))
 
+    grant_of = read_grants(identity, service)
+
     def sees(other: sa.Table, columns: list[str]) -> bool:
-        other_grant = _schema_grant(identity, service, other) if other.schema is None else None
+        # A relationship is listed only when `related=` could read it: GET on the other table's component.
+        other_grant = grant_of(other)
         return other_grant is not None and all(other_grant.allows_column(c) for c in columns)
 
     return describe_table(table, grant.allows_column, None if identity.is_admin else sees)

@@ -13,6 +13,8 @@ while more rows remain). With ``as_list`` the resource holds only each record's 
 for a composite key the values joined by commas, as ids are written in paths). Without ``order`` rows
 come in key order; an ``order`` is completed with the key so that pages are stable. ``nulls first|last``
 is an ``IS NULL`` sort key before the column, the same SQL on every engine (MariaDB has no NULLS FIRST).
+With ``count_only`` the read answers ``{"count": n}`` only, which the view sends as the bare number
+(DreamFactory's shape); with ``group`` it is a grouped read (grouping.py) and counts are of groups.
 Writes answer each record's visible primary key by default, or the fields asked
 with ``fields`` (``*`` for every visible field); by-id functions answer the bare object.
 """
@@ -24,8 +26,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from bastion.access import Grant
+from bastion.data import related
 from bastion.data.dberrors import translated
 from bastion.data.filters import parse_filter
+from bastion.data.grouping import Grouping, is_aggregate
 from bastion.data.guard import Target, grant_condition
 from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
 from bastion.data.mutations import (
@@ -37,7 +41,7 @@ from bastion.data.mutations import (
     update_record,
     update_records,
 )
-from bastion.data.params import ALL_FIELDS, ListParams
+from bastion.data.params import ALL_FIELDS, ListParams, Related
 from bastion.data.read_plans import ReadPlans
 from bastion.errors import BadRequest, Forbidden, NotFound
 
@@ -64,14 +68,33 @@ Fields = tuple[str, ...] | None
 
 
 def list_records(
-    conn: Bind, table: sa.Table, grant: Grant, params: ListParams, plans: ReadPlans | None = None
+    conn: Bind,
+    table: sa.Table,
+    grant: Grant,
+    params: ListParams,
+    plans: ReadPlans | None = None,
+    grant_of: related.GrantOf | None = None,
+    cap: int = MAX_BATCH,
 ) -> dict[str, Any]:
     """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap.
 
     With ``plans`` (the app's, see registry.read_plans) a shape read twice is compiled once and reused.
+    ``grant_of`` answers the caller's GET grant on another table, for ``related`` (data/related.py), which
+    attaches at most ``cap`` records per relationship and record.
     """
     plans = plans or ONE_OFF
     target = Target(table, grant)
+    if params.related is not None and params.as_list:
+        raise BadRequest("Parameters 'related' and 'as_list' cannot be used together")
+    # Checked on every request, plan or not: a grouped read names its columns in several parameters.
+    grouping = Grouping(target, params) if params.group is not None else None
+    if params.related is not None and (grouping is not None or params.count_only):
+        # Groups and a bare count have no records to hang related records on.
+        raise BadRequest("Parameter 'related' cannot be used with 'group' or 'count_only'")
+    fetches = related.plan(target, params.related, grant_of or _no_grant)
+    shown, links = [], []
+    if grouping is None:
+        shown, links = _with_links(_listed(target, params), target, params.related)
     # What decides each statement, but for limit and offset; ids lists vary too much to be worth a plan.
     # The shape is derived from every parameter, so a new one can never be left out of the plans' key.
     page_shape = count_shape = None
@@ -84,14 +107,27 @@ def list_records(
         return target.where(where, _ids_condition(target, params))
 
     def page() -> sa.Select:
-        return (
-            sa.select(*_listed(target, params))
-            .where(*conditions())
-            .order_by(*_order(target, params))
-            .limit(sa.bindparam(LIMIT, 0, type_=sa.Integer))
-            .offset(sa.bindparam(OFFSET, 0, type_=sa.Integer))
+        if grouping is None:
+            stmt = sa.select(*shown, *links).where(*conditions()).order_by(*_order(target, params))
+        else:
+            stmt = grouping.apply(sa.select(*grouping.selected).where(*conditions()))
+            stmt = stmt.order_by(*grouping.ordering)
+        return stmt.limit(sa.bindparam(LIMIT, 0, type_=sa.Integer)).offset(
+            sa.bindparam(OFFSET, 0, type_=sa.Integer)
         )
 
+    def counted() -> int:
+        def build() -> sa.Select:
+            if grouping is not None:
+                return grouping.count(conditions())
+            return sa.select(sa.func.count()).select_from(table).where(*conditions())
+
+        counting = plans.read(conn, count_shape, build)
+        return counting.scalar(counting.run(conn, {}))
+
+    if params.count_only:
+        with translated(target):
+            return {"count": counted()}
     # One row more than the cap tells whether the cap cut the result, without a count query.
     fetch = params.limit + 1 if params.capped else params.limit
     with translated(target):
@@ -99,12 +135,10 @@ def list_records(
         rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset})
         truncated = len(rows) > params.limit
         records = read.to_json(rows[: params.limit])
+        related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
         if params.include_count or truncated:
-            counting = plans.read(
-                conn, count_shape, lambda: sa.select(sa.func.count()).select_from(table).where(*conditions())
-            )
-            count = counting.scalar(counting.run(conn, {}))
+            count = counted()
             body["meta"] = {"count": count}
             if count > params.offset + params.limit:
                 body["meta"]["next"] = params.offset + params.limit
@@ -119,10 +153,18 @@ def get_record(
     fields: Fields = None,
     id_field: Fields = None,
     plans: ReadPlans | None = None,
+    asked: Related | None = None,
+    grant_of: related.GrantOf | None = None,
+    cap: int = MAX_BATCH,
 ) -> dict[str, Any]:
-    """One record by id as a bare object; a record hidden by the row condition is NotFound too."""
+    """One record by id as a bare object; a record hidden by the row condition is NotFound too.
+
+    ``asked`` (``related``) adds related records, at most ``cap`` per relationship.
+    """
     plans = plans or ONE_OFF
     target = Target(table, grant)
+    fetches = related.plan(target, asked, grant_of or _no_grant)
+    shown, links = _with_links(_readable(target, fields), target, asked)
     key_cols = key_columns(target, id_field)
     key = parse_id(id, key_cols)
     pairs = enumerate(zip(key_cols, key, strict=True))
@@ -130,17 +172,35 @@ def get_record(
 
     def by_id() -> sa.Select:
         condition = key_condition(key_cols, slots)
-        return sa.select(*_readable(target, fields)).where(*target.where(condition)).limit(1)
+        return sa.select(*shown, *links).where(*target.where(condition)).limit(1)
 
     with translated(target):
-        read = plans.read(conn, ("get", table, grant, fields, id_field), by_id)
+        read = plans.read(conn, ("get", table, grant, fields, id_field, asked), by_id)
         rows = read.run(conn, {slot.key: slot.value for slot in slots})
-    if not rows:
-        raise NotFound(f"Record '{id}' not found in table '{table.name}'")
-    return read.to_json(rows)[0]
+        if not rows:
+            raise NotFound(f"Record '{id}' not found in table '{table.name}'")
+        records = read.to_json(rows)
+        related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
+    return records[0]
+
+
+def _no_grant(_table: sa.Table) -> None:
+    """Without a way to ask the access function, no other table may be read."""
+    return None
+
+
+def _with_links(
+    shown: list[sa.Column], target: Target, asked: Related | None
+) -> tuple[list[sa.Column], list[sa.Column]]:
+    """The columns to select, and the join columns of ``related`` to add (and drop after attaching)."""
+    names = {column.name for column in shown}
+    return shown, [c for c in related.link_columns(target, asked) if c.name not in names]
 
 
 def _readable(target: Target, fields: Fields) -> list[sa.Column]:
+    aggregate = next((field for field in fields or () if is_aggregate(field)), None)
+    if aggregate is not None:
+        raise BadRequest(f"Aggregate '{aggregate}' in 'fields' needs 'group'")
     columns = target.output(fields, list(target.visible.values()))
     if not columns:
         raise Forbidden(f"This role may read no field of table '{target.name}'")
@@ -175,24 +235,18 @@ def _ids_condition(target: Target, params: ListParams) -> sa.ColumnElement[bool]
 
 def _order(target: Target, params: ListParams) -> list[sa.ColumnElement[Any]]:
     """The asked order, then the key (id_field or primary key) so that pages are stable."""
-    terms, named = [], set()
-    for term in params.order:
-        column = target.column(term.field)
-        if term.nulls is not None:
-            # `col IS NULL` sorts false (0) before true (1); descending it puts the nulls first.
-            terms.append(column.is_(None).desc() if term.nulls == "first" else column.is_(None).asc())
-        terms.append(column.desc() if term.descending else column.asc())
-        named.add(column.name)
     tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
-    return terms + [c.asc() for c in tiebreak if c.name not in named]
+    return target.ordered(params.order, tiebreak)
 
 
 def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, Any]]:
-    """The records of a write body: ``{"resource": [...]}``, a bare array, or one bare object."""
+    """The records of a write body: ``{"resource": [...]}``, ``{"resource": {...}}``, an array, an object."""
     if isinstance(body, dict) and "resource" in body:
         records = body["resource"]
+        if isinstance(records, dict):  # DreamFactory's clients wrap a single record too
+            records = [records]
         if not isinstance(records, list):
-            raise BadRequest("'resource' in the request body must be an array of records")
+            raise BadRequest("'resource' in the request body must be an array of records or one record")
     elif isinstance(body, dict):
         records = [body]
     elif isinstance(body, list):
@@ -207,3 +261,28 @@ def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, A
         if not isinstance(record, dict):
             raise BadRequest(f"Record {index} of the request body must be a JSON object")
     return records
+
+
+def drop_unknown_fields(
+    table: sa.Table, records: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records without keys that name no column of the table, and those keys, each once, in order.
+
+    DreamFactory drops such keys (form-serialising clients send hidden inputs along). Only keys naming
+    no column at all go: a real column the caller's field list hides is kept, so the write refuses it.
+    A key holding an object or an array is kept too: that is the shape of a relationship's records
+    (DreamFactory's nested writes), which must reach the write to be written or refused, never dropped.
+    """
+    columns = {c.name for c in table.columns}
+    folded = {name.lower() for name in columns}
+    ignored: dict[str, None] = {}
+    kept = []
+    for record in records:
+        unknown = {
+            k
+            for k, v in record.items()
+            if k not in columns and k.lower() not in folded and not isinstance(v, dict | list)
+        }
+        ignored.update(dict.fromkeys(k for k in record if k in unknown))
+        kept.append({k: v for k, v in record.items() if k not in unknown} if unknown else record)
+    return kept, list(ignored)

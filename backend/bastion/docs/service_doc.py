@@ -27,6 +27,7 @@ from bastion.docs.common import (
     json_body,
     json_response,
 )
+from bastion.docs.related_params import related_parameters
 from bastion.verbs import VERBS
 from bastion.version import __version__
 
@@ -90,6 +91,35 @@ PARAMS = {
     "id_field": ("Fields that identify a record, for tables without a primary key", {"type": "string"}),
     "continue": ("Batch: try every record and report each", {"type": "boolean"}),
     "rollback": ("Batch: all or nothing, in one transaction", {"type": "boolean"}),
+    "as_list": ("Answer each record's id only", {"type": "boolean"}),
+    "count_only": (
+        "Answer the bare number of matching records (of groups, with `group`)",
+        {"type": "boolean"},
+    ),
+    "include_schema": ("Add meta.schema: what `_schema/<table>` answers the caller", {"type": "boolean"}),
+    "group": (
+        "Comma list of columns to group by (alias group_by); `fields` may then hold COUNT(*), COUNT(x), "
+        "SUM(x), AVG(x), MIN(x), MAX(x), answered as COUNT_ALL, COUNT_x, SUM_x, ...",
+        {"type": "string"},
+    ),
+    "having": (
+        "Filter over the group columns and the aggregates by their answer names, e.g. COUNT_ALL > 2",
+        {"type": "string"},
+    ),
+}
+# Described on POST, not declared as a parameter: a tunnelled POST answers as the verb it names, which
+# one operation's responses cannot say (and a fuzzer driven by this document would take it at its word).
+TUNNEL_NOTE = (
+    "A POST with the header `X-HTTP-Method` (or `X-HTTP-Method-Override`, `X-Method-Override`) set to GET, "
+    "PUT, PATCH or DELETE is served as that verb, on this path and every other; the role and CORS checks "
+    "see that verb. With GET, the query options may be sent as a JSON object in the body (an option in "
+    "both is a 400)."
+)
+IGNORED_FIELDS = {
+    "X-Ignored-Fields": {
+        "description": "Body keys that name no column of the table and were dropped (comma list)",
+        "schema": {"type": "string"},
+    }
 }
 
 
@@ -104,6 +134,14 @@ def _many(ref: dict) -> dict:
     }
 
 
+def _listed(ref: dict) -> dict:
+    """A list read's answer: the records, their ids (as_list), groups, or a bare count (count_only)."""
+    ids = {"type": "array", "items": {"type": ["string", "integer"]}}
+    as_list = {"type": "object", "properties": {"resource": ids, "meta": {"type": "object"}}}
+    # anyOf, not oneOf: an empty page is both a list of records and a list of ids.
+    return {"anyOf": [_many(ref), as_list, {"type": "integer", "minimum": 0}]}
+
+
 def _writes(ref: dict) -> dict:
     return json_body(
         {
@@ -111,6 +149,7 @@ def _writes(ref: dict) -> dict:
                 ref,
                 {"type": "array", "items": ref},
                 {"type": "object", "properties": {"resource": {"type": "array", "items": ref}}},
+                {"type": "object", "properties": {"resource": ref}},
             ]
         }
     )
@@ -121,7 +160,8 @@ _TABLE_OPS = {
         "List",
         "200",
         "Records",
-        ("fields", "filter", "limit", "offset", "order", "include_count", "ids", "id_field"),
+        ("fields", "filter", "limit", "offset", "order", "include_count", "ids", "id_field", "as_list")
+        + ("count_only", "include_schema", "group", "having"),
     ),
     "POST": ("Create", "201", "Created", ("fields", "continue", "rollback")),
     "PUT": ("Replace", "200", "Replaced", ("fields", "filter", "ids", "id_field", "continue", "rollback")),
@@ -130,24 +170,29 @@ _TABLE_OPS = {
 }
 
 
-def _table_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
-    """The operations on `_table/<name>`, each verb's bodies in that verb's own schema (refs)."""
+def _table_ops(name: str, refs: Mapping[str, dict], related: list[dict]) -> dict[str, Any]:
+    """The operations on `_table/<name>`, each verb's bodies in that verb's own schema (refs); GET also
+    takes the `related` parameters."""
     ops = {}
     for verb, ref in refs.items():
         action, status, text, params = _TABLE_OPS[verb]
+        answer = json_response(text, _listed(ref) if verb == "GET" else _many(ref))
         op: dict[str, Any] = {
             "summary": f"{action} {name} records",
             "tags": [name],
-            "parameters": _params(*params),
-            "responses": {status: json_response(text, _many(ref)), **error_responses(400, 401, 403, 404)},
+            "parameters": _params(*params) + (related if verb == "GET" else []),
+            "responses": {status: answer, **error_responses(400, 401, 403, 404)},
         }
         if verb in ("POST", "PUT", "PATCH"):
             op["requestBody"] = _writes(ref)
+            answer["headers"] = IGNORED_FIELDS
+        if verb == "POST":
+            op["description"] = TUNNEL_NOTE
         ops[verb.lower()] = op
     return ops
 
 
-def _record_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
+def _record_ops(name: str, refs: Mapping[str, dict], related: list[dict]) -> dict[str, Any]:
     id_param = {
         "name": "id",
         "in": "path",
@@ -161,11 +206,12 @@ def _record_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
         op: dict[str, Any] = {
             "summary": f"{texts[verb]} one {name} record",
             "tags": [name],
-            "parameters": [id_param, *_params("fields", "id_field")],
+            "parameters": [id_param, *_params("fields", "id_field"), *(related if verb == "GET" else [])],
             "responses": {"200": json_response("The record", ref), **error_responses(400, 401, 403, 404)},
         }
         if verb in ("PUT", "PATCH"):
             op["requestBody"] = json_body(ref)
+            op["responses"]["200"]["headers"] = IGNORED_FIELDS
         ops[verb.lower()] = op
     return ops
 
@@ -215,13 +261,24 @@ def build_service_document(
     """The document of a service for one caller (FULL for all of it)."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    views: dict[sa.Table, TableView] = {}
+
+    def view_of(table: sa.Table) -> TableView:
+        if table not in views:
+            views[table] = visible(table)
+        return views[table]
+
+    def get_columns(table: sa.Table) -> frozenset[str] | None | bool:
+        return view_of(table).columns.get("GET", False)
+
     for table in tables:
-        view = visible(table)
+        view = view_of(table)
         segment = table_url(table.name)
         if view.verbs:
             refs = _schemas_for(table, view, schemas)
-            paths[f"/{TABLE}/{segment}"] = _table_ops(table.name, refs)
-            if primary_key(table) and (record := _record_ops(table.name, refs)):
+            related = related_parameters(table, get_columns)
+            paths[f"/{TABLE}/{segment}"] = _table_ops(table.name, refs, related)
+            if primary_key(table) and (record := _record_ops(table.name, refs, related)):
                 paths[f"/{TABLE}/{segment}/{{id}}"] = record
         if view.schema:
             paths[f"/{SCHEMA}/{segment}"] = _schema_op(table.name)
