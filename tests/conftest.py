@@ -14,7 +14,7 @@ from bastion import create_app
 from bastion.db import session_scope
 from bastion.migrate import upgrade
 from bastion.models import AdminCreate
-from bastion.services import admins
+from bastion.services import accounts
 from tests.databases import ENGINES, scratch_database
 
 # CI runs the property tests on a fixed seed, so a landing never hangs on a new random example;
@@ -102,7 +102,7 @@ def client(app):
 def create_admin_user(app, email="admin@example.com", name="Admin", password=ADMIN_PASSWORD) -> dict:
     """Create an admin straight through the service layer."""
     with app.app_context(), session_scope() as db:
-        user = admins.create_admin(db, AdminCreate(email=email, name=name, password=password))
+        user = accounts.create_admin(db, AdminCreate(email=email, name=name, password=password))
         return {"id": user.id, "email": email, "password": password}
 
 

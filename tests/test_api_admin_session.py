@@ -8,10 +8,9 @@ import pytest
 from sqlmodel import select
 
 from bastion.db import session_scope
-from bastion.models import SessionToken, User, utcnow
+from bastion.models import SessionToken, User, as_utc, utcnow
 from bastion.passwords import dummy_hash, hash_password
 from bastion.services import login as login_service
-from bastion.services.sessions import as_utc
 from bastion.tokens import token_digest
 from tests.conftest import ADMIN_PASSWORD, _empty_tables, create_admin_user, login, make_app
 

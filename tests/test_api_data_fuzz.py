@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bastion.db import session_scope
 from bastion.migrate import upgrade
 from bastion.models import AdminCreate
-from bastion.services import admins
+from bastion.services import accounts
 from tests.conftest import ADMIN_PASSWORD, make_app
 from tests.databases import ENGINES, config_from_url, scratch_database
 
@@ -43,7 +43,7 @@ def fuzz_client(tmp_path_factory):
     upgrade(system_url)
     app = make_app(system_url, str(folder))
     with app.app_context(), session_scope() as db:
-        admins.create_admin(db, AdminCreate(email="fuzz@example.com", name="Fuzz", password=ADMIN_PASSWORD))
+        accounts.create_admin(db, AdminCreate(email="fuzz@example.com", name="Fuzz", password=ADMIN_PASSWORD))
     client = app.test_client()
     login = client.post(
         "/api/v2/system/admin/session", json={"email": "fuzz@example.com", "password": ADMIN_PASSWORD}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from openapi_spec_validator import validate
 
-from tests.conftest import add_sqlite_service, login
+from bastion.docs.system_doc import system_routes, undocumented
+from tests.conftest import add_sqlite_service, login, make_app
 
 SYS = "/api/v2/system"
 
@@ -163,6 +166,35 @@ def test_every_view_has_a_one_line_docstring(app):
         if not (app.view_functions[rule.endpoint].__doc__ or "").strip()
     ]
     assert missing == []
+
+
+def test_every_registered_system_route_is_in_the_document(app, client, admin_headers):
+    # The document is built from the routes: each one is in it with every method, or a test names it.
+    assert undocumented(app) == []
+    doc = client.get("/api/v2/api_docs/system", headers=admin_headers).get_json()
+    validate(doc)
+    routes = list(system_routes(app))
+    assert len(routes) > 60
+    for rule, methods in routes:
+        path = re.sub(r"<id:\w+>", "{id}", rule.rule).replace("<name>", "{name}")[len("/api/v2") :]
+        assert set(doc["paths"][path]) >= {m.lower() for m in methods}, rule.rule
+    role = doc["paths"]["/system/role/{id}"]["get"]
+    assert role["summary"] == "Get a role."
+    assert role["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/RolePublic"
+    }
+    assert set(doc["components"]["schemas"]["UserPublic"]["properties"]) >= {"app_roles", "last_login_at"}
+
+
+def test_a_view_without_a_route_doc_is_named(system_db_url, tmp_path):
+    app = make_app(system_db_url, str(tmp_path))
+    app.add_url_rule("/api/v2/system/ghost", "ghost", lambda: {})
+    app.add_url_rule("/api/v2/elsewhere", "elsewhere", lambda: {})  # not the admin API's
+    try:
+        assert undocumented(app) == ["ghost"]
+    finally:
+        app.extensions["bastion.engines"].dispose_all()
+        app.extensions["bastion.db"].dispose()
 
 
 def test_dreamfactory_parameters_and_headers_are_documented(client, admin_headers, hr):

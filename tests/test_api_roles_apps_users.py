@@ -155,6 +155,13 @@ def test_users_sessions_and_passwords(client, admin, admin_headers, hr):
     auth = {"Authorization": f"Bearer {session['session_token']}", "X-Api-Key": app["api_key"]}
     assert client.get("/api/v2/hr/_table/employees", headers=auth).status_code == 200
     assert client.get(f"{SYS}/admin", headers=auth).status_code == 403
+    wrong = client.post(
+        "/api/v2/user/password",
+        json={"old_password": "not the password", "new_password": "user password 2"},
+        headers=auth,
+    )
+    assert wrong.status_code == 401 and "current password is wrong" in wrong.get_json()["error"]["message"]
+    assert client.get("/api/v2/user/session", headers=auth).status_code == 200  # nothing changed
     changed = client.post(
         "/api/v2/user/password",
         json={"old_password": "user password 1", "new_password": "user password 2"},

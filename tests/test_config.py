@@ -83,3 +83,22 @@ def test_trusted_proxy_ips_default_to_this_host_and_take_a_cidr_list():
     assert [str(n) for n in load_settings({"APP_KEY": KEY}).trusted_proxy_ips] == ["127.0.0.0/8", "::1/128"]
     listed = load_settings({"APP_KEY": KEY, "TRUSTED_PROXY_IPS": " 10.0.0.5, 192.168.4.0/24 "})
     assert [str(n) for n in listed.trusted_proxy_ips] == ["10.0.0.5/32", "192.168.4.0/24"]
+
+
+@pytest.mark.parametrize(
+    ("name", "good", "bad", "problem"),
+    [
+        ("AUDIT_RETENTION_DAYS", "1", "0", "at least 1 \\(day\\)"),
+        ("CODE_TTL_MINUTES", "10080", "10081", "from 1 to 10080 minutes"),
+        ("CODE_TTL_MINUTES", "1", "0", "from 1 to 10080 minutes"),
+        ("MAIL_PORT", "65535", "65536", "a port from 1 to 65535"),
+        ("MAIL_PORT", "1", "0", "a port from 1 to 65535"),
+    ],
+)
+def test_bounded_numbers_take_their_bounds_and_refuse_beyond(name, good, bad, problem):
+    settings = load_settings({"APP_KEY": KEY, name: good})
+    assert getattr(settings, name.lower()) == int(good)
+    with pytest.raises(ConfigError, match=f"{name} must be {problem}, got '{bad}'"):
+        load_settings({"APP_KEY": KEY, name: bad})
+    with pytest.raises(ConfigError, match=f"{name} must be an integer"):
+        load_settings({"APP_KEY": KEY, name: "ten"})

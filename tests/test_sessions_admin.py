@@ -138,7 +138,7 @@ def test_last_seen_is_written_after_a_minute_and_not_on_every_request(app, clien
 
 
 def activity_utc(moment):
-    from bastion.services.sessions import as_utc
+    from bastion.models import as_utc
 
     return as_utc(moment)
 

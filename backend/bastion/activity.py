@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, request
-from sqlalchemy.engine import Engine
+from flask import Response, after_this_request, current_app, request
 
 from bastion.db import get_engine
 from bastion.logs import escape_controls
@@ -60,32 +61,37 @@ def _address() -> str | None:
     return (request.remote_addr or "")[:64] or None
 
 
-def _write(engine: Engine, statement: sa.Update) -> None:
-    try:
-        with engine.begin() as connection:
-            connection.execute(statement)
-    except sa.exc.SQLAlchemyError as exc:
-        # A missed "last seen" is harmless; the response has gone out already.
-        log.warning("could not record last use (%s)", type(exc).__name__)
+def write_after(response: Response, statement: sa.Update, what: str) -> None:
+    """Run an UPDATE once the response has gone out; a failure only logs "could not record <what>"."""
+    engine = get_engine()
+
+    def write() -> None:
+        try:
+            with engine.begin() as connection:
+                connection.execute(statement)
+        except sa.exc.SQLAlchemyError as exc:
+            # A missed "last seen" or count is harmless; the response has gone out already.
+            log.warning("could not record %s (%s)", what, type(exc).__name__)
+
+    response.call_on_close(write)
 
 
 def _later(statement: sa.Update) -> None:
-    engine = get_engine()
-
     @after_this_request
-    def _schedule(response):
-        response.call_on_close(lambda: _write(engine, statement))
+    def _schedule(response: Response) -> Response:
+        write_after(response, statement, "last use")
         return response
 
 
-def _memo() -> Memo:
-    memo = current_app.extensions.get("bastion.activity")
-    return memo if memo is not None else current_app.extensions.setdefault("bastion.activity", Memo())
+def extension(name: str, factory: Callable[[], Any]) -> Any:
+    """The app's shared object under this name in app.extensions, made on first use."""
+    found = current_app.extensions.get(name)
+    return found if found is not None else current_app.extensions.setdefault(name, factory())
 
 
 def seen_session(session_id: int) -> None:
     """Note that a session came with this request (from this address and user agent)."""
-    if not _memo().due(("session", session_id), time.monotonic()):
+    if not extension("bastion.activity", Memo).due(("session", session_id), time.monotonic()):
         return
     now = utcnow()
     cutoff = now - timedelta(seconds=INTERVAL_SECONDS)
@@ -96,7 +102,7 @@ def seen_session(session_id: int) -> None:
 
 def used_key(app_id: int) -> None:
     """Note that an app's key came with this request, from this address."""
-    if not _memo().due(("app", app_id), time.monotonic()):
+    if not extension("bastion.activity", Memo).due(("app", app_id), time.monotonic()):
         return
     now = utcnow()
     stale = sa.or_(App.last_used_at.is_(None), App.last_used_at < now - timedelta(seconds=INTERVAL_SECONDS))

@@ -28,7 +28,7 @@ from bastion.demo import ensure_demo_service
 from bastion.models import PASSWORD_MIN_LENGTH, AdminCreate
 from bastion.plain_messages import plain_message
 from bastion.secrets import SecretBox, SecretError
-from bastion.services import admins, audit
+from bastion.services import accounts, audit
 from bastion.services.data_services import rotate_service_secrets
 from bastion.services.lookups import rotate_lookup_secrets
 from bastion.services.sessions import purge_dead_sessions
@@ -130,13 +130,13 @@ def cmd_create_admin(args) -> None:
         raise CliError(_validation_line(exc)) from None
     engine = _engine()
     with session_scope(engine) as db:
-        if admins.find_user_by_email(db, data.email) is not None:
+        if accounts.find_user_by_email(db, data.email) is not None:
             if args.if_missing:
                 print(f"admin {data.email} already exists; to reset its password:")
                 print(f"  bastion set-password --email {data.email}")
                 return
             raise CliError(f"a user with email {data.email} already exists")
-        admins.create_admin(db, AdminCreate.model_validate(data))
+        accounts.create_admin(db, AdminCreate.model_validate(data))
     print(f"admin {data.email} created")
     if args.generate_password:
         print(f"password (shown once): {password}")
@@ -148,10 +148,10 @@ def cmd_set_password(args) -> None:
     if len(password) < PASSWORD_MIN_LENGTH:
         raise CliError(f"the password must be at least {PASSWORD_MIN_LENGTH} characters")
     with session_scope(_engine()) as db:
-        user = admins.find_user_by_email(db, args.email)
+        user = accounts.find_user_by_email(db, args.email)
         if user is None:
             raise CliError(f"no user with email {args.email}")
-        admins.set_password(db, user, password)
+        accounts.set_password(db, user, password)
     print(f"password of {args.email} changed; their sessions are ended")
 
 

@@ -107,11 +107,21 @@ def _directories(name: str, raw: str) -> tuple[Path, ...]:
     return tuple(roots)
 
 
-def _days(name: str, raw: str) -> int:
-    value = _positive_int(name, raw)
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1 (day), got {raw!r}")
-    return value
+def _bounded(low: int, high: int | None, problem: str) -> Callable[[str, str], int]:
+    """A parser of a whole number from low to high (None: no upper bound), else "<name> must be <problem>"."""
+
+    def parse(name: str, raw: str) -> int:
+        value = _positive_int(name, raw)
+        if value < low or (high is not None and value > high):
+            raise ConfigError(f"{name} must be {problem}, got {raw!r}")
+        return value
+
+    return parse
+
+
+_days = _bounded(1, None, "at least 1 (day)")
+_minutes = _bounded(1, 7 * 24 * 60, "from 1 to 10080 minutes")
+_port_number = _bounded(1, 65535, "a port from 1 to 65535")
 
 
 def _text(name: str, raw: str) -> str:
@@ -123,12 +133,7 @@ def _secret_text(name: str, raw: str) -> str:
 
 
 def _port(name: str, raw: str) -> int | None:
-    if not raw.strip():
-        return None
-    value = _positive_int(name, raw)
-    if not 1 <= value <= 65535:
-        raise ConfigError(f"{name} must be a port from 1 to 65535, got {raw!r}")
-    return value
+    return None if not raw.strip() else _port_number(name, raw)
 
 
 def _mail_tls(name: str, raw: str) -> str:
@@ -151,13 +156,6 @@ def _web_url(name: str, raw: str) -> str:
     value = raw.strip().rstrip("/")
     if value and not value.startswith(("http://", "https://")):
         raise ConfigError(f"{name} must be an http(s) URL such as https://admin.example.com, got {raw!r}")
-    return value
-
-
-def _minutes(name: str, raw: str) -> int:
-    value = _positive_int(name, raw)
-    if not 1 <= value <= 7 * 24 * 60:
-        raise ConfigError(f"{name} must be from 1 to 10080 minutes, got {raw!r}")
     return value
 
 

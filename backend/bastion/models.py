@@ -312,7 +312,7 @@ class CorsRuleUpdate(SQLModel):
     _max_age = field_validator("max_age")(_optional(cors_syntax.check_max_age))
 
 
-def _as_utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """A stored timestamp as aware UTC (SQLite hands timezone-aware columns back naive)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -322,4 +322,4 @@ class CorsRulePublic(CorsRuleBase):
     created_at: datetime
     updated_at: datetime
 
-    _utc = field_validator("created_at", "updated_at")(_as_utc)
+    _utc = field_validator("created_at", "updated_at")(as_utc)

@@ -10,23 +10,19 @@ response, by an UPDATE that does nothing unless the stored time is a minute old.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Response, after_this_request, current_app, request
-from sqlalchemy.engine import Engine
+from flask import Response, after_this_request, request
 
-from bastion.activity import Memo
-from bastion.db import get_engine
+from bastion.activity import Memo, extension, write_after
 from bastion.models import CorsRule, utcnow
 from bastion.models_access import App
 
 INTERVAL_SECONDS = 60
 QUERY_CREDENTIALS = ("api_key", "session_token")
-log = logging.getLogger("bastion")
 
 
 class Tally:
@@ -50,25 +46,6 @@ class Tally:
             return count
 
 
-def _extension(name: str, factory):
-    found = current_app.extensions.get(name)
-    return found if found is not None else current_app.extensions.setdefault(name, factory())
-
-
-def _write(engine: Engine, statement: sa.Update) -> None:
-    try:
-        with engine.begin() as connection:
-            connection.execute(statement)
-    except sa.exc.SQLAlchemyError as exc:
-        # A lost count is harmless; the response has gone out already.
-        log.warning("could not record a usage count (%s)", type(exc).__name__)
-
-
-def _after_response(response: Response, statement: sa.Update) -> None:
-    engine = get_engine()
-    response.call_on_close(lambda: _write(engine, statement))
-
-
 def credentials_in_query() -> bool:
     """Whether the request carried an API key or a session token in its query string."""
     query = request.query_string
@@ -81,7 +58,7 @@ def credentials_in_query() -> bool:
 
 def key_in_query(app_id: int) -> None:
     """Count a request of this app whose key or session token came in the query string."""
-    count = _extension("bastion.usage.query", Tally).add(app_id, time.monotonic())
+    count = extension("bastion.usage.query", Tally).add(app_id, time.monotonic())
     if not count:
         return
     added = App.__table__.c.query_key_count + count
@@ -89,17 +66,18 @@ def key_in_query(app_id: int) -> None:
 
     @after_this_request
     def _schedule(response: Response) -> Response:
-        _after_response(response, statement)
+        write_after(response, statement, "a usage count")
         return response
 
 
 def rule_admitted(rule_id: int, response: Response) -> None:
     """Note that a CORS rule admitted this request's origin (called with the response being sent)."""
-    if not _extension("bastion.usage.cors", Memo).due(("cors", rule_id), time.monotonic()):
+    if not extension("bastion.usage.cors", Memo).due(("cors", rule_id), time.monotonic()):
         return
     now = utcnow()
     column = CorsRule.last_admitted_at
     stale = sa.or_(column.is_(None), column < now - timedelta(seconds=INTERVAL_SECONDS))
     # updated_at keeps its value: the rule was used, not edited (the column's onupdate would bump it).
     values = {"last_admitted_at": now, "updated_at": CorsRule.updated_at}
-    _after_response(response, sa.update(CorsRule).where(CorsRule.id == rule_id, stale).values(**values))
+    statement = sa.update(CorsRule).where(CorsRule.id == rule_id, stale).values(**values)
+    write_after(response, statement, "a usage count")

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bastion import cors_shadows, cors_syntax
-from bastion.advisor.finding import Finding, as_utc, evidence
+from bastion.advisor.finding import Finding, evidence
 from bastion.advisor.inventory import Inventory
 from bastion.config import Settings
+from bastion.models import as_utc
 
 ADMIN_PREFIXES = ("api/v2/system/", "api/system/")  # the admin API and its unversioned alias
 # Globs whose literal start is one of these cover every service: only the admin console needs that.

@@ -8,7 +8,6 @@ than once (`cors-any-origin:cors:3`), so a mute keeps holding for that one objec
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
 SEVERITIES = ("high", "medium", "low", "info")
@@ -45,8 +44,3 @@ def evidence(kind: str, id: Any = None, **details: Any) -> dict[str, Any]:
 def sort_key(finding: Finding) -> tuple[int, str]:
     """Most severe first, then by id, so reports are stable."""
     return SEVERITIES.index(finding.severity), finding.id
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored time as UTC: SQLite and MariaDB hand timezone-aware columns back naive."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bastion import access, components
-from bastion.advisor.finding import Finding, as_utc, evidence
+from bastion.advisor.finding import Finding, evidence
 from bastion.advisor.inventory import _CONTEXT, WRITE_VERBS, Inventory
 from bastion.config import Settings
 from bastion.console import CONSOLE_APP
+from bastion.models import as_utc
 from bastion.models_access import VERBS
 
 IDLE_KEY_DAYS = 90

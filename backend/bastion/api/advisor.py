@@ -12,6 +12,7 @@ from bastion.advisor.finding import SEVERITIES, Finding
 from bastion.api.body import json_body, validate
 from bastion.auth import admin_required, require_admin
 from bastion.db import session_scope
+from bastion.docs.routes import documented
 from bastion.errors import NotFound
 from bastion.models_advisor import MuteRequest, UnmuteRequest
 from bastion.services import advisor
@@ -34,6 +35,7 @@ def public(f: Finding) -> dict:
 
 @bp.get("")
 @admin_required
+@documented(errors=(401, 403))
 def list_findings():
     """Every finding, most severe first; counts of unmuted findings per severity; the platform's inventory."""
     found = live.findings(current_app)
@@ -48,6 +50,7 @@ def list_findings():
 
 @bp.post("/mute")
 @admin_required
+@documented(body=MuteRequest, errors=(400, 401, 403, 404, 415))
 def mute_finding():
     """Mute a current finding with a reason; it stays listed, marked muted."""
     data = validate(MuteRequest, json_body())
@@ -61,6 +64,7 @@ def mute_finding():
 
 @bp.post("/unmute")
 @admin_required
+@documented(body=UnmuteRequest, errors=(400, 401, 403, 404, 415))
 def unmute_finding():
     """Unmute a finding."""
     data = validate(UnmuteRequest, json_body())

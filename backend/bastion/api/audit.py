@@ -11,6 +11,8 @@ from flask import Blueprint, Flask, g, has_request_context, request
 from bastion.api import query_args
 from bastion.auth import admin_required
 from bastion.db import session_scope
+from bastion.docs import system_doc_audit as audit_params
+from bastion.docs.routes import documented
 from bastion.errors import ValidationError, request_id
 from bastion.services import audit, audit_log
 
@@ -53,6 +55,7 @@ def _filter() -> audit_log.AuditFilter:
 
 @bp.get("")
 @admin_required
+@documented(errors=(400, 401, 403), parameters=audit_params.AUDIT_PARAMS)
 def list_events():
     """Events newest first, filtered by actor, action, resource and time range, paged."""
     query_args.refuse_unknown(FILTERS | {"limit", "offset", "include_count"})

@@ -14,11 +14,14 @@ from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
+from bastion.docs.routes import documented, resource_docs
 from bastion.models import CorsRule, CorsRuleCreate, CorsRulePublic, CorsRuleUpdate
 from bastion.services import cors
 from bastion.services.cors_names import ALIASES, from_dreamfactory, with_dreamfactory_names
 
 bp = Blueprint("cors", __name__, url_prefix="/api/v2/system/cors")
+
+DOCS = resource_docs("cors", CorsRuleCreate, CorsRuleUpdate, CorsRulePublic)
 
 
 def public(rule: CorsRule) -> dict:
@@ -64,6 +67,7 @@ def with_warnings(db, rule: CorsRule) -> dict:
 
 @bp.get("")
 @admin_required
+@documented(DOCS.list)
 def list_rules():
     """List CORS rules."""
     with session_scope() as db:
@@ -72,6 +76,7 @@ def list_rules():
 
 @bp.get("/<id:rule_id>")
 @admin_required
+@documented(DOCS.get)
 def get_rule(rule_id: int):
     """Get a CORS rule."""
     with session_scope() as db:
@@ -80,6 +85,7 @@ def get_rule(rule_id: int):
 
 @bp.post("")
 @admin_required
+@documented(DOCS.create)
 def create_rule():
     """Create one rule, or several in the batch form."""
     return batches.create(_create)
@@ -87,6 +93,7 @@ def create_rule():
 
 @bp.route("/<id:rule_id>", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_one)
 def update_rule(rule_id: int):
     """Update a rule: the fields sent."""
     body = strip_own_id(json_body(), rule_id)
@@ -96,6 +103,7 @@ def update_rule(rule_id: int):
 
 @bp.route("", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_many)
 def update_rules():
     """Update several rules."""
     return batches.run(batches.update_items(), _update)
@@ -103,6 +111,7 @@ def update_rules():
 
 @bp.delete("/<id:rule_id>")
 @admin_required
+@documented(DOCS.delete_one)
 def delete_rule(rule_id: int):
     """Delete a rule."""
     with session_scope() as db:
@@ -111,6 +120,7 @@ def delete_rule(rule_id: int):
 
 @bp.delete("")
 @admin_required
+@documented(DOCS.delete_many)
 def delete_rules():
     """Delete several rules."""
     return batches.run(batches.delete_items(), lambda db, rule_id, _: public(cors.delete_rule(db, rule_id)))

@@ -7,12 +7,15 @@ from flask_login import current_user
 
 from bastion.config import current_settings
 from bastion.db import backend_name, get_engine
+from bastion.docs import system_params as params
+from bastion.docs.routes import documented
 from bastion.version import __version__
 
 bp = Blueprint("environment", __name__, url_prefix="/api/v2/system/environment")
 
 
 @bp.get("")
+@documented(errors=(), security=params.PUBLIC)
 def get_environment():
     """The platform's name and login paths; admins also get its version, environment and database kind."""
     body = {

@@ -13,6 +13,8 @@ from bastion.auth import Identity, admin_required
 from bastion.components import Component
 from bastion.data.schema import case_unique
 from bastion.db import session_scope
+from bastion.docs import system_params as params
+from bastion.docs.routes import documented
 from bastion.errors import ApiError, BadRequest, ValidationError
 from bastion.models import User
 from bastion.registry import find_active_service, open_service
@@ -71,6 +73,7 @@ def _int_arg(name: str) -> int | None:
 
 @bp.get("")
 @admin_required
+@documented(errors=(400, 401, 403), parameters=tuple(params.EXPLAIN_PARAMS))
 def explain():
     """Whether a user/app may use a verb on a path, and which role entry decided, by the request's code."""
     verb = request.args.get("verb", "GET").upper()

@@ -11,15 +11,18 @@ from bastion.api import batches
 from bastion.api.body import json_body, records, validate
 from bastion.auth import admin_required
 from bastion.db import session_scope
+from bastion.docs.routes import documented, resource_docs
 from bastion.models_self_service import LookupCreate, LookupUpdate
 from bastion.secrets import get_box
 from bastion.services import lookups
 
 bp = Blueprint("lookups", __name__, url_prefix="/api/v2/system/lookup")
+DOCS = resource_docs("lookup", LookupCreate, LookupUpdate)
 
 
 @bp.get("")
 @admin_required
+@documented(DOCS.list)
 def list_lookups():
     """Every global lookup."""
     with session_scope() as db:
@@ -28,6 +31,7 @@ def list_lookups():
 
 @bp.get("/<id:lookup_id>")
 @admin_required
+@documented(DOCS.get)
 def get_lookup(lookup_id: int):
     """One global lookup."""
     with session_scope() as db:
@@ -36,6 +40,7 @@ def get_lookup(lookup_id: int):
 
 @bp.post("")
 @admin_required
+@documented(DOCS.create)
 def create_lookup():
     """Create one lookup, or several in DreamFactory's batch form."""
     items, batch = records(json_body())
@@ -47,6 +52,7 @@ def create_lookup():
 
 @bp.route("/<id:lookup_id>", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_one)
 def update_lookup(lookup_id: int):
     """Change the fields sent; the mask as the value keeps the stored one."""
     body = json_body()
@@ -56,6 +62,7 @@ def update_lookup(lookup_id: int):
 
 @bp.delete("/<id:lookup_id>")
 @admin_required
+@documented(DOCS.delete_one)
 def delete_lookup(lookup_id: int):
     """Delete one lookup."""
     with session_scope() as db:
@@ -69,6 +76,7 @@ def _update(db, lookup_id: int, body) -> dict:
 
 @bp.route("", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_many)
 def update_lookups():
     """Update several lookups (ids=, or a resource list with ids), as every system resource does."""
     return batches.run(batches.update_items(), _update)
@@ -76,6 +84,7 @@ def update_lookups():
 
 @bp.delete("")
 @admin_required
+@documented(DOCS.delete_many)
 def delete_lookups():
     """Delete several lookups (ids=)."""
     return batches.run(

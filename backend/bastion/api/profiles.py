@@ -13,8 +13,11 @@ from bastion.api.body import json_body, validate
 from bastion.api.users import change_own_password
 from bastion.auth import admin_required, require_session
 from bastion.db import session_scope
+from bastion.docs import system_bodies as bodies
+from bastion.docs.routes import documented
 from bastion.guards import require_admin_network
 from bastion.models import ProfileUpdate
+from bastion.models_access import PasswordChange
 from bastion.services.profiles import profile, update_profile
 
 user_bp = Blueprint("user_profile", __name__, url_prefix="/api/v2/user/profile")
@@ -40,12 +43,14 @@ def _write() -> dict:
 
 
 @user_bp.get("")
+@documented(errors=(401, 403))
 def get_user_profile():
     """One's own profile."""
     return _read()
 
 
 @user_bp.route("", methods=["POST", "PUT", "PATCH"])
+@documented(body=bodies.profile, errors=(400, 401, 403, 415))
 def update_user_profile():
     """Change one's own names and phone."""
     return _write()
@@ -53,6 +58,7 @@ def update_user_profile():
 
 @admin_bp.get("/profile")
 @admin_required
+@documented(errors=(401, 403))
 def get_admin_profile():
     """The admin's own profile."""
     return _read()
@@ -60,6 +66,7 @@ def get_admin_profile():
 
 @admin_bp.route("/profile", methods=["POST", "PUT", "PATCH"])
 @admin_required
+@documented(body=bodies.profile, errors=(400, 401, 403, 415))
 def update_admin_profile():
     """Change the admin's own names and phone."""
     return _write()
@@ -67,6 +74,7 @@ def update_admin_profile():
 
 @admin_bp.post("/password")
 @admin_required
+@documented(body=PasswordChange, errors=(400, 401, 403, 415, 429))
 def change_admin_password():
     """Change the admin's own password (old_password, new_password); a fresh session is returned."""
     return change_own_password()

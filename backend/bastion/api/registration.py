@@ -8,6 +8,7 @@ from bastion.api.body import json_body, validate
 from bastion.auth import admin_required
 from bastion.config import current_settings
 from bastion.db import session_scope
+from bastion.docs.routes import documented
 from bastion.models_self_service import RegistrationUpdate
 from bastion.services import mail, registration
 
@@ -23,6 +24,7 @@ def _public(setting) -> dict:
 
 @bp.get("")
 @admin_required
+@documented(errors=(401, 403))
 def get_registration():
     """The registration setting."""
     with session_scope() as db:
@@ -31,6 +33,7 @@ def get_registration():
 
 @bp.route("", methods=["PUT", "PATCH"])
 @admin_required
+@documented(body=RegistrationUpdate, errors=(400, 401, 403, 415))
 def update_registration():
     """Change the fields sent: enabled, skip_confirmation, apps [{app_id, role_id}]."""
     data = validate(RegistrationUpdate, json_body())

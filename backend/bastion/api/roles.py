@@ -13,9 +13,11 @@ from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
 from bastion.auth import admin_required
 from bastion.db import session_scope
+from bastion.docs.routes import documented, resource_docs
 from bastion.errors import ApiError
 from bastion.models import Service
 from bastion.models_access import Role, RoleCreate, RoleUpdate
+from bastion.models_public import RolePublic
 from bastion.registry import open_service
 from bastion.secrets import get_box
 from bastion.services import lookups, roles
@@ -23,16 +25,12 @@ from bastion.services.data_services import list_services
 
 bp = Blueprint("roles", __name__, url_prefix="/api/v2/system/role")
 
+DOCS = resource_docs("role", RoleCreate, RoleUpdate, RolePublic)
+
 
 def public(role: Role) -> dict:
     """The JSON form of a role."""
-    return {
-        "id": role.id,
-        "name": role.name,
-        "description": role.description,
-        "is_active": role.is_active,
-        "access": role.access,
-    }
+    return RolePublic.model_validate(role, from_attributes=True).model_dump(mode="json")
 
 
 def _translate_dreamfactory(item: Any, services: list[Service]) -> Any:
@@ -65,7 +63,7 @@ RESOURCE = Resource(
     model=Role,
     columns=("id", "name", "description", "is_active", "created_at", "updated_at"),
     public=lambda db, role: public(role),
-    keys=("id", "name", "description", "is_active", "access"),
+    keys=tuple(RolePublic.model_fields),
     related={
         roles.DREAMFACTORY_ACCESS: _dreamfactory_access,
         **{
@@ -97,6 +95,7 @@ def _services() -> list[Service]:
 
 @bp.get("")
 @admin_required
+@documented(DOCS.list)
 def list_roles():
     """List roles."""
     with session_scope() as db:
@@ -105,6 +104,7 @@ def list_roles():
 
 @bp.get("/<id:role_id>")
 @admin_required
+@documented(DOCS.get)
 def get_role(role_id: int):
     """Get a role."""
     with session_scope() as db:
@@ -113,6 +113,7 @@ def get_role(role_id: int):
 
 @bp.post("")
 @admin_required
+@documented(DOCS.create)
 def create_role():
     """Create one role, or several in the batch form."""
     services = _services()
@@ -130,6 +131,7 @@ def create_role():
 
 @bp.route("/<id:role_id>", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_one)
 def update_role(role_id: int):
     """Update a role: the fields sent."""
     update = _updater(_services())
@@ -140,6 +142,7 @@ def update_role(role_id: int):
 
 @bp.route("", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_many)
 def update_roles():
     """Update several roles (ids=, or a resource list with ids)."""
     return batches.run(batches.update_items(), _updater(_services()))
@@ -147,6 +150,7 @@ def update_roles():
 
 @bp.delete("/<id:role_id>")
 @admin_required
+@documented(DOCS.delete_one)
 def delete_role(role_id: int):
     """Delete a role."""
     with session_scope() as db:
@@ -155,6 +159,7 @@ def delete_role(role_id: int):
 
 @bp.delete("")
 @admin_required
+@documented(DOCS.delete_many)
 def delete_roles():
     """Delete several roles."""
     return batches.run(batches.delete_items(), lambda db, role_id, _: public(roles.delete_role(db, role_id)))

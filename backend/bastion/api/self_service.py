@@ -16,15 +16,17 @@ from flask import Blueprint, current_app, request
 
 from bastion import throttle
 from bastion.api.body import json_body, validate
-from bastion.api.sessions import open_session, session_body
+from bastion.api.session_answer import open_session, session_body
 from bastion.auth import client_address, request_app
 from bastion.config import current_settings
 from bastion.db import session_scope
+from bastion.docs import system_params as params
+from bastion.docs.routes import documented
 from bastion.errors import Conflict, Unauthorized
 from bastion.models import User
 from bastion.models_access import Role
 from bastion.models_self_service import CodeRedeem, PasswordReset, RegisterRequest, ResetRequest
-from bastion.services import admins, codes, mail, mail_messages, registration
+from bastion.services import accounts, codes, mail, mail_messages, registration
 
 bp = Blueprint("self_service", __name__, url_prefix="/api/v2/user")
 
@@ -80,6 +82,13 @@ def _display_name(data: RegisterRequest) -> str:
 
 
 @bp.post("/register")
+@documented(
+    body=RegisterRequest,
+    errors=(400, 401, 403, 409, 415, 502, 503),
+    parameters=(params.flag("login", params.LOGIN_FLAG + ", when no confirmation is needed"),),
+    security=params.API_KEY,
+    answer="Registered (confirmation e-mailed unless skipped)",
+)
 def register():
     """Open registration through an app (its API key); confirmation by e-mailed code unless skipped."""
     data = _register_body(json_body())
@@ -95,7 +104,7 @@ def register():
     password_hash = registration.hashed(data.password)
     allowed = _may_mail(data.email) if confirm else True  # before the transaction: another connection
     with session_scope() as db:
-        existing = admins.find_user_by_email(db, data.email)
+        existing = accounts.find_user_by_email(db, data.email)
         if existing is not None and not confirm:
             raise Conflict("An account with this email already exists")
         opened = None
@@ -132,6 +141,13 @@ def _known_address(db, user: User) -> mail.Outgoing | None:
 
 
 @bp.post("/confirm")
+@documented(
+    body=CodeRedeem,
+    errors=(400, 401, 415, 429),
+    parameters=(params.flag("login", params.LOGIN_FLAG),),
+    security=params.PUBLIC,
+    answer="Confirmed",
+)
 def confirm_registration():
     """Confirm a registration with the e-mailed code; `login=true` answers a session."""
     data = validate(CodeRedeem, json_body())
@@ -196,7 +212,7 @@ def _set_password_with_code(body: dict) -> dict:
             registration.activate(db, user)
         elif not user.is_active:
             raise Unauthorized(WRONG_CODE)
-        admins.set_password(db, user, data.new_password)
+        accounts.set_password(db, user, data.new_password)
         opened = _open(db, user, _flag("login"))
     throttle.succeeded(attempt)
     return _answer(opened, {"success": True})

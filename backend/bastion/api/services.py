@@ -13,6 +13,8 @@ from bastion.data.engines import test_connection as try_connection
 from bastion.data.target_files import SystemTargets
 from bastion.data.target_guard import current_targets
 from bastion.db import session_scope
+from bastion.docs import system_params as params
+from bastion.docs.routes import documented, resource_docs
 from bastion.errors import NotFound, ValidationError
 from bastion.models import Service, ServiceCreate, ServicePublic, ServiceUpdate
 from bastion.registry import engines
@@ -23,6 +25,8 @@ from bastion.services.data_services import ensure_secret_usable, masked_config
 from bastion.services.service_names import from_dreamfactory
 
 bp = Blueprint("services", __name__, url_prefix="/api/v2/system")
+
+DOCS = resource_docs("service", ServiceCreate, ServiceUpdate, ServicePublic)
 
 
 def public(service: Service) -> dict:
@@ -44,6 +48,7 @@ def _dispose(service_id: int) -> None:
 
 @bp.get("/service_type")
 @admin_required
+@documented(errors=(400, 401, 403), parameters=tuple(params.SERVICE_TYPE_PARAMS))
 def list_service_types():
     """Service types and their config fields."""
     return list_fixed(list(SERVICE_TYPES.values()), ("name", "label", "description", "config_schema"))
@@ -51,6 +56,7 @@ def list_service_types():
 
 @bp.get("/service_type/<name>")
 @admin_required
+@documented(errors=(401, 403, 404))
 def get_service_type(name: str):
     """One service type's config fields, for forms."""
     if name not in SERVICE_TYPES:
@@ -89,6 +95,7 @@ def _delete(db, service_id: int, _body=None) -> dict:
 
 @bp.get("/service")
 @admin_required
+@documented(DOCS.list)
 def list_services():
     """List services."""
     with session_scope() as db:
@@ -97,6 +104,7 @@ def list_services():
 
 @bp.get("/service/<id:service_id>")
 @admin_required
+@documented(DOCS.get)
 def get_service(service_id: int):
     """Get a service, secrets masked."""
     with session_scope() as db:
@@ -105,6 +113,7 @@ def get_service(service_id: int):
 
 @bp.post("/service")
 @admin_required
+@documented(DOCS.create)
 def create_service():
     """Create one service, or several in the batch form (DreamFactory's types accepted)."""
     return batches.create(_create)
@@ -112,6 +121,7 @@ def create_service():
 
 @bp.route("/service/<id:service_id>", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_one)
 def update_service(service_id: int):
     """Update a service: the fields sent, config merged key by key."""
     body = strip_own_id(json_body(), service_id)
@@ -123,6 +133,7 @@ def update_service(service_id: int):
 
 @bp.route("/service", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_many)
 def update_services():
     """Update several services."""
     items = batches.update_items()
@@ -135,6 +146,7 @@ def update_services():
 
 @bp.delete("/service/<id:service_id>")
 @admin_required
+@documented(DOCS.delete_one)
 def delete_service(service_id: int):
     """Delete a service."""
     with session_scope() as db:
@@ -145,6 +157,7 @@ def delete_service(service_id: int):
 
 @bp.delete("/service")
 @admin_required
+@documented(DOCS.delete_many)
 def delete_services():
     """Delete several services."""
     items = batches.delete_items()
@@ -169,6 +182,7 @@ def _edited_config() -> dict:
 
 @bp.post("/service/<id:service_id>/test")
 @admin_required
+@documented()
 def test_service(service_id: int):
     """Try the service's connection, optionally with edited config fields that are not saved."""
     edited = _edited_config()

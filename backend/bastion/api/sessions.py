@@ -8,62 +8,31 @@ so the user login never tells whether an admin's password was right.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, jsonify
 
 from bastion import throttle
-from bastion.access import effective_role
-from bastion.access_index import current_index
 from bastion.api import login_audit
 from bastion.api.body import json_body, validate
+from bastion.api.session_answer import open_session, session_body
 from bastion.auth import (
     SessionUser,
     client_address,
     find_request_session,
-    request_app,
     require_session,
     session_token_from_request,
 )
 from bastion.config import current_settings
 from bastion.db import session_scope
+from bastion.docs import system_params as params
+from bastion.docs.routes import documented
 from bastion.errors import Forbidden, Unauthorized
 from bastion.guards import require_admin_network
-from bastion.models import LoginCredentials, SessionToken, User
+from bastion.models import LoginCredentials
 from bastion.services import login
-from bastion.services.sessions import as_utc, revoke_session
+from bastion.services.sessions import revoke_session
 
 ADMIN_LOGIN = "/api/v2/system/admin/session"
 USER_LOGIN = "/api/v2/user/session"
-
-
-def session_body(user: User, row: SessionToken, token: str | None = None) -> dict:
-    """The session as the client sees it; the token only when it was just issued."""
-    body = {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "is_sys_admin": user.is_sys_admin,
-        "token_expiry_date": as_utc(row.expires_at).isoformat(),
-    }
-    app = request_app()
-    if app is not None and not user.is_sys_admin:
-        role = effective_role(current_index(), user.id, app.id)
-        if role is not None:
-            body.update(role=role.name, role_id=role.id)
-    if token is not None:
-        body["session_token"] = token
-    return body
-
-
-def open_session(db, user: User, login_at: datetime | None = None) -> tuple[str, SessionToken]:
-    """A new session for a user; a refresh passes the login time of the session it replaces."""
-    settings = current_settings()
-    token, row = login.start_session(
-        db, user, settings.session_ttl_minutes, settings.session_refresh_ttl_minutes, login_at=login_at
-    )
-    login_audit.describe_client(row)
-    return token, row
 
 
 def log_in(for_admins: bool) -> dict:
@@ -106,11 +75,13 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
     bp = Blueprint(name, __name__, url_prefix=prefix)
 
     @bp.post("")
+    @documented(body=LoginCredentials, errors=(400, 401, 403, 415, 429), security=params.PUBLIC)
     def create_session_view():
         """Log in with e-mail and password: a new session token."""
         return jsonify(log_in(for_admins)), 200
 
     @bp.get("")
+    @documented(errors=(401, 403))
     def get_session():
         """The caller's own session, its token echoed as DreamFactory does."""
         caller = _own_session(for_admins)
@@ -118,6 +89,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
         return session_body(caller.user, caller.session, session_token_from_request())
 
     @bp.put("")
+    @documented(errors=(401, 403))
     def refresh_session():
         """A new token for the caller's session (the old one is revoked), within the refresh window."""
         caller = find_request_session(allow_expired=True)
@@ -131,6 +103,7 @@ def make_blueprint(name: str, prefix: str, for_admins: bool) -> Blueprint:
             return session_body(caller.user, row, token)
 
     @bp.delete("")
+    @documented(errors=(401, 403))
     def delete_session():
         """Log out: end the caller's session."""
         caller = _own_session(for_admins)

@@ -7,6 +7,8 @@ from flask import Blueprint
 from bastion.api import query_args
 from bastion.auth import admin_required
 from bastion.db import session_scope
+from bastion.docs import system_doc_audit as audit_params
+from bastion.docs.routes import documented
 from bastion.errors import ValidationError
 from bastion.services import live_sessions
 
@@ -16,6 +18,7 @@ MAX_ID = 2**31 - 1
 
 @bp.get("")
 @admin_required
+@documented(errors=(400, 401, 403), parameters=audit_params.SESSION_LIST_PARAMS)
 def list_sessions():
     """Live sessions, newest first: user, created, last seen, client address, user agent."""
     query_args.refuse_unknown({"user_id", "limit", "offset", "include_count"})
@@ -31,6 +34,7 @@ def list_sessions():
 
 @bp.delete("/<id:session_id>")
 @admin_required
+@documented(errors=(401, 403, 404))
 def end_session(session_id: int):
     """End one session; it stops working on the next request, on every worker."""
     with session_scope() as db:
@@ -39,6 +43,7 @@ def end_session(session_id: int):
 
 @bp.delete("")
 @admin_required
+@documented(errors=(400, 401, 403, 404), parameters=audit_params.END_USER_SESSIONS_PARAMS)
 def end_user_sessions():
     """End every session of the user named by ?user_id=N."""
     query_args.refuse_unknown({"user_id"})

@@ -9,33 +9,31 @@ from bastion.api import batches, self_service
 from bastion.api.batches import strip_own_id
 from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_resource
-from bastion.api.sessions import open_session, session_body
+from bastion.api.session_answer import open_session, session_body
 from bastion.auth import admin_required, client_address, require_session
 from bastion.config import current_settings
 from bastion.db import session_scope
-from bastion.errors import Unauthorized
+from bastion.docs import system_bodies as bodies
+from bastion.docs import system_params as params
+from bastion.docs.routes import documented, resource_docs
 from bastion.guards import require_admin_network
 from bastion.models import PERSON_FIELDS, User
 from bastion.models_access import PasswordChange, UserCreate, UserUpdate
-from bastion.passwords import verify_password
+from bastion.models_public import UserPublic
 from bastion.secrets import get_box
-from bastion.services import admins, invitations, lookups, users
+from bastion.services import accounts, invitations, lookups, users
 
 bp = Blueprint("users", __name__, url_prefix="/api/v2/system/user")
 self_bp = Blueprint("user_self", __name__, url_prefix="/api/v2/user")
 
+DOCS = resource_docs("user", UserCreate, UserUpdate, UserPublic)
+
 
 def public(db, user: User, roles: list[dict] | None = None) -> dict:
     """The JSON form of a user: no password, with the role per app (looked up unless given)."""
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        **{name: getattr(user, name) for name in PERSON_FIELDS},
-        "is_active": user.is_active,
-        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
-        "app_roles": users.app_roles(db, user.id) if roles is None else roles,
-    }
+    shown = {name: getattr(user, name) for name in UserPublic.model_fields if name != "app_roles"}
+    shown["app_roles"] = users.app_roles(db, user.id) if roles is None else roles
+    return UserPublic.model_validate(shown).model_dump(mode="json")
 
 
 def public_many(db, rows: list[User]) -> list[dict]:
@@ -44,13 +42,12 @@ def public_many(db, rows: list[User]) -> list[dict]:
     return [public(db, user, roles[user.id]) for user in rows]
 
 
-KEYS = ("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "app_roles")
 RESOURCE = Resource(
     model=User,
     columns=("id", "email", "name", *PERSON_FIELDS, "is_active", "last_login_at", "created_at", "updated_at"),
     public=public,
     public_many=public_many,
-    keys=KEYS,
+    keys=tuple(UserPublic.model_fields),
     where=(User.is_sys_admin == False,),  # noqa: E712 (SQL, not Python)
     related={
         users.DREAMFACTORY_APP_ROLES: lambda db, user: users.dreamfactory_app_roles(db, user.id),
@@ -83,6 +80,7 @@ def _update(db, user_id: int, body) -> dict:
 
 @bp.get("")
 @admin_required
+@documented(DOCS.list)
 def list_users():
     """List users."""
     with session_scope() as db:
@@ -91,6 +89,7 @@ def list_users():
 
 @bp.get("/<id:user_id>")
 @admin_required
+@documented(DOCS.get)
 def get_user(user_id: int):
     """Get a user."""
     with session_scope() as db:
@@ -99,6 +98,7 @@ def get_user(user_id: int):
 
 @bp.post("")
 @admin_required
+@documented(DOCS.create)
 def create_user():
     """Create one user, or several in the batch form; a user without a password cannot log in yet."""
     return batches.create(_create)
@@ -106,6 +106,7 @@ def create_user():
 
 @bp.route("/<id:user_id>", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_one)
 def update_user(user_id: int):
     """Update a user: the fields sent."""
     body = strip_own_id(json_body(), user_id)
@@ -115,6 +116,7 @@ def update_user(user_id: int):
 
 @bp.route("", methods=["PUT", "PATCH"])
 @admin_required
+@documented(DOCS.update_many)
 def update_users():
     """Update several users."""
     return batches.run(batches.update_items(), _update)
@@ -122,6 +124,7 @@ def update_users():
 
 @bp.delete("/<id:user_id>")
 @admin_required
+@documented(DOCS.delete_one)
 def delete_user(user_id: int):
     """Delete a user."""
     with session_scope() as db:
@@ -130,6 +133,7 @@ def delete_user(user_id: int):
 
 @bp.delete("")
 @admin_required
+@documented(DOCS.delete_many)
 def delete_users():
     """Delete several users."""
     return batches.run(
@@ -138,9 +142,16 @@ def delete_users():
 
 
 @self_bp.post("/password")
+@documented(
+    body=bodies.own_password,
+    errors=(400, 401, 415, 429, 503),
+    parameters=(params.flag("reset", "true: e-mail a reset code"), params.flag("login", params.LOGIN_FLAG)),
+)
 def change_own_password():
     """Change one's own password: every session ends, and a fresh one is returned.
 
+    Three forms: the old password with a session (old_password, new_password); a request for a reset
+    code (reset=true, email); a new password with that e-mailed code (email, code, new_password).
     The old password is a password check like a login: throttled per account and per address, and for
     an admin only from the networks that may reach the admin API.
     """
@@ -152,10 +163,7 @@ def change_own_password():
     data = validate(PasswordChange, json_body())
     attempt = throttle.begin(caller.user.email, client_address())
     with session_scope() as db:
-        user = db.get(User, caller.user.id)
-        if not verify_password(data.old_password, user.password_hash):
-            raise Unauthorized("The current password is wrong")
-        admins.set_password(db, user, data.new_password)
+        user = accounts.change_password(db, caller.user.id, data.old_password, data.new_password)
         token, row = open_session(db, user)
         body = session_body(user, row, token)
     throttle.succeeded(attempt)

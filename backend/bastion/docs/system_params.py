@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bastion.verbs import VERBS
+
 
 def _param(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
@@ -103,3 +105,32 @@ def batch_body(update_schema: dict) -> dict:
             },
         ]
     }
+
+
+def query(name: str, required: bool = False, **schema: Any) -> dict:
+    """A query parameter (a string unless a schema is given)."""
+    return {"name": name, "in": "query", "required": required, "schema": schema or {"type": "string"}}
+
+
+def flag(name: str, text: str) -> dict:
+    """A true/false query parameter."""
+    return {"name": name, "in": "query", "schema": FLAG, "description": text}
+
+
+LOGIN_FLAG = "true: answer a new session (as the user login does)"
+SERVICE_TYPE_PARAMS = [p for p in LIST_PARAMS if p["name"] in ("limit", "offset", "fields", "include_count")]
+EXPLAIN_PARAMS = [
+    query("path", True),
+    query("verb", enum=list(VERBS)),
+    query("app", type="integer"),
+    query("user", type="integer"),
+]
+CORS_EXPLAIN_PARAMS = [
+    query("origin", True),
+    query("path", True),
+    query("method", enum=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]),
+    query("headers"),
+]
+# Who may call without an admin session: anyone, or the holder of an app's API key.
+PUBLIC: tuple[dict, ...] = ()
+API_KEY = ({"ApiKey": []}, {"DreamFactoryApiKey": []}, {"ApiKeyQuery": []})

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bastion.errors import NotFound
-from bastion.models import _as_utc
+from bastion.models import as_utc
 from bastion.models_advisor import AdvisorMute, utcnow
 
 
@@ -16,7 +16,7 @@ def mute_public(mute: AdvisorMute) -> dict[str, Any]:
     return {
         "reason": mute.reason,
         "by": {"id": mute.muted_by, "email": mute.muted_by_email},
-        "at": _as_utc(mute.muted_at).isoformat(),
+        "at": as_utc(mute.muted_at).isoformat(),
     }
 
 

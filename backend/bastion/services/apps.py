@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlmodel import Session, select
 
 from bastion.apikeys import api_key_hash, fingerprint, new_api_key
@@ -22,6 +25,21 @@ def get_app(db: Session, app_id: int) -> App:
     if app is None:
         raise NotFound(f"App {app_id} not found")
     return app
+
+
+def check_app_roles(db: Session, items: Sequence[Any], where: str, repeated: str) -> None:
+    """400 naming each (app_id, role_id) pair whose app or role does not exist, or whose app repeats."""
+    errors, seen = {}, set()
+    for i, item in enumerate(items):
+        if db.get(App, item.app_id) is None:
+            errors[f"{where}[{i}].app_id"] = f"app {item.app_id} does not exist"
+        elif item.app_id in seen:
+            errors[f"{where}[{i}].app_id"] = repeated
+        if db.get(Role, item.role_id) is None:
+            errors[f"{where}[{i}].role_id"] = f"role {item.role_id} does not exist"
+        seen.add(item.app_id)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_role(db: Session, role_id: int | None) -> None:

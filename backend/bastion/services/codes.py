@@ -16,9 +16,8 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session, delete, select
 
-from bastion.models import User, utcnow
+from bastion.models import User, as_utc, utcnow
 from bastion.models_self_service import OneTimeCode
-from bastion.services.sessions import as_utc
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 LENGTH = 10

@@ -6,10 +6,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bastion.errors import NotFound
-from bastion.models import SessionToken, User, utcnow
+from bastion.models import SessionToken, User, as_utc, utcnow
 from bastion.services import audit
 from bastion.services.audit import resource_type_of
-from bastion.services.sessions import as_utc, revoke_session, revoke_user_sessions
+from bastion.services.sessions import revoke_session, revoke_user_sessions
 
 
 def _live(query, user_id: int | None):

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bastion.models import SessionToken, User, utcnow
 from bastion.passwords import dummy_hash, verify_password
-from bastion.services.admins import NO_PASSWORD, find_user_by_email
+from bastion.services.accounts import NO_PASSWORD, find_user_by_email
 from bastion.services.sessions import create_session, purge_dead_sessions
 
 

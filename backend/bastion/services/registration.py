@@ -14,10 +14,11 @@ from sqlmodel import Session
 from bastion.errors import Forbidden, ValidationError
 from bastion.invalidation import bump
 from bastion.models import User, utcnow
-from bastion.models_access import App, Role, UserAppRole
+from bastion.models_access import Role, UserAppRole
 from bastion.models_self_service import OneTimeCode, RegistrationSetting, RegistrationUpdate
 from bastion.passwords import hash_password
-from bastion.services.admins import find_user_by_email
+from bastion.services.accounts import find_user_by_email
+from bastion.services.apps import check_app_roles
 
 SETTING_ID = 1
 
@@ -40,17 +41,7 @@ def update_setting(db: Session, data: RegistrationUpdate) -> RegistrationSetting
         if key in sent and sent[key] is None:
             raise ValidationError({key: "must not be null"})
     if data.apps is not None:
-        errors, seen = {}, set()
-        for i, item in enumerate(data.apps):
-            if db.get(App, item.app_id) is None:
-                errors[f"apps[{i}].app_id"] = f"app {item.app_id} does not exist"
-            elif item.app_id in seen:
-                errors[f"apps[{i}].app_id"] = "an app is listed once"
-            if db.get(Role, item.role_id) is None:
-                errors[f"apps[{i}].role_id"] = f"role {item.role_id} does not exist"
-            seen.add(item.app_id)
-        if errors:
-            raise ValidationError(errors)
+        check_app_roles(db, data.apps, "apps", "an app is listed once")
         setting.apps = [item.model_dump() for item in data.apps]
     setting.enabled = sent.get("enabled", setting.enabled)
     setting.skip_confirmation = sent.get("skip_confirmation", setting.skip_confirmation)

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, delete, select
 
 from bastion.invalidation import bump
-from bastion.models import SessionToken, User, utcnow
+from bastion.models import SessionToken, User, as_utc, utcnow
 from bastion.tokens import new_token, token_digest
 
 # Dead sessions deleted by one login at most (see purge_dead_sessions).
 PURGE_BATCH = 100
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Treat naive datetimes read back from SQLite or MariaDB as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from sqlmodel import Session, delete, select
 from bastion.errors import NotFound, ValidationError
 from bastion.invalidation import bump
 from bastion.models import PERSON_FIELDS, User, utcnow
-from bastion.models_access import App, AppRoleSpec, Role, UserAppRole, UserCreate, UserUpdate
+from bastion.models_access import AppRoleSpec, UserAppRole, UserCreate, UserUpdate
 from bastion.passwords import hash_password
 from bastion.services import apply_sent_fields, audit
-from bastion.services.admins import add_user, ensure_email_free
+from bastion.services.accounts import add_user, ensure_email_free
+from bastion.services.apps import check_app_roles
 from bastion.services.sessions import revoke_user_sessions
 
 DREAMFACTORY_APP_ROLES = "user_to_app_to_role_by_user_id"
@@ -75,18 +76,7 @@ def app_roles_of(db: Session, user_ids: Sequence[int]) -> dict[int, list[dict]]:
 
 
 def _set_app_roles(db: Session, user_id: int, specs: list[AppRoleSpec]) -> None:
-    errors = {}
-    seen = set()
-    for i, spec in enumerate(specs):
-        if db.get(App, spec.app_id) is None:
-            errors[f"app_roles[{i}].app_id"] = f"app {spec.app_id} does not exist"
-        elif spec.app_id in seen:
-            errors[f"app_roles[{i}].app_id"] = "one role per app"
-        if db.get(Role, spec.role_id) is None:
-            errors[f"app_roles[{i}].role_id"] = f"role {spec.role_id} does not exist"
-        seen.add(spec.app_id)
-    if errors:
-        raise ValidationError(errors)
+    check_app_roles(db, specs, "app_roles", "one role per app")
     before = app_roles(db, user_id)
     db.exec(delete(UserAppRole).where(UserAppRole.user_id == user_id))
     for spec in specs:

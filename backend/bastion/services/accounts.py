@@ -1,14 +1,14 @@
-"""Admins (users with is_sys_admin): create, read, update, delete, passwords and login checks."""
+"""Accounts of every user (admins and not): create, read, update, delete, e-mail lookup and passwords."""
 
 from __future__ import annotations
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bastion.errors import Conflict, NotFound
+from bastion.errors import Conflict, NotFound, Unauthorized
 from bastion.invalidation import bump
 from bastion.models import PERSON_FIELDS, AdminCreate, AdminUpdate, User, UserBase, utcnow
-from bastion.passwords import hash_password
+from bastion.passwords import hash_password, verify_password
 from bastion.services.sessions import revoke_user_sessions
 
 # The stored hash of an account created without a password: no password ever matches it.
@@ -34,6 +34,7 @@ def find_user_by_email(db: Session, email: str) -> User | None:
 
 
 def ensure_email_free(db: Session, email: str, own_id: int | None = None) -> None:
+    """Conflict (409) unless no other account uses this e-mail."""
     existing = find_user_by_email(db, email)
     if existing is not None and existing.id != own_id:
         raise Conflict(f"A user with email '{email}' already exists", {"errors": {"email": "already in use"}})
@@ -114,3 +115,12 @@ def set_password(db: Session, user: User, password: str) -> None:
     db.add(user)
     db.flush()
     revoke_user_sessions(db, user.id)
+
+
+def change_password(db: Session, user_id: int, old_password: str, new_password: str) -> User:
+    """Set a new password once the old one is checked (401 when wrong); every session of the user ends."""
+    user = db.get(User, user_id)
+    if user is None or not verify_password(old_password, user.password_hash):
+        raise Unauthorized("The current password is wrong")
+    set_password(db, user, new_password)
+    return user
