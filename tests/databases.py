@@ -40,6 +40,19 @@ def scratch_database(engine: str, tmp_dir: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextlib.contextmanager
+def created_tables(url: str, metadata: sa.MetaData) -> Iterator[tuple[sa.Engine, dict[str, sa.Table]]]:
+    """An engine on the URL with the metadata's tables created, and those tables as reflected."""
+    engine = sa.create_engine(url)
+    try:
+        metadata.create_all(engine)
+        reflected = sa.MetaData()
+        reflected.reflect(engine)
+        yield engine, dict(reflected.tables)
+    finally:
+        engine.dispose()
+
+
 def config_from_url(url: str, **overrides) -> dict:
     """A plaintext service config equivalent to a SQLAlchemy URL."""
     parsed = sa.engine.make_url(url)

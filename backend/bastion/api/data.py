@@ -20,6 +20,8 @@ from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify, require_admin
 from bastion.components import Component
+from bastion.config import current_settings
+from bastion.data import cursors
 from bastion.data import records as ops
 from bastion.data.params import parse_list_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
@@ -124,7 +126,8 @@ def table_resource(service: str, rest: str):
 def list_records(service: str, table: str):
     opened, target, grant = _records(service, table, "GET")
     params = parse_list_params(request.args, opened.max_records)
-    return ops.list_records(opened.engine, target, grant, params, read_plans())
+    secret = cursors.signing_key(current_settings().app_key)
+    return ops.list_records(opened.engine, target, grant, params, read_plans(), secret)
 
 
 def _body_or_none():

@@ -9,10 +9,13 @@ batch.py; ids follow keys.py; values follow convert.py.
 
 Reads answer ``{"resource": [...]}``, with ``meta: {"count", "next"}`` when include_count is asked or
 when the service's max_records cut the result (``next`` is the offset of the following page, present
-while more rows remain). With ``as_list`` the resource holds only each record's id (the key's value, or
-for a composite key the values joined by commas, as ids are written in paths). Without ``order`` rows
-come in key order; an ``order`` is completed with the key so that pages are stable. ``nulls first|last``
-is an ``IS NULL`` sort key before the column, the same SQL on every engine (MariaDB has no NULLS FIRST).
+while more rows remain). With ``cursor`` (keyset.py) ``next`` is instead the token of the following
+page, present while more rows remain, and a count is made only when include_count asks. With
+``include_count=estimate`` the count may be the catalogue's estimate (estimates.py), and
+``meta.count_estimated`` says whether it is. With ``as_list`` the resource holds only each record's id
+(the key's value, or for a composite key the values joined by commas, as ids are written in paths).
+Without ``order`` rows come in key order; an ``order`` is completed with the key so that pages are
+stable (keyset.py).
 Writes answer each record's visible primary key by default, or the fields asked
 with ``fields`` (``*`` for every visible field); by-id functions answer the bare object.
 """
@@ -25,9 +28,11 @@ import sqlalchemy as sa
 
 from bastion.access import Grant
 from bastion.data.dberrors import translated
+from bastion.data.estimates import estimate_rows
 from bastion.data.filters import parse_filter
 from bastion.data.guard import Target, grant_condition
 from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
+from bastion.data.keyset import Keyset, order_by, sort_keys
 from bastion.data.mutations import (
     create_records,
     delete_record,
@@ -64,51 +69,94 @@ Fields = tuple[str, ...] | None
 
 
 def list_records(
-    conn: Bind, table: sa.Table, grant: Grant, params: ListParams, plans: ReadPlans | None = None
+    conn: Bind,
+    table: sa.Table,
+    grant: Grant,
+    params: ListParams,
+    plans: ReadPlans | None = None,
+    secret: bytes = b"",
 ) -> dict[str, Any]:
-    """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap.
+    """``{"resource": [...]}`` plus ``meta`` (count, next page) when asked or truncated by the cap.
 
     With ``plans`` (the app's, see registry.read_plans) a shape read twice is compiled once and reused.
+    With a cursor (keyset.py), ``secret`` signs the ``meta.next`` token and checks the one sent.
     """
     plans = plans or ONE_OFF
     target = Target(table, grant)
+    keyset = Keyset(target, params, conn.dialect.name, secret) if params.cursor is not None else None
     # What decides each statement, but for limit and offset; ids lists vary too much to be worth a plan.
     # The shape is derived from every parameter, so a new one can never be left out of the plans' key.
     page_shape = count_shape = None
     if params.ids is None:
         shape = params.shape()
-        page_shape, count_shape = ("list", table, grant, shape), ("count", table, grant, shape)
+        pattern = keyset.pattern if keyset else None
+        page_shape, count_shape = ("list", table, grant, shape, pattern), ("count", table, grant, shape)
 
     def conditions() -> list[sa.ColumnElement[bool]]:
         where = _filter(target, params.filter, dict(params.filter_params))
         return target.where(where, _ids_condition(target, params))
 
+    listed = _listed(target, params) if keyset else []
+    # A cursor page selects its sort columns too, to write the next token; the caller did not ask for them.
+    shown = {c.name for c in listed}
+    extra = [c for c in keyset.columns if c.name not in shown] if keyset else []
+
     def page() -> sa.Select:
+        after = keyset.condition() if keyset else None
         return (
-            sa.select(*_listed(target, params))
-            .where(*conditions())
-            .order_by(*_order(target, params))
+            sa.select(*(listed or _listed(target, params)), *extra)
+            .where(*conditions(), *([after] if after is not None else []))
+            .order_by(*order_by(keyset.keys if keyset else sort_keys(target, params)))
             .limit(sa.bindparam(LIMIT, 0, type_=sa.Integer))
             .offset(sa.bindparam(OFFSET, 0, type_=sa.Integer))
         )
 
-    # One row more than the cap tells whether the cap cut the result, without a count query.
-    fetch = params.limit + 1 if params.capped else params.limit
+    # One row more than asked tells whether more remain, without a count query.
+    fetch = params.limit + 1 if params.capped or keyset or params.count_estimate else params.limit
     with translated(target):
         read = plans.read(conn, page_shape, page)
-        rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset})
-        truncated = len(rows) > params.limit
+        rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset, **(keyset.slots() if keyset else {})})
+        more = len(rows) > params.limit
         records = read.to_json(rows[: params.limit])
+        meta: dict[str, Any] = {}
+        if keyset and more and records:
+            meta["next"] = keyset.token(records[-1])
+        records = _without(records, extra)
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
-        if params.include_count or truncated:
-            counting = plans.read(
-                conn, count_shape, lambda: sa.select(sa.func.count()).select_from(table).where(*conditions())
-            )
-            count = counting.scalar(counting.run(conn, {}))
-            body["meta"] = {"count": count}
-            if count > params.offset + params.limit:
-                body["meta"]["next"] = params.offset + params.limit
+        if params.include_count or (params.capped and more and not keyset):
+            count, estimated = _count(conn, target, params, plans, count_shape, conditions)
+            meta["count"] = count
+            if params.count_estimate:
+                meta["count_estimated"] = estimated
+            if not keyset and (more if estimated else count > params.offset + params.limit):
+                meta["next"] = params.offset + params.limit
+    if meta:
+        body["meta"] = meta
     return body
+
+
+def _count(
+    conn: Bind, target: Target, params: ListParams, plans: ReadPlans, shape: Any, conditions: Any
+) -> tuple[int, bool]:
+    """The count of the rows a list matches, and whether it is the catalogue's estimate (estimates.py)."""
+    # Only a read of the whole table may be estimated: a filter or a role's row filter narrows it.
+    whole = params.filter is None and params.ids is None and target.condition is None
+    if params.count_estimate and whole:
+        estimate = estimate_rows(conn, target.table)
+        if estimate is not None:
+            return estimate, True
+    counting = plans.read(
+        conn, shape, lambda: sa.select(sa.func.count()).select_from(target.table).where(*conditions())
+    )
+    return counting.scalar(counting.run(conn, {})), False
+
+
+def _without(records: list[dict[str, Any]], columns: list[sa.Column]) -> list[dict[str, Any]]:
+    """Records without the columns selected only for the cursor."""
+    if not columns:
+        return records
+    names = {c.name for c in columns}
+    return [{k: v for k, v in record.items() if k not in names} for record in records]
 
 
 def get_record(
@@ -171,20 +219,6 @@ def _ids_condition(target: Target, params: ListParams) -> sa.ColumnElement[bool]
         return None
     key_cols = key_columns(target, params.id_field)
     return keys_condition(key_cols, ids_to_keys(params.ids, key_cols))
-
-
-def _order(target: Target, params: ListParams) -> list[sa.ColumnElement[Any]]:
-    """The asked order, then the key (id_field or primary key) so that pages are stable."""
-    terms, named = [], set()
-    for term in params.order:
-        column = target.column(term.field)
-        if term.nulls is not None:
-            # `col IS NULL` sorts false (0) before true (1); descending it puts the nulls first.
-            terms.append(column.is_(None).desc() if term.nulls == "first" else column.is_(None).asc())
-        terms.append(column.desc() if term.descending else column.asc())
-        named.add(column.name)
-    tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
-    return terms + [c.asc() for c in tiebreak if c.name not in named]
 
 
 def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, Any]]:

@@ -1,0 +1,190 @@
+"""The order of a list read, and keyset paging over it (``cursor``, DESIGN §5).
+
+A list is ordered by the asked ``order`` terms, then by the key (id_field, else the primary key) so that
+pages are stable. A cursor page continues after the last row of the previous one with a keyset condition
+instead of an OFFSET, so a page deep in a large table costs what the first one does: the database seeks
+in the index of the sort columns rather than reading and discarding every row before the page.
+
+The condition is the row-value comparison ``(a, b, id) > (:a, :b, :id)`` written out with OR and AND,
+which every engine plans the same way (MariaDB and SQLite compare row values differently from
+PostgreSQL): ``a > :a OR (a = :a AND (b > :b OR (b = :b AND id > :id)))``, with ``a >= :a`` in front so
+that an index on ``a`` bounds the scan. Nulls sort where the ORDER BY puts them: where ``nulls
+first|last`` says, else where the engine puts them (PostgreSQL: above every value; SQLite and MariaDB:
+below). A null in the previous row's values is compared with IS NULL; which values were null is part of
+the statement's shape (plan key), since it changes the SQL.
+
+A cursor needs a unique order, so its order always ends with the primary key, which the role must be
+allowed to read: the token carries the key's values (cursors.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+
+from bastion.data import cursors
+from bastion.data.convert import python_type, to_python
+from bastion.data.guard import Target
+from bastion.data.params import ListParams
+from bastion.errors import BadRequest
+
+SLOT = "bastion_after_"
+# Engines whose nulls sort above every value when no NULLS FIRST/LAST is given; the others sort below.
+_NULLS_HIGH = {"postgresql": True, "sqlite": False, "mysql": False, "mariadb": False}
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a list's order: its direction and the asked null placement (None: the engine's)."""
+
+    column: sa.Column
+    descending: bool = False
+    nulls: str | None = None
+
+
+def sort_keys(target: Target, params: ListParams, unique: bool = False) -> list[SortKey]:
+    """The asked order, then the key; ``unique`` (a cursor) ends it with the whole primary key."""
+    keys = [SortKey(target.column(t.field), t.descending, t.nulls) for t in params.order]
+    tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
+    if unique:
+        _require_readable_key(target)
+        tiebreak = [*tiebreak, *target.primary_key]
+    named = {key.column.name for key in keys}
+    for column in tiebreak:
+        if column.name not in named:
+            keys.append(SortKey(column))
+            named.add(column.name)
+    return keys
+
+
+def order_by(keys: list[SortKey]) -> list[ColumnElement[Any]]:
+    """ORDER BY terms; ``nulls`` is an ``IS NULL`` term before the column, the same SQL on every engine."""
+    terms: list[ColumnElement[Any]] = []
+    for key in keys:
+        column = key.column
+        if key.nulls is not None:
+            # `col IS NULL` sorts false (0) before true (1); descending it puts the nulls first.
+            terms.append(column.is_(None).desc() if key.nulls == "first" else column.is_(None).asc())
+        terms.append(column.desc() if key.descending else column.asc())
+    return terms
+
+
+class Keyset:
+    """The cursor side of one list read: where the page starts and the token of where it ends."""
+
+    def __init__(self, target: Target, params: ListParams, dialect: str, secret: bytes) -> None:
+        if params.ids is not None or params.offset:
+            raise BadRequest(f"Parameter '{cursors.NAME}' cannot be combined with 'offset' or 'ids'")
+        self.keys = sort_keys(target, params, unique=True)
+        self.secret = secret
+        self.query = cursors.query_digest(target.table.schema, target.name, _bound_shape(params))
+        self.nulls_after = [_nulls_after(key, dialect) for key in self.keys]
+        self.after = self._start(params.cursor) if params.cursor else None
+
+    @property
+    def columns(self) -> list[sa.Column]:
+        """The sort columns, which the page must select to write the next token."""
+        return [key.column for key in self.keys]
+
+    @property
+    def pattern(self) -> tuple[bool, ...] | None:
+        """Which previous values are null (None on a first page): part of the statement's shape."""
+        return None if self.after is None else tuple(value is None for value in self.after)
+
+    def slots(self) -> dict[str, Any]:
+        """The previous row's values by slot name, bound per run."""
+        after = self.after or []
+        return {f"{SLOT}{i}": value for i, value in enumerate(after) if value is not None}
+
+    def condition(self) -> ColumnElement[bool] | None:
+        """Rows strictly after the previous page's last row in this order; None on a first page."""
+        if self.after is None:
+            return None
+        slots = [
+            _slot(i, key.column, value)
+            for i, (key, value) in enumerate(zip(self.keys, self.after, strict=True))
+        ]
+        rest: ColumnElement[bool] = sa.false()
+        for index in reversed(range(len(self.keys))):
+            key, slot, after = self.keys[index], slots[index], self.nulls_after[index]
+            rest = sa.or_(_beyond(key, slot, after), sa.and_(_tie(key, slot), rest))
+        lead = _lower_bound(self.keys[0], slots[0], self.nulls_after[0]) if len(self.keys) > 1 else None
+        return rest if lead is None else sa.and_(lead, rest)
+
+    def token(self, record: dict[str, Any]) -> str:
+        """The token that continues after this record (the page's last, in JSON form)."""
+        return cursors.encode(self.secret, self.query, [record[c.name] for c in self.columns])
+
+    def _start(self, token: str) -> list[Any]:
+        values = cursors.decode(self.secret, self.query, token)
+        if len(values) != len(self.keys):
+            raise BadRequest(f"Parameter '{cursors.NAME}' does not fit this table; start again")
+        try:
+            return [to_python(key.column, value) for key, value in zip(self.keys, values, strict=True)]
+        except ValueError:
+            # The table changed since the token was written (a column's type): the position is lost.
+            raise BadRequest(f"Parameter '{cursors.NAME}' no longer fits this table; start again") from None
+
+
+def _bound_shape(params: ListParams) -> ListParams:
+    """What a token is bound to: the read's shape without the cursor position itself."""
+    return dataclasses.replace(params.shape(), cursor=None)
+
+
+def _require_readable_key(target: Target) -> None:
+    key = target.primary_key
+    # The token carries the key's values, so a hidden key would leak through it; a view has none.
+    if not key or not all(target.grant.allows_column(c.name) for c in key):
+        raise BadRequest(
+            f"Parameter '{cursors.NAME}' needs a primary key this role may read, which table "
+            f"'{target.name}' does not offer; page with 'offset'"
+        )
+
+
+def _nulls_after(key: SortKey, dialect: str) -> bool:
+    """Whether this key's nulls come after its values in the page order."""
+    if key.nulls is not None:
+        return key.nulls == "last"
+    if not key.column.nullable:
+        return False
+    high = _NULLS_HIGH.get(dialect)
+    if high is None:
+        raise BadRequest(
+            f"Ordering by '{key.column.name}' with a cursor needs 'nulls first' or 'nulls last' "
+            "on this engine"
+        )
+    return high != key.descending
+
+
+def _slot(index: int, column: sa.Column, value: Any) -> sa.BindParameter | None:
+    if value is None:
+        return None
+    # Integers bind as BIGINT, as in convert.bound: PostgreSQL would refuse 2**31 as an int4 parameter.
+    kind = sa.BigInteger() if python_type(column) is int else column.type
+    return sa.bindparam(f"{SLOT}{index}", value, type_=kind)
+
+
+def _beyond(key: SortKey, slot: sa.BindParameter | None, nulls_after: bool) -> ColumnElement[bool]:
+    """Rows whose value of this key sorts strictly after the previous row's."""
+    column = key.column
+    if slot is None:
+        return sa.false() if nulls_after else column.is_not(None)
+    beyond = column < slot if key.descending else column > slot
+    return sa.or_(beyond, column.is_(None)) if nulls_after else beyond
+
+
+def _tie(key: SortKey, slot: sa.BindParameter | None) -> ColumnElement[bool]:
+    return key.column.is_(None) if slot is None else key.column == slot
+
+
+def _lower_bound(
+    key: SortKey, slot: sa.BindParameter | None, nulls_after: bool
+) -> ColumnElement[bool] | None:
+    """A redundant range on the first sort column, so that its index bounds the scan."""
+    if slot is None or nulls_after:
+        return None
+    return key.column <= slot if key.descending else key.column >= slot
