@@ -25,10 +25,8 @@ from bastion.data import cursors
 from bastion.data import records as ops
 from bastion.data.params import parse_list_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
-from bastion.db import session_scope
 from bastion.errors import BadRequest, MethodNotAllowed, NotFound
-from bastion.registry import OpenService, read_plans
-from bastion.services.data_services import list_services
+from bastion.registry import OpenService, active_services, read_plans
 from bastion.verbs import VERBS
 
 bp = Blueprint("data", __name__, url_prefix="/api/v2")
@@ -73,8 +71,8 @@ answer_outages(bp)
 def list_reachable_services():
     """The services the caller can reach."""
     identity = identify()
-    with session_scope() as db:
-        services = [s for s in list_services(db) if s.is_active]
+    # The worker's service cache, rebuilt when any service changes, as every data request uses it.
+    services = active_services()
     body = [
         {"name": s.name, "label": s.label, "description": s.description, "type": s.type}
         for s in services
