@@ -192,3 +192,24 @@ def test_include_count_estimate_names_what_was_estimated(db):
     assert exact["meta"] == {"count": 60}
     with_cursor = page(engine, people, limit="50", include_count="estimate", cursor="")
     assert with_cursor["meta"]["count_estimated"] is True and "next" in with_cursor["meta"]
+
+
+def test_a_deep_cursor_page_seeks_in_the_key_index_on_sqlite(tmp_path):
+    # Without this, each page reads every row before it: the cost of offset that cursors exist to avoid.
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'seek.db'}")
+    metadata = sa.MetaData()
+    sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer))
+    metadata.create_all(engine)
+    table = metadata.tables["t"]
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [{"id": i, "v": i % 5} for i in range(1, 101)])
+    statements = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2:4]))
+    first = page(engine, table, limit="10")
+    statements.clear()
+    page(engine, table, limit="10", cursor=first["meta"]["next"])
+    ((sql, parameters),) = statements
+    with engine.connect() as conn:
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters))
+    assert "SEARCH" in plan and "SCAN" not in plan, plan
+    engine.dispose()

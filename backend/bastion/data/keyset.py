@@ -108,10 +108,16 @@ class Keyset:
             _slot(i, key.column, value)
             for i, (key, value) in enumerate(zip(self.keys, self.after, strict=True))
         ]
-        rest: ColumnElement[bool] = sa.false()
+        # Built from the last key back; None stands for "no row", which SQLite would render as `0 = 1`
+        # and which, ORed into the condition, would keep it from using the key's index.
+        rest: ColumnElement[bool] | None = None
         for index in reversed(range(len(self.keys))):
             key, slot, after = self.keys[index], slots[index], self.nulls_after[index]
-            rest = sa.or_(_beyond(key, slot, after), sa.and_(_tie(key, slot), rest))
+            tied = None if rest is None else sa.and_(_tie(key, slot), rest)
+            terms = [term for term in (_beyond(key, slot, after), tied) if term is not None]
+            rest = sa.or_(*terms) if len(terms) > 1 else (terms[0] if terms else None)
+        if rest is None:
+            return sa.false()  # the previous page ended on the last row there can be
         lead = _lower_bound(self.keys[0], slots[0], self.nulls_after[0]) if len(self.keys) > 1 else None
         return rest if lead is None else sa.and_(lead, rest)
 
@@ -168,11 +174,11 @@ def _slot(index: int, column: sa.Column, value: Any) -> sa.BindParameter | None:
     return sa.bindparam(f"{SLOT}{index}", value, type_=kind)
 
 
-def _beyond(key: SortKey, slot: sa.BindParameter | None, nulls_after: bool) -> ColumnElement[bool]:
-    """Rows whose value of this key sorts strictly after the previous row's."""
+def _beyond(key: SortKey, slot: sa.BindParameter | None, nulls_after: bool) -> ColumnElement[bool] | None:
+    """Rows whose value of this key sorts strictly after the previous row's; None when there are none."""
     column = key.column
     if slot is None:
-        return sa.false() if nulls_after else column.is_not(None)
+        return None if nulls_after else column.is_not(None)
     beyond = column < slot if key.descending else column > slot
     return sa.or_(beyond, column.is_(None)) if nulls_after else beyond
 
