@@ -20,6 +20,7 @@ allowed to read: the token carries the key's values (cursors.py).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +82,7 @@ class Keyset:
             raise BadRequest(f"Parameter '{cursors.NAME}' cannot be combined with 'offset' or 'ids'")
         self.keys = sort_keys(target, params, unique=True)
         self.secret = secret
-        self.query = cursors.query_digest(target.table.schema, target.name, _bound_shape(params))
+        self.query = _query(target.table.schema, target.name, params.shape())
         self.nulls_after = [_nulls_after(key, dialect) for key in self.keys]
         self.after = self._start(params.cursor) if params.cursor else None
 
@@ -136,9 +137,10 @@ class Keyset:
             raise BadRequest(f"Parameter '{cursors.NAME}' no longer fits this table; start again") from None
 
 
-def _bound_shape(params: ListParams) -> ListParams:
-    """What a token is bound to: the read's shape without the cursor position itself."""
-    return dataclasses.replace(params.shape(), cursor=None)
+@functools.lru_cache(maxsize=1024)
+def _query(schema: str | None, table: str, shape: ListParams) -> str:
+    """The digest a token is bound to: the read's shape, whether or not the page is the first."""
+    return cursors.query_digest(schema, table, dataclasses.replace(shape, cursor=None))
 
 
 def _require_readable_key(target: Target) -> None:
