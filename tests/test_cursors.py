@@ -213,3 +213,13 @@ def test_a_deep_cursor_page_seeks_in_the_key_index_on_sqlite(tmp_path):
         plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters))
     assert "SEARCH" in plan and "SCAN" not in plan, plan
     engine.dispose()
+
+
+def test_a_token_too_long_for_a_url_is_refused_when_it_would_be_written(db):
+    engine, people = db
+    key = cursors.signing_key(b"k")
+    assert len(cursors.encode(key, "q", ["x" * 100])) < cursors.MAX_TOKEN
+    with pytest.raises(BadRequest, match="too long for a 'cursor' token"):
+        cursors.encode(key, "q", ["x" * cursors.MAX_TOKEN])
+    with pytest.raises(BadRequest, match="too long to be a cursor"):
+        page(engine, people, cursor="x" * (cursors.MAX_TOKEN + 1))

@@ -5,7 +5,9 @@ and holds the JSON form of the last row's sort values (order fields, then key) a
 it belongs to: table, fields, filter and its placeholder values, order, id_field and as_list. A token
 sent with another query is a 400, so a client cannot apply one query's position to another's sort
 columns. The HMAC key is derived from APP_KEY (as services/codes.py does for its hashes), so a token's
-values are only ever ones Bastion wrote; they are still converted to the column's type and bound as
+values are only ever ones Bastion wrote (without APP_KEY, allowed outside production only, the key is
+public and a client could forge a position, which is no more than a filter on the sort fields would
+give it); they are still converted to the column's type and bound as
 parameters like any other value (data/keyset.py). A token reveals the values of fields the caller may
 read anyway (keyset refuses a cursor when the key is hidden); it is opaque by contract, not by secrecy.
 """
@@ -23,6 +25,9 @@ from bastion.errors import BadRequest
 
 VERSION = 1
 NAME = "cursor"  # the query parameter; DreamFactory defines none of this name (data/options.py)
+# A token travels in the URL, whose request line gunicorn caps at 8190 bytes: one that could not come
+# back is refused when it would be written, not when it is sent.
+MAX_TOKEN = 4096
 
 
 def signing_key(app_key: bytes | None) -> bytes:
@@ -38,7 +43,13 @@ def query_digest(*parts: Any) -> str:
 def encode(key: bytes, query: str, values: list[Any]) -> str:
     """The token of a position: the last row's JSON sort values, bound to the query's digest."""
     payload = json.dumps({"v": VERSION, "q": query, "after": values}, separators=(",", ":")).encode()
-    return f"{_b64(payload)}.{_b64(_mac(key, payload))}"
+    token = f"{_b64(payload)}.{_b64(_mac(key, payload))}"
+    if len(token) > MAX_TOKEN:
+        raise BadRequest(
+            f"The sort values of this page are too long for a '{NAME}' token: order by shorter fields "
+            "(the key is always added) or page with 'offset'"
+        )
+    return token
 
 
 def decode(key: bytes, query: str, token: str) -> list[Any]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bastion.data.convert import FALSE_WORDS, TRUE_WORDS
+from bastion.data.cursors import MAX_TOKEN
 from bastion.data.cursors import NAME as CURSOR
 from bastion.data.options import COLLECTION_READ, RECORD_OR_WRITE, Query
 from bastion.errors import BadRequest
@@ -197,7 +198,6 @@ def _id_type_param(args: Query) -> tuple[str, ...] | None:
 
 
 MAX_COUNT = 2**63 - 1
-MAX_CURSOR = 8192  # a token holds one row's sort values; nothing longer was written by this server
 
 
 def _int_param(args: Query, name: str, minimum: int) -> int | None:
@@ -245,7 +245,7 @@ def _cursor_param(args: Mapping[str, str]) -> str | None:
     text = args.get(CURSOR)
     if text is None:
         return None
-    if len(text) > MAX_CURSOR:
+    if len(text) > MAX_TOKEN:
         raise BadRequest(f"Parameter '{CURSOR}' is too long to be a cursor", {"parameter": CURSOR})
     return text.strip()
 
