@@ -7,7 +7,8 @@ data_bench.py as ``gunicorn -c deploy/gunicorn.conf.py bare_app:app`` with BENCH
 file, or BENCH_PG naming a PostgreSQL database (``postgresql://...``), which it then reads with psycopg.
 
 Parameters: ``limit``, ``offset``, ``after`` (keyset: rows with id > after, the floor of Bastion's
-cursor), ``department_id`` and ``last_name`` (equality filters), ``include_count``.
+cursor), ``department_id`` and ``last_name`` (equality filters), ``include_count``, ``related`` (each
+employee's department and assignments; SQLite only).
 """
 
 from __future__ import annotations
@@ -75,10 +76,32 @@ def list_employees():
     sql = f"SELECT {COLUMNS} FROM employees {condition} ORDER BY id LIMIT {MARK} OFFSET {MARK}"
     paging = [_int("limit", MAX_RECORDS, MAX_RECORDS), _int("offset", 0)]
     body: dict = {"resource": _rows(sql, [*page_values, *paging])}
+    if request.args.get("related"):
+        _attach_related(body["resource"])
     if request.args.get("include_count") in ("true", "1"):
         count_where = f"WHERE {' AND '.join(terms)}" if terms else ""
         body["meta"] = {"count": _rows(f"SELECT count(*) AS n FROM employees {count_where}", values)[0]["n"]}
     return body
+
+
+def _attach_related(records: list[dict]) -> None:
+    """Each employee's department (belongs-to) and assignments (has-many): one IN query for each."""
+    connection = _connection()
+    departments = sorted({r["department_id"] for r in records if r["department_id"] is not None})
+    marks = ",".join("?" * len(departments))
+    sql = f"SELECT id, name, budget FROM departments WHERE id IN ({marks})"
+    by_id = {row["id"]: dict(row) for row in connection.execute(sql, departments)} if departments else {}
+    ids = [r["id"] for r in records]
+    sql = (
+        "SELECT employee_id, project_id, role, hours FROM assignments"
+        f" WHERE employee_id IN ({','.join('?' * len(ids))}) ORDER BY employee_id, project_id"
+    )
+    assignments: dict[int, list[dict]] = {}
+    for row in connection.execute(sql, ids) if ids else ():
+        assignments.setdefault(row["employee_id"], []).append(dict(row))
+    for record in records:
+        record["departments_by_department_id"] = by_id.get(record["department_id"])
+        record["assignments_by_employee_id"] = assignments.get(record["id"], [])
 
 
 @app.get("/employees/<int:employee_id>")

@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (2)")
     parser.add_argument("--rounds", type=int, default=1, help="sweeps over all runs; medians reported (1)")
     parser.add_argument("--servers", default="bastion,bare,sandman2", help="comma list (all three)")
-    parser.add_argument("--scenarios", default="page,filter,by_id", help="comma list (all three)")
+    parser.add_argument("--scenarios", default="page,filter,related,by_id", help="comma list (all four)")
     parser.add_argument("--profile", action="store_true", help="then profile Bastion with py-spy")
     parser.add_argument("--suite", default="base", help="base (default), all, or a comma list of suites")
     args = parser.parse_args(argv)
@@ -108,9 +108,7 @@ def sweep(load_: Load, scenarios: list[Scenario], running: list[Server], rounds:
         if rounds > 1:
             print(f"Round {round_} of {rounds}", flush=True)
         for scenario in scenarios:
-            for server in running:
-                if server.name not in scenario.paths:
-                    continue  # a request this server cannot make (a cursor, an admin list)
+            for server in load.serving(scenario, running):
                 m = measure(load_, scenario, server)
                 print(
                     f"  {scenario.name:<7} {server.name:<9} {m.rps:8,.0f} req/s  p50 {m.p50_ms:6.2f} ms  "
@@ -223,6 +221,7 @@ def write_report(args: argparse.Namespace, workdir: Path, results: list[report.M
             f"settings {settings}",
             report.results_table(chosen),
             report.ratios_table(report.ratios(chosen)),
+            report.related_cost(chosen),
             scale_report.scale_table(chosen, [pair for suite in args.suites for pair in suite.pairs]),
             report.noise_note(results),
         ]

@@ -21,6 +21,8 @@ PAGE = 25
 DEPARTMENT = 3
 BY_ID = 54321
 BASTION_TABLE = "/api/v2/bench/_table/employees"
+# The related scenario: the page with a belongs_to and a has_many relationship (issue 14: <= 2.5x the page).
+RELATED = ("departments_by_department_id", "assignments_by_employee_id")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,15 @@ SCENARIOS = (
         },
     ),
     Scenario(
+        "related",
+        f"{PAGE}-row page with 2 relationships",
+        {
+            # sandman2 has no related records; the bare handler runs the same two batched queries.
+            "bastion": f"{BASTION_TABLE}?limit={PAGE}&related={','.join(RELATED)}",
+            "bare": f"/employees?limit={PAGE}&related=1",
+        },
+    ),
+    Scenario(
         "by_id",
         f"one record by id ({BY_ID})",
         {
@@ -75,7 +86,7 @@ def _records(body: Any) -> list[dict]:
 def check_answers(scenario: Scenario, running: list[Server]) -> None:
     """Fetch the scenario once from every server; fail unless all return the same, correct records."""
     seen = {}
-    for server in running:
+    for server in serving(scenario, running):
         status, body = servers.http_json(
             "GET", server.url + scenario.paths[server.name], None, server.headers
         )
@@ -84,11 +95,27 @@ def check_answers(scenario: Scenario, running: list[Server]) -> None:
         records = _records(body)
         if scenario.name == "filter" and any(r.get("department_id") != DEPARTMENT for r in records):
             raise RuntimeError(f"{server.name} ignored the filter of {scenario.name}")
+        if scenario.name == "related" and not all(r.get(RELATED[1]) is not None for r in records):
+            raise RuntimeError(f"{server.name} left out the related records of {scenario.name}")
         seen[server.name] = [r.get("id") for r in records]
-    expected = {"page": PAGE, "filter": PAGE, "by_id": 1}[scenario.name]
+        if scenario.name == "related":
+            # Keys only: the servers spell decimals differently (Bastion: exact strings).
+            seen[server.name] = [_related_keys(r) for r in records]
+    expected = {"page": PAGE, "filter": PAGE, "related": PAGE, "by_id": 1}[scenario.name]
     for name, ids in seen.items():
         if len(ids) != expected or ids != next(iter(seen.values())):
             raise RuntimeError(f"{scenario.name}: servers disagree: {seen} ({name} differs)")
+
+
+def _related_keys(record: dict) -> tuple:
+    department = record[RELATED[0]]
+    assignments = [(a["employee_id"], a["project_id"]) for a in record[RELATED[1]]]
+    return record["id"], department and department["id"], assignments
+
+
+def serving(scenario: Scenario, running: list[Server]) -> list[Server]:
+    """The running servers that have a spelling of the scenario."""
+    return [server for server in running if server.name in scenario.paths]
 
 
 def ensure_wrk() -> str:

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, replace
 
 # Issue 3: Bastion's page at least 0.6x the bare handler and 2x sandman2 (req/s).
 TARGETS = {"bare": 0.6, "sandman2": 2.0}
+# Issue 14: a page with two relationships costs Bastion at most 2.5x its plain page (same run).
+RELATED_TARGET = 2.5
 MEDIAN_FIELDS = ("p50_ms", "p99_ms", "cpu_ms_per_request", "wrk_cores", "other_cores")
 
 
@@ -162,3 +164,18 @@ def ratios_table(rows: list[dict]) -> str:
             f"| {1 / r['cpu']:.2f}× | {target} |"
         )
     return "\n".join(lines)
+
+
+def related_cost(results: list[Measurement]) -> str:
+    """Markdown: what the related scenario costs each server over its own plain page, in req/s and CPU."""
+    by_key = {(m.scenario, m.server): m for m in results}
+    lines = ["| server | page / related req/s | related / page CPU ms/req | target |", "|---|---:|---:|---|"]
+    for server in dict.fromkeys(m.server for m in results):
+        page, related = by_key.get(("page", server)), by_key.get(("related", server))
+        if page is None or related is None or not related.rps:
+            continue
+        cost, cpu = page.rps / related.rps, related.cpu_ms_per_request / page.cpu_ms_per_request
+        verdict = "met" if cost <= RELATED_TARGET else "MISSED"
+        target = f"≤ {RELATED_TARGET}×: {verdict}" if server == "bastion" else "—"
+        lines.append(f"| {server} | {cost:.2f}× | {cpu:.2f}× | {target} |")
+    return "\n".join(lines) if len(lines) > 2 else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -51,6 +51,23 @@ def created_tables(url: str, metadata: sa.MetaData) -> Iterator[tuple[sa.Engine,
         yield engine, dict(reflected.tables)
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def recorded(target: object, event: str, keep: Callable[..., object]) -> Iterator[list]:
+    """What ``keep`` makes of each SQLAlchemy ``event`` of ``target`` inside the block (None is dropped)."""
+    seen: list = []
+
+    def record(*args: object) -> None:
+        kept = keep(*args)
+        if kept is not None:
+            seen.append(kept)
+
+    sa.event.listen(target, event, record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(target, event, record)
 
 
 def config_from_url(url: str, **overrides) -> dict:

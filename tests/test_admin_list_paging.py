@@ -8,15 +8,14 @@ rows the ORM loads, which is what a list costs, instead of timing it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from bastion.db import session_scope
 from bastion.invalidation import bump
 from bastion.models import Service, User
 from bastion.models_access import App, Role
+from tests.databases import recorded
 
 MANY = 300
 
@@ -27,21 +26,10 @@ def system_db_url(sqlite_system_db_url):
     return sqlite_system_db_url
 
 
-@contextlib.contextmanager
-def loaded(model) -> Iterator[list]:
+def loaded(model) -> contextlib.AbstractContextManager[list]:
     """The instances of a model the ORM builds from rows while the block runs."""
-    seen: list = []
-
-    def count(target, _context) -> None:
-        # The calling admin's own row (identification) is not part of any list.
-        if not getattr(target, "is_sys_admin", False):
-            seen.append(target)
-
-    sa.event.listen(model, "load", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(model, "load", count)
+    # The calling admin's own row (identification) is not part of any list.
+    return recorded(model, "load", lambda row, _context: None if getattr(row, "is_sys_admin", False) else row)
 
 
 def _add(app, make) -> None:

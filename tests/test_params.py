@@ -12,6 +12,7 @@ from bastion.data.params import (
     BatchMode,
     ListParams,
     OrderTerm,
+    Related,
     WriteParams,
     parse_batch_mode,
     parse_ids,
@@ -187,7 +188,7 @@ def test_two_spellings_of_one_option_are_a_400(args, message):
     assert caught.value.message == message
 
 
-UNSUPPORTED = ["related", "allow_related_delete", "group", "group_by", "having", "count_only"]
+UNSUPPORTED = ["group", "group_by", "having", "count_only"]
 UNSUPPORTED += ["include_schema", "include_access", "as_access_list", "file", "schema", "force"]
 UNSUPPORTED += ["regenerate", "send_invite"]
 
@@ -205,6 +206,20 @@ def test_dreamfactory_options_bastion_lacks_are_a_400_naming_them(name):
 def test_read_only_options_are_a_400_on_writes_and_reads_by_id(name):
     with pytest.raises(BadRequest, match=r"is supported on collection reads \(GET _table/<table>\) only"):
         parse_write_params({name: "1"})
+
+
+def test_related_is_parsed_on_reads_and_refused_on_writes():
+    args = {"related": "*", "contact_info_by_contact_id.limit": "2", "x.order": "name desc", "y.other": "1"}
+    related = parse_list_params(args, 10).related
+    assert related.every and [ask.name for ask in related.asks] == ["contact_info_by_contact_id", "x"]
+    assert related.ask("x").order[0].descending and related.ask("contact_info_by_contact_id").limit == 2
+    with pytest.raises(BadRequest, match="Parameter 'a.limit' must be a positive integer"):
+        parse_list_params({"related": "a", "a.limit": "0"}, 10)
+    with pytest.raises(BadRequest, match=r"Parameter 'related' is supported on reads \(GET\) only"):
+        parse_write_params({"related": "*"})
+    assert parse_write_params({"allow_related_delete": "true"}).allow_related_delete
+    with pytest.raises(BadRequest, match="'allow_related_delete' is not supported"):
+        parse_list_params({"allow_related_delete": "1"}, 10)
 
 
 def test_names_dreamfactory_does_not_define_stay_ignored():
@@ -276,6 +291,7 @@ OTHER_VALUES = {
     "id_type": ("integer",),
     "filter_params": (("a", "1"),),
     "as_list": True,
+    "related": Related(True, ()),
     "capped": False,
     "cursor": "token",
     "count_estimate": True,

@@ -117,8 +117,12 @@ def test_describe_table(cache, sample):
             "ref_table": "departments",
             "field": "department_id",
             "ref_field": "id",
+            **NO_JUNCTION,
         }
     ]
+
+
+NO_JUNCTION = {"junction_table": None, "junction_field": None, "junction_ref_field": None}
 
 
 def test_describe_table_types_keys_and_views(cache, sample):
@@ -131,6 +135,7 @@ def test_describe_table_types_keys_and_views(cache, sample):
         "ref_table": "Employees",
         "field": "id",
         "ref_field": "department_id",
+        **NO_JUNCTION,
     }
     pairs = schema.describe_table(cache.table("k", sample, "pairs"))
     assert pairs["primary_key"] == ["a", "b"]

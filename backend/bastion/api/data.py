@@ -18,12 +18,13 @@ from bastion import access, components
 from bastion.api import table_path
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
+from bastion.api.table_grants import on_table, read_grants, write_grants
 from bastion.auth import Identity, identify, require_admin
 from bastion.components import Component
 from bastion.config import current_settings
 from bastion.data import cursors
 from bastion.data import records as ops
-from bastion.data.params import parse_list_params, parse_write_params
+from bastion.data.params import parse_list_params, parse_read_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.errors import BadRequest, MethodNotAllowed, NotFound
 from bastion.registry import OpenService, active_services, read_plans
@@ -44,11 +45,6 @@ def resolve(
     except NotFound:
         access.ensure(identity=identity, verb=verb, service=service, component=make(name, folds=False))
         raise
-
-
-def on_table(table: sa.Table, make: Callable[..., Component] = components.table) -> Component:
-    """The component of a real table; its name compares in any case only when no other table shares it."""
-    return make(table.name, folds=case_unique(table))
 
 
 def _records(service: str, name: str, verb: str) -> tuple[OpenService, sa.Table, access.Grant]:
@@ -122,10 +118,19 @@ def table_resource(service: str, rest: str):
 
 
 def list_records(service: str, table: str):
+    """GET _table/<t>: a page of records, with `related` records when asked."""
     opened, target, grant = _records(service, table, "GET")
     params = parse_list_params(request.args, opened.max_records)
-    secret = cursors.signing_key(current_settings().app_key)
-    return ops.list_records(opened.engine, target, grant, params, read_plans(), secret)
+    return ops.list_records(
+        opened.engine,
+        target,
+        grant,
+        params,
+        read_plans(),
+        read_grants(identify(), service),
+        opened.max_records,
+        cursors.signing_key(current_settings().app_key),
+    )
 
 
 def _body_or_none():
@@ -133,14 +138,17 @@ def _body_or_none():
 
 
 def create_records(service: str, table: str):
+    """POST _table/<t>: create records, with their related records when the body carries them."""
     opened, target, grant = _records(service, table, "POST")
     params = parse_write_params(request.args)
     items = ops.records_from_body(json_body())
-    body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields)
+    nesting = write_grants(identify(), service, params.allow_related_delete)
+    body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields, nesting)
     return jsonify(body), 201
 
 
 def update_records(service: str, table: str):
+    """PUT/PATCH _table/<t>: update records by body, ids or filter (related records with body records)."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
     partial, body = request.method == "PATCH", json_body()
@@ -161,8 +169,9 @@ def update_records(service: str, table: str):
             params.id_field,
         )
     items = ops.records_from_body(body)
+    nesting = write_grants(identify(), service, params.allow_related_delete)
     return ops.update_records(
-        opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field
+        opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field, nesting
     )
 
 
@@ -187,14 +196,25 @@ def delete_records(service: str, table: str):
 
 
 def get_record(service: str, table: str, record_id: str):
+    """GET _table/<t>/<id>: one record, with `related` records when asked."""
     opened, target, grant = _records(service, table, "GET")
-    params = parse_write_params(request.args)
+    params, related = parse_read_params(request.args)
     return ops.get_record(
-        opened.engine, target, grant, record_id, params.fields, params.id_field, read_plans()
+        opened.engine,
+        target,
+        grant,
+        record_id,
+        params.fields,
+        params.id_field,
+        read_plans(),
+        related,
+        read_grants(identify(), service),
+        opened.max_records,
     )
 
 
 def update_record(service: str, table: str, record_id: str):
+    """PUT/PATCH _table/<t>/<id>: update one record, and the related records its body carries."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
     values = json_body()
@@ -209,6 +229,7 @@ def update_record(service: str, table: str, record_id: str):
         request.method == "PATCH",
         params.fields,
         params.id_field,
+        write_grants(identify(), service, params.allow_related_delete),
     )
 
 
@@ -255,8 +276,11 @@ def get_schema(service: str, rest: str):
     if grant is None:
         raise access.denial("GET", service, on_table(table, components.schema))
 
+    grant_of = read_grants(identity, service)
+
     def sees(other: sa.Table, columns: list[str]) -> bool:
-        other_grant = _schema_grant(identity, service, other) if other.schema is None else None
+        # A relationship is listed only when `related=` could read it: GET on the other table's component.
+        other_grant = grant_of(other)
         return other_grant is not None and all(other_grant.allows_column(c) for c in columns)
 
     return describe_table(table, grant.allows_column, None if identity.is_admin else sees)

@@ -119,6 +119,21 @@ class Target:
             return list(self.visible.values())
         return self.columns(fields)
 
+    def ordered(self, terms: Iterable[Any], tiebreak: list[sa.Column]) -> list[ColumnElement[Any]]:
+        """ORDER BY for params.OrderTerm items, then the tiebreak columns not already named (stable pages).
+
+        ``nulls first|last`` is an ``IS NULL`` sort key before the column, the same SQL on every engine.
+        """
+        order, named = [], set()
+        for term in terms:
+            column = self.column(term.field)
+            if term.nulls is not None:
+                # `col IS NULL` sorts false (0) before true (1); descending it puts the nulls first.
+                order.append(column.is_(None).desc() if term.nulls == "first" else column.is_(None).asc())
+            order.append(column.desc() if term.descending else column.asc())
+            named.add(column.name)
+        return order + [c.asc() for c in tiebreak if c.name not in named]
+
     def require_writable(self) -> None:
         """Refuse writes to views and to tables without a primary key (no way to re-check a row)."""
         if self.table.info.get("is_view") or not self.primary_key:

@@ -1,9 +1,10 @@
-"""The order of a list read, and keyset paging over it (``cursor``, DESIGN §5).
+"""Keyset paging of list reads (``cursor``, DESIGN §5).
 
 A list is ordered by the asked ``order`` terms, then by the key (id_field, else the primary key) so that
-pages are stable. A cursor page continues after the last row of the previous one with a keyset condition
-instead of an OFFSET, so a page deep in a large table costs what the first one does: the database seeks
-in the index of the sort columns rather than reading and discarding every row before the page.
+pages are stable (guard.Target.ordered writes the ORDER BY). A cursor page continues after the last row
+of the previous one with a keyset condition instead of an OFFSET, so a page deep in a large table costs
+what the first one does: the database seeks in the index of the sort columns rather than reading and
+discarding every row before the page.
 
 The condition is the row-value comparison ``(a, b, id) > (:a, :b, :id)`` written out with OR and AND,
 which every engine plans the same way (MariaDB and SQLite compare row values differently from
@@ -47,13 +48,16 @@ class SortKey:
     nulls: str | None = None
 
 
-def sort_keys(target: Target, params: ListParams, unique: bool = False) -> list[SortKey]:
-    """The asked order, then the key; ``unique`` (a cursor) ends it with the whole primary key."""
+def unique_tiebreak(target: Target, params: ListParams) -> list[sa.Column]:
+    """What completes a cursor's order: id_field's columns if named, then the whole primary key."""
+    _require_readable_key(target)
+    first = target.columns(params.id_field) if params.id_field else []
+    return [*first, *target.primary_key]
+
+
+def sort_keys(target: Target, params: ListParams, tiebreak: list[sa.Column]) -> list[SortKey]:
+    """The columns of the order Target.ordered writes: the asked terms, then the tiebreak not yet named."""
     keys = [SortKey(target.column(t.field), t.descending, t.nulls) for t in params.order]
-    tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
-    if unique:
-        _require_readable_key(target)
-        tiebreak = [*tiebreak, *target.primary_key]
     named = {key.column.name for key in keys}
     for column in tiebreak:
         if column.name not in named:
@@ -62,25 +66,14 @@ def sort_keys(target: Target, params: ListParams, unique: bool = False) -> list[
     return keys
 
 
-def order_by(keys: list[SortKey]) -> list[ColumnElement[Any]]:
-    """ORDER BY terms; ``nulls`` is an ``IS NULL`` term before the column, the same SQL on every engine."""
-    terms: list[ColumnElement[Any]] = []
-    for key in keys:
-        column = key.column
-        if key.nulls is not None:
-            # `col IS NULL` sorts false (0) before true (1); descending it puts the nulls first.
-            terms.append(column.is_(None).desc() if key.nulls == "first" else column.is_(None).asc())
-        terms.append(column.desc() if key.descending else column.asc())
-    return terms
-
-
 class Keyset:
     """The cursor side of one list read: where the page starts and the token of where it ends."""
 
     def __init__(self, target: Target, params: ListParams, dialect: str, secret: bytes) -> None:
         if params.ids is not None or params.offset:
             raise BadRequest(f"Parameter '{cursors.NAME}' cannot be combined with 'offset' or 'ids'")
-        self.keys = sort_keys(target, params, unique=True)
+        self.tiebreak = unique_tiebreak(target, params)
+        self.keys = sort_keys(target, params, self.tiebreak)
         self.secret = secret
         self.query = _query(target.table.schema, target.name, params.shape())
         self.nulls_after = [_nulls_after(key, dialect) for key in self.keys]

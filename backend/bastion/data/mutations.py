@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bastion.access import Grant
-from bastion.data import writes
+from bastion.data import nested, writes
 from bastion.data.batch import run_batch
 from bastion.data.dberrors import translated
 from bastion.data.filters import parse_filter
@@ -33,12 +33,21 @@ def create_records(
     records: Sequence[Mapping[str, Any]],
     mode: BatchMode = BatchMode.STOP,
     fields: Fields = None,
+    nesting: nested.Nesting = None,
 ) -> dict[str, Any]:
-    """Insert records; ``{"resource": [key or fields per record]}``; failures as batch.py describes."""
+    """Insert records; ``{"resource": [key or fields per record]}``; failures as batch.py describes.
+
+    With ``nesting``, records may carry related records (nested.py), written in the record's transaction.
+    """
     target = _writable(table, grant, fields)
 
     def create(conn: sa.Connection, record: Mapping[str, Any]) -> dict:
-        return writes.create_one(conn, target, record, fields)
+        plain, write = nested.begin(conn, target, record, nesting)
+        key = writes.insert_one(conn, target, plain)
+        # Checked before its related records are written, so a record outside the grant is a 403 at once.
+        result = writes.checked_result(conn, target, key, fields)
+        nested.finish(conn, target, write, (target.primary_key, key), {})
+        return result
 
     return {"resource": run_batch(engine, target, records, create, mode)}
 
@@ -52,17 +61,21 @@ def update_records(
     partial: bool = True,
     fields: Fields = None,
     id_field: Fields = None,
+    nesting: nested.Nesting = None,
 ) -> dict[str, Any]:
     """Update records that each name their key (PUT replaces, PATCH sets only the fields sent)."""
     target = _writable(table, grant, fields)
     key_cols = key_columns(target, id_field)
 
     def update(conn: sa.Connection, record: Mapping[str, Any]) -> dict:
-        values = writes.prepare_values(target, record)
+        plain, write = nested.begin(conn, target, record, nesting)
+        values = writes.prepare_values(target, plain)
         key = record_key(values, key_cols)
         for column in key_cols:
             values.pop(column.name)
-        return writes.update_one(conn, target, (key_cols, key), values, partial, fields)
+        result = writes.update_one(conn, target, (key_cols, key), values, partial, fields)
+        nested.finish(conn, target, write, (key_cols, key), values)
+        return result
 
     return {"resource": run_batch(engine, target, records, update, mode)}
 
@@ -99,14 +112,18 @@ def update_record(
     partial: bool = True,
     fields: Fields = None,
     id_field: Fields = None,
+    nesting: nested.Nesting = None,
 ) -> dict[str, Any]:
     """Update one record by path id; the body may change the key itself. Answers the bare object."""
     target = _writable(table, grant, fields)
     key_cols = key_columns(target, id_field)
     key = parse_id(id, key_cols)
-    prepared = writes.prepare_values(target, values)
     with engine.begin() as conn, translated(target):
-        return writes.update_one(conn, target, (key_cols, key), prepared, partial, fields)
+        plain, write = nested.begin(conn, target, values, nesting)
+        prepared = writes.prepare_values(target, plain)
+        result = writes.update_one(conn, target, (key_cols, key), dict(prepared), partial, fields)
+        nested.finish(conn, target, write, (key_cols, key), prepared)
+        return result
 
 
 def update_by_filter(

@@ -29,12 +29,15 @@ DREAMFACTORY_OPTIONS = frozenset(
 # What every table endpoint implements; `refresh` is read by the view (api/data.py) on every data path.
 COMMON = frozenset({"fields", "filter", "ids", "id_field", "id_type", "continue", "rollback", "refresh"})
 # A read's paging options are harmless on a write, which has always ignored them.
-COLLECTION_READ = COMMON | {"limit", "offset", "order", "include_count", "params", "as_list"}
-RECORD_OR_WRITE = COMMON | {"limit", "offset", "order", "include_count"}
+COLLECTION_READ = COMMON | {"limit", "offset", "order", "include_count", "params", "as_list", "related"}
+RECORD_OR_WRITE = COMMON | {"limit", "offset", "order", "include_count", "allow_related_delete"}
+# A read by id also takes `related` (data/related.py); writes do not answer related records.
+RECORD_READ = RECORD_OR_WRITE | {"related"}
 # Reasons for the options that are DreamFactory's but not (yet) Bastion's; the rest get a generic one.
 _WHY = {
     "as_list": "is supported on collection reads (GET _table/<table>) only",
     "params": "is supported on collection reads (GET _table/<table>) only",
+    "related": "is supported on reads (GET) only",
 }
 _PARAMS_KEY = re.compile(r"params\[(:?)([A-Za-z_]\w*)\]", re.ASCII)
 

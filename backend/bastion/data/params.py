@@ -22,6 +22,9 @@ Conventions decided here:
   previous page; the token is checked when the read runs, against the table it belongs to.
 - Booleans (``include_count``, ``as_list``, ``continue``, ``rollback``) accept true/false/1/0 in any case; a
   parameter given without a value (``?include_count``) counts as true.
+- ``related``: ``*`` or a comma list of relationship names (data/relationships.py), each with optional
+  ``<name>.fields``, ``<name>.limit`` and ``<name>.order`` as DreamFactory names them; which names exist
+  and may be read is decided later, against the schema and the caller's role (data/related.py).
 - Other query parameters (``api_key``, ``session_token``, ``_``, ...) are ignored here.
 """
 
@@ -35,7 +38,7 @@ from enum import StrEnum
 from bastion.data.convert import FALSE_WORDS, TRUE_WORDS
 from bastion.data.cursors import MAX_TOKEN
 from bastion.data.cursors import NAME as CURSOR
-from bastion.data.options import COLLECTION_READ, RECORD_OR_WRITE, Query
+from bastion.data.options import COLLECTION_READ, RECORD_OR_WRITE, RECORD_READ, Query
 from bastion.errors import BadRequest
 
 ALL_FIELDS = "*"
@@ -72,6 +75,28 @@ class OrderTerm:
 
 
 @dataclass(frozen=True)
+class RelatedAsk:
+    """The options of one relationship in ``related``: ``<name>.fields``, ``.limit`` and ``.order``."""
+
+    name: str
+    fields: tuple[str, ...] | None = None
+    limit: int | None = None
+    order: tuple[OrderTerm, ...] = ()
+
+
+@dataclass(frozen=True)
+class Related:
+    """The parsed ``related`` parameter: every relationship (``*``) or the named ones, with options."""
+
+    every: bool
+    asks: tuple[RelatedAsk, ...]
+
+    def ask(self, name: str) -> RelatedAsk:
+        """The options given for one relationship (none when it was not named)."""
+        return next((ask for ask in self.asks if ask.name == name), RelatedAsk(name))
+
+
+@dataclass(frozen=True)
 class ListParams:
     """The parsed query of a collection read."""
 
@@ -86,6 +111,7 @@ class ListParams:
     id_type: tuple[str, ...] | None = None
     filter_params: tuple[tuple[str, str], ...] = ()  # placeholder name and value, sorted by name
     as_list: bool = False
+    related: Related | None = None
     capped: bool = True  # True when max_records, not the caller, set the limit
     cursor: str | None = None  # None: offset paging; "": a cursor's first page; else the previous token
     count_estimate: bool = False  # include_count=estimate: a row estimate will do where one exists
@@ -112,6 +138,7 @@ class WriteParams:
     id_field: tuple[str, ...] | None = None
     id_type: tuple[str, ...] | None = None
     mode: BatchMode = BatchMode.STOP
+    allow_related_delete: bool = False  # nested has_many writes may delete children (data/nested.py)
 
 
 def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
@@ -131,15 +158,16 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
         id_type=_id_type_param(query),
         filter_params=tuple(sorted(query.params.items())),
         as_list=_bool_param(query, "as_list"),
+        related=parse_related(query, args),
         capped=asked is None or asked > max_records,
         cursor=_cursor_param(args),
         count_estimate=_count_param(query) == "estimate",
     )
 
 
-def parse_write_params(args: Mapping[str, str]) -> WriteParams:
+def parse_write_params(args: Mapping[str, str], query: Query | None = None) -> WriteParams:
     """Parse the query parameters of a write (POST, PUT, PATCH, DELETE) or of a read by id."""
-    query = Query(args, RECORD_OR_WRITE)
+    query = query or Query(args, RECORD_OR_WRITE)
     return WriteParams(
         fields=parse_fields(query),
         filter=_filter_param(query),
@@ -147,6 +175,38 @@ def parse_write_params(args: Mapping[str, str]) -> WriteParams:
         id_field=_name_list(query, "id_field"),
         id_type=_id_type_param(query),
         mode=parse_batch_mode(query),
+        allow_related_delete=_bool_param(query, "allow_related_delete"),
+    )
+
+
+def parse_read_params(args: Mapping[str, str]) -> tuple[WriteParams, Related | None]:
+    """The query of a read by id: what parse_write_params reads, plus ``related``."""
+    query = Query(args, RECORD_READ)
+    return parse_write_params(args, query), parse_related(query, args)
+
+
+def parse_related(query: Query, args: Mapping[str, str]) -> Related | None:
+    """``related`` with its ``<name>.fields|limit|order`` options; None when not asked."""
+    names = _name_list(query, "related", allow_star=True)
+    if names is None:
+        return None
+    every = ALL_FIELDS in names
+    named = {name for name in names if name != ALL_FIELDS}
+    # Options of relationships that were not asked for change nothing (with `*`, each may apply).
+    split = (key.rsplit(".", 1) for key in args if "." in key)
+    prefixes = {prefix for prefix, option in split if option in ("fields", "limit", "order")}
+    asks = tuple(_related_ask(name, args) for name in sorted(named | (prefixes if every else set())))
+    return Related(every, asks)
+
+
+def _related_ask(name: str, args: Mapping[str, str]) -> RelatedAsk:
+    fields = _name_list(args, f"{name}.fields", allow_star=True)
+    order = args.get(f"{name}.order") or ""
+    return RelatedAsk(
+        name,
+        (ALL_FIELDS,) if fields is not None and ALL_FIELDS in fields else fields,
+        _int_param(args, f"{name}.limit", minimum=1),
+        tuple(_order_term(item, f"{name}.order") for item in order.split(",")) if order.strip() else (),
     )
 
 
@@ -200,11 +260,11 @@ def _id_type_param(args: Query) -> tuple[str, ...] | None:
 MAX_COUNT = 2**63 - 1
 
 
-def _int_param(args: Query, name: str, minimum: int) -> int | None:
+def _int_param(args: Query | Mapping[str, str], name: str, minimum: int) -> int | None:
     text = args.get(name)
     if text is None:
         return None
-    name = args.label(name)
+    name = _label(args, name)
     kind = "a positive integer" if minimum > 0 else "a non-negative integer"
     text = text.strip()
     # isdecimal() refuses signs, spaces and exponents, which int() would partly accept.

@@ -15,7 +15,8 @@ page, present while more rows remain, and a count is made only when include_coun
 ``meta.count_estimated`` says whether it is. With ``as_list`` the resource holds only each record's id
 (the key's value, or for a composite key the values joined by commas, as ids are written in paths).
 Without ``order`` rows come in key order; an ``order`` is completed with the key so that pages are
-stable (keyset.py).
+stable. ``nulls first|last`` is an ``IS NULL`` sort key before the column, the same SQL on every engine
+(MariaDB has no NULLS FIRST).
 Writes answer each record's visible primary key by default, or the fields asked
 with ``fields`` (``*`` for every visible field); by-id functions answer the bare object.
 """
@@ -27,12 +28,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from bastion.access import Grant
+from bastion.data import related
 from bastion.data.dberrors import translated
 from bastion.data.estimates import estimate_rows
 from bastion.data.filters import parse_filter
 from bastion.data.guard import Target, grant_condition
 from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
-from bastion.data.keyset import Keyset, order_by, sort_keys
+from bastion.data.keyset import Keyset
 from bastion.data.mutations import (
     create_records,
     delete_record,
@@ -42,7 +44,7 @@ from bastion.data.mutations import (
     update_record,
     update_records,
 )
-from bastion.data.params import ALL_FIELDS, ListParams
+from bastion.data.params import ALL_FIELDS, ListParams, Related
 from bastion.data.read_plans import ReadPlans
 from bastion.errors import BadRequest, Forbidden, NotFound
 
@@ -74,16 +76,27 @@ def list_records(
     grant: Grant,
     params: ListParams,
     plans: ReadPlans | None = None,
+    grant_of: related.GrantOf | None = None,
+    cap: int = MAX_BATCH,
     secret: bytes = b"",
 ) -> dict[str, Any]:
     """``{"resource": [...]}`` plus ``meta`` (count, next page) when asked or truncated by the cap.
 
     With ``plans`` (the app's, see registry.read_plans) a shape read twice is compiled once and reused.
-    With a cursor (keyset.py), ``secret`` signs the ``meta.next`` token and checks the one sent.
+    ``grant_of`` answers the caller's GET grant on another table, for ``related`` (data/related.py), which
+    attaches at most ``cap`` records per relationship and record. With a cursor (keyset.py), ``secret``
+    signs the ``meta.next`` token and checks the one sent.
     """
     plans = plans or ONE_OFF
     target = Target(table, grant)
+    if params.related is not None and params.as_list:
+        raise BadRequest("Parameters 'related' and 'as_list' cannot be used together")
     keyset = Keyset(target, params, conn.dialect.name, secret) if params.cursor is not None else None
+    fetches = related.plan(target, params.related, grant_of or _no_grant)
+    shown, links = _with_links(_listed(target, params), target, params.related)
+    # A cursor page selects its sort columns too, to write the next token; the caller did not ask for them.
+    selected = {c.name for c in (*shown, *links)}
+    extra = [c for c in keyset.columns if c.name not in selected] if keyset else []
     # What decides each statement, but for limit and offset; ids lists vary too much to be worth a plan.
     # The shape is derived from every parameter, so a new one can never be left out of the plans' key.
     page_shape = count_shape = None
@@ -96,17 +109,12 @@ def list_records(
         where = _filter(target, params.filter, dict(params.filter_params))
         return target.where(where, _ids_condition(target, params))
 
-    listed = _listed(target, params) if keyset else []
-    # A cursor page selects its sort columns too, to write the next token; the caller did not ask for them.
-    shown = {c.name for c in listed}
-    extra = [c for c in keyset.columns if c.name not in shown] if keyset else []
-
     def page() -> sa.Select:
         after = keyset.condition() if keyset else None
         return (
-            sa.select(*(listed or _listed(target, params)), *extra)
+            sa.select(*shown, *links, *extra)
             .where(*conditions(), *([after] if after is not None else []))
-            .order_by(*order_by(keyset.keys if keyset else sort_keys(target, params)))
+            .order_by(*_order(target, params, keyset))
             .limit(sa.bindparam(LIMIT, 0, type_=sa.Integer))
             .offset(sa.bindparam(OFFSET, 0, type_=sa.Integer))
         )
@@ -120,7 +128,9 @@ def list_records(
         records = read.to_json(rows[: params.limit])
         meta: dict[str, Any] = {}
         if keyset and more and records:
+            # Before related.attach, which drops the join columns a sort column may be among.
             meta["next"] = keyset.token(records[-1])
+        related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
         records = _without(records, extra)
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
         if params.include_count or (params.capped and more and not keyset):
@@ -167,10 +177,18 @@ def get_record(
     fields: Fields = None,
     id_field: Fields = None,
     plans: ReadPlans | None = None,
+    asked: Related | None = None,
+    grant_of: related.GrantOf | None = None,
+    cap: int = MAX_BATCH,
 ) -> dict[str, Any]:
-    """One record by id as a bare object; a record hidden by the row condition is NotFound too."""
+    """One record by id as a bare object; a record hidden by the row condition is NotFound too.
+
+    ``asked`` (``related``) adds related records, at most ``cap`` per relationship.
+    """
     plans = plans or ONE_OFF
     target = Target(table, grant)
+    fetches = related.plan(target, asked, grant_of or _no_grant)
+    shown, links = _with_links(_readable(target, fields), target, asked)
     key_cols = key_columns(target, id_field)
     key = parse_id(id, key_cols)
     pairs = enumerate(zip(key_cols, key, strict=True))
@@ -178,14 +196,29 @@ def get_record(
 
     def by_id() -> sa.Select:
         condition = key_condition(key_cols, slots)
-        return sa.select(*_readable(target, fields)).where(*target.where(condition)).limit(1)
+        return sa.select(*shown, *links).where(*target.where(condition)).limit(1)
 
     with translated(target):
-        read = plans.read(conn, ("get", table, grant, fields, id_field), by_id)
+        read = plans.read(conn, ("get", table, grant, fields, id_field, asked), by_id)
         rows = read.run(conn, {slot.key: slot.value for slot in slots})
-    if not rows:
-        raise NotFound(f"Record '{id}' not found in table '{table.name}'")
-    return read.to_json(rows)[0]
+        if not rows:
+            raise NotFound(f"Record '{id}' not found in table '{table.name}'")
+        records = read.to_json(rows)
+        related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
+    return records[0]
+
+
+def _no_grant(_table: sa.Table) -> None:
+    """Without a way to ask the access function, no other table may be read."""
+    return None
+
+
+def _with_links(
+    shown: list[sa.Column], target: Target, asked: Related | None
+) -> tuple[list[sa.Column], list[sa.Column]]:
+    """The columns to select, and the join columns of ``related`` to add (and drop after attaching)."""
+    names = {column.name for column in shown}
+    return shown, [c for c in related.link_columns(target, asked) if c.name not in names]
 
 
 def _readable(target: Target, fields: Fields) -> list[sa.Column]:
@@ -219,6 +252,14 @@ def _ids_condition(target: Target, params: ListParams) -> sa.ColumnElement[bool]
         return None
     key_cols = key_columns(target, params.id_field)
     return keys_condition(key_cols, ids_to_keys(params.ids, key_cols))
+
+
+def _order(target: Target, params: ListParams, keyset: Keyset | None) -> list[sa.ColumnElement[Any]]:
+    """The asked order, then the key (id_field or primary key; a cursor's whole key) so pages are stable."""
+    if keyset is not None:
+        return target.ordered(params.order, keyset.tiebreak)
+    tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
+    return target.ordered(params.order, tiebreak)
 
 
 def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bastion.data.relationships import relationships
 from bastion.errors import NotFound
 
 CHECK_INTERVAL = 30.0
@@ -218,7 +219,7 @@ def describe_table(
     table: sa.Table, visible: Callable[[str], bool] | None = None, sees: Sees | None = None
 ) -> dict[str, Any]:
     """JSON-ready metadata of one table for /_schema/<t>: the columns visible(name) allows, and relations
-    only to tables and columns that sees() allows."""
+    only to tables and columns that sees() allows (the api passes: the caller may read them)."""
     shown = [column for column in table.columns if visible is None or visible(column.name)]
     names = {column.name for column in shown}
     return {
@@ -260,32 +261,10 @@ def _auto_increment(column: sa.Column) -> bool:
     return column.autoincrement is True or column.identity is not None
 
 
-def _related(table: sa.Table, visible: set[str], sees: Sees) -> list[dict[str, str]]:
-    """belongs_to for this table's foreign keys, has_many for keys of other tables that point here.
-
-    Composite keys give one entry whose field and ref_field are comma-joined column names.
-    """
-    related = []
-    for fk in sorted(table.foreign_key_constraints, key=lambda c: (c.referred_table.name, c.column_keys)):
-        fields = [column.name for column in fk.columns]
-        ref_fields = [element.column.name for element in fk.elements]
-        if set(fields) <= visible and sees(fk.referred_table, ref_fields):
-            related.append(_relation("belongs_to", fk.referred_table.name, fields, ref_fields))
-    for other in sorted(table.metadata.tables.values(), key=lambda t: t.name):
-        for fk in other.foreign_key_constraints:
-            ref_fields = [element.column.name for element in fk.elements]
-            other_fields = [column.name for column in fk.columns]
-            if fk.referred_table is table and set(ref_fields) <= visible and sees(other, other_fields):
-                related.append(_relation("has_many", other.name, ref_fields, other_fields))
-    return related
-
-
-def _relation(kind: str, ref_table: str, fields: list[str], ref_fields: list[str]) -> dict[str, str]:
-    by = "_".join(ref_fields if kind == "has_many" else fields)
-    return {
-        "name": f"{ref_table}_by_{by}",
-        "type": kind,
-        "ref_table": ref_table,
-        "field": ",".join(fields),
-        "ref_field": ",".join(ref_fields),
-    }
+def _related(table: sa.Table, visible: set[str], sees: Sees) -> list[dict[str, str | None]]:
+    """The table's relationships (relationships.py) whose join columns the caller may see on every side."""
+    shown = []
+    for relation in relationships(table).values():
+        if relation.field in visible and all(sees(other, columns) for other, columns in relation.ends()):
+            shown.append(relation.describe())
+    return shown

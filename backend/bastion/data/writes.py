@@ -61,7 +61,7 @@ def _raise_field_errors(errors: dict[str, str]) -> None:
         raise ValidationError(errors, f"Field '{field}' {problem}")
 
 
-def _generated(column: sa.Column) -> bool:
+def generated(column: sa.Column) -> bool:
     """Whether the database fills the column when it is not sent (default, sequence, identity, rowid)."""
     return (
         column.server_default is not None
@@ -87,7 +87,7 @@ def check_generated_key(target: Target, values: Mapping[str, Any], current: Key 
     errors = {
         column.name: GENERATED_KEY_PROBLEM
         for column in target.primary_key
-        if column.name in values and _generated(column) and values[column.name] != kept.get(column.name)
+        if column.name in values and generated(column) and values[column.name] != kept.get(column.name)
     }
     _raise_field_errors(errors)
 
@@ -98,7 +98,7 @@ def check_required(target: Target, values: Mapping[str, Any]) -> None:
     missing = {
         name: "is required"
         for name, column in target.visible.items()
-        if name not in values and (column.primary_key or not column.nullable) and not _generated(column)
+        if name not in values and (column.primary_key or not column.nullable) and not generated(column)
     }
     _raise_field_errors(missing)
 
@@ -112,7 +112,7 @@ def replace_values(target: Target, values: dict[str, Any], keep: set[str]) -> di
             continue
         if column.nullable:
             full[name] = None
-        elif not _generated(column):
+        elif not generated(column):
             errors[name] = "is required when a record is replaced (PUT); use PATCH to change some fields"
     _raise_field_errors(errors)
     return full
@@ -120,6 +120,11 @@ def replace_values(target: Target, values: dict[str, Any], keep: set[str]) -> di
 
 def create_one(conn: sa.Connection, target: Target, record: Mapping[str, Any], fields: Fields) -> dict:
     """Insert one record and return its key (or the asked fields) once it is checked to be inside."""
+    return checked_result(conn, target, insert_one(conn, target, record), fields)
+
+
+def insert_one(conn: sa.Connection, target: Target, record: Mapping[str, Any]) -> Key:
+    """Insert one record (not yet re-checked against the row condition) and return its primary key."""
     values = prepare_values(target, record)
     check_generated_key(target, values)
     check_required(target, values)
@@ -127,7 +132,7 @@ def create_one(conn: sa.Connection, target: Target, record: Mapping[str, Any], f
     key = tuple(result.inserted_primary_key or ())
     if len(key) != len(target.primary_key) or any(value is None for value in key):
         raise BadRequest(f"The key of the record created in table '{target.name}' could not be determined")
-    return checked_result(conn, target, key, fields)
+    return key
 
 
 def update_one(

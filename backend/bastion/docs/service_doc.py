@@ -27,6 +27,7 @@ from bastion.docs.common import (
     json_body,
     json_response,
 )
+from bastion.docs.related_params import related_parameters
 from bastion.verbs import VERBS
 from bastion.version import __version__
 
@@ -139,15 +140,16 @@ _TABLE_OPS = {
 }
 
 
-def _table_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
-    """The operations on `_table/<name>`, each verb's bodies in that verb's own schema (refs)."""
+def _table_ops(name: str, refs: Mapping[str, dict], related: list[dict]) -> dict[str, Any]:
+    """The operations on `_table/<name>`, each verb's bodies in that verb's own schema (refs); GET also
+    takes the `related` parameters."""
     ops = {}
     for verb, ref in refs.items():
         action, status, text, params = _TABLE_OPS[verb]
         op: dict[str, Any] = {
             "summary": f"{action} {name} records",
             "tags": [name],
-            "parameters": _params(*params),
+            "parameters": _params(*params) + (related if verb == "GET" else []),
             "responses": {status: json_response(text, _many(ref)), **error_responses(400, 401, 403, 404)},
         }
         if verb in ("POST", "PUT", "PATCH"):
@@ -156,7 +158,7 @@ def _table_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
     return ops
 
 
-def _record_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
+def _record_ops(name: str, refs: Mapping[str, dict], related: list[dict]) -> dict[str, Any]:
     id_param = {
         "name": "id",
         "in": "path",
@@ -170,7 +172,7 @@ def _record_ops(name: str, refs: Mapping[str, dict]) -> dict[str, Any]:
         op: dict[str, Any] = {
             "summary": f"{texts[verb]} one {name} record",
             "tags": [name],
-            "parameters": [id_param, *_params("fields", "id_field")],
+            "parameters": [id_param, *_params("fields", "id_field"), *(related if verb == "GET" else [])],
             "responses": {"200": json_response("The record", ref), **error_responses(400, 401, 403, 404)},
         }
         if verb in ("PUT", "PATCH"):
@@ -224,13 +226,24 @@ def build_service_document(
     """The document of a service for one caller (FULL for all of it)."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    views: dict[sa.Table, TableView] = {}
+
+    def view_of(table: sa.Table) -> TableView:
+        if table not in views:
+            views[table] = visible(table)
+        return views[table]
+
+    def get_columns(table: sa.Table) -> frozenset[str] | None | bool:
+        return view_of(table).columns.get("GET", False)
+
     for table in tables:
-        view = visible(table)
+        view = view_of(table)
         segment = table_url(table.name)
         if view.verbs:
             refs = _schemas_for(table, view, schemas)
-            paths[f"/{TABLE}/{segment}"] = _table_ops(table.name, refs)
-            if primary_key(table) and (record := _record_ops(table.name, refs)):
+            related = related_parameters(table, get_columns)
+            paths[f"/{TABLE}/{segment}"] = _table_ops(table.name, refs, related)
+            if primary_key(table) and (record := _record_ops(table.name, refs, related)):
                 paths[f"/{TABLE}/{segment}/{{id}}"] = record
         if view.schema:
             paths[f"/{SCHEMA}/{segment}"] = _schema_op(table.name)

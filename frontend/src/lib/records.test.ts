@@ -26,7 +26,18 @@ const schema: TableSchema = {
     column('meta', 'json', { allow_null: true }),
     column('dept', 'integer', { allow_null: true }),
   ],
-  related: [{ name: 'departments_by_dept', type: 'belongs_to', ref_table: 'departments', field: 'dept', ref_field: 'id' }],
+  related: [
+    {
+      name: 'departments_by_dept',
+      type: 'belongs_to',
+      ref_table: 'departments',
+      field: 'dept',
+      ref_field: 'id',
+      junction_table: null,
+      junction_field: null,
+      junction_ref_field: null,
+    },
+  ],
 }
 
 describe('record drafts', () => {

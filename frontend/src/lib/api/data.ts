@@ -17,13 +17,19 @@ export interface ColumnInfo {
   auto_increment: boolean
 }
 
-/** A foreign key: `field` (comma-joined for composite keys) of this table refers to `ref_field` of `ref_table`. */
+/**
+ * A relationship from a single-column foreign key: `field` of this table matches `ref_field` of `ref_table`
+ * (for many_many through `junction_table`, whose `junction_field` holds this table's value).
+ */
 export interface Relation {
   name: string
-  type: 'belongs_to' | 'has_many'
+  type: 'belongs_to' | 'has_many' | 'many_many'
   ref_table: string
   field: string
   ref_field: string
+  junction_table: string | null
+  junction_field: string | null
+  junction_ref_field: string | null
 }
 
 export interface TableSchema {
