@@ -163,3 +163,21 @@ def test_every_view_has_a_one_line_docstring(app):
         if not (app.view_functions[rule.endpoint].__doc__ or "").strip()
     ]
     assert missing == []
+
+
+def test_dreamfactory_parameters_and_headers_are_documented(client, admin_headers, hr):
+    doc = client.get("/api/v2/api_docs/hr", headers=admin_headers).get_json()
+    validate(doc)
+    table = doc["paths"]["/_table/employees"]
+    listed = {p["$ref"].rsplit("/", 1)[1] for p in table["get"]["parameters"]}
+    assert {"count_only", "include_schema", "group", "having", "as_list"} <= listed
+    assert "COUNT_ALL" in doc["components"]["parameters"]["group"]["description"]
+    assert {"type": "integer", "minimum": 0} in table["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]["anyOf"]
+    assert "X-HTTP-Method" in table["post"]["description"]
+    for verb, status in (("post", "201"), ("patch", "200"), ("put", "200")):
+        assert "X-Ignored-Fields" in table[verb]["responses"][status]["headers"]
+    assert (
+        "X-Ignored-Fields" in doc["paths"]["/_table/employees/{id}"]["patch"]["responses"]["200"]["headers"]
+    )

@@ -117,3 +117,13 @@ def test_nested_create_through_the_api_needs_each_tables_verb(client, admin_head
         for c in client.get(f"{book}/_table/contact", headers=admin_headers).get_json()["resource"]
     ]
     assert names == ["Ada", "Bo", "Cy"]  # nothing of the denied request was written
+
+
+GROUPED = ["group=first_name", "count_only=true", "group=notes&fields=notes,COUNT(*)"]
+
+
+@pytest.mark.parametrize("query", GROUPED)
+def test_related_with_groups_or_a_bare_count_is_a_400(client, admin_headers, book, query):
+    response = client.get(f"{book}/_table/contact?related=*&{query}", headers=admin_headers)
+    assert response.status_code == 400, response.get_json()
+    assert "'related' cannot be used with 'group' or 'count_only'" in response.get_json()["error"]["message"]

@@ -367,3 +367,17 @@ def test_a_created_user_is_one_create_event_with_their_app_roles(app, client, ad
     event = _one_event(app, lambda: _call(world, "POST", f"{S}/user", body))
     assert event["action"] == "create" and event["before"] is None
     assert event["after"]["app_roles"] == roles and event["after"]["password"] == MASK
+
+
+def test_a_tunnelled_write_is_audited_as_the_verb_it_tunnels(app, client, admin_headers, tmp_path):
+    world = World(app, client, admin_headers, tmp_path)
+    path = f"{S}/admin/{world.other['id']}"
+
+    def tunnelled(verb: str, body=None):
+        return client.post(path, json=body, headers={**admin_headers, "X-HTTP-Method": verb})
+
+    event = _one_event(app, lambda: tunnelled("PATCH", {"name": "Tunnel"}))
+    assert event["action"] == "update" and event["after"] == {"name": "Tunnel"}
+    last = _last_id(app)
+    assert tunnelled("MOVE", {"name": "Moved"}).status_code == 400
+    assert _events_after(app, last) == []

@@ -223,3 +223,11 @@ def test_a_token_too_long_for_a_url_is_refused_when_it_would_be_written(db):
         cursors.encode(key, "q", ["x" * cursors.MAX_TOKEN])
     with pytest.raises(BadRequest, match="too long to be a cursor"):
         page(engine, people, cursor="x" * (cursors.MAX_TOKEN + 1))
+
+
+def test_a_cursor_with_group_or_count_only_is_a_400(db):
+    engine, people = db
+    with pytest.raises(BadRequest, match="'cursor' cannot be used with 'group' or 'count_only'"):
+        page(engine, people, count_only="true")
+    with pytest.raises(BadRequest, match="'cursor' cannot be used with 'group' or 'count_only'"):
+        page(engine, people, group="grp", fields="grp")

@@ -188,8 +188,7 @@ def test_two_spellings_of_one_option_are_a_400(args, message):
     assert caught.value.message == message
 
 
-UNSUPPORTED = ["group", "group_by", "having", "count_only"]
-UNSUPPORTED += ["include_schema", "include_access", "as_access_list", "file", "schema", "force"]
+UNSUPPORTED = ["include_access", "as_access_list", "file", "schema", "force"]
 UNSUPPORTED += ["regenerate", "send_invite"]
 
 
@@ -202,7 +201,9 @@ def test_dreamfactory_options_bastion_lacks_are_a_400_naming_them(name):
         assert caught.value.context == {"parameter": name}
 
 
-@pytest.mark.parametrize("name", ["as_list", "params[:x]"])
+@pytest.mark.parametrize(
+    "name", ["as_list", "params[:x]", "count_only", "include_schema", "group", "group_by", "having"]
+)
 def test_read_only_options_are_a_400_on_writes_and_reads_by_id(name):
     with pytest.raises(BadRequest, match=r"is supported on collection reads \(GET _table/<table>\) only"):
         parse_write_params({name: "1"})
@@ -292,6 +293,10 @@ OTHER_VALUES = {
     "filter_params": (("a", "1"),),
     "as_list": True,
     "related": Related(True, ()),
+    "count_only": True,
+    "include_schema": True,
+    "group": ("a",),
+    "having": "COUNT_ALL > 1",
     "capped": False,
     "cursor": "token",
     "count_estimate": True,

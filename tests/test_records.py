@@ -461,11 +461,12 @@ def test_records_from_body_shapes():
     assert records_from_body({"resource": [{"a": 1}]}) == [{"a": 1}]
     assert records_from_body([{"a": 1}, {"b": 2}]) == [{"a": 1}, {"b": 2}]
     assert records_from_body({"a": 1}) == [{"a": 1}]
+    assert records_from_body({"resource": {"a": 1}}) == [{"a": 1}]  # DreamFactory's wrapped single record
     for bad, message in [
         ("x", "must be a JSON object"),
         ([], "holds no records"),
         ({"resource": []}, "holds no records"),
-        ({"resource": {"a": 1}}, "must be an array of records"),
+        ({"resource": "a"}, "must be an array of records or one record"),
         ([{"a": 1}, 2], "Record 1 of the request body must be a JSON object"),
         ([{}] * 3, "At most 2 records"),
     ]:

@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         secrets,
         system_outage,
         throttle,
+        tunnel,
     )
     from bastion.api import (
         admins,
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bastion.paths import IdConverter, VersionAlias
     from bastion.platform import Platform
     from bastion.proxies import TrustedProxies
+    from bastion.tunnel import MethodTunnel
 
     settings = load_settings(config)
     app = Platform(__name__, static_folder=None)
@@ -63,7 +65,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     # A doubled slash (an empty record id) is a JSON 404, not werkzeug's HTML redirect to another URL.
     app.url_map.merge_slashes = False
-    modules = (logs, headers, errors, db, system_outage, secrets, registry, access_index, cors, throttle)
+    modules = (logs, headers, errors, db, system_outage, secrets, registry, access_index, cors, tunnel)
+    modules += (throttle,)
     modules += (document_cache,)
     for module in (*modules, auth, guards):
         module.init_app(app)
@@ -94,7 +97,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    app.wsgi_app = VersionAlias(app.wsgi_app)
+    # The tunnel runs inside the alias, so every layer of the app sees one path and one verb.
+    app.wsgi_app = VersionAlias(MethodTunnel(app.wsgi_app))
     if settings.trusted_proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies, settings.trusted_proxy_ips)
     return app

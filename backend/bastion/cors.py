@@ -14,7 +14,9 @@ For every request that carries an `Origin` header:
 2. A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered here, before the transport
    and network guards and before any credential is read: 204 when a rule admits the origin and that
    rule allows the method and every requested header; otherwise 403 in the error envelope, without an
-   allow-origin.
+   allow-origin. A rule that allows POST also allows the verb-tunnel headers (`X-HTTP-Method`,
+   `X-HTTP-Method-Override`, `X-Method-Override`): the tunnelled verb is checked against the rule's
+   methods on the actual request (tunnel.py), since the preflight never sees it.
 3. Every other response of a covered path, errors and 500s included, gets `Vary: Origin` (which rule
    decides depends on the origin); when a rule admits the origin and allows the request's method it
    also gets `Access-Control-Allow-Origin` (the request's own origin, never `*`), the credentials flag
@@ -55,6 +57,10 @@ REQUEST_HEADERS = "Access-Control-Request-Headers"
 MEMO_LIMIT = 10_000  # distinct request paths remembered per rule set; record ids make paths unbounded
 MEMO_PATH_LIMIT = 512  # longer paths are matched every time rather than remembered
 _ANY = re.compile(r".*\Z", re.DOTALL)
+# The verb-tunnel headers (tunnel.py, which cannot be imported here: it imports this module).
+TUNNEL_HEADERS = ("X-HTTP-Method", "X-HTTP-Method-Override", "X-Method-Override")
+# Response headers the platform sets for clients to read (api/write_body.py), exposed whenever sent.
+PLATFORM_EXPOSED = ("X-Ignored-Fields",)
 
 
 @dataclass(frozen=True)
@@ -93,12 +99,17 @@ def compile_rule(rule: CorsRule) -> CompiledRule:
     if rule.supports_credentials and "*" in origins:
         raise ValueError("'*' in origins together with supports_credentials")
     patterns = tuple(cors_syntax.origin_regex(o) for o in origins)
+    methods = cors_syntax.check_methods(rule.methods)
+    if "POST" in methods:
+        # A POST may tunnel another verb (tunnel.py), which the actual request checks against the
+        # rule's methods; the preflight, which never sees that verb, lets the headers through.
+        headers = [*headers, *(h for h in TUNNEL_HEADERS if h.lower() not in {x.lower() for x in headers})]
     options = serialize_options(
         {
             "origins": list(patterns),
             "allow_headers": [_header_pattern(h) for h in headers],
             "expose_headers": cors_syntax.check_headers(rule.exposed_headers) or None,
-            "methods": cors_syntax.check_methods(rule.methods),
+            "methods": methods,
             "max_age": rule.max_age or None,
             "supports_credentials": rule.supports_credentials,
             "send_wildcard": False,
@@ -113,7 +124,7 @@ def compile_rule(rule: CorsRule) -> CompiledRule:
         path=path,
         glob=cors_syntax.Glob.compile(path),
         origins=patterns,
-        methods=frozenset(cors_syntax.check_methods(rule.methods)),
+        methods=frozenset(methods),
         headers=frozenset(h.lower() for h in headers),
         any_header="*" in headers,
         options=options,
@@ -266,7 +277,20 @@ def _add_headers(response: Response) -> Response:
             response.vary.add(value)
         else:
             response.headers[name] = value
+    _expose_platform_headers(response)
     return response
+
+
+def _expose_platform_headers(response: Response) -> None:
+    """Let a page read the headers the platform adds to answers it may read (X-Ignored-Fields)."""
+    if "Access-Control-Allow-Origin" not in response.headers:
+        return
+    listed = response.headers.get("Access-Control-Expose-Headers", "")
+    exposed = [h.strip() for h in listed.split(",") if h.strip()]
+    known = {h.lower() for h in exposed}
+    extra = [h for h in PLATFORM_EXPOSED if h in response.headers and h.lower() not in known]
+    if extra:
+        response.headers["Access-Control-Expose-Headers"] = ", ".join(exposed + extra)
 
 
 def init_app(app: Flask) -> None:

@@ -33,12 +33,19 @@ class BadRequest(ApiError):
     default_message = "Bad request"
 
 
+# Context keys of Bastion's own; a field of one of these names is listed under "errors" only.
+_CONTEXT_KEYS = frozenset({"errors", "error", "resource"})
+
+
 class ValidationError(BadRequest):
-    """A 400 whose context carries per-field messages: {"errors": {field: message}}."""
+    """A 400 whose context carries per-field messages twice: {"errors": {field: message}} (Bastion's,
+    read by the SPA) and {field: [message]} beside it (DreamFactory's, read by its clients)."""
 
     def __init__(self, errors: dict[str, str], message: str | None = None):
         first = next(iter(errors.items()), ("", "invalid"))
-        super().__init__(message or f"Invalid value for '{first[0]}': {first[1]}", {"errors": errors})
+        dreamfactory = {field: [problem] for field, problem in errors.items() if field not in _CONTEXT_KEYS}
+        context = {**dreamfactory, "errors": errors}
+        super().__init__(message or f"Invalid value for '{first[0]}': {first[1]}", context)
 
 
 class Unauthorized(ApiError):

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 
-from bastion import access, components
-from bastion.api import table_path
+from bastion import access, components, tunnel
+from bastion.api import table_path, write_body
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
 from bastion.api.table_grants import on_table, read_grants, write_grants
@@ -118,19 +118,28 @@ def table_resource(service: str, rest: str):
 
 
 def list_records(service: str, table: str):
-    """GET _table/<t>: a page of records, with `related` records when asked."""
+    """GET _table/<t>: a page of records (with `related` records when asked); `count_only` answers the bare
+    number, `include_schema` adds `meta.schema`."""
     opened, target, grant = _records(service, table, "GET")
-    params = parse_list_params(request.args, opened.max_records)
-    return ops.list_records(
+    params = parse_list_params(tunnel.query_args(), opened.max_records)
+    identity = identify()
+    # The schema is decided before any record is read: a caller who may not see it gets a 403, not rows.
+    schema = _described(identity, service, target) if params.include_schema else None
+    body = ops.list_records(
         opened.engine,
         target,
         grant,
         params,
         read_plans(),
-        read_grants(identify(), service),
+        read_grants(identity, service),
         opened.max_records,
         cursors.signing_key(current_settings().app_key),
     )
+    if params.count_only:
+        return jsonify(body["count"])
+    if schema is not None:
+        body.setdefault("meta", {})["schema"] = schema
+    return body
 
 
 def _body_or_none():
@@ -138,41 +147,48 @@ def _body_or_none():
 
 
 def create_records(service: str, table: str):
-    """POST _table/<t>: create records, with their related records when the body carries them."""
+    """POST _table/<t>: create records (and the related records they carry); keys naming no column are
+    dropped and listed in X-Ignored-Fields."""
     opened, target, grant = _records(service, table, "POST")
     params = parse_write_params(request.args)
-    items = ops.records_from_body(json_body())
+    items, ignored = write_body.known_records(target, ops.records_from_body(json_body()))
     nesting = write_grants(identify(), service, params.allow_related_delete)
     body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields, nesting)
-    return jsonify(body), 201
+    return write_body.answer(body, ignored, 201)
 
 
 def update_records(service: str, table: str):
-    """PUT/PATCH _table/<t>: update records by body, ids or filter (related records with body records)."""
+    """PUT/PATCH _table/<t>: update the body's records (with their related records), or set one object of
+    values on records named by `filter` or `ids`."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
     partial, body = request.method == "PATCH", json_body()
     if params.filter is not None or params.ids is not None:
-        if not isinstance(body, dict) or "resource" in body:
-            raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set")
+        try:
+            values, ignored = write_body.known_values(target, body)
+        except BadRequest:
+            raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set") from None
         if params.filter is not None:
-            return ops.update_by_filter(opened.engine, target, grant, params.filter, body, params.fields)
-        return ops.update_by_ids(
+            result = ops.update_by_filter(opened.engine, target, grant, params.filter, values, params.fields)
+            return write_body.answer(result, ignored)
+        result = ops.update_by_ids(
             opened.engine,
             target,
             grant,
             params.ids,
-            body,
+            values,
             params.mode,
             partial,
             params.fields,
             params.id_field,
         )
-    items = ops.records_from_body(body)
+        return write_body.answer(result, ignored)
+    items, ignored = write_body.known_records(target, ops.records_from_body(body))
     nesting = write_grants(identify(), service, params.allow_related_delete)
-    return ops.update_records(
+    result = ops.update_records(
         opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field, nesting
     )
+    return write_body.answer(result, ignored)
 
 
 def delete_records(service: str, table: str):
@@ -198,7 +214,7 @@ def delete_records(service: str, table: str):
 def get_record(service: str, table: str, record_id: str):
     """GET _table/<t>/<id>: one record, with `related` records when asked."""
     opened, target, grant = _records(service, table, "GET")
-    params, related = parse_read_params(request.args)
+    params, related = parse_read_params(tunnel.query_args())
     return ops.get_record(
         opened.engine,
         target,
@@ -217,10 +233,8 @@ def update_record(service: str, table: str, record_id: str):
     """PUT/PATCH _table/<t>/<id>: update one record, and the related records its body carries."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
-    values = json_body()
-    if not isinstance(values, dict):
-        raise BadRequest("Send one JSON object of the values to set")
-    return ops.update_record(
+    values, ignored = write_body.known_values(target, json_body())
+    result = ops.update_record(
         opened.engine,
         target,
         grant,
@@ -231,6 +245,7 @@ def update_record(service: str, table: str, record_id: str):
         params.id_field,
         write_grants(identify(), service, params.allow_related_delete),
     )
+    return write_body.answer(result, ignored)
 
 
 def delete_record(service: str, table: str, record_id: str):
@@ -272,6 +287,11 @@ def get_schema(service: str, rest: str):
     identity = identify()
     name, _ = table_path.split(rest, with_id=False)
     _, table = resolve(identity, service, name, "GET", components.schema)
+    return _described(identity, service, table)
+
+
+def _described(identity: Identity, service: str, table: sa.Table) -> dict:
+    """What `_schema/<table>` answers this caller: only what the role may see, else its 403."""
     grant = _schema_grant(identity, service, table)
     if grant is None:
         raise access.denial("GET", service, on_table(table, components.schema))

@@ -5,7 +5,8 @@
 - ROLLBACK: every record in one transaction; the first failure rolls the whole batch back.
 - CONTINUE: each record in its own transaction; every record is tried.
 
-A failed batch is a 400 whose context is ``{"errors": [indexes], "resource": [...]}``; each resource entry
+A failed batch is a 400 whose context is ``{"errors": [indexes], "error": [indexes], "resource": [...]}``
+(``error`` is DreamFactory's name for the failed indexes); each resource entry
 is the record's result, ``{"error": {"code", "message", "context"}}`` for a failed record, or null for a
 record that is not written (not tried after a STOP, or undone by a ROLLBACK). A batch of one record
 raises that record's own error instead (403, 404, 409, ...), as a single-record request would.
@@ -148,4 +149,5 @@ def batch_error(items: Sequence, results: list, failures: dict[int, ApiError], m
         message = f"Record {index} failed: {first.message}; the whole batch was rolled back"
     else:
         message = f"Record {index} failed: {first.message}; the records before it were written"
-    return BadRequest(message, {"errors": sorted(failures), "resource": results})
+    # "error" is DreamFactory's name for the failed indexes, which its clients read; "errors" is Bastion's.
+    return BadRequest(message, {"errors": sorted(failures), "error": sorted(failures), "resource": results})

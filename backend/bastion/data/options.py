@@ -30,6 +30,7 @@ DREAMFACTORY_OPTIONS = frozenset(
 COMMON = frozenset({"fields", "filter", "ids", "id_field", "id_type", "continue", "rollback", "refresh"})
 # A read's paging options are harmless on a write, which has always ignored them.
 COLLECTION_READ = COMMON | {"limit", "offset", "order", "include_count", "params", "as_list", "related"}
+COLLECTION_READ |= {"count_only", "include_schema", "group", "having"}
 RECORD_OR_WRITE = COMMON | {"limit", "offset", "order", "include_count", "allow_related_delete"}
 # A read by id also takes `related` (data/related.py); writes do not answer related records.
 RECORD_READ = RECORD_OR_WRITE | {"related"}
@@ -39,6 +40,10 @@ _WHY = {
     "params": "is supported on collection reads (GET _table/<table>) only",
     "related": "is supported on reads (GET) only",
 }
+_WHY |= dict.fromkeys(
+    ("count_only", "include_schema", "group", "having"),
+    "is supported on collection reads (GET _table/<table>) only",
+)
 _PARAMS_KEY = re.compile(r"params\[(:?)([A-Za-z_]\w*)\]", re.ASCII)
 
 

@@ -25,6 +25,10 @@ Conventions decided here:
 - ``related``: ``*`` or a comma list of relationship names (data/relationships.py), each with optional
   ``<name>.fields``, ``<name>.limit`` and ``<name>.order`` as DreamFactory names them; which names exist
   and may be read is decided later, against the schema and the caller's role (data/related.py).
+- ``count_only``: the answer is the bare number of matching records (of groups, with ``group``).
+- ``include_schema``: ``meta.schema`` holds what ``_schema/<table>`` answers the caller.
+- ``group`` (alias ``group_by``): a comma list of columns; ``fields`` may then hold aggregates and
+  ``having`` a condition on them (data/grouping.py). ``having`` without ``group`` is a 400.
 - Other query parameters (``api_key``, ``session_token``, ``_``, ...) are ignored here.
 """
 
@@ -112,6 +116,10 @@ class ListParams:
     filter_params: tuple[tuple[str, str], ...] = ()  # placeholder name and value, sorted by name
     as_list: bool = False
     related: Related | None = None
+    count_only: bool = False
+    include_schema: bool = False
+    group: tuple[str, ...] | None = None
+    having: str | None = None
     capped: bool = True  # True when max_records, not the caller, set the limit
     cursor: str | None = None  # None: offset paging; "": a cursor's first page; else the previous token
     count_estimate: bool = False  # include_count=estimate: a row estimate will do where one exists
@@ -146,6 +154,10 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
     query = Query(args, COLLECTION_READ)
     asked = _int_param(query, "limit", minimum=1)
     limit = max_records if asked is None else min(asked, max_records)
+    group = _name_list(query, "group")
+    having = _filter_param(query, "having")
+    if having is not None and group is None:
+        raise BadRequest("Parameter 'having' needs 'group'")
     return ListParams(
         limit=limit,
         offset=_int_param(query, "offset", minimum=0) or 0,
@@ -159,6 +171,10 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
         filter_params=tuple(sorted(query.params.items())),
         as_list=_bool_param(query, "as_list"),
         related=parse_related(query, args),
+        count_only=_bool_param(query, "count_only"),
+        include_schema=_bool_param(query, "include_schema"),
+        group=group,
+        having=having,
         capped=asked is None or asked > max_records,
         cursor=_cursor_param(args),
         count_estimate=_count_param(query) == "estimate",
@@ -310,8 +326,8 @@ def _cursor_param(args: Mapping[str, str]) -> str | None:
     return text.strip()
 
 
-def _filter_param(args: Query) -> str | None:
-    text = args.get("filter")
+def _filter_param(args: Query, name: str = "filter") -> str | None:
+    text = args.get(name)
     return text if text is not None and text.strip() else None
 
 

@@ -16,13 +16,16 @@ page, present while more rows remain, and a count is made only when include_coun
 (the key's value, or for a composite key the values joined by commas, as ids are written in paths).
 Without ``order`` rows come in key order; an ``order`` is completed with the key so that pages are
 stable. ``nulls first|last`` is an ``IS NULL`` sort key before the column, the same SQL on every engine
-(MariaDB has no NULLS FIRST).
+(MariaDB has no NULLS FIRST). With ``count_only`` the read answers ``{"count": n}`` only, which the view
+sends as the bare number (DreamFactory's shape); with ``group`` it is a grouped read (grouping.py) and
+counts are of groups.
 Writes answer each record's visible primary key by default, or the fields asked
 with ``fields`` (``*`` for every visible field); by-id functions answer the bare object.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +35,7 @@ from bastion.data import related
 from bastion.data.dberrors import translated
 from bastion.data.estimates import estimate_rows
 from bastion.data.filters import parse_filter
+from bastion.data.grouping import Grouping, is_aggregate
 from bastion.data.guard import Target, grant_condition
 from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
 from bastion.data.keyset import Keyset
@@ -91,9 +95,18 @@ def list_records(
     target = Target(table, grant)
     if params.related is not None and params.as_list:
         raise BadRequest("Parameters 'related' and 'as_list' cannot be used together")
+    # Checked on every request, plan or not: a grouped read names its columns in several parameters.
+    grouping = Grouping(target, params) if params.group is not None else None
+    if params.related is not None and (grouping is not None or params.count_only):
+        # Groups and a bare count have no records to hang related records on.
+        raise BadRequest("Parameter 'related' cannot be used with 'group' or 'count_only'")
+    if params.cursor is not None and (grouping is not None or params.count_only):
+        raise BadRequest("Parameter 'cursor' cannot be used with 'group' or 'count_only'")
     keyset = Keyset(target, params, conn.dialect.name, secret) if params.cursor is not None else None
     fetches = related.plan(target, params.related, grant_of or _no_grant)
-    shown, links = _with_links(_listed(target, params), target, params.related)
+    shown, links = [], []
+    if grouping is None:
+        shown, links = _with_links(_listed(target, params), target, params.related)
     # A cursor page selects its sort columns too, to write the next token; the caller did not ask for them.
     selected = {c.name for c in (*shown, *links)}
     extra = [c for c in keyset.columns if c.name not in selected] if keyset else []
@@ -110,15 +123,31 @@ def list_records(
         return target.where(where, _ids_condition(target, params))
 
     def page() -> sa.Select:
-        after = keyset.condition() if keyset else None
-        return (
-            sa.select(*shown, *links, *extra)
-            .where(*conditions(), *([after] if after is not None else []))
-            .order_by(*_order(target, params, keyset))
-            .limit(sa.bindparam(LIMIT, 0, type_=sa.Integer))
-            .offset(sa.bindparam(OFFSET, 0, type_=sa.Integer))
+        if grouping is None:
+            after = keyset.condition() if keyset else None
+            stmt = sa.select(*shown, *links, *extra).where(
+                *conditions(), *([after] if after is not None else [])
+            )
+            stmt = stmt.order_by(*_order(target, params, keyset))
+        else:
+            stmt = grouping.apply(sa.select(*grouping.selected).where(*conditions()))
+            stmt = stmt.order_by(*grouping.ordering)
+        return stmt.limit(sa.bindparam(LIMIT, 0, type_=sa.Integer)).offset(
+            sa.bindparam(OFFSET, 0, type_=sa.Integer)
         )
 
+    def counted() -> int:
+        def build() -> sa.Select:
+            if grouping is not None:
+                return grouping.count(conditions())
+            return sa.select(sa.func.count()).select_from(table).where(*conditions())
+
+        counting = plans.read(conn, count_shape, build)
+        return counting.scalar(counting.run(conn, {}))
+
+    if params.count_only:
+        with translated(target):
+            return {"count": counted()}
     # One row more than asked tells whether more remain, without a count query.
     fetch = params.limit + 1 if params.capped or keyset or params.count_estimate else params.limit
     with translated(target):
@@ -134,7 +163,7 @@ def list_records(
         records = _without(records, extra)
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
         if params.include_count or (params.capped and more and not keyset):
-            count, estimated = _count(conn, target, params, plans, count_shape, conditions)
+            count, estimated = _count(conn, target, params, counted, whole=grouping is None)
             meta["count"] = count
             if params.count_estimate:
                 meta["count_estimated"] = estimated
@@ -146,19 +175,17 @@ def list_records(
 
 
 def _count(
-    conn: Bind, target: Target, params: ListParams, plans: ReadPlans, shape: Any, conditions: Any
+    conn: Bind, target: Target, params: ListParams, exact: Callable[[], int], whole: bool
 ) -> tuple[int, bool]:
-    """The count of the rows a list matches, and whether it is the catalogue's estimate (estimates.py)."""
-    # Only a read of the whole table may be estimated: a filter or a role's row filter narrows it.
-    whole = params.filter is None and params.ids is None and target.condition is None
+    """The count of what a list matches, and whether it is the catalogue's estimate (estimates.py)."""
+    # Only a read of the whole table's rows may be estimated: a filter or a role's row filter narrows
+    # them, and groups (``whole`` False) are not rows.
+    whole = whole and params.filter is None and params.ids is None and target.condition is None
     if params.count_estimate and whole:
         estimate = estimate_rows(conn, target.table)
         if estimate is not None:
             return estimate, True
-    counting = plans.read(
-        conn, shape, lambda: sa.select(sa.func.count()).select_from(target.table).where(*conditions())
-    )
-    return counting.scalar(counting.run(conn, {})), False
+    return exact(), False
 
 
 def _without(records: list[dict[str, Any]], columns: list[sa.Column]) -> list[dict[str, Any]]:
@@ -222,6 +249,9 @@ def _with_links(
 
 
 def _readable(target: Target, fields: Fields) -> list[sa.Column]:
+    aggregate = next((field for field in fields or () if is_aggregate(field)), None)
+    if aggregate is not None:
+        raise BadRequest(f"Aggregate '{aggregate}' in 'fields' needs 'group'")
     columns = target.output(fields, list(target.visible.values()))
     if not columns:
         raise Forbidden(f"This role may read no field of table '{target.name}'")
@@ -263,11 +293,13 @@ def _order(target: Target, params: ListParams, keyset: Keyset | None) -> list[sa
 
 
 def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, Any]]:
-    """The records of a write body: ``{"resource": [...]}``, a bare array, or one bare object."""
+    """The records of a write body: ``{"resource": [...]}``, ``{"resource": {...}}``, an array, an object."""
     if isinstance(body, dict) and "resource" in body:
         records = body["resource"]
+        if isinstance(records, dict):  # DreamFactory's clients wrap a single record too
+            records = [records]
         if not isinstance(records, list):
-            raise BadRequest("'resource' in the request body must be an array of records")
+            raise BadRequest("'resource' in the request body must be an array of records or one record")
     elif isinstance(body, dict):
         records = [body]
     elif isinstance(body, list):
@@ -282,3 +314,28 @@ def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, A
         if not isinstance(record, dict):
             raise BadRequest(f"Record {index} of the request body must be a JSON object")
     return records
+
+
+def drop_unknown_fields(
+    table: sa.Table, records: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records without keys that name no column of the table, and those keys, each once, in order.
+
+    DreamFactory drops such keys (form-serialising clients send hidden inputs along). Only keys naming
+    no column at all go: a real column the caller's field list hides is kept, so the write refuses it.
+    A key holding an object or an array is kept too: that is the shape of a relationship's records
+    (DreamFactory's nested writes), which must reach the write to be written or refused, never dropped.
+    """
+    columns = {c.name for c in table.columns}
+    folded = {name.lower() for name in columns}
+    ignored: dict[str, None] = {}
+    kept = []
+    for record in records:
+        unknown = {
+            k
+            for k, v in record.items()
+            if k not in columns and k.lower() not in folded and not isinstance(v, dict | list)
+        }
+        ignored.update(dict.fromkeys(k for k in record if k in unknown))
+        kept.append({k: v for k, v in record.items() if k not in unknown} if unknown else record)
+    return kept, list(ignored)

@@ -100,6 +100,35 @@ PARAMS = {
     "id_field": ("Fields that identify a record, for tables without a primary key", {"type": "string"}),
     "continue": ("Batch: try every record and report each", {"type": "boolean"}),
     "rollback": ("Batch: all or nothing, in one transaction", {"type": "boolean"}),
+    "as_list": ("Answer each record's id only", {"type": "boolean"}),
+    "count_only": (
+        "Answer the bare number of matching records (of groups, with `group`)",
+        {"type": "boolean"},
+    ),
+    "include_schema": ("Add meta.schema: what `_schema/<table>` answers the caller", {"type": "boolean"}),
+    "group": (
+        "Comma list of columns to group by (alias group_by); `fields` may then hold COUNT(*), COUNT(x), "
+        "SUM(x), AVG(x), MIN(x), MAX(x), answered as COUNT_ALL, COUNT_x, SUM_x, ...",
+        {"type": "string"},
+    ),
+    "having": (
+        "Filter over the group columns and the aggregates by their answer names, e.g. COUNT_ALL > 2",
+        {"type": "string"},
+    ),
+}
+# Described on POST, not declared as a parameter: a tunnelled POST answers as the verb it names, which
+# one operation's responses cannot say (and a fuzzer driven by this document would take it at its word).
+TUNNEL_NOTE = (
+    "A POST with the header `X-HTTP-Method` (or `X-HTTP-Method-Override`, `X-Method-Override`) set to GET, "
+    "PUT, PATCH or DELETE is served as that verb, on this path and every other; the role and CORS checks "
+    "see that verb. With GET, the query options may be sent as a JSON object in the body (an option in "
+    "both is a 400)."
+)
+IGNORED_FIELDS = {
+    "X-Ignored-Fields": {
+        "description": "Body keys that name no column of the table and were dropped (comma list)",
+        "schema": {"type": "string"},
+    }
 }
 
 
@@ -114,6 +143,14 @@ def _many(ref: dict) -> dict:
     }
 
 
+def _listed(ref: dict) -> dict:
+    """A list read's answer: the records, their ids (as_list), groups, or a bare count (count_only)."""
+    ids = {"type": "array", "items": {"type": ["string", "integer"]}}
+    as_list = {"type": "object", "properties": {"resource": ids, "meta": {"type": "object"}}}
+    # anyOf, not oneOf: an empty page is both a list of records and a list of ids.
+    return {"anyOf": [_many(ref), as_list, {"type": "integer", "minimum": 0}]}
+
+
 def _writes(ref: dict) -> dict:
     return json_body(
         {
@@ -121,6 +158,7 @@ def _writes(ref: dict) -> dict:
                 ref,
                 {"type": "array", "items": ref},
                 {"type": "object", "properties": {"resource": {"type": "array", "items": ref}}},
+                {"type": "object", "properties": {"resource": ref}},
             ]
         }
     )
@@ -131,7 +169,8 @@ _TABLE_OPS = {
         "List",
         "200",
         "Records",
-        ("fields", "filter", "limit", "offset", "cursor", "order", "include_count", "ids", "id_field"),
+        ("fields", "filter", "limit", "offset", "cursor", "order", "include_count", "ids", "id_field")
+        + ("as_list", "count_only", "include_schema", "group", "having"),
     ),
     "POST": ("Create", "201", "Created", ("fields", "continue", "rollback")),
     "PUT": ("Replace", "200", "Replaced", ("fields", "filter", "ids", "id_field", "continue", "rollback")),
@@ -146,14 +185,18 @@ def _table_ops(name: str, refs: Mapping[str, dict], related: list[dict]) -> dict
     ops = {}
     for verb, ref in refs.items():
         action, status, text, params = _TABLE_OPS[verb]
+        answer = json_response(text, _listed(ref) if verb == "GET" else _many(ref))
         op: dict[str, Any] = {
             "summary": f"{action} {name} records",
             "tags": [name],
             "parameters": _params(*params) + (related if verb == "GET" else []),
-            "responses": {status: json_response(text, _many(ref)), **error_responses(400, 401, 403, 404)},
+            "responses": {status: answer, **error_responses(400, 401, 403, 404)},
         }
         if verb in ("POST", "PUT", "PATCH"):
             op["requestBody"] = _writes(ref)
+            answer["headers"] = IGNORED_FIELDS
+        if verb == "POST":
+            op["description"] = TUNNEL_NOTE
         ops[verb.lower()] = op
     return ops
 
@@ -177,6 +220,7 @@ def _record_ops(name: str, refs: Mapping[str, dict], related: list[dict]) -> dic
         }
         if verb in ("PUT", "PATCH"):
             op["requestBody"] = json_body(ref)
+            op["responses"]["200"]["headers"] = IGNORED_FIELDS
         ops[verb.lower()] = op
     return ops
 
