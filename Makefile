@@ -77,6 +77,11 @@ clean:
 bench: install
 	$(PY) bench/data_bench.py $(BENCH_ARGS)
 
+# Every suite (100k, 1M rows, deep pages, admin lists at scale, PostgreSQL) in one run; see bench/README.md.
+.PHONY: bench-all
+bench-all: install
+	$(PY) bench/data_bench.py --suite all $(BENCH_ARGS)
+
 .PHONY: bench-cors
 bench-cors: install
 	$(PY) bench/cors_bench.py $(BENCH_ARGS)

@@ -1,9 +1,14 @@
-"""The baseline: a bare Flask handler running the benchmark's queries with the sqlite3 module.
+"""The baseline: a bare Flask handler running the benchmark's queries with the sqlite3 or psycopg module.
 
-No authentication, no access rules, no query parsing beyond the three parameters used: this is the floor
-that Bastion's overhead is measured against. It answers the same JSON shapes as Bastion's data API
-(``{"resource": [...]}`` for lists, the bare object by id). Started by data_bench.py as
-``gunicorn -c deploy/gunicorn.conf.py bare_app:app`` with BENCH_DB naming the SQLite file.
+No authentication, no access rules, no query parsing beyond the parameters used: this is the floor that
+Bastion's overhead is measured against. It answers the same JSON shapes as Bastion's data API
+(``{"resource": [...]}`` for lists, with ``meta.count`` when asked; the bare object by id). Started by
+data_bench.py as ``gunicorn -c deploy/gunicorn.conf.py bare_app:app`` with BENCH_DB naming the SQLite
+file, or BENCH_PG naming a PostgreSQL database (``postgresql://...``), which it then reads with psycopg.
+
+Parameters: ``limit``, ``offset``, ``after`` (keyset: rows with id > after, the floor of Bastion's
+cursor), ``department_id`` and ``last_name`` (equality filters), ``include_count``, ``related`` (each
+employee's department and assignments; SQLite only).
 """
 
 from __future__ import annotations
@@ -11,45 +16,72 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from typing import Any
 
 from flask import Flask, abort, request
 
 COLUMNS = "id, first_name, last_name, email, department_id, hired_on, salary, is_active"
 MAX_RECORDS = 1000
+FILTERS = {"department_id": int, "last_name": str}
+_PLAIN = (str, int, float, type(None))
 
 app = Flask(__name__)
 _local = threading.local()
+_PG = os.environ.get("BENCH_PG")
+MARK = "%s" if _PG else "?"
 
 
-def _connection() -> sqlite3.Connection:
+def _connection() -> Any:
     # One connection per worker thread, opened after the fork, like an engine pool holding one connection.
     connection = getattr(_local, "connection", None)
     if connection is None:
-        connection = sqlite3.connect(os.environ["BENCH_DB"])
-        connection.row_factory = sqlite3.Row
+        if _PG:
+            import psycopg  # only the PostgreSQL variant needs it
+            from psycopg.rows import dict_row
+
+            connection = psycopg.connect(_PG, autocommit=True, row_factory=dict_row)
+        else:
+            connection = sqlite3.connect(os.environ["BENCH_DB"])
+            connection.row_factory = sqlite3.Row
         _local.connection = connection
     return connection
 
 
-def _limit() -> int:
+def _rows(sql: str, values: list) -> list[dict]:
+    rows = _connection().execute(sql, values).fetchall()
+    if not _PG:
+        return [dict(row) for row in rows]
+    # psycopg returns dates and Decimals as objects; sent as text, as Bastion sends them.
+    return [{k: v if isinstance(v, _PLAIN) else str(v) for k, v in row.items()} for row in rows]
+
+
+def _int(name: str, default: int, most: int | None = None) -> int:
     try:
-        return max(1, min(int(request.args.get("limit", MAX_RECORDS)), MAX_RECORDS))
+        value = max(0, int(request.args.get(name, default)))
     except ValueError:
         abort(400)
+    return min(value, most) if most is not None else value
 
 
 @app.get("/employees")
 def list_employees():
-    """A page of employees in key order, optionally with an equality filter on department_id."""
-    where, values = "", []
-    if "department_id" in request.args:
-        where, values = "WHERE department_id = ?", [request.args["department_id"]]
-    sql = f"SELECT {COLUMNS} FROM employees {where} ORDER BY id LIMIT ?"
-    rows = _connection().execute(sql, [*values, _limit()]).fetchall()
-    records = [dict(row) for row in rows]
+    """A page of employees in key order, with optional equality filters, offset or keyset, and count."""
+    terms = [f"{name} = {MARK}" for name in FILTERS if name in request.args]
+    values: list = [kind(request.args[name]) for name, kind in FILTERS.items() if name in request.args]
+    where = list(terms)
+    if "after" in request.args:
+        where.append(f"id > {MARK}")
+    condition = f"WHERE {' AND '.join(where)}" if where else ""
+    page_values = [*values, *([_int("after", 0)] if "after" in request.args else [])]
+    sql = f"SELECT {COLUMNS} FROM employees {condition} ORDER BY id LIMIT {MARK} OFFSET {MARK}"
+    paging = [_int("limit", MAX_RECORDS, MAX_RECORDS), _int("offset", 0)]
+    body: dict = {"resource": _rows(sql, [*page_values, *paging])}
     if request.args.get("related"):
-        _attach_related(records)
-    return {"resource": records}
+        _attach_related(body["resource"])
+    if request.args.get("include_count") in ("true", "1"):
+        count_where = f"WHERE {' AND '.join(terms)}" if terms else ""
+        body["meta"] = {"count": _rows(f"SELECT count(*) AS n FROM employees {count_where}", values)[0]["n"]}
+    return body
 
 
 def _attach_related(records: list[dict]) -> None:
@@ -75,8 +107,7 @@ def _attach_related(records: list[dict]) -> None:
 @app.get("/employees/<int:employee_id>")
 def get_employee(employee_id: int):
     """One employee by id, or 404."""
-    sql = f"SELECT {COLUMNS} FROM employees WHERE id = ? LIMIT 1"
-    row = _connection().execute(sql, [employee_id]).fetchone()
-    if row is None:
+    rows = _rows(f"SELECT {COLUMNS} FROM employees WHERE id = {MARK} LIMIT 1", [employee_id])
+    if not rows:
         abort(404)
-    return dict(row)
+    return rows[0]

@@ -1,10 +1,12 @@
 """Load benchmark of the data API: Bastion next to a bare Flask handler and sandman2, in one run.
 
-    .venv/bin/python bench/data_bench.py [--duration 10] [--warmup 2] [--connections 16] [--rounds 1]
+    .venv/bin/python bench/data_bench.py [--suite base|all|million,...] [--duration 10] [--rounds 1]
 
 Builds the demo database with 100,000 employees, starts the three servers on it under gunicorn with
 deploy/gunicorn.conf.py (same worker count for all), checks that they answer the same records, then
-runs wrk against each for a 25-row page, a filtered page and a by-id read. Reports req/s, p50/p99 latency
+runs wrk against each for a 25-row page, a filtered page and a by-id read. `--suite all` then runs the
+scale suites of bench/suites.py one after the other (1M rows, admin lists, PostgreSQL), each on its own
+servers, into the same report. Reports req/s, p50/p99 latency
 and the servers' CPU milliseconds per request, with Bastion's ratios to the two peers. With --profile,
 Bastion is then sampled with py-spy under the same load and its hot spots are ranked. The servers are
 always stopped, on errors and on Ctrl-C too. Outputs go to bench/results/<time>/ (see bench/README.md).
@@ -13,6 +15,7 @@ always stopped, on errors and on Ctrl-C too. Outputs go to bench/results/<time>/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import signal
@@ -26,14 +29,17 @@ import hotspots
 import load
 import platforms
 import report
+import scale_report
 import servers
+import suites
 from load import Load, Scenario
+from pg_copy import postgres_copy, service_config
 from servers import Server
+from suites import Suite
 
 from bastion.demo_seed import create_demo_database
 
 RESULTS = Path(__file__).resolve().parent / "results"
-EMPLOYEES = 100_000
 STARTERS: dict[str, Callable[[Path, Path, int], Server]] = {
     "bastion": platforms.start_bastion,
     "bare": platforms.start_bare,
@@ -53,6 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--servers", default="bastion,bare,sandman2", help="comma list (all three)")
     parser.add_argument("--scenarios", default="page,filter,related,by_id", help="comma list (all four)")
     parser.add_argument("--profile", action="store_true", help="then profile Bastion with py-spy")
+    parser.add_argument("--suite", default="base", help="base (default), all, or a comma list of suites")
     args = parser.parse_args(argv)
     args.servers = _choices(parser, "servers", args.servers, STARTERS)
     args.scenarios = _choices(parser, "scenarios", args.scenarios, {s.name for s in load.SCENARIOS})
@@ -62,6 +69,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("need workers >= 1 and rounds >= 1")
     if args.profile and "bastion" not in args.servers:
         parser.error("--profile profiles Bastion: keep it in --servers")
+    try:
+        args.suites = suites.chosen(args.suite)
+    except ValueError as error:
+        parser.error(str(error))
     return args
 
 
@@ -127,26 +138,67 @@ def profile(load_: Load, scenarios: list[Scenario], bastion: Server, workdir: Pa
 
 
 def run(args: argparse.Namespace, workdir: Path) -> list[report.Measurement]:
-    """Start the servers, check their answers, load each scenario on each server; stop them all."""
+    """Every chosen suite in turn, each on its own servers; all measurements in one list."""
     load_ = Load(load.ensure_wrk(), args.duration, args.warmup, args.connections, args.threads)
-    db_path = RESULTS / f"employees-{EMPLOYEES}.db"
-    print(f"Seeding {db_path.name} with {EMPLOYEES:,} employees ...", flush=True)
-    create_demo_database(str(db_path), employees=EMPLOYEES, force=True)
-    running: list[Server] = []
-    try:
-        for name in args.servers:
+    results: list[report.Measurement] = []
+    for suite in args.suites:
+        print(f"Suite {suite.name}", flush=True)
+        folder = workdir / suite.name
+        folder.mkdir()
+        results += run_suite(args, load_, suite, folder)
+    return results
+
+
+def seeded(suite: Suite) -> Path:
+    """The suite's SQLite file: rebuilt each run, or for a cached suite built once and kept."""
+    db_path = RESULTS / f"employees-{suite.employees}.db"
+    if suite.cached and db_path.exists():
+        print(f"Reusing {db_path.name}", flush=True)
+        return db_path
+    print(f"Seeding {db_path.name} with {suite.employees:,} employees ...", flush=True)
+    create_demo_database(str(db_path), employees=suite.employees, force=True)
+    if suite.analyze:
+        suites.analyze(db_path)
+    return db_path
+
+
+def run_suite(args: argparse.Namespace, load_: Load, suite: Suite, workdir: Path) -> list[report.Measurement]:
+    """Start the suite's servers, prepare and check its answers, load each scenario; stop them all."""
+    db_path = seeded(suite)
+    names = [name for name in args.servers if name in suite.servers]
+    with contextlib.ExitStack() as stack:
+        pg_url = stack.enter_context(postgres_copy(db_path)) if suite.engine == "postgresql" else None
+        running: list[Server] = []
+        stack.callback(lambda: [servers.stop(server) for server in running])
+        for name in names:
             print(f"Starting {name} ...", flush=True)
-            running.append(STARTERS[name](workdir, db_path, args.workers))
-        scenarios = [s for s in load.SCENARIOS if s.name in args.scenarios]
+            running.append(_start(name, workdir, db_path, args.workers, pg_url))
+        scenarios = [s for s in suite.scenarios if suite.name != "base" or s.name in args.scenarios]
+        bastion = next((s for s in running if s.name == "bastion"), None)
+        if suite.prepare is not None and bastion is not None:
+            print(f"Preparing {suite.name} ...", flush=True)
+            learnt = suite.prepare(bastion)
+            scenarios = [_filled(s, learnt) for s in scenarios]
         for scenario in scenarios:
-            load.check_answers(scenario, running)
+            suites.check_answers(suite, scenario, running)
         results = list(sweep(load_, scenarios, running, args.rounds))
-        if args.profile:
-            profile(load_, scenarios, next(s for s in running if s.name == "bastion"), workdir)
+        if args.profile and bastion is not None:
+            profile(load_, scenarios, bastion, workdir)
         return results
-    finally:
-        for server in running:
-            servers.stop(server)
+
+
+def _start(name: str, workdir: Path, db_path: Path, workers: int, pg_url: str | None) -> Server:
+    if pg_url is None:
+        return STARTERS[name](workdir, db_path, workers)
+    if name == "bastion":
+        return platforms.start_bastion(workdir, db_path, workers, service_config(pg_url))
+    return platforms.start_bare(workdir, db_path, workers, pg_url)
+
+
+def _filled(scenario: Scenario, learnt: dict[str, str]) -> Scenario:
+    """The scenario with paths the preparation learnt ("{cursor}") put in."""
+    paths = {server: learnt.get(path.strip("{}"), path) for server, path in scenario.paths.items()}
+    return Scenario(scenario.name, scenario.label, paths)
 
 
 def _git_state() -> str:
@@ -160,6 +212,7 @@ def write_report(args: argparse.Namespace, workdir: Path, results: list[report.M
     info = report.machine() | {"bastion_tree": _git_state()}
     settings = {k: getattr(args, k) for k in ("duration", "warmup", "connections", "threads", "workers")}
     settings["rounds"] = args.rounds
+    settings["suite"] = args.suite
     chosen = report.medians(results)
     text = "\n\n".join(
         [
@@ -169,6 +222,7 @@ def write_report(args: argparse.Namespace, workdir: Path, results: list[report.M
             report.results_table(chosen),
             report.ratios_table(report.ratios(chosen)),
             report.related_cost(chosen),
+            scale_report.scale_table(chosen, [pair for suite in args.suites for pair in suite.pairs]),
             report.noise_note(results),
         ]
     )

@@ -2,7 +2,7 @@
 
 - bastion: the platform (bastion.wsgi:app), set up through its CLI and API like a real deployment:
   `bastion init`, `bastion create-admin --password-stdin`, admin login, POST /api/v2/system/service.
-- bare: bench/bare_app.py, Flask + sqlite3 with no auth, the floor.
+- bare: bench/bare_app.py, Flask + sqlite3 (or psycopg, for the PostgreSQL suite) with no auth, the floor.
 - sandman2: sandman2 1.2.3 from PyPI in its own venv (it needs Flask 2.0), via bench/sandman2_app.py.
 """
 
@@ -43,8 +43,9 @@ def base_env(workers: int) -> dict[str, str]:
     return env
 
 
-def start_bastion(workdir: Path, db_path: Path, workers: int) -> Server:
-    """Initialise an instance, create an admin, start gunicorn, log in and register the data service."""
+def start_bastion(workdir: Path, db_path: Path, workers: int, config: dict | None = None) -> Server:
+    """Initialise an instance, create an admin, start gunicorn, log in and register the data service
+    (the SQLite file, or the database `config` describes)."""
     instance = workdir / "bastion-instance"
     instance.mkdir()
     password = secrets.token_urlsafe(18)
@@ -66,7 +67,7 @@ def start_bastion(workdir: Path, db_path: Path, workers: int) -> Server:
     try:
         token = _login(server, password)
         server.headers = {"Authorization": f"Bearer {token}"}
-        _create_service(server, db_path)
+        _create_service(server, config or {"engine": "sqlite", "database": str(db_path), "max_records": 1000})
     except BaseException:
         servers.stop(server)
         raise
@@ -87,17 +88,16 @@ def _login(server: Server, password: str) -> str:
     return answer["session_token"]
 
 
-def _create_service(server: Server, db_path: Path) -> None:
-    config = {"engine": "sqlite", "database": str(db_path), "max_records": 1000}
+def _create_service(server: Server, config: dict) -> None:
     body = {"name": SERVICE, "label": "Benchmark", "config": config}
     status, answer = servers.http_json("POST", server.url + "/api/v2/system/service", body, server.headers)
     if status != 201:
         raise RuntimeError(f"creating the data service answered {status}: {answer}")
 
 
-def start_bare(workdir: Path, db_path: Path, workers: int) -> Server:
-    """The bare Flask + sqlite3 handler under the same gunicorn settings."""
-    env = base_env(workers) | {"BENCH_DB": str(db_path)}
+def start_bare(workdir: Path, db_path: Path, workers: int, pg_url: str | None = None) -> Server:
+    """The bare Flask + sqlite3 handler (psycopg with pg_url) under the same gunicorn settings."""
+    env = base_env(workers) | ({"BENCH_PG": pg_url} if pg_url else {"BENCH_DB": str(db_path)})
     port = servers.free_port()
     command = servers.gunicorn_command(BIN / "gunicorn", port, "bare_app:app", pythonpath=BENCH)
     return servers.start("bare", command, env, workdir, workdir / "bare.log", "/employees/1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -38,6 +38,36 @@ def scratch_database(engine: str, tmp_dir: str) -> Iterator[str]:
             else:
                 conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def created_tables(url: str, metadata: sa.MetaData) -> Iterator[tuple[sa.Engine, dict[str, sa.Table]]]:
+    """An engine on the URL with the metadata's tables created, and those tables as reflected."""
+    engine = sa.create_engine(url)
+    try:
+        metadata.create_all(engine)
+        reflected = sa.MetaData()
+        reflected.reflect(engine)
+        yield engine, dict(reflected.tables)
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def recorded(target: object, event: str, keep: Callable[..., object]) -> Iterator[list]:
+    """What ``keep`` makes of each SQLAlchemy ``event`` of ``target`` inside the block (None is dropped)."""
+    seen: list = []
+
+    def record(*args: object) -> None:
+        kept = keep(*args)
+        if kept is not None:
+            seen.append(kept)
+
+    sa.event.listen(target, event, record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(target, event, record)
 
 
 def config_from_url(url: str, **overrides) -> dict:

@@ -342,6 +342,31 @@ def test_dreamfactory_aliases_and_nulls_placement(client, admin_headers, data_se
     assert _ids(client, admin_headers, url, order="department desc nulls last", offset="5") == [new_id]
 
 
+def test_a_cursor_pages_over_http_and_a_forged_one_is_a_400(client, admin_headers, data_service):
+    url = f"{data_service}/_table/employees"
+    seen, token = [], ""
+    for _ in range(5):
+        query = {"fields": "first_name", "order": "department desc", "limit": "2", "cursor": token}
+        body = client.get(url, query_string=query, headers=admin_headers).get_json()
+        seen += [row["first_name"] for row in body["resource"]]
+        token = body.get("meta", {}).get("next")
+        if token is None:
+            break
+    assert sorted(seen) == sorted(row[1] for row in ROWS)
+    # The cap (max_records=3) still cuts a cursor page, and its next token continues after it.
+    capped = client.get(url, query_string={"cursor": ""}, headers=admin_headers).get_json()
+    assert [row["id"] for row in capped["resource"]] == [1, 2, 3] and "count" not in capped["meta"]
+    rest = client.get(url, query_string={"cursor": capped["meta"]["next"]}, headers=admin_headers)
+    assert [row["id"] for row in rest.get_json()["resource"]] == [4, 5]
+    forged = client.get(url, query_string={"cursor": "eyJ2IjoxfQ.AAAA"}, headers=admin_headers)
+    assert forged.status_code == 400
+    assert "not a cursor this server issued" in forged.get_json()["error"]["message"]
+    mixed = client.get(url, query_string={"cursor": "", "offset": "2"}, headers=admin_headers)
+    assert mixed.status_code == 400
+    on_system = client.get("/api/v2/system/role", query_string={"cursor": ""}, headers=admin_headers)
+    assert on_system.status_code == 400
+
+
 def test_as_list_answers_identifiers_only(client, admin_headers, data_service):
     url = f"{data_service}/_table"
     listed = client.get(f"{url}/employees?as_list=true&include_count=true", headers=admin_headers).get_json()

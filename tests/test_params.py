@@ -70,7 +70,7 @@ def test_limit_is_capped_by_max_records(asked, limit, capped):
         ("limit", "\uff15", "Parameter 'limit' must be a positive integer"),
         ("offset", "-1", "Parameter 'offset' must be a non-negative integer"),
         ("offset", "ten", "Parameter 'offset' must be a non-negative integer"),
-        ("include_count", "maybe", "Parameter 'include_count' must be true, false, 1 or 0"),
+        ("include_count", "maybe", "Parameter 'include_count' must be true, false, 1, 0 or estimate"),
         ("fields", "a,,b", "Parameter 'fields' must be a comma-separated list of field names"),
         ("id_field", "*", "Parameter 'id_field' must name fields, not '*'"),
         ("order", "name sideways", "Parameter 'order' must be a comma list of 'field [asc|desc] [nulls"),
@@ -279,7 +279,7 @@ def test_the_shape_keeps_everything_but_per_run_values():
 
 
 # Values bound per run: they must not split the plans' key. Every other field must change it.
-PER_RUN_FIELDS = {"limit", "offset", "include_count", "capped"}
+PER_RUN_FIELDS = {"limit", "offset", "include_count", "capped", "count_estimate"}
 OTHER_VALUES = {
     "limit": 9,
     "offset": 3,
@@ -298,6 +298,8 @@ OTHER_VALUES = {
     "group": ("a",),
     "having": "COUNT_ALL > 1",
     "capped": False,
+    "cursor": "token",
+    "count_estimate": True,
 }
 
 

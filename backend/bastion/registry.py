@@ -131,6 +131,12 @@ def find_active_service(name: str) -> Service:
     return service
 
 
+def active_services() -> list[Service]:
+    """The active services by name, from this worker's cache: no system-database read per request."""
+    services = current_app.extensions["bastion.services"].get().values()
+    return sorted((service for service in services if service.is_active), key=lambda s: s.name)
+
+
 def open_service(service: Service) -> OpenService:
     """Attach the pooled engine; secrets are opened only when an engine must be built."""
     box = get_box()

@@ -21,8 +21,10 @@ from bastion.errors import BadRequest
 from bastion.services.listing import ListQuery, public_columns, run_list
 
 SYSTEM_MAX_RECORDS = 1000
-# DreamFactory's list parameters that have no meaning on a system resource here.
+# DreamFactory's list parameters that have no meaning on a system resource here, and the data API's
+# cursor: system lists are short, and page with offset.
 REFUSED = ("group", "having", "count_only", "include_schema", "id_field", "id_type", "as_list", "schema")
+REFUSED += ("cursor",)
 MAX_ID = 2**31 - 1  # the system database's id columns are 32-bit on PostgreSQL and MariaDB
 
 Related = Callable[[Session, Any], Any]

@@ -16,6 +16,10 @@ Conventions decided here:
   as strings; ``params[name]`` is read as ``params[:name]``.
 - ``id_type``: DreamFactory's comma list of key types, checked to name DreamFactory's simple types; the
   key's real types always come from the schema, so it never changes an answer.
+- ``include_count=estimate``: the count may be the database's row estimate (data/estimates.py), answered
+  with ``meta.count_estimated``; otherwise ``include_count`` is a boolean.
+- ``cursor``: keyset paging (data/keyset.py). Empty on the first page, then the ``meta.next`` token of the
+  previous page; the token is checked when the read runs, against the table it belongs to.
 - Booleans (``include_count``, ``as_list``, ``continue``, ``rollback``) accept true/false/1/0 in any case; a
   parameter given without a value (``?include_count``) counts as true.
 - ``related``: ``*`` or a comma list of relationship names (data/relationships.py), each with optional
@@ -36,10 +40,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bastion.data.convert import FALSE_WORDS, TRUE_WORDS
+from bastion.data.cursors import MAX_TOKEN
+from bastion.data.cursors import NAME as CURSOR
 from bastion.data.options import COLLECTION_READ, RECORD_OR_WRITE, RECORD_READ, Query
 from bastion.errors import BadRequest
 
 ALL_FIELDS = "*"
+_AFTER = "(after a cursor)"  # the shape of a cursor page past the first, whatever its token
 # A flag given with no value (`?include_count`) is true, as in DreamFactory.
 _TRUE = (*TRUE_WORDS, "")
 _FALSE = FALSE_WORDS
@@ -114,13 +121,19 @@ class ListParams:
     group: tuple[str, ...] | None = None
     having: str | None = None
     capped: bool = True  # True when max_records, not the caller, set the limit
+    cursor: str | None = None  # None: offset paging; "": a cursor's first page; else the previous token
+    count_estimate: bool = False  # include_count=estimate: a row estimate will do where one exists
 
     def shape(self) -> ListParams:
         """Everything that decides the statements of this read, i.e. all but the values bound per run.
 
-        Read plans are keyed on it, so a parameter added here can never be left out of their key.
+        Read plans are keyed on it, so a parameter added here can never be left out of their key. A
+        cursor's token is bound per run; whether there is one (a keyset condition or not) is kept.
         """
-        return dataclasses.replace(self, limit=0, offset=0, include_count=False, capped=False)
+        cursor = None if self.cursor is None else _AFTER if self.cursor else ""
+        return dataclasses.replace(
+            self, limit=0, offset=0, include_count=False, capped=False, cursor=cursor, count_estimate=False
+        )
 
 
 @dataclass(frozen=True)
@@ -151,7 +164,7 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
         fields=parse_fields(query),
         filter=_filter_param(query),
         order=_order_param(query),
-        include_count=_bool_param(query, "include_count"),
+        include_count=_count_param(query) is not None,
         ids=_ids_param(query),
         id_field=_name_list(query, "id_field"),
         id_type=_id_type_param(query),
@@ -163,6 +176,8 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
         group=group,
         having=having,
         capped=asked is None or asked > max_records,
+        cursor=_cursor_param(args),
+        count_estimate=_count_param(query) == "estimate",
     )
 
 
@@ -287,6 +302,28 @@ def _bool_param(args: Query | Mapping[str, str], name: str) -> bool:
     if value in _FALSE:
         return False
     raise BadRequest(f"Parameter '{_label(args, name)}' must be true, false, 1 or 0")
+
+
+def _count_param(args: Query) -> str | None:
+    """``include_count``: None (no count), "exact", or "estimate"."""
+    text = args.get("include_count")
+    if text is not None and text.strip().lower() == "estimate":
+        return "estimate"
+    try:
+        return "exact" if _bool_param(args, "include_count") else None
+    except BadRequest:
+        name = args.label("include_count")
+        raise BadRequest(f"Parameter '{name}' must be true, false, 1, 0 or estimate") from None
+
+
+def _cursor_param(args: Mapping[str, str]) -> str | None:
+    # Not a DreamFactory option, so the Query (which keeps only those) does not carry it.
+    text = args.get(CURSOR)
+    if text is None:
+        return None
+    if len(text) > MAX_TOKEN:
+        raise BadRequest(f"Parameter '{CURSOR}' is too long to be a cursor", {"parameter": CURSOR})
+    return text.strip()
 
 
 def _filter_param(args: Query, name: str = "filter") -> str | None:

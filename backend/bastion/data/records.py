@@ -9,18 +9,23 @@ batch.py; ids follow keys.py; values follow convert.py.
 
 Reads answer ``{"resource": [...]}``, with ``meta: {"count", "next"}`` when include_count is asked or
 when the service's max_records cut the result (``next`` is the offset of the following page, present
-while more rows remain). With ``as_list`` the resource holds only each record's id (the key's value, or
-for a composite key the values joined by commas, as ids are written in paths). Without ``order`` rows
-come in key order; an ``order`` is completed with the key so that pages are stable. ``nulls first|last``
-is an ``IS NULL`` sort key before the column, the same SQL on every engine (MariaDB has no NULLS FIRST).
-With ``count_only`` the read answers ``{"count": n}`` only, which the view sends as the bare number
-(DreamFactory's shape); with ``group`` it is a grouped read (grouping.py) and counts are of groups.
+while more rows remain). With ``cursor`` (keyset.py) ``next`` is instead the token of the following
+page, present while more rows remain, and a count is made only when include_count asks. With
+``include_count=estimate`` the count may be the catalogue's estimate (estimates.py), and
+``meta.count_estimated`` says whether it is. With ``as_list`` the resource holds only each record's id
+(the key's value, or for a composite key the values joined by commas, as ids are written in paths).
+Without ``order`` rows come in key order; an ``order`` is completed with the key so that pages are
+stable. ``nulls first|last`` is an ``IS NULL`` sort key before the column, the same SQL on every engine
+(MariaDB has no NULLS FIRST). With ``count_only`` the read answers ``{"count": n}`` only, which the view
+sends as the bare number (DreamFactory's shape); with ``group`` it is a grouped read (grouping.py) and
+counts are of groups.
 Writes answer each record's visible primary key by default, or the fields asked
 with ``fields`` (``*`` for every visible field); by-id functions answer the bare object.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,10 +33,12 @@ import sqlalchemy as sa
 from bastion.access import Grant
 from bastion.data import related
 from bastion.data.dberrors import translated
+from bastion.data.estimates import estimate_rows
 from bastion.data.filters import parse_filter
 from bastion.data.grouping import Grouping, is_aggregate
 from bastion.data.guard import Target, grant_condition
 from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
+from bastion.data.keyset import Keyset
 from bastion.data.mutations import (
     create_records,
     delete_record,
@@ -75,12 +82,14 @@ def list_records(
     plans: ReadPlans | None = None,
     grant_of: related.GrantOf | None = None,
     cap: int = MAX_BATCH,
+    secret: bytes = b"",
 ) -> dict[str, Any]:
-    """``{"resource": [...]}`` plus ``meta`` (count, next offset) when asked or truncated by the cap.
+    """``{"resource": [...]}`` plus ``meta`` (count, next page) when asked or truncated by the cap.
 
     With ``plans`` (the app's, see registry.read_plans) a shape read twice is compiled once and reused.
     ``grant_of`` answers the caller's GET grant on another table, for ``related`` (data/related.py), which
-    attaches at most ``cap`` records per relationship and record.
+    attaches at most ``cap`` records per relationship and record. With a cursor (keyset.py), ``secret``
+    signs the ``meta.next`` token and checks the one sent.
     """
     plans = plans or ONE_OFF
     target = Target(table, grant)
@@ -91,16 +100,23 @@ def list_records(
     if params.related is not None and (grouping is not None or params.count_only):
         # Groups and a bare count have no records to hang related records on.
         raise BadRequest("Parameter 'related' cannot be used with 'group' or 'count_only'")
+    if params.cursor is not None and (grouping is not None or params.count_only):
+        raise BadRequest("Parameter 'cursor' cannot be used with 'group' or 'count_only'")
+    keyset = Keyset(target, params, conn.dialect.name, secret) if params.cursor is not None else None
     fetches = related.plan(target, params.related, grant_of or _no_grant)
     shown, links = [], []
     if grouping is None:
         shown, links = _with_links(_listed(target, params), target, params.related)
+    # A cursor page selects its sort columns too, to write the next token; the caller did not ask for them.
+    selected = {c.name for c in (*shown, *links)}
+    extra = [c for c in keyset.columns if c.name not in selected] if keyset else []
     # What decides each statement, but for limit and offset; ids lists vary too much to be worth a plan.
     # The shape is derived from every parameter, so a new one can never be left out of the plans' key.
     page_shape = count_shape = None
     if params.ids is None:
         shape = params.shape()
-        page_shape, count_shape = ("list", table, grant, shape), ("count", table, grant, shape)
+        pattern = keyset.pattern if keyset else None
+        page_shape, count_shape = ("list", table, grant, shape, pattern), ("count", table, grant, shape)
 
     def conditions() -> list[sa.ColumnElement[bool]]:
         where = _filter(target, params.filter, dict(params.filter_params))
@@ -108,7 +124,11 @@ def list_records(
 
     def page() -> sa.Select:
         if grouping is None:
-            stmt = sa.select(*shown, *links).where(*conditions()).order_by(*_order(target, params))
+            after = keyset.condition() if keyset else None
+            stmt = sa.select(*shown, *links, *extra).where(
+                *conditions(), *([after] if after is not None else [])
+            )
+            stmt = stmt.order_by(*_order(target, params, keyset))
         else:
             stmt = grouping.apply(sa.select(*grouping.selected).where(*conditions()))
             stmt = stmt.order_by(*grouping.ordering)
@@ -128,21 +148,52 @@ def list_records(
     if params.count_only:
         with translated(target):
             return {"count": counted()}
-    # One row more than the cap tells whether the cap cut the result, without a count query.
-    fetch = params.limit + 1 if params.capped else params.limit
+    # One row more than asked tells whether more remain, without a count query.
+    fetch = params.limit + 1 if params.capped or keyset or params.count_estimate else params.limit
     with translated(target):
         read = plans.read(conn, page_shape, page)
-        rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset})
-        truncated = len(rows) > params.limit
+        rows = read.run(conn, {LIMIT: fetch, OFFSET: params.offset, **(keyset.slots() if keyset else {})})
+        more = len(rows) > params.limit
         records = read.to_json(rows[: params.limit])
+        meta: dict[str, Any] = {}
+        if keyset and more and records:
+            # Before related.attach, which drops the join columns a sort column may be among.
+            meta["next"] = keyset.token(records[-1])
         related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
+        records = _without(records, extra)
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
-        if params.include_count or truncated:
-            count = counted()
-            body["meta"] = {"count": count}
-            if count > params.offset + params.limit:
-                body["meta"]["next"] = params.offset + params.limit
+        if params.include_count or (params.capped and more and not keyset):
+            count, estimated = _count(conn, target, params, counted, whole=grouping is None)
+            meta["count"] = count
+            if params.count_estimate:
+                meta["count_estimated"] = estimated
+            if not keyset and (more if estimated else count > params.offset + params.limit):
+                meta["next"] = params.offset + params.limit
+    if meta:
+        body["meta"] = meta
     return body
+
+
+def _count(
+    conn: Bind, target: Target, params: ListParams, exact: Callable[[], int], whole: bool
+) -> tuple[int, bool]:
+    """The count of what a list matches, and whether it is the catalogue's estimate (estimates.py)."""
+    # Only a read of the whole table's rows may be estimated: a filter or a role's row filter narrows
+    # them, and groups (``whole`` False) are not rows.
+    whole = whole and params.filter is None and params.ids is None and target.condition is None
+    if params.count_estimate and whole:
+        estimate = estimate_rows(conn, target.table)
+        if estimate is not None:
+            return estimate, True
+    return exact(), False
+
+
+def _without(records: list[dict[str, Any]], columns: list[sa.Column]) -> list[dict[str, Any]]:
+    """Records without the columns selected only for the cursor."""
+    if not columns:
+        return records
+    names = {c.name for c in columns}
+    return [{k: v for k, v in record.items() if k not in names} for record in records]
 
 
 def get_record(
@@ -233,8 +284,10 @@ def _ids_condition(target: Target, params: ListParams) -> sa.ColumnElement[bool]
     return keys_condition(key_cols, ids_to_keys(params.ids, key_cols))
 
 
-def _order(target: Target, params: ListParams) -> list[sa.ColumnElement[Any]]:
-    """The asked order, then the key (id_field or primary key) so that pages are stable."""
+def _order(target: Target, params: ListParams, keyset: Keyset | None) -> list[sa.ColumnElement[Any]]:
+    """The asked order, then the key (id_field or primary key; a cursor's whole key) so pages are stable."""
+    if keyset is not None:
+        return target.ordered(params.order, keyset.tiebreak)
     tiebreak = target.columns(params.id_field) if params.id_field else target.primary_key
     return target.ordered(params.order, tiebreak)
 

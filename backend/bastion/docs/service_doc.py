@@ -86,7 +86,16 @@ PARAMS = {
     "limit": ("Records per page (capped by the service's max_records)", {"type": "integer", "minimum": 1}),
     "offset": ("Records to skip", {"type": "integer", "minimum": 0}),
     "order": ("Comma list of `field [asc|desc]`", {"type": "string"}),
-    "include_count": ("Add meta.count", {"type": "boolean"}),
+    "include_count": (
+        "Add meta.count; `estimate` lets a read of the whole table answer the database's row estimate "
+        "(then meta.count_estimated says whether it did)",
+        {"type": "string", "enum": ["true", "false", "1", "0", "estimate"]},
+    ),
+    "cursor": (
+        "Keyset paging: empty for the first page, then the previous page's meta.next token; "
+        "not with offset or ids",
+        {"type": "string"},
+    ),
     "ids": ("Comma list of ids (`;` between composite ids)", {"type": "string"}),
     "id_field": ("Fields that identify a record, for tables without a primary key", {"type": "string"}),
     "continue": ("Batch: try every record and report each", {"type": "boolean"}),
@@ -160,8 +169,8 @@ _TABLE_OPS = {
         "List",
         "200",
         "Records",
-        ("fields", "filter", "limit", "offset", "order", "include_count", "ids", "id_field", "as_list")
-        + ("count_only", "include_schema", "group", "having"),
+        ("fields", "filter", "limit", "offset", "cursor", "order", "include_count", "ids", "id_field")
+        + ("as_list", "count_only", "include_schema", "group", "having"),
     ),
     "POST": ("Create", "201", "Created", ("fields", "continue", "rollback")),
     "PUT": ("Replace", "200", "Replaced", ("fields", "filter", "ids", "id_field", "continue", "rollback")),
