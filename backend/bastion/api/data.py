@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 
 from bastion import access, components
-from bastion.api import table_path
+from bastion.api import remote, table_path
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify, require_admin
@@ -65,6 +65,22 @@ def _ensure_reaches(identity: Identity, service: str) -> None:
 
 
 answer_outages(bp)
+
+
+@bp.before_request
+def to_remote_service():
+    """A remote HTTP service's requests go to the proxy, whichever data route their path matched."""
+    name = (request.view_args or {}).get("service")
+    if name is None or request.method == "OPTIONS" or remote.remote_service(name) is None:
+        return None
+    rest = request.path.removeprefix(f"{bp.url_prefix}/{name}")
+    return remote.proxy(name, rest.lstrip("/"))
+
+
+@bp.route("/<service>/<path:rest>", methods=list(VERBS))
+def remote_path(service: str, rest: str):
+    """A path no database route names: an HTTP service's (sent on by to_remote_service), else nothing."""
+    return remote.proxy(service, rest)
 
 
 @bp.get("")

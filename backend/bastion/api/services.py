@@ -15,7 +15,7 @@ from bastion.data.target_guard import current_targets
 from bastion.db import session_scope
 from bastion.errors import NotFound, ValidationError
 from bastion.models import Service, ServiceCreate, ServicePublic, ServiceUpdate
-from bastion.registry import engines
+from bastion.registry import engines, http_pools
 from bastion.secrets import get_box
 from bastion.service_types import SERVICE_TYPES
 from bastion.services import audit, data_services
@@ -40,6 +40,7 @@ def _targets() -> SystemTargets:
 
 def _dispose(service_id: int) -> None:
     engines().dispose(service_id)
+    http_pools().dispose(service_id)
 
 
 @bp.get("/service_type")
