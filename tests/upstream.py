@@ -1,7 +1,8 @@
 """A stand-in remote API on 127.0.0.1 that records every request it receives (for HTTP service tests).
 
 Paths: `/slow` answers after `SLOW_SECONDS`, `/big` sends `BIG_BYTES`, `/redirect` an absolute 302,
-anything else echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy must drop.
+anything else echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy
+must drop.
 """
 
 from __future__ import annotations
