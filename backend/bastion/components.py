@@ -45,7 +45,7 @@ class Component:
     def __str__(self) -> str:
         if self.resource is None:
             return ROOT
-        parts = [self.resource]
+        parts = [] if self.resource == PATH else [self.resource]
         if self.table is not None:
             parts.append(self.table)
         if self.wildcard:
