@@ -30,6 +30,7 @@ EXTRA_REFUSED = tuple(
     for n in ("100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "64:ff9b:1::/48", "2001::/23", "fc00::/7")
 )
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+LOOPBACK = ipaddress.ip_address("127.0.0.1")
 SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 
 
@@ -71,7 +72,11 @@ def parse_base_url(text: object) -> Target:
     if parts.query or parts.fragment:
         raise TargetRefused("must not have a query or fragment; use auth 'query' for a key parameter")
     scheme = parts.scheme.lower()
-    return Target(scheme, parts.hostname, port or DEFAULT_PORTS[scheme], parts.path.rstrip("/"))
+    # urlsplit lower-cases the name; a final dot names the same host (and has no place in SNI).
+    host = parts.hostname.removesuffix(".")
+    if not host:
+        raise TargetRefused("must name a host")
+    return Target(scheme, host, port or DEFAULT_PORTS[scheme], parts.path.rstrip("/"))
 
 
 def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
@@ -92,8 +97,11 @@ def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
 def is_public(address: Address) -> bool:
     """Whether an address is one a service may reach without an opened range."""
     inner = embedded_ipv4(address)
-    if inner is not None and not is_public(inner):
-        return False
+    if inner is not None:
+        # Mapped, 6to4 and NAT64 forms reach the IPv4 address they carry: it decides. The deprecated
+        # compatible form (::a.b.c.d) has no public use.
+        translated = address.ipv4_mapped or address.sixtofour or address in NAT64  # type: ignore[union-attr]
+        return bool(translated) and is_public(inner)
     if address in METADATA or any(address in n for n in EXTRA_REFUSED if n.version == address.version):
         return False
     return address.is_global and not (
@@ -113,6 +121,8 @@ def address_refusal(address: Address, allowed: Iterable[Network]) -> str | None:
 
 def resolve(target: Target) -> list[Address]:
     """Every address the host resolves to (an IP literal resolves to itself, in any spelling)."""
+    if target.host == "localhost" or target.host.endswith(".localhost"):
+        return [LOOPBACK]  # RFC 6761: always loopback, never asked of a name server
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
