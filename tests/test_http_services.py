@@ -314,3 +314,17 @@ def test_rotate_key_reseals_http_secrets(app, client, admin_headers, upstream):
     after = stored_config(app)
     assert after["auth"]["password"] != before["auth"]["password"]
     assert not SecretBox(new_key).needs_rotation(after["headers"][0]["value"])
+
+
+def test_advisor_reports_plain_http_upstreams_and_the_opened_range(client, admin_headers, upstream):
+    from tests.test_advisor import findings
+
+    created = add_http_service(client, admin_headers, upstream.url)
+    found = findings(client, admin_headers)
+    plain = found[f"http-service-plain-http:service:{created['id']}"]
+    assert plain["severity"] == "medium" and "'twitter'" in plain["title"]
+    assert "127.0.0.0/8" in found["http-networks-opened"]["title"]
+    https = {"config": {"base_url": upstream.url.replace("http://", "https://")}}
+    moved = client.patch(f"{SYS}/service/{created['id']}", json=https, headers=admin_headers)
+    assert moved.status_code == 200
+    assert not any(key.startswith("http-service-plain-http") for key in findings(client, admin_headers))
