@@ -328,3 +328,49 @@ def test_advisor_reports_plain_http_upstreams_and_the_opened_range(client, admin
     moved = client.patch(f"{SYS}/service/{created['id']}", json=https, headers=admin_headers)
     assert moved.status_code == 200
     assert not any(key.startswith("http-service-plain-http") for key in findings(client, admin_headers))
+
+
+@pytest.mark.parametrize("given", ["url", "json"])
+def test_docs_are_the_upstream_document_reduced_to_the_role(client, admin_headers, upstream, given):
+    from tests.upstream import OPENAPI
+
+    openapi = f"{upstream.url}/openapi.json" if given == "url" else OPENAPI
+    add_http_service(client, admin_headers, upstream.url, AUTH_KINDS["bearer"], openapi=openapi)
+    key = app_key_for(
+        client, admin_headers, [{"service": "twitter", "component": "statuses/*", "verbs": ["GET"]}]
+    )
+    document = client.get("/api/v2/api_docs/twitter", headers={"X-Api-Key": key}).get_json()
+    assert document["servers"] == [{"url": "http://localhost/api/v2/twitter"}]
+    assert {p: sorted(ops) for p, ops in document["paths"].items()} == {
+        "/statuses/home_timeline": ["get"],
+        "/statuses/{id}": ["get"],
+    }
+    assert_nowhere(json.dumps(document))
+    full = client.get("/api/v2/api_docs/twitter", headers=admin_headers).get_json()
+    assert set(full["paths"]) == set(OPENAPI["paths"])
+    nothing = app_key_for_other(client, admin_headers)
+    assert client.get("/api/v2/api_docs/twitter", headers={"X-Api-Key": nothing}).status_code == 403
+
+
+def app_key_for_other(client, headers) -> str:
+    """An app whose role reaches nothing of the service."""
+    role = client.post(f"{SYS}/role", json={"name": "none", "access": []}, headers=headers).get_json()
+    return client.post(
+        f"{SYS}/app", json={"name": "other", "role_id": role["id"]}, headers=headers
+    ).get_json()["api_key"]
+
+
+def test_without_openapi_docs_list_the_paths_the_role_names(client, admin_headers, upstream):
+    add_http_service(client, admin_headers, upstream.url)
+    access = [
+        {"service": "twitter", "component": "statuses/*", "verbs": ["GET"]},
+        {"service": "twitter", "component": "users/show", "verbs": ["GET", "POST"]},
+        {"service": "twitter", "component": "secret/*", "verbs": []},
+    ]
+    key = app_key_for(client, admin_headers, access)
+    document = client.get("/api/v2/api_docs/twitter", headers={"X-Api-Key": key}).get_json()
+    assert {p: sorted(ops) for p, ops in document["paths"].items()} == {
+        "/statuses/{path}": ["get", "parameters"],
+        "/users/show": ["get", "post"],
+    }
+    assert upstream.url not in json.dumps(document)

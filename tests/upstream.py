@@ -1,8 +1,8 @@
 """A stand-in remote API on 127.0.0.1 that records every request it receives (for HTTP service tests).
 
-Paths: `/slow` answers after `SLOW_SECONDS`, `/big` sends `BIG_BYTES`, `/redirect` an absolute 302,
-anything else echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy
-must drop.
+Paths: `/openapi.json` serves `OPENAPI`, `/slow` answers after `SLOW_SECONDS`, `/big` sends
+`BIG_BYTES`, `/redirect` an absolute 302, anything else echoes the method, path and body as JSON, with a
+cookie and hop-by-hop headers the proxy must drop.
 """
 
 from __future__ import annotations
@@ -14,6 +14,21 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SLOW_SECONDS = 3
+# What `/openapi.json` serves: the remote API's own document.
+OPENAPI = {
+    "openapi": "3.0.3",
+    "info": {"title": "Stand-in", "version": "1"},
+    "servers": [{"url": "https://upstream.invalid/1.1"}],
+    "paths": {
+        "/statuses/home_timeline": {"get": {"responses": {"200": {"description": "ok"}}}},
+        "/statuses/update": {"post": {"responses": {"200": {"description": "ok"}}}},
+        "/statuses/{id}": {
+            "get": {"responses": {"200": {"description": "ok"}}},
+            "delete": {"responses": {"200": {"description": "ok"}}},
+        },
+        "/users/show": {"get": {"responses": {"200": {"description": "ok"}}}},
+    },
+}
 BIG_BYTES = 256 * 1024
 
 
@@ -70,6 +85,9 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
                 time.sleep(SLOW_SECONDS)
             if self.path.startswith("/redirect"):
                 self._send(302, b"", {"Location": f"http://127.0.0.1:{upstream.port}/elsewhere"})
+                return
+            if self.path.startswith("/openapi.json"):
+                self._send(200, json.dumps(OPENAPI).encode(), {"Content-Type": "application/json"})
                 return
             if self.path.startswith("/big"):
                 self._send(200, b"x" * BIG_BYTES, {"Content-Type": "text/plain"})

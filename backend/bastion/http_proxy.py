@@ -11,11 +11,12 @@ of error, never the upstream's host or text, and never a secret (the URL can hol
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import urllib3
 from flask import Response
@@ -211,3 +212,36 @@ def forward(
     except HTTPError as exc:
         raise _failure(upstream, exc, production) from None
     return Response(data, status=answer.status, headers=_answer_headers(answer))
+
+
+def fetch_document(name: str, url: str, config: Mapping[str, Any], allowed: Iterable) -> dict:
+    """An upstream's OpenAPI document from its URL: the same checked, pinned, capped client, and no
+    credential (the document's host need not be the API's)."""
+    parts = urlsplit(url)
+    base = {"service": name, "base_url": f"{parts.scheme}://{parts.netloc}"}
+    limits = {k: config[k] for k in ("timeout", "max_response_bytes") if k in config}
+    upstream = build_upstream(base | limits, allowed)
+    target = parts.path or "/"
+    try:
+        answer = upstream.pool.urlopen(
+            "GET",
+            f"{target}?{parts.query}" if parts.query else target,
+            headers={"Host": upstream.target.host_header, "Accept": "application/json"},
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        body = _read_capped(upstream, answer)
+    except HTTPError as exc:
+        raise _failure(upstream, exc, production=True) from None
+    finally:
+        upstream.pool.close()
+    try:
+        document = json.loads(body) if answer.status == 200 else None
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        log.warning("service %s: OpenAPI document not usable (status %s)", name, answer.status)
+        raise BadGateway(f"Service '{name}': its OpenAPI document could not be read (status {answer.status})")
+    return document
