@@ -374,3 +374,24 @@ def test_without_openapi_docs_list_the_paths_the_role_names(client, admin_header
         "/users/show": ["get", "post"],
     }
     assert upstream.url not in json.dumps(document)
+
+
+def test_audit_events_of_http_services_show_secrets_only_as_the_mask(
+    app, client, admin_headers, upstream, caplog
+):
+    from tests.test_audit_trail import _events_after, _last_id
+
+    last = _last_id(app)
+    fixed = [{"name": "X-Fixed", "value": HEADER_SECRET, "secret": True}]
+    created = add_http_service(client, admin_headers, upstream.url, AUTH_KINDS["query"], headers=fixed)
+    changed = {"config": {"auth": {"kind": "query", "name": "key", "value": "Second-Secret-3"}}}
+    assert (
+        client.patch(f"{SYS}/service/{created['id']}", json=changed, headers=admin_headers).status_code == 200
+    )
+    assert client.get("/api/v2/twitter/statuses/x", headers=admin_headers).status_code == 200
+    events = _events_after(app, last)
+    assert [e["action"] for e in events] == ["create", "reseal"]  # a new secret is named a reseal
+    text = json.dumps(events) + caplog.text
+    for secret in (SECRET, HEADER_SECRET, "Second-Secret-3"):
+        assert_nowhere(text, secret)
+    assert MASK in json.dumps(events) and "enc:v1:" not in json.dumps(events)
