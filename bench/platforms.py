@@ -43,8 +43,11 @@ def base_env(workers: int) -> dict[str, str]:
     return env
 
 
-def start_bastion(workdir: Path, db_path: Path, workers: int) -> Server:
-    """Initialise an instance, create an admin, start gunicorn, log in and register the data service."""
+def start_bastion(
+    workdir: Path, db_path: Path | None, workers: int, extra_env: dict[str, str] | None = None
+) -> Server:
+    """Initialise an instance, create an admin, start gunicorn, log in and register the data service
+    (none without db_path); extra_env adds settings (HTTP_SERVICES_ALLOWED_NETWORKS, say)."""
     instance = workdir / "bastion-instance"
     instance.mkdir()
     password = secrets.token_urlsafe(18)
@@ -54,6 +57,7 @@ def start_bastion(workdir: Path, db_path: Path, workers: int) -> Server:
         APP_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         REQUIRE_HTTPS="false",
     )
+    env.update(extra_env or {})
     bastion = [str(BIN / "bastion")]
     _run([*bastion, "init"], env)
     admin = ["create-admin", "--email", ADMIN_EMAIL, "--name", "Bench", "--password-stdin"]
@@ -66,7 +70,8 @@ def start_bastion(workdir: Path, db_path: Path, workers: int) -> Server:
     try:
         token = _login(server, password)
         server.headers = {"Authorization": f"Bearer {token}"}
-        _create_service(server, db_path)
+        if db_path is not None:
+            _create_service(server, db_path)
     except BaseException:
         servers.stop(server)
         raise
