@@ -9,10 +9,12 @@ or table is decided on the name as sent first, so a caller without access learns
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from bastion import access, components
 from bastion.api import remote, table_path
@@ -25,11 +27,13 @@ from bastion.data.params import parse_list_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.db import session_scope
 from bastion.errors import BadRequest, MethodNotAllowed, NotFound
+from bastion.models import RESERVED_SERVICE_NAMES
 from bastion.registry import OpenService, read_plans
 from bastion.services.data_services import list_services
 from bastion.verbs import VERBS
 
 bp = Blueprint("data", __name__, url_prefix="/api/v2")
+REMOTE_PATH = re.compile(r"^/api/v2/([^/]+)(?:/(.*))?$", re.S)
 log = logging.getLogger("bastion")
 
 
@@ -67,20 +71,23 @@ def _ensure_reaches(identity: Identity, service: str) -> None:
 answer_outages(bp)
 
 
-@bp.before_request
+# Registered on the app, after the transport and network guards (their blueprint comes last): a remote
+# HTTP service's path may match a database route (`_table/...`), or none at all.
+@bp.before_app_request
 def to_remote_service():
-    """A remote HTTP service's requests go to the proxy, whichever data route their path matched."""
-    name = (request.view_args or {}).get("service")
-    if name is None or request.method == "OPTIONS" or remote.remote_service(name) is None:
+    """Requests under /api/v2/<svc>/ of a remote HTTP service go to the proxy, whatever route matched;
+    a path no route names is decided on the service name as sent (401/403), like every data path."""
+    found = REMOTE_PATH.match(request.path)
+    if found is None or request.method == "OPTIONS":
         return None
-    rest = request.path.removeprefix(f"{bp.url_prefix}/{name}")
-    return remote.proxy(name, rest.lstrip("/"))
-
-
-@bp.route("/<service>/<path:rest>", methods=list(VERBS))
-def remote_path(service: str, rest: str):
-    """A path no database route names: an HTTP service's (sent on by to_remote_service), else nothing."""
-    return remote.proxy(service, rest)
+    name, rest = found.group(1), found.group(2) or ""
+    if name in RESERVED_SERVICE_NAMES:
+        return None  # the admin, user and docs APIs: never a service, never a lookup of the rows
+    if remote.remote_service(name) is not None:
+        return remote.proxy(name, rest)
+    if rest and isinstance(request.routing_exception, HTTPNotFound):
+        return remote.proxy(name, rest)
+    return None
 
 
 @bp.get("")
