@@ -26,11 +26,14 @@ Slot = tuple[str, str]
 AUTH_SECRET = {"header": "value", "query": "value", "basic": "password", "bearer": "token"}
 AUTH_PLAIN = {"header": ("name",), "query": ("name",), "basic": ("username",), "bearer": ()}
 TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name (RFC 9110 token)
-# Headers the platform decides itself, or that carry the caller's or the platform's credentials.
-NEVER_FORWARDED = frozenset(
+# Headers the platform decides itself (credentials go in `auth`): no fixed header may set them.
+PLATFORM_SET = frozenset(
     {"authorization", "proxy-authorization", "cookie", "host", "content-length", "transfer-encoding"}
-    | {"connection", "keep-alive", "te", "trailer", "upgrade", "forwarded", "x-forwarded-for"}
+    | {"accept-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "forwarded"}
+    | {"x-forwarded-for"}
 )
+# And never passed on from a caller: those, and the platform's own API key header.
+NEVER_FORWARDED = PLATFORM_SET | {"x-api-key"}
 PLATFORM_PREFIXES = ("x-dreamfactory-", "x-bastion-")
 
 
@@ -122,7 +125,7 @@ def _headers_problems(headers: Any) -> dict[str, str]:
             errors[f"{where}.name"] = "must be a header name (letters, digits and -)"
         elif name.lower() in seen:
             errors[f"{where}.name"] = "is given twice"
-        elif name.lower() in NEVER_FORWARDED:
+        elif name.lower() in PLATFORM_SET:
             errors[f"{where}.name"] = "is set by the platform; use auth for credentials"
         if not isinstance(value, str) or "\n" in value or "\r" in value:
             errors[f"{where}.value"] = "must be text on one line"
