@@ -211,7 +211,11 @@ def forward(
             data = _read_capped(upstream, answer)
     except HTTPError as exc:
         raise _failure(upstream, exc, production) from None
-    return Response(data, status=answer.status, headers=_answer_headers(answer))
+    response = Response(data, status=answer.status, headers=_answer_headers(answer))
+    if "Content-Type" not in answer.headers:
+        # Not werkzeug's text/html default: an untyped answer must not be taken for a page.
+        response.headers["Content-Type"] = "application/octet-stream"
+    return response
 
 
 def fetch_document(name: str, url: str, config: Mapping[str, Any], allowed: Iterable) -> dict:
