@@ -160,6 +160,7 @@ def test_redirects_are_not_followed_and_their_location_is_not_shown(client, admi
     add_http_service(client, admin_headers, upstream.url)
     answer = client.get("/api/v2/twitter/redirect", headers=admin_headers)
     assert answer.status_code == 302 and "Location" not in answer.headers
+    assert answer.headers["Content-Type"] == "application/octet-stream"  # untyped: never taken for a page
     assert [s.path for s in upstream.seen] == ["/redirect"]
 
 
