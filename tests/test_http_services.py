@@ -398,3 +398,29 @@ def test_audit_events_of_http_services_show_secrets_only_as_the_mask(
     for secret in (SECRET, HEADER_SECRET, "Second-Secret-3"):
         assert_nowhere(text, secret)
     assert MASK in json.dumps(events) and "enc:v1:" not in json.dumps(events)
+
+
+def test_explain_decides_an_http_services_path_as_the_proxy_does(client, admin_headers, upstream):
+    add_http_service(client, admin_headers, upstream.url)
+    role = client.post(
+        f"{SYS}/role",
+        json={"name": "r", "access": [{"service": "twitter", "component": "statuses/*", "verbs": ["GET"]}]},
+        headers=admin_headers,
+    ).get_json()
+    app = client.post(
+        f"{SYS}/app", json={"name": "web", "role_id": role["id"]}, headers=admin_headers
+    ).get_json()
+
+    def explain(verb: str, path: str) -> dict:
+        query = {"app": app["id"], "verb": verb, "path": path}
+        return client.get(f"{SYS}/explain", query_string=query, headers=admin_headers).get_json()
+
+    allowed = explain("GET", "/api/v2/twitter/statuses/home")
+    assert allowed["allowed"] is True and allowed["component"] == "statuses/home"
+    assert explain("POST", "/api/v2/twitter/statuses/home")["allowed"] is False
+    assert explain("GET", "/api/v2/twitter/_table/x")["component"] == "_table/x"  # a path like any other
+    assert explain("GET", "/api/v2/twitter/_table/x")["allowed"] is False
+    hr_path = client.get(
+        f"{SYS}/explain", query_string={"app": app["id"], "path": "/api/v2/nope/x"}, headers=admin_headers
+    )
+    assert hr_path.status_code == 400  # not an HTTP service: a bare path is no component

@@ -28,7 +28,7 @@ def remote_service(name: str) -> Service | None:
     return service if service.type == HTTP else None
 
 
-def _checked_path(rest: str) -> str:
+def checked_path(rest: str) -> str:
     """The path as a component names it; `.` and `..` segments could climb out of the base URL."""
     segments = rest.split("/")
     if any(s in (".", "..") for s in segments):
@@ -53,7 +53,7 @@ def proxy(name: str, rest: str):
     """Forward one request to the service's upstream, after the access decision on path and verb."""
     identity = identify()
     access.ensure_caller(identity=identity)
-    path = _checked_path(rest)
+    path = checked_path(rest)
     verb = "GET" if request.method == "HEAD" else request.method
     service = remote_service(name)
     if service is None:
