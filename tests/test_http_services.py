@@ -424,3 +424,11 @@ def test_explain_decides_an_http_services_path_as_the_proxy_does(client, admin_h
         f"{SYS}/explain", query_string={"app": app["id"], "path": "/api/v2/nope/x"}, headers=admin_headers
     )
     assert hr_path.status_code == 400  # not an HTTP service: a bare path is no component
+
+
+def test_a_query_key_never_reaches_the_log_even_at_debug(client, admin_headers, upstream, caplog):
+    add_http_service(client, admin_headers, upstream.url, AUTH_KINDS["query"])
+    with caplog.at_level("DEBUG"):
+        assert client.get("/api/v2/twitter/statuses/x", headers=admin_headers).status_code == 200
+    assert "key=" in upstream.last().path
+    assert_nowhere(caplog.text)

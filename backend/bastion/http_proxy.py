@@ -28,6 +28,8 @@ from bastion.service_types import DEFAULT_FORWARD_HEADERS, DEFAULT_HTTP_TIMEOUT,
 from bastion.services.http_config import forwardable
 
 log = logging.getLogger("bastion")
+# urllib3's debug lines carry the full URL, which holds a `query` auth key: never below WARNING.
+logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 PLATFORM_PARAMETERS = frozenset({"api_key", "session_token"})
 # Hop-by-hop headers (RFC 9110 §7.6.1) and what the platform decides itself on the way back: cookies of
