@@ -432,3 +432,20 @@ def test_a_query_key_never_reaches_the_log_even_at_debug(client, admin_headers, 
         assert client.get("/api/v2/twitter/statuses/x", headers=admin_headers).status_code == 200
     assert "key=" in upstream.last().path
     assert_nowhere(caplog.text)
+
+
+def test_the_connection_test_calls_the_base_url_with_the_credential(client, admin_headers, upstream):
+    created = add_http_service(client, admin_headers, upstream.url + "/v1", AUTH_KINDS["bearer"])
+    url = f"{SYS}/service/{created['id']}/test"
+    tested = client.post(url, json={}, headers=admin_headers)
+    assert tested.status_code == 200 and "answered 200" in tested.get_json()["message"]
+    assert (upstream.last().path, upstream.last().headers["authorization"]) == ("/v1/", f"Bearer {SECRET}")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    edited = {"config": {"base_url": f"http://127.0.0.1:{closed}", "auth": {"kind": "bearer", "token": "t"}}}
+    failed = client.post(url, json=edited, headers=admin_headers)
+    assert failed.status_code == 400 and "cannot be reached" in failed.get_json()["error"]["message"]
+    assert str(closed) not in failed.get_data(as_text=True)
+    masked = {"config": {"base_url": f"http://127.0.0.1:{closed}"}}  # the stored token to a new place: no
+    assert client.post(url, json=masked, headers=admin_headers).status_code == 400

@@ -23,7 +23,7 @@ from flask import Response
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
 from bastion import http_targets
-from bastion.errors import ApiError
+from bastion.errors import ApiError, BadRequest
 from bastion.service_types import DEFAULT_FORWARD_HEADERS, DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES
 from bastion.services.http_config import forwardable
 
@@ -251,3 +251,30 @@ def fetch_document(name: str, url: str, config: Mapping[str, Any], allowed: Iter
         log.warning("service %s: OpenAPI document not usable (status %s)", name, answer.status)
         raise BadGateway(f"Service '{name}': its OpenAPI document could not be read (status {answer.status})")
     return document
+
+
+def test_upstream(config: Mapping[str, Any], allowed: Iterable) -> int:
+    """A service's connection test: GET its base URL with its credential; the status, or BadRequest."""
+    try:
+        upstream = build_upstream(config, allowed)
+    except BadGateway as exc:
+        raise BadRequest(exc.message) from None
+    try:
+        answer = upstream.pool.urlopen(
+            "GET",
+            upstream_url(upstream, "", ()),
+            headers=upstream_headers(upstream, {}),
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        answer.drain_conn()
+        return answer.status
+    except HTTPError as exc:
+        raise BadRequest(_failure(upstream, exc, production=True).message) from None
+    finally:
+        upstream.pool.close()
+
+
+test_upstream.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported by name
