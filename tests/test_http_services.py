@@ -283,6 +283,7 @@ def test_bad_configs_are_400_naming_the_field(client, admin_headers, upstream):
         ({"base_url": upstream.url, "forward_headers": ["X-Api-Key"]}, "config.forward_headers"),
         ({"base_url": upstream.url, "forward_headers": ["X-Bastion-Anything"]}, "config.forward_headers"),
         ({"base_url": upstream.url, "timeout": 0}, "config.timeout"),
+        ({"base_url": upstream.url, "headers": [{"name": "X-K", "value": MASK}]}, "config.headers[0].value"),
         ({"base_url": upstream.url, "max_response_bytes": -1}, "config.max_response_bytes"),
         ({"base_url": upstream.url, "openapi": "{not json"}, "config.openapi"),
         ({"base_url": upstream.url, "host": "x"}, "config.host"),

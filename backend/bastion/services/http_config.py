@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bastion import http_targets
+from bastion.secrets import MASK
 from bastion.service_types import (
     DEFAULT_FORWARD_HEADERS,
     HTTP_AUTH_KINDS,
@@ -129,6 +130,9 @@ def _headers_problems(headers: Any) -> dict[str, str]:
             errors[f"{where}.name"] = "is set by the platform; use auth for credentials"
         if not isinstance(value, str) or "\n" in value or "\r" in value:
             errors[f"{where}.value"] = "must be text on one line"
+        elif value == MASK and not header.get("secret"):
+            # A secret header turned plain keeps no stored value: the mask itself would be sent.
+            errors[f"{where}.value"] = "is the mask: type the value, or keep the header secret"
         if not isinstance(header.get("secret", False), bool):
             errors[f"{where}.secret"] = "must be true or false"
         seen.add(str(name).lower())
