@@ -3,6 +3,7 @@
 The platform here is a gunicorn of its own with HTTP_SERVICES_ALLOWED_NETWORKS=127.0.0.0/8, since its
 stand-in upstream (tests/upstream.py) listens on 127.0.0.1 and the session's server keeps the default
 that refuses loopback. The browser and the page's origin are the session's and module's as elsewhere.
+The SPA's role editor, served for that platform, takes a typed path for an HTTP service.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.e2e.spa import Screens, admin_api, allow_origins, build_spa, log_in, open_area, serve_spa
 from tests.e2e.test_cors_browser import FETCH, AdminApi, origin_a  # noqa: F401 (origin_a is a fixture)
 from tests.live import start_server, stop_server
 from tests.upstream import Upstream, start_upstream
@@ -84,3 +87,34 @@ def test_a_page_of_another_origin_calls_the_remote_api_once_a_rule_covers_its_pa
     assert (
         received[0].headers["authorization"] == f"Bearer {TOKEN}" and "x-api-key" not in received[0].headers
     )
+
+
+@pytest.fixture(scope="module")
+def opened_spa(opened_server, tmp_path_factory):
+    """The SPA served on its own origin for the opened platform, let in by its CORS rule."""
+    served = serve_spa(build_spa(), tmp_path_factory.mktemp("http_spa") / "dist", opened_server.url)
+    allow_origins(admin_api(opened_server), opened_server.url, [served.origin])
+    yield served
+    served.stop()
+
+
+def test_the_role_editor_takes_a_typed_path_for_an_http_service(page, opened_spa, opened_server, twitter):
+    admin, _ = twitter
+    page.set_default_timeout(10_000)
+    log_in(page, opened_spa.url, opened_server, Screens(page))
+    open_area(page, "Roles")
+    page.get_by_role("link", name="New role").click()
+    page.get_by_label("Name", exact=True).fill("timeline-editor")
+    page.get_by_role("button", name="Add access entry").click()
+    entry = page.get_by_test_id("entry-0")
+    entry.get_by_label("Service", exact=True).select_option("twitter")
+    entry.get_by_label("Component", exact=True).fill("statuses/*")
+    expect(entry.get_by_role("button", name="Add filter")).to_have_count(0)  # no rows to filter
+    entry.get_by_label("GET").check()
+    page.get_by_role("button", name="Create role").click()
+    expect(page.get_by_role("link", name="timeline-editor", exact=True)).to_be_visible()
+    roles = admin.http.get(opened_server.url + "/api/v2/system/role", timeout=10).json()["resource"]
+    saved = next(r for r in roles if r["name"] == "timeline-editor")
+    assert [(e["service"], e["component"], e["verbs"]) for e in saved["access"]] == [
+        ("twitter", "statuses/*", ["GET"])
+    ]
