@@ -43,9 +43,16 @@ def base_env(workers: int) -> dict[str, str]:
     return env
 
 
-def start_bastion(workdir: Path, db_path: Path, workers: int, config: dict | None = None) -> Server:
+def start_bastion(
+    workdir: Path,
+    db_path: Path | None,
+    workers: int,
+    config: dict | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Server:
     """Initialise an instance, create an admin, start gunicorn, log in and register the data service
-    (the SQLite file, or the database `config` describes)."""
+    (the SQLite file, or the database `config` describes; none without either); extra_env adds settings
+    (HTTP_SERVICES_ALLOWED_NETWORKS, say)."""
     instance = workdir / "bastion-instance"
     instance.mkdir()
     password = secrets.token_urlsafe(18)
@@ -55,6 +62,7 @@ def start_bastion(workdir: Path, db_path: Path, workers: int, config: dict | Non
         APP_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         REQUIRE_HTTPS="false",
     )
+    env.update(extra_env or {})
     bastion = [str(BIN / "bastion")]
     _run([*bastion, "init"], env)
     admin = ["create-admin", "--email", ADMIN_EMAIL, "--name", "Bench", "--password-stdin"]
@@ -67,7 +75,10 @@ def start_bastion(workdir: Path, db_path: Path, workers: int, config: dict | Non
     try:
         token = _login(server, password)
         server.headers = {"Authorization": f"Bearer {token}"}
-        _create_service(server, config or {"engine": "sqlite", "database": str(db_path), "max_records": 1000})
+        if config is None and db_path is not None:
+            config = {"engine": "sqlite", "database": str(db_path), "max_records": 1000}
+        if config is not None:
+            _create_service(server, config)
     except BaseException:
         servers.stop(server)
         raise

@@ -176,15 +176,36 @@ def test_schema_follows_data_access():
         ("_table/a/*", components.Component("_table", "a", True)),
         ("_schema/a", components.Component("_schema", "a")),
         ("_schema/a/*", None),
-        ("_tables/a", None),
         ("_table/", None),
-        ("x", None),
+        # Anything else is a path of a remote HTTP service (issue 20); role saving refuses it on SQL ones.
+        ("x", components.Component("/", "x", folds=False)),
+        ("_tables/a", components.Component("/", "_tables/a", folds=False)),
+        ("statuses/*", components.Component("/", "statuses", True, folds=False)),
+        ("a//b", None),
+        ("a/*/b", None),
+        ("a/../b", None),
+        ("/a", None),
     ],
 )
 def test_component_grammar(text, parsed):
     assert components.parse(text) == parsed
     if parsed is not None:
         assert str(parsed) == text
+    assert (components.problem(text, paths=False) is None) == (parsed is not None and parsed.resource != "/")
+
+
+def test_path_components_match_exactly_else_the_longest_prefix_first():
+    entries = ["*", "statuses/*", "statuses/private/*", "statuses/home"]
+
+    def best(path: str) -> list[str]:
+        return components.most_specific(entries, components.path(path), lambda e: e)
+
+    assert best("statuses/home") == ["statuses/home"]
+    assert best("statuses") == ["statuses/*"]
+    assert best("statuses/home/x") == ["statuses/*"]
+    assert best("statuses/private/dm") == ["statuses/private/*"]
+    assert best("statusesX") == ["*"]
+    assert best("Statuses/home") == ["*"]  # paths compare exactly
 
 
 def test_verb_mask_alias():

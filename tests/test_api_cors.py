@@ -254,7 +254,8 @@ def test_a_huge_path_under_a_many_wildcard_rule_is_cheap(app, client):
     started = time.perf_counter()
     response = client.get(path, headers={"Origin": SPA})
     assert time.perf_counter() - started < 1.0  # the whole request; the glob took minutes before
-    assert response.status_code == 404 and no_cors_headers(response)
+    # Any /api/v2/<svc>/<path> may be a remote HTTP service's path: without credentials, 401 (issue 20).
+    assert response.status_code == 401 and no_cors_headers(response)
 
 
 def test_a_wildcard_rule_echoes_the_origin_and_never_sends_a_star(app, client):

@@ -23,12 +23,30 @@ def bash_blocks(section: str) -> list[str]:
     "section", ["The admin API", "Audit log and live sessions", "CORS", "Coming from DreamFactory"]
 )
 def test_section_examples(live_server, section):
+    run_section(live_server, section)
+
+
+def run_section(server, section: str) -> None:
+    """Run a section's bash blocks as one script against a live server; they must all succeed."""
     script = "set -euo pipefail\n" + "\n".join(bash_blocks(section))
     env = {
-        **live_server.env,
-        "BASTION": live_server.url,
-        "ADMIN_EMAIL": live_server.admin_email,
-        "ADMIN_PASSWORD": live_server.admin_password,
+        **server.env,
+        "BASTION": server.url,
+        "ADMIN_EMAIL": server.admin_email,
+        "ADMIN_PASSWORD": server.admin_password,
     }
     result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stdout + result.stderr + live_server.log()[-3000:]
+    assert result.returncode == 0, result.stdout + result.stderr + server.log()[-3000:]
+
+
+def test_remote_http_services_section(tmp_path_factory):
+    """Its stand-in upstream listens on 127.0.0.1, so this server opens loopback to HTTP services."""
+    from tests.live import start_server, stop_server
+
+    server = start_server(
+        tmp_path_factory.mktemp("http_readme") / "instance", HTTP_SERVICES_ALLOWED_NETWORKS="127.0.0.0/8"
+    )
+    try:
+        run_section(server, "Remote HTTP services")
+    finally:
+        stop_server(server)

@@ -259,6 +259,13 @@ def _named_components(identity: Any, index: AccessIndex, service: str) -> list[s
     return [e.component for e in role.entries if e.service is None or e.service.lower() == wanted]
 
 
+def named_components(*, identity: Any, service: str, index: AccessIndex | None = None) -> list[str]:
+    """The components the caller's role names for a service (its own entries and all-services ones)."""
+    if identity.is_admin or identity.app is None:
+        return []
+    return _named_components(identity, index or current_index(), service)
+
+
 def reaches(
     *, identity: Any, service: str, tables_only: bool = False, index: AccessIndex | None = None
 ) -> bool:
@@ -275,7 +282,8 @@ def reaches(
     index = index or current_index()
     probes = components.probes(_named_components(identity, index, service))
     if tables_only:
-        probes = [p for p in probes if p.resource == components.TABLE and p.table is not None]
+        # A remote HTTP service's document is made of its paths, a database service's of its tables.
+        probes = [p for p in probes if p.resource in (components.TABLE, components.PATH) and p.table]
     return any(allowed_verbs(identity=identity, service=service, component=p, index=index) for p in probes)
 
 

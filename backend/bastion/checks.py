@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bastion.advisor import cors_rules, keys, people, registration
+from bastion.advisor import cors_rules, http_services, keys, people, registration
 from bastion.advisor.cors_rules import glob_reaches_admin
 from bastion.advisor.db_accounts import Accounts, check_services
 from bastion.advisor.finding import SEVERITIES, Finding, sort_key
@@ -77,7 +77,13 @@ def _migrations(s: Settings, conn: sa.Connection, _now: datetime) -> Iterable[Fi
 
 
 # Checks of the system database's content. Each takes (settings, inventory, now) and returns findings.
-CONTENT_CHECKS = (*cors_rules.CHECKS, *keys.CHECKS, *people.CHECKS, *registration.CHECKS)
+CONTENT_CHECKS = (
+    *cors_rules.CHECKS,
+    *keys.CHECKS,
+    *people.CHECKS,
+    *registration.CHECKS,
+    *http_services.CHECKS,
+)
 
 
 def _mutes(conn: sa.Connection) -> dict[str, dict]:

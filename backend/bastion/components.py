@@ -9,6 +9,9 @@ exact, then ``<t>/*`` of the same table, then ``_table/*`` / ``_schema/*`` (``x/
 then ``*``. A table name in an entry covers exactly the table it names: the comparison ignores case only
 when the request's table is the one table of its schema with that lower-case name (``folds``), so a grant
 on ``items`` never reaches ``"Items"`` when both exist.
+
+A remote HTTP service's components are its paths: ``""``, ``*``, ``statuses``, ``statuses/*``, ... An
+entry ``p/*`` covers ``p`` and every path under it, the longest such prefix first; paths compare exactly.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ ROOT = ""
 SERVICE_LEVEL = ("", "*", "_table", "_table/*", "_schema", "_schema/*")
 # Stands for "a table no entry names" when probing what a role reaches without reflecting the schema.
 UNNAMED = "\x00"
+PATH = "/"  # the resource of an HTTP service's path components; no table or schema component uses it
 EXACT, TABLE_WILDCARD, RESOURCE_WILDCARD, EVERYTHING = 0, 1, 2, 3
 
 
@@ -41,7 +45,7 @@ class Component:
     def __str__(self) -> str:
         if self.resource is None:
             return ROOT
-        parts = [self.resource]
+        parts = [] if self.resource == PATH else [self.resource]
         if self.table is not None:
             parts.append(self.table)
         if self.wildcard:
@@ -67,6 +71,26 @@ def resource(name: str) -> Component:
 ROOT_COMPONENT = Component(None)
 
 
+def path(text: str) -> Component:
+    """The component of an HTTP service's path (no leading `/`); the empty path is the root."""
+    return Component(PATH, text, folds=False) if text else ROOT_COMPONENT
+
+
+def _parse_path(text: str) -> Component | None:
+    """A path component (`a/b`, `a/b/*`), or None: empty segments and a `*` not at the end are no path."""
+    wildcard = text.endswith("/*")
+    name = text[:-2] if wildcard else text
+    segments = name.split("/")
+    if not name or any(not s or s == "*" or s in (".", "..") for s in segments):
+        return None
+    return Component(PATH, name, wildcard, folds=False)
+
+
+def is_path(component: Component | None) -> bool:
+    """Whether a component is an HTTP service's path (not the root, `*` or a table component)."""
+    return component is not None and component.resource == PATH
+
+
 @lru_cache(maxsize=4096)
 def parse(text: str) -> Component | None:
     """The component a text names, or None when it is not one."""
@@ -76,7 +100,7 @@ def parse(text: str) -> Component | None:
         return Component(ALL)
     head, _, rest = text.partition("/")
     if head not in (TABLE, SCHEMA):
-        return None
+        return _parse_path(text)
     if not _:
         return Component(head)
     if rest == "*":
@@ -93,9 +117,10 @@ def of(component: Component | str) -> Component | None:
     return component if isinstance(component, Component) else parse(component)
 
 
-def problem(text: str) -> str | None:
-    """Why a text is not a valid entry component, or None when it is."""
-    if parse(text) is None:
+def problem(text: str, paths: bool = True) -> str | None:
+    """Why a text is not a valid entry component (of a database service, when not paths), or None."""
+    parsed = parse(text)
+    if parsed is None or (not paths and is_path(parsed)):
         return f"'{text}' is not a component (see as_access_list)"
     return None
 
@@ -114,7 +139,7 @@ def _same_table(named: str, wanted: Component) -> bool:
     return wanted.folds and wanted.table is not None and named.lower() == wanted.table.lower()
 
 
-def level(entry: Component | None, wanted: Component) -> int | None:
+def level(entry: Component | None, wanted: Component) -> float | None:
     """How specifically an entry's component matches the wanted one (lower is more specific), or None."""
     if entry is None:
         return None
@@ -122,6 +147,8 @@ def level(entry: Component | None, wanted: Component) -> int | None:
         return EVERYTHING
     if entry.resource != wanted.resource:
         return None
+    if entry.resource == PATH:
+        return _path_level(entry, wanted)
     if entry.table is None:
         if entry.wildcard:
             return RESOURCE_WILDCARD
@@ -131,6 +158,18 @@ def level(entry: Component | None, wanted: Component) -> int | None:
     if entry.wildcard:
         return EXACT if wanted.wildcard else TABLE_WILDCARD
     return EXACT if not wanted.wildcard else None
+
+
+def _path_level(entry: Component, wanted: Component) -> float | None:
+    """Exact, else `p/*` covering the path, a longer p ranking first (between levels 1 and 2)."""
+    assert entry.table is not None and wanted.table is not None
+    if not entry.wildcard:
+        return EXACT if entry.table == wanted.table and not wanted.wildcard else None
+    if wanted.table == entry.table or wanted.table.startswith(entry.table + "/"):
+        return (
+            EXACT if wanted.wildcard and wanted.table == entry.table else 1 + 1 / (2 + entry.table.count("/"))
+        )
+    return None
 
 
 T = TypeVar("T")
@@ -151,11 +190,17 @@ def probes(named: Iterable[str]) -> list[Component]:
     Every table that no entry names is decided alike, so UNNAMED stands for all of them; the root and the
     two listings stand for themselves.
     """
-    tables = {parsed.table for text in named if (parsed := parse(text)) is not None and parsed.table}
+    parsed = [p for text in named if (p := parse(text)) is not None and p.table]
+    tables = {p.table for p in parsed if p.resource != PATH}
     found = [ROOT_COMPONENT, resource(TABLE), resource(SCHEMA)]
     for name in sorted(tables) + [UNNAMED]:
         found += [table(name, folds=False), schema(name, folds=False)]
-    return found
+    # An HTTP service's paths: each named one, and one no entry names (reached by `*` only).
+    return (
+        found
+        + [path(name) for name in sorted({p.table for p in parsed if p.resource == PATH})]
+        + [path(UNNAMED)]
+    )
 
 
 def most_specific_docs(items: Iterable[T], service: str, text_of: Callable[[T], str]) -> list[T]:

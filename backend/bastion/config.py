@@ -211,6 +211,12 @@ SETTINGS = (
     Setting("MAIL_TLS", "starttls", _mail_tls, "starttls, ssl or none"),
     Setting("SPA_URL", "", _web_url, "the SPA's URL, where e-mailed links lead the user to type their code"),
     Setting("CODE_TTL_MINUTES", "30", _minutes, "lifetime of an e-mailed confirmation, reset or invite code"),
+    Setting(
+        "HTTP_SERVICES_ALLOWED_NETWORKS",
+        "",
+        parse_networks,
+        "CIDR list that remote HTTP services may reach although not public (an internal API); empty: none",
+    ),
 )
 KNOWN_NAMES = frozenset(s.name for s in SETTINGS)
 
@@ -244,6 +250,7 @@ class Settings:
     mail_tls: str = "starttls"
     spa_url: str = ""
     code_ttl_minutes: int = 30
+    http_services_allowed_networks: tuple = field(default=())
 
     @property
     def is_production(self) -> bool:

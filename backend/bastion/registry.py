@@ -10,13 +10,15 @@ schemas and their compiled reads. A service that is not asked for again costs no
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 
+from bastion import http_proxy
 from bastion.bulkheads import Bulkheads
+from bastion.config import current_settings
 from bastion.data.dberrors import RETRY_AFTER, GatewayTimeout, ServiceUnavailable
 from bastion.data.engines import EnginePool
 from bastion.data.read_plans import ReadPlans
@@ -72,20 +74,21 @@ def init_app(app: Flask) -> None:
     """Give the app its engine pool, schema cache, compiled reads and service rows (rebuilt when any
     service changes)."""
     app.extensions["bastion.engines"] = EnginePool()
+    app.extensions["bastion.http_pools"] = EnginePool(_build_upstream, http_proxy.close_upstream)
     app.extensions["bastion.schemas"] = SchemaCache()
     app.extensions["bastion.read_plans"] = ReadPlans()
     app.extensions["bastion.services"] = VersionedCache("services", _services_by_name)
     app.extensions["bastion.bulkheads"] = Bulkheads()
     app.before_request(release_changed_services)
     app.teardown_request(_leave_bulkheads)
-    # Refusals and timeouts of a service are expected in an outage: one log line each, no trace.
-    for error in (ServiceUnavailable, GatewayTimeout):
+    # Refusals and timeouts of a service (or a remote API) are expected in an outage: one log line each.
+    for error in (ServiceUnavailable, GatewayTimeout, http_proxy.BadGateway, http_proxy.UpstreamTimeout):
         app.register_error_handler(error, answer_quietly)
 
 
 def release_changed_services() -> None:
     """Once per change of the service rows, release the engines and schemas that change made stale."""
-    if not engines().versions():
+    if not engines().versions() and not http_pools().versions():
         return  # nothing to release, and no reason to read the service rows before a request needs them
     try:
         services = current_app.extensions["bastion.services"].get()
@@ -102,6 +105,8 @@ def release_stale(services: Iterable[Service]) -> None:
     """Dispose the engines of services not among the active ones (or of an older version), and free their
     reflected schemas and compiled reads."""
     live = {service.id: service.version for service in services if service.is_active}
+    for service_id, _ in http_pools().retain(live):
+        log.info("service %s: connection pool released after a change", service_id)
     for service_id, engine in engines().retain(live):
         schemas().refresh(service_id)
         read_plans().forget(engine.dialect)
@@ -111,6 +116,32 @@ def release_stale(services: Iterable[Service]) -> None:
 def engines() -> EnginePool:
     """The current app's engine pool."""
     return current_app.extensions["bastion.engines"]
+
+
+def http_pools() -> EnginePool:
+    """The current app's connection pools of remote HTTP services, one per service version."""
+    return current_app.extensions["bastion.http_pools"]
+
+
+def _build_upstream(config: dict) -> http_proxy.Upstream:
+    return http_proxy.build_upstream(config, current_settings().http_services_allowed_networks)
+
+
+def open_upstream(service: Service) -> http_proxy.Upstream:
+    """The pooled upstream of a remote HTTP service; secrets are opened only when a pool must be built."""
+    _enter_bulkhead(service)
+    return http_pools().get(service.id, service.version, _config_loader(service))
+
+
+def _config_loader(service: Service) -> Callable[[], dict]:
+    """What opens a service's config when (and only when) a pool or engine must be built."""
+    box = get_box()
+
+    def load_config() -> dict:
+        ensure_secret_usable(box, service)
+        return plain_config(box, service)
+
+    return load_config
 
 
 def read_plans() -> ReadPlans:
@@ -139,14 +170,8 @@ def active_services() -> list[Service]:
 
 def open_service(service: Service) -> OpenService:
     """Attach the pooled engine; secrets are opened only when an engine must be built."""
-    box = get_box()
-
-    def load_config() -> dict:
-        ensure_secret_usable(box, service)
-        return plain_config(box, service)
-
     _enter_bulkhead(service)
-    engine = engines().get(service.id, service.version, load_config)
+    engine = engines().get(service.id, service.version, _config_loader(service))
     return OpenService(service=service, engine=engine)
 
 

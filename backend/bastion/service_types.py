@@ -56,13 +56,96 @@ SQL_FIELDS = (
     ),
 )
 
+DOCS_FIELD = SQL_FIELDS[-1]
+HTTP_AUTH_KINDS = ("none", "header", "query", "basic", "bearer")
+DEFAULT_FORWARD_HEADERS = ("Accept", "Accept-Language", "Content-Type")
+DEFAULT_HTTP_TIMEOUT = 10
+HTTP_TIMEOUT_RANGE = (1, 300)
+DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+MAX_RESPONSE_BYTES_LIMIT = 100 * 1024 * 1024
+
+HTTP_FIELDS = (
+    _field(
+        "base_url",
+        "Base URL",
+        required=True,
+        description="The remote API's root, http:// or https://; requests to /api/v2/<service>/<path> go "
+        "to <base URL>/<path>. Only public addresses, unless in HTTP_SERVICES_ALLOWED_NETWORKS",
+    ),
+    _field(
+        "auth",
+        "Authentication",
+        "object",
+        default={"kind": "none"},
+        description="How the platform signs in to the remote API; the secret never reaches callers",
+        fields=[
+            _field("kind", "Kind", required=True, choices=list(HTTP_AUTH_KINDS), default="none"),
+            _field("name", "Header or parameter name", description="For kinds header and query"),
+            _field("value", "Key value", secret=True, description="For kinds header and query"),
+            _field("username", "Username", description="For kind basic"),
+            _field("password", "Password", secret=True, description="For kind basic"),
+            _field("token", "Token", secret=True, description="For kind bearer"),
+        ],
+    ),
+    _field(
+        "headers",
+        "Fixed headers",
+        "list",
+        default=[],
+        description="Headers sent on every request; mark a header secret to store its value sealed",
+        items=[
+            _field("name", "Name", required=True),
+            _field("value", "Value", required=True),
+            _field("secret", "Secret", "boolean", default=False),
+        ],
+    ),
+    _field(
+        "forward_headers",
+        "Forwarded client headers",
+        "list",
+        default=list(DEFAULT_FORWARD_HEADERS),
+        description="Client headers passed on; never Authorization, cookies or the platform's own",
+    ),
+    _field(
+        "timeout",
+        "Timeout (seconds)",
+        "integer",
+        default=DEFAULT_HTTP_TIMEOUT,
+        minimum=HTTP_TIMEOUT_RANGE[0],
+        maximum=HTTP_TIMEOUT_RANGE[1],
+        description="Connecting, and waiting for each part of the answer; longer is answered 504",
+    ),
+    _field(
+        "max_response_bytes",
+        "Max response bytes",
+        "integer",
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        minimum=1,
+        maximum=MAX_RESPONSE_BYTES_LIMIT,
+        description="A larger answer is refused with 502; nothing of it is passed on",
+    ),
+    _field(
+        "openapi",
+        "Upstream OpenAPI document",
+        "json",
+        description="The remote API's OpenAPI document: its URL (fetched like a request) or the JSON itself",
+    ),
+    DOCS_FIELD,
+)
+
 SERVICE_TYPES = {
     "sql": {
         "name": "sql",
         "label": "SQL database",
         "description": "An existing SQLite, PostgreSQL or MySQL/MariaDB database as a REST API",
         "config_schema": list(SQL_FIELDS),
-    }
+    },
+    "http": {
+        "name": "http",
+        "label": "Remote HTTP API",
+        "description": "A third-party REST API behind the platform, its credentials sealed",
+        "config_schema": list(HTTP_FIELDS),
+    },
 }
 
 

@@ -3,8 +3,8 @@
 A field's message goes once the field is edited; empty required fields and malformed formats are named
 before anything is sent; the platform's own messages read as instructions; the one-time key is not lost
 to a stray Escape; the explain panel shows the deciding entry's row filters and a real service; the
-service form's "API docs" select is never blank nor shows internal values; the user form names the app a
-docs role must be assigned for.
+service form's "API docs" select is never blank nor shows internal values, and it builds the remote HTTP
+type's structured fields as JSON areas; the user form names the app a docs role must be assigned for.
 """
 
 from __future__ import annotations
@@ -237,3 +237,25 @@ def test_an_empty_login_is_named_before_sending(page, spa, screens):
     page.get_by_label("Email").fill("admin@example.com")
     expect(page.get_by_test_id("error-email")).to_have_count(0)
     assert not [r for r in requests_made if "/session" in r.url]
+
+
+def test_the_service_form_builds_the_http_type_from_its_description(page, spa, live_server, screens):
+    """Structured fields (auth, headers, forwarded headers) are JSON areas, checked before sending."""
+    requests_made: list[Request] = []
+    page.on("request", lambda r: requests_made.append(r))
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Services")
+    page.get_by_role("link", name="New service").click()
+    page.get_by_label("Type").select_option(label="Remote HTTP API")
+    expect(page.get_by_label("Base URL")).to_be_visible()
+    expect(page.get_by_label("Database")).to_have_count(0)
+    expect(page.get_by_label("Authentication")).to_have_value(re.compile(r'"kind": "none"'))
+    expect(page.get_by_label("Fixed headers")).to_have_value("[]")
+    expect(page.get_by_label("Forwarded client headers")).to_have_value(re.compile(r'"Accept-Language"'))
+    page.get_by_label("Name", exact=True).fill(f"remote-{suffix()}")
+    page.get_by_label("Base URL").fill("https://api.example.com/1.1")
+    page.get_by_label("Authentication").fill('{"kind": "bearer", "token": ')
+    page.get_by_role("button", name="Create service").click()
+    expect(page.get_by_test_id("error-config.auth")).to_contain_text("is not valid JSON")
+    assert _writes(requests_made) == []
+    screens.snap("http-form")

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from bastion.advisor.finding import Finding, evidence
+from bastion.advisor.http_services import opened_networks
 from bastion.config import DEFAULT_PROXY_IPS, ConfigError, Settings, parse_networks
 
 LONG_SESSION_MINUTES = 7 * 24 * 60
@@ -244,6 +245,7 @@ SETTINGS_OF = {
     "instance-env-readable": ("BASTION_INSTANCE",),
     "instance-dir-open": ("BASTION_INSTANCE",),
     "sqlite-roots-unset": ("SQLITE_ROOTS",),
+    "http-networks-opened": ("HTTP_SERVICES_ALLOWED_NETWORKS",),
 }
 
 
@@ -263,4 +265,5 @@ SETTINGS_CHECKS = (
     _sessions,
     _instance_files,
     _sqlite_roots,
+    opened_networks,
 )

@@ -9,13 +9,15 @@ or table is decided on the name as sent first, so a caller without access learns
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from bastion import access, components, tunnel
-from bastion.api import table_path, write_body
+from bastion.api import remote, table_path, write_body
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
 from bastion.api.table_grants import on_table, read_grants, write_grants
@@ -27,10 +29,12 @@ from bastion.data import records as ops
 from bastion.data.params import parse_list_params, parse_read_params, parse_write_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.errors import BadRequest, MethodNotAllowed, NotFound
+from bastion.models import RESERVED_SERVICE_NAMES
 from bastion.registry import OpenService, active_services, read_plans
 from bastion.verbs import VERBS
 
 bp = Blueprint("data", __name__, url_prefix="/api/v2")
+REMOTE_PATH = re.compile(r"^/api/v2/([^/]+)(?:/(.*))?$", re.S)
 log = logging.getLogger("bastion")
 
 
@@ -61,6 +65,25 @@ def _ensure_reaches(identity: Identity, service: str) -> None:
 
 
 answer_outages(bp)
+
+
+# Registered on the app, after the transport and network guards (their blueprint comes last): a remote
+# HTTP service's path may match a database route (`_table/...`), or none at all.
+@bp.before_app_request
+def to_remote_service():
+    """Requests under /api/v2/<svc>/ of a remote HTTP service go to the proxy, whatever route matched;
+    a path no route names is decided on the service name as sent (401/403), like every data path."""
+    found = REMOTE_PATH.match(request.path)
+    if found is None or request.method == "OPTIONS":
+        return None
+    name, rest = found.group(1), found.group(2) or ""
+    if name in RESERVED_SERVICE_NAMES:
+        return None  # the admin, user and docs APIs: never a service, never a lookup of the rows
+    if remote.remote_service(name) is not None:
+        return remote.proxy(name, rest)
+    if rest and isinstance(request.routing_exception, HTTPNotFound):
+        return remote.proxy(name, rest)
+    return None
 
 
 @bp.get("")

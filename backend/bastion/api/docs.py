@@ -8,19 +8,24 @@ Admins see everything, and the admin API's own document (`system`).
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from flask import Blueprint, request
 
-from bastion import access
+from bastion import access, components
 from bastion.access_index import current_index
 from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify
+from bastion.config import current_settings
 from bastion.data.schema import case_unique
 from bastion.db import session_scope
 from bastion.docs.cache import documents
+from bastion.docs.http_doc import generic_document, reduce_upstream
 from bastion.docs.service_doc import FULL, TableView, build_service_document
 from bastion.docs.system_doc import build_system_document
 from bastion.errors import Forbidden, NotFound
+from bastion.http_proxy import fetch_document
 from bastion.models import Service
 from bastion.registry import OpenService, find_active_service, schemas
 from bastion.services.data_services import list_services
@@ -106,6 +111,8 @@ def get_service_docs(service: str):
     row = find_active_service(service)
     if not docs_enabled(row):
         raise NotFound(f"Service '{service}' publishes no API docs")
+    if row.type == "http":
+        return remote_document(identity, row, full)
     opened = open_checked(identity, service)
     if full:
         return _full_document(opened)
@@ -113,4 +120,40 @@ def get_service_docs(service: str):
     document = build_service_document(service, tables, role_view(identity, service), _server_url(service))
     if not document["paths"]:
         raise access.denial("GET", access.DOCS_SERVICE, service)
+    return document
+
+
+def _upstream_document(service: Service) -> dict | None:
+    """The service's `openapi`: the JSON given, or fetched from its URL (cached per service version)."""
+    given = service.config.get("openapi")
+    if given is None or isinstance(given, dict):
+        return given
+    if given.lstrip().startswith("{"):
+        return json.loads(given)
+    allowed = current_settings().http_services_allowed_networks
+    key = (service.id, service.version, "openapi")
+    return documents().get(key, lambda: fetch_document(service.name, given, service.config, allowed))
+
+
+def remote_document(identity: Identity, service: Service, full: bool) -> dict:
+    """A remote HTTP service's document, reduced to the paths and verbs the caller's role allows."""
+    verbs: dict[str, list[str]] = {}
+
+    def allows(path: str, verb: str) -> bool:
+        if full:
+            return True
+        if path not in verbs:
+            component = components.path(path)
+            verbs[path] = access.allowed_verbs(identity=identity, service=service.name, component=component)
+        return verb in verbs[path]
+
+    upstream = _upstream_document(service)
+    url = _server_url(service.name)
+    if upstream is not None:
+        document = reduce_upstream(upstream, allows, url)
+    else:
+        named = ["*"] if full else access.named_components(identity=identity, service=service.name)
+        document = generic_document(service.name, named, allows, url)
+    if not document["paths"] and not full:
+        raise access.denial("GET", access.DOCS_SERVICE, service.name)
     return document

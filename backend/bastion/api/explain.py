@@ -9,6 +9,7 @@ from flask import Blueprint, request
 
 from bastion import access, components
 from bastion.access_index import current_index
+from bastion.api.remote import checked_path, remote_service
 from bastion.auth import Identity, admin_required
 from bastion.components import Component
 from bastion.data.schema import case_unique
@@ -40,19 +41,25 @@ def component_of(path: str) -> tuple[str, str | None, Component]:
     if not parts:
         raise ValidationError({"path": "must name a service, e.g. /api/v2/demo/_table/employees"})
     service, rest = parts[0], parts[1:]
+    if remote_service(service) is not None:
+        # A remote HTTP service decides every request on its path, as the proxy checks it (api/remote.py).
+        try:
+            return service, None, components.path(checked_path("/".join(rest)))
+        except BadRequest as exc:
+            raise ValidationError({"path": exc.message}) from None
     if len(rest) in (2, 3) and rest[0] == components.TABLE and rest[1] != components.ALL:
         return service, rest[1], components.table(rest[1], folds=False)
     if len(rest) == 2 and rest[0] == components.SCHEMA and rest[1] != components.ALL:
         return service, rest[1], components.schema(rest[1], folds=False)
     parsed = components.parse("/".join(rest))
-    if parsed is None:
+    if parsed is None or components.is_path(parsed):
         raise ValidationError({"path": "does not name a component of a data service"})
     return service, None, parsed
 
 
 def _resolved(service: str, component: Component) -> Component:
     """The component the request itself would decide on: its table resolved against the live schema."""
-    if component.table is None:
+    if component.table is None or components.is_path(component):
         return component
     try:
         table = open_service(find_active_service(service)).table(component.table)

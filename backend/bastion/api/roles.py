@@ -38,7 +38,7 @@ def _translate_dreamfactory(item: Any, services: list[Service]) -> Any:
 
 
 def _schema_context(services: list[Service]):
-    names = {s.name.lower() for s in services}
+    names = {s.name.lower(): s.type for s in services}  # name to type: an http service has paths
     by_name = {s.name.lower(): s for s in services}
 
     def tables_of(name: str) -> dict[str, sa.Table]:

@@ -9,6 +9,7 @@ from bastion.api.batches import strip_own_id
 from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_fixed, list_resource
 from bastion.auth import admin_required
+from bastion.config import current_settings
 from bastion.data.engines import test_connection as try_connection
 from bastion.data.target_files import SystemTargets
 from bastion.data.target_guard import current_targets
@@ -16,8 +17,9 @@ from bastion.db import session_scope
 from bastion.docs import system_params as params
 from bastion.docs.routes import documented, resource_docs
 from bastion.errors import NotFound, ValidationError
+from bastion.http_proxy import test_upstream
 from bastion.models import Service, ServiceCreate, ServicePublic, ServiceUpdate
-from bastion.registry import engines
+from bastion.registry import engines, http_pools
 from bastion.secrets import get_box
 from bastion.service_types import SERVICE_TYPES
 from bastion.services import audit, data_services
@@ -44,6 +46,7 @@ def _targets() -> SystemTargets:
 
 def _dispose(service_id: int) -> None:
     engines().dispose(service_id)
+    http_pools().dispose(service_id)
 
 
 @bp.get("/service_type")
@@ -192,5 +195,9 @@ def test_service(service_id: int):
         tried = {"config": edited} if edited else None
         audit.record(db, "test_connection", "service", service.id, after=tried)
     ensure_secret_usable(get_box(), service)
-    try_connection(data_services.config_to_test(get_box(), service, edited, _targets()))
+    config = data_services.config_to_test(get_box(), service, edited, _targets())
+    if service.type == "http":
+        status = test_upstream(config, current_settings().http_services_allowed_networks)
+        return {"success": True, "message": f"Service '{service.name}': the remote API answered {status}"}
+    try_connection(config)
     return {"success": True, "message": f"Connected to service '{service.name}'"}

@@ -124,7 +124,14 @@ class EnginePool:
     asking with an older one (a worker that has not yet seen the update) returns the newer engine.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        build: Callable[[Mapping[str, Any]], Any] | None = None,
+        close: Callable[[Any], None] | None = None,
+    ) -> None:
+        # The same versioned cache holds an HTTP service's connection pool (http_proxy builds and closes).
+        self._build = build or create_engine
+        self._close = close or (lambda engine: engine.dispose())
         self._lock = threading.Lock()
         self._engines: dict[Any, tuple[int, sa.Engine]] = {}
 
@@ -134,11 +141,11 @@ class EnginePool:
             current = self._engines.get(service_id)
             if current is not None and current[0] >= version:
                 return current[1]
-            engine = create_engine(load_config())
+            engine = self._build(load_config())
             self._engines[service_id] = (version, engine)
         if current is not None:
             # Checked-out connections finish their work; they are closed when returned.
-            current[1].dispose()
+            self._close(current[1])
         return engine
 
     def retain(self, live: Mapping[Any, int]) -> list[tuple[Any, sa.Engine]]:
@@ -155,7 +162,7 @@ class EnginePool:
             for service_id, _ in stale:
                 del self._engines[service_id]
         for _, engine in stale:
-            engine.dispose()
+            self._close(engine)
         return stale
 
     def versions(self) -> dict[Any, int]:
@@ -168,7 +175,7 @@ class EnginePool:
         with self._lock:
             current = self._engines.pop(service_id, None)
         if current is not None:
-            current[1].dispose()
+            self._close(current[1])
 
     def dispose_all(self) -> None:
         """Close every engine (at shutdown, or in a forked worker)."""
@@ -176,7 +183,7 @@ class EnginePool:
             engines = [engine for _, engine in self._engines.values()]
             self._engines.clear()
         for engine in engines:
-            engine.dispose()
+            self._close(engine)
 
 
 def test_connection(config: Mapping[str, Any]) -> None:

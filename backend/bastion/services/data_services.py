@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bastion.config import current_settings
 from bastion.data import target_guard
 from bastion.data.engines import build_url
 from bastion.data.target_files import SystemTargets
@@ -24,11 +25,13 @@ from bastion.service_types import (
     config_fields,
     secret_fields,
 )
-from bastion.services import apply_sent_fields, remove, save
+from bastion.services import apply_sent_fields, http_config, remove, save
 
 # The fields that decide where a stored secret is sent; changing one requires the secret again.
 TARGET_FIELDS = ("engine", "host", "port", "database", "username")
 RESEND_SECRET = "re-enter the password when changing where it is sent"  # noqa: S105 (a message)
+RESEND_HTTP_SECRET = "re-enter the secrets when changing the base URL or the auth kind"  # noqa: S105
+HTTP = "http"
 
 
 def list_services(db: Session) -> list[Service]:
@@ -49,19 +52,48 @@ def find_service(db: Session, name: str) -> Service | None:
     return db.exec(select(Service).where(Service.name == name)).first()
 
 
+def _slots(service_type: str, config: dict) -> list[tuple[str, ...]]:
+    """Where a config of this type keeps secrets: a top-level field, or a slot of http_config."""
+    if service_type == HTTP:
+        return list(http_config.secret_slots(config))
+    return [(k,) for k in sorted(secret_fields(service_type))]
+
+
+def _get(service_type: str, config: dict, slot: tuple[str, ...]) -> Any:
+    return http_config.slot_value(config, slot) if service_type == HTTP else config.get(slot[0])
+
+
+def _put(service_type: str, config: dict, slot: tuple[str, ...], value: Any) -> dict:
+    if service_type == HTTP:
+        return http_config.with_slot(config, slot, value)
+    return {k: v for k, v in config.items() if k != slot[0]} if value is None else {**config, slot[0]: value}
+
+
+def _purpose(slot: tuple[str, ...]) -> str:
+    """The associated data a secret is sealed under: `service.password`, `service.auth.token`, ..."""
+    return "service." + ".".join(slot)
+
+
+def _each_secret(service_type: str, config: dict, change) -> dict:
+    """The config with change(slot, value) applied to every secret that is set."""
+    for slot in _slots(service_type, config):
+        if value := _get(service_type, config, slot):
+            config = _put(service_type, config, slot, change(slot, value))
+    return config
+
+
 def masked_config(service: Service) -> dict:
     """The config as clients see it: each stored secret replaced by the mask."""
-    secrets = secret_fields(service.type)
-    return {k: (MASK if k in secrets and v else v) for k, v in service.config.items()}
+    return _each_secret(service.type, dict(service.config), lambda _slot, _value: MASK)
 
 
 def plain_config(box: SecretBox, service: Service) -> dict:
     """The config with secrets opened; only for opening a connection, never for output or logs."""
-    secrets = secret_fields(service.type)
-    config = {
-        k: (box.open(v, f"service.{k}") if k in secrets and is_sealed(v) else v)
-        for k, v in service.config.items()
-    }
+
+    def opened(slot: tuple[str, ...], value: Any) -> Any:
+        return box.open(value, _purpose(slot)) if is_sealed(value) else value
+
+    config = _each_secret(service.type, dict(service.config), opened)
     # The name lets a refused connection say which service it was (target_guard); it is never stored.
     return {**config, "service": service.name}
 
@@ -97,25 +129,39 @@ def _target(config: dict) -> tuple:
     return text, sorted((str(k), str(v)) for k, v in options.items())
 
 
+def _kept(service_type: str, stored: dict, sent: dict) -> list[tuple[str, ...]]:
+    """The stored secrets a change keeps: their field not sent, or sent as the mask."""
+    merged = {**stored, **sent}
+    return [
+        slot
+        for slot in _slots(service_type, merged)
+        if _get(service_type, stored, slot)
+        and (slot[0] not in sent or _get(service_type, merged, slot) == MASK)
+    ]
+
+
 def _ensure_secrets_resent(service_type: str, stored: dict, sent: dict) -> None:
     """Refuse a stored secret kept (mask or omitted) while the config changes where it is sent."""
-    kept = [k for k in secret_fields(service_type) if stored.get(k) and (k not in sent or sent[k] == MASK)]
-    if kept and _target(stored) != _target({**stored, **sent}):
-        raise ValidationError({f"config.{k}": RESEND_SECRET for k in kept}, RESEND_SECRET.capitalize())
+    kept = _kept(service_type, stored, sent)
+    where = http_config.target if service_type == HTTP else _target
+    if kept and where(stored) != where({**stored, **sent}):
+        message = RESEND_HTTP_SECRET if service_type == HTTP else RESEND_SECRET
+        raise ValidationError({"config." + ".".join(k): message for k in kept}, message.capitalize())
 
 
 def _merge_config(service_type: str, stored: dict, sent: dict, box: SecretBox) -> dict:
     """Overlay sent fields on the stored config: the mask keeps a secret, a new value is sealed."""
-    merged = dict(stored)
-    secrets = secret_fields(service_type)
-    for key, value in sent.items():
-        if key in secrets and value == MASK:
-            continue
-        if key in secrets and value:
-            merged[key] = box.seal(str(value), f"service.{key}")
-        else:
-            merged[key] = value
-    merged.setdefault("max_records", DEFAULT_MAX_RECORDS)
+    merged = {**stored, **sent}
+    for slot in _slots(service_type, merged):
+        value = _get(service_type, merged, slot)
+        if slot[0] not in sent:
+            continue  # kept as stored, already sealed
+        if value == MASK:
+            merged = _put(service_type, merged, slot, _get(service_type, stored, slot))
+        elif value:
+            merged = _put(service_type, merged, slot, box.seal(str(value), _purpose(slot)))
+    if service_type != HTTP:
+        merged.setdefault("max_records", DEFAULT_MAX_RECORDS)
     return merged
 
 
@@ -125,6 +171,13 @@ def _checked_config(
     if service_type not in SERVICE_TYPES:
         raise ValidationError({"type": f"must be one of: {', '.join(SERVICE_TYPES)}"})
     _ensure_secrets_resent(service_type, stored, sent)
+    if service_type == HTTP:
+        # Checked once sealed: the checks only ask that each secret is set, never read it.
+        config = _merge_config(service_type, stored, sent, box)
+        allowed = current_settings().http_services_allowed_networks
+        if errors := http_config.problems(config, allowed):
+            raise ValidationError(errors)
+        return config
     merged = {
         k: v for k, v in {**stored, **sent}.items() if not (k in secret_fields(service_type) and v == MASK)
     }
@@ -187,13 +240,17 @@ def rotate_service_secrets(db: Session, box: SecretBox) -> int:
     """Re-seal every secret not under the current key; safe to re-run after a crash half-way."""
     rotated = 0
     for service in list_services(db):
-        secrets = secret_fields(service.type)
-        stale = [k for k, v in service.config.items() if k in secrets and box.needs_rotation(v)]
+        config = dict(service.config)
+        stale = [
+            slot
+            for slot in _slots(service.type, config)
+            if box.needs_rotation(_get(service.type, config, slot) or "")
+        ]
         if not stale:
             continue
-        config = dict(service.config)
-        for key in stale:
-            config[key] = box.seal(box.open(config[key], f"service.{key}"), f"service.{key}")
+        for slot in stale:
+            plain = box.open(_get(service.type, config, slot), _purpose(slot))
+            config = _put(service.type, config, slot, box.seal(plain, _purpose(slot)))
         service.config = config
         service.version += 1
         db.add(service)

@@ -111,7 +111,25 @@ def _find_table(tables: dict[str, sa.Table], name: str) -> sa.Table | None:
     return found[0] if len(found) == 1 else None
 
 
-def _entry_errors(entry: AccessEntry, where: str, services: set[str], tables_of: TablesOf) -> dict[str, str]:
+def _kind_errors(entry: AccessEntry, where: str, parsed: components.Component, kind: str | None) -> dict:
+    """An HTTP service has path components and no rows or columns; a database service has no paths."""
+    if kind == "http":
+        if parsed.resource in (components.TABLE, components.SCHEMA):
+            return {f"{where}.component": "an HTTP service's components are paths ('', '*', 'a/b', 'a/*')"}
+        errors = {}
+        if entry.filters:
+            errors[f"{where}.filters"] = "an HTTP service has no rows to filter"
+        if entry.fields is not None:
+            errors[f"{where}.fields"] = "an HTTP service has no columns to choose"
+        return errors
+    if kind is not None and components.is_path(parsed):
+        return {f"{where}.component": components.problem(entry.component, paths=False)}
+    return {}
+
+
+def _entry_errors(
+    entry: AccessEntry, where: str, services: Mapping[str, str], tables_of: TablesOf
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     if entry.service == DOCS_SERVICE:
         if entry.component != "*" and entry.component.lower() not in services:
@@ -122,6 +140,11 @@ def _entry_errors(entry: AccessEntry, where: str, services: set[str], tables_of:
     parsed = components.parse(entry.component)
     if parsed is None:
         return {f"{where}.component": components.problem(entry.component) or "not a component"}
+    kind = services.get(entry.service.lower()) if entry.service is not None else None
+    if kind_errors := _kind_errors(entry, where, parsed, kind):
+        return kind_errors
+    if kind == "http" or components.is_path(parsed):
+        return errors  # paths are not checked against the upstream: it has no schema to ask
     table_name = parsed.table
     for i, row_filter in enumerate(entry.filters):
         if normalize(row_filter.operator) not in OPERATORS:
@@ -145,7 +168,9 @@ def _entry_errors(entry: AccessEntry, where: str, services: set[str], tables_of:
     return errors
 
 
-def validate_access(entries: list[AccessEntry], services: set[str], tables_of: TablesOf) -> list[dict]:
+def validate_access(
+    entries: list[AccessEntry], services: Mapping[str, str], tables_of: TablesOf
+) -> list[dict]:
     """Check every entry against the real services, tables and columns; 400 naming each bad entry."""
     errors: dict[str, str] = {}
     for i, entry in enumerate(entries):
@@ -161,7 +186,7 @@ def _ensure_name_free(db: Session, name: str, own_id: int | None = None) -> None
         raise Conflict(f"A role named '{name}' already exists", {"errors": {"name": "already in use"}})
 
 
-def create_role(db: Session, data: RoleCreate, services: set[str], tables_of: TablesOf) -> Role:
+def create_role(db: Session, data: RoleCreate, services: Mapping[str, str], tables_of: TablesOf) -> Role:
     """Create a role with validated entries."""
     _ensure_name_free(db, data.name)
     access = validate_access(data.access, services, tables_of)
@@ -169,7 +194,9 @@ def create_role(db: Session, data: RoleCreate, services: set[str], tables_of: Ta
     return save(db, role, "access")
 
 
-def update_role(db: Session, role_id: int, data: RoleUpdate, services: set[str], tables_of: TablesOf) -> Role:
+def update_role(
+    db: Session, role_id: int, data: RoleUpdate, services: Mapping[str, str], tables_of: TablesOf
+) -> Role:
     """Apply the fields sent; entries, when sent, replace the role's entries."""
     role = get_role(db, role_id)
     fields = data.model_dump(exclude_unset=True, exclude={"access"})

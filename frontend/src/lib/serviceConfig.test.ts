@@ -90,3 +90,50 @@ describe('objectValue', () => {
     expect(objectValue({ mode: 'json', rows: [], json: '[1]' })).toEqual({ error: 'must be a JSON object' })
   })
 })
+
+describe('a remote HTTP service (structured fields, edited as JSON)', () => {
+  const http = [
+    field('base_url', { required: true }),
+    field('auth', {
+      type: 'object',
+      default: { kind: 'none' },
+      fields: [field('kind'), field('token', { secret: true })],
+    }),
+    field('headers', { type: 'list', default: [], items: [field('name'), field('value'), field('secret')] }),
+    field('forward_headers', { type: 'list', default: ['Accept'] }),
+    field('timeout', { type: 'integer', default: 10 }),
+    field('openapi', { type: 'json' }),
+  ]
+
+  it('starts from the defaults as JSON and sends them back as values, not text', () => {
+    const draft = initialDraft(http, null)
+    draft.values.base_url = 'https://api.example.com/1.1'
+    const { config, errors } = buildConfig(http, draft, false)
+    expect(errors).toEqual({})
+    expect(config).toEqual({
+      base_url: 'https://api.example.com/1.1',
+      auth: { kind: 'none' },
+      headers: [],
+      forward_headers: ['Accept'],
+      timeout: 10,
+    })
+  })
+
+  it('keeps a stored secret inside an object as the mask, which the platform reads as "keep"', () => {
+    const stored = { base_url: 'https://a.example', auth: { kind: 'bearer', token: '**********' }, openapi: 'https://a.example/openapi.json' }
+    const draft = initialDraft(http, stored)
+    const { config } = buildConfig(http, draft, true)
+    expect(config.auth).toEqual({ kind: 'bearer', token: '**********' })
+    expect(config.openapi).toBe('https://a.example/openapi.json') // a URL is no JSON: sent as it is
+  })
+
+  it('names a structured field whose JSON is wrong, and clears an emptied one on edit', () => {
+    const draft = initialDraft(http, { base_url: 'https://a.example', openapi: { openapi: '3.0.0' } })
+    ;(draft.values.headers as ObjectDraft).json = '{"name": "X"}'
+    ;(draft.values.auth as ObjectDraft).json = '{not json'
+    ;(draft.values.openapi as ObjectDraft).json = ''
+    const { config, errors } = buildConfig(http, draft, true)
+    expect(errors).toEqual({ 'config.headers': 'must be a JSON list', 'config.auth': 'is not valid JSON' })
+    expect(config.openapi).toBeNull()
+  })
+})

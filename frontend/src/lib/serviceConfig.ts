@@ -5,6 +5,9 @@
  * password input, and the payload carries the secret only when it was typed again — so an edit that does
  * not touch it keeps the stored value. Integers are sent as numbers when they look like one and as typed
  * otherwise, so the platform's message lands on the field rather than being guessed here.
+ *
+ * A structured field (a list, a JSON value, an object with its own fields, as a remote HTTP service has) is
+ * edited as JSON only. A secret inside it comes back as the mask, and sending the mask back keeps it.
  */
 import type { FieldErrors } from './api/client'
 import { SECRET_MASK, type ConfigFieldSpec, type ServiceConfig } from './api/services'
@@ -18,6 +21,8 @@ export interface ObjectDraft {
   mode: 'rows' | 'json'
   rows: OptionRow[]
   json: string
+  /** A structured field's JSON: a list (`array`), or any value where text that is no JSON is a string. */
+  shape?: 'object' | 'array' | 'value'
 }
 
 export type DraftValue = string | ObjectDraft
@@ -34,6 +39,17 @@ function objectDraft(value: unknown): ObjectDraft {
   return { mode: 'rows', rows, json: JSON.stringify(object, null, 2) }
 }
 
+/** Whether a field is edited as JSON only: a list, a JSON value, or an object with fields of its own. */
+export function isStructured(spec: ConfigFieldSpec): boolean {
+  return spec.type === 'list' || spec.type === 'json' || (spec.type === 'object' && Boolean(spec.fields))
+}
+
+function structuredDraft(spec: ConfigFieldSpec, value: unknown): ObjectDraft {
+  const shape = spec.type === 'list' ? 'array' : spec.type === 'json' ? 'value' : 'object'
+  const json = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value, null, 2)
+  return { mode: 'json', rows: [], json, shape }
+}
+
 /** The form's starting values: from the service being edited, else from each field's default. */
 export function initialDraft(schema: readonly ConfigFieldSpec[], config: ServiceConfig | null): ConfigDraft {
   const draft: ConfigDraft = { values: {}, stored: {} }
@@ -41,7 +57,9 @@ export function initialDraft(schema: readonly ConfigFieldSpec[], config: Service
     // A field the stored config leaves out has its default's effect, so the form shows that default (an
     // "API docs" select is never blank for a service made before the field existed).
     const value = config?.[spec.name] ?? spec.default
-    if (spec.type === 'object') {
+    if (isStructured(spec)) {
+      draft.values[spec.name] = structuredDraft(spec, value)
+    } else if (spec.type === 'object') {
       draft.values[spec.name] = objectDraft(value)
     } else if (spec.secret) {
       draft.values[spec.name] = ''
@@ -70,6 +88,23 @@ export function objectValue(draft: ObjectDraft): { value?: Record<string, string
   return { value: parsed as Record<string, string> }
 }
 
+/** The value a structured field's JSON stands for (undefined when empty), or an error message. */
+export function structuredValue(draft: ObjectDraft): { value?: unknown; error?: string } {
+  const text = draft.json.trim()
+  if (!text) return {}
+  // A JSON-valued field (an OpenAPI document) may also be a URL: text that is no JSON is sent as it is.
+  if (draft.shape === 'value' && !/^[[{"]/.test(text)) return { value: text }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return { error: 'is not valid JSON' }
+  }
+  if (draft.shape === 'array' && !Array.isArray(parsed)) return { error: 'must be a JSON list' }
+  if (draft.shape === 'object' && (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))) return { error: 'must be a JSON object' }
+  return { value: parsed }
+}
+
 function scalar(spec: ConfigFieldSpec, text: string): unknown {
   if (spec.type === 'integer' && /^\s*-?\d+\s*$/.test(text)) return Number(text)
   return spec.type === 'integer' ? text.trim() : text
@@ -88,7 +123,12 @@ export function buildConfig(
   const errors: FieldErrors = {}
   for (const spec of schema) {
     const value = draft.values[spec.name]
-    if (typeof value === 'object') {
+    if (typeof value === 'object' && value.shape) {
+      const result = structuredValue(value)
+      if (result.error) errors[`config.${spec.name}`] = result.error
+      else if (result.value !== undefined) config[spec.name] = result.value
+      else if (editing) config[spec.name] = null
+    } else if (typeof value === 'object') {
       const result = objectValue(value)
       if (result.error) errors[`config.${spec.name}`] = result.error
       else config[spec.name] = result.value

@@ -7,7 +7,8 @@ export const SECRET_MASK = '**********'
 export interface ConfigFieldSpec {
   name: string
   label: string
-  type: 'string' | 'integer' | 'object'
+  /** `list` and `json` fields, and objects with `fields`, are edited as JSON (a remote HTTP service's). */
+  type: 'string' | 'integer' | 'object' | 'list' | 'json'
   required: boolean
   secret: boolean
   choices?: string[]
@@ -15,6 +16,10 @@ export interface ConfigFieldSpec {
   choice_labels?: Record<string, string>
   default?: unknown
   description?: string
+  /** The keys of an object field (an HTTP service's `auth`). */
+  fields?: ConfigFieldSpec[]
+  /** The keys of each item of a list field (an HTTP service's `headers`). */
+  items?: ConfigFieldSpec[]
 }
 
 export interface ServiceType {

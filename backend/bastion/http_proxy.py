@@ -1,0 +1,280 @@
+"""Forwarding a request to a remote HTTP service (issue 20): one urllib3 pool per service version.
+
+A pool is built from the service's opened config: the base URL's host is resolved and checked again
+(http_targets) and the pool connects to that checked address, with the host name kept for the Host
+header and TLS (SNI and the certificate check), so a later lookup can never send it elsewhere. No
+redirect is followed and nothing is retried. The answer is read up to max_response_bytes; beyond it,
+nothing is returned but a 502. Failures name the service; outside production they also name the kind
+of error, never the upstream's host or text, and never a secret (the URL can hold a query key).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import urllib3
+from flask import Response
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
+
+from bastion import http_targets
+from bastion.errors import ApiError, BadRequest
+from bastion.service_types import DEFAULT_FORWARD_HEADERS, DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES
+from bastion.services.http_config import forwardable
+
+log = logging.getLogger("bastion")
+# urllib3's debug lines carry the full URL, which holds a `query` auth key: never below WARNING.
+logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+PLATFORM_PARAMETERS = frozenset({"api_key", "session_token"})
+# Hop-by-hop headers (RFC 9110 §7.6.1) and what the platform decides itself on the way back: cookies of
+# the upstream's domain, its CORS (the platform's rules apply), the length (recomputed).
+DROPPED_ANSWER_HEADERS = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers"}
+    | {"transfer-encoding", "upgrade", "set-cookie", "set-cookie2", "content-length", "server"}
+    | {"x-powered-by", "alt-svc", "strict-transport-security"}
+)
+CHUNK = 64 * 1024
+PATH_SAFE = "/:@!$&'()*+,;=-._~"  # what stays unquoted in a path segment (RFC 3986 pchar)
+
+
+class BadGateway(ApiError):
+    code = 502
+    default_message = "The remote API cannot be reached"
+
+
+class UpstreamTimeout(ApiError):
+    code = 504
+    default_message = "The remote API did not answer in time"
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A remote service ready for requests: its checked target, pool and opened config (memory only)."""
+
+    name: str
+    target: http_targets.Target
+    pool: urllib3.HTTPConnectionPool
+    config: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def max_bytes(self) -> int:
+        """The cap on an answer's body."""
+        return int(self.config.get("max_response_bytes") or DEFAULT_MAX_RESPONSE_BYTES)
+
+
+def build_upstream(config: Mapping[str, Any], allowed: Iterable) -> Upstream:
+    """Resolve, check and pin the base URL's address, and open a pool to it (from the opened config)."""
+    name = str(config.get("service", "?"))
+    try:
+        target = http_targets.parse_base_url(config.get("base_url"))
+        address = http_targets.resolve_checked(target, allowed)
+    except http_targets.TargetRefused as exc:
+        log.warning("service %s: remote API refused before connecting: %s", name, exc)
+        raise BadGateway(f"Service '{name}' may not reach its base URL: {exc}") from None
+    seconds = float(config.get("timeout") or DEFAULT_HTTP_TIMEOUT)
+    options: dict[str, Any] = {
+        "timeout": urllib3.Timeout(connect=seconds, read=seconds),
+        "retries": False,
+        "maxsize": 10,
+        "block": False,
+    }
+    if target.scheme == "https":
+        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+            str(address),
+            target.port,
+            server_hostname=target.host,
+            assert_hostname=target.host,
+            cert_reqs="CERT_REQUIRED",
+            **options,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(str(address), target.port, **options)
+    return Upstream(name=name, target=target, pool=pool, config=dict(config))
+
+
+def close_upstream(upstream: Upstream) -> None:
+    """Close a pool's idle connections; those in use close when they are given back."""
+    upstream.pool.close()
+
+
+def _auth(config: Mapping[str, Any]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The headers and query parameters that carry the service's own credential."""
+    auth = config.get("auth") or {"kind": "none"}
+    kind = auth.get("kind")
+    if kind == "header":
+        return {auth["name"]: auth["value"]}, []
+    if kind == "query":
+        return {}, [(auth["name"], auth["value"])]
+    if kind == "basic":
+        # UTF-8, as RFC 7617 advises (urllib3's make_headers would encode Latin-1).
+        pair = base64.b64encode(f"{auth['username']}:{auth['password']}".encode()).decode()
+        return {"Authorization": f"Basic {pair}"}, []
+    if kind == "bearer":
+        return {"Authorization": f"Bearer {auth['token']}"}, []
+    return {}, []
+
+
+def upstream_url(upstream: Upstream, path: str, args: Iterable[tuple[str, str]]) -> str:
+    """The path and query sent upstream: the caller's, less the platform's parameters, plus the key."""
+    auth_headers, auth_query = _auth(upstream.config)
+    taken = {name for name, _ in auth_query}
+    query = [(k, v) for k, v in args if k not in PLATFORM_PARAMETERS and k not in taken] + auth_query
+    url = f"{upstream.target.path}/{quote(path, safe=PATH_SAFE)}"
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def upstream_headers(upstream: Upstream, sent: Mapping[str, str]) -> dict[str, str]:
+    """The headers sent upstream: the allowed ones of the caller, the fixed ones, the credential."""
+    names = upstream.config.get("forward_headers", list(DEFAULT_FORWARD_HEADERS))
+    wanted = {n.lower() for n in names if forwardable(n)}
+    headers = {k: v for k, v in sent.items() if k.lower() in wanted and forwardable(k)}
+    for header in upstream.config.get("headers") or []:
+        headers[header["name"]] = header["value"]
+    headers.update(_auth(upstream.config)[0])
+    headers["Host"] = upstream.target.host_header
+    headers["Accept-Encoding"] = "identity"  # the body is passed on and measured as it is
+    return headers
+
+
+def _answer_headers(answer: urllib3.BaseHTTPResponse) -> list[tuple[str, str]]:
+    kept = []
+    for name, value in answer.headers.items():
+        lowered = name.lower()
+        if lowered in DROPPED_ANSWER_HEADERS or lowered.startswith("access-control-"):
+            continue
+        if lowered == "location" and "://" in value:
+            continue  # an absolute redirect names the upstream's host; it is not followed either
+        kept.append((name, value))
+    return kept
+
+
+def _read_capped(upstream: Upstream, answer: urllib3.BaseHTTPResponse) -> bytes:
+    """The whole body, or BadGateway once it passes max_response_bytes (the connection is dropped)."""
+    cap, parts, size = upstream.max_bytes, [], 0
+    for chunk in answer.stream(CHUNK, decode_content=False):
+        size += len(chunk)
+        if size > cap:
+            answer.close()
+            log.warning("service %s: remote API answer over max_response_bytes (%d)", upstream.name, cap)
+            raise BadGateway(
+                f"Service '{upstream.name}': the remote API's answer is larger than {cap} bytes "
+                "(max_response_bytes)"
+            )
+        parts.append(chunk)
+    answer.release_conn()
+    return b"".join(parts)
+
+
+def _failure(upstream: Upstream, exc: Exception, production: bool) -> ApiError:
+    """The 502/504 for a failed exchange: the service named, the error's kind only outside production."""
+    # A refused connection is a NewConnectionError, which urllib3 also makes a (connect) timeout.
+    timed_out = isinstance(exc, TimeoutError) and not isinstance(exc, NewConnectionError)
+    kind = "did not answer in time" if timed_out else "cannot be reached"
+    log.warning("service %s: remote API %s (%s)", upstream.name, kind, type(exc).__name__)
+    message = f"Service '{upstream.name}': the remote API {kind}"
+    if not production:
+        message += f" ({type(exc).__name__})"
+    return (UpstreamTimeout if timed_out else BadGateway)(message)
+
+
+def forward(
+    upstream: Upstream,
+    method: str,
+    path: str,
+    args: Iterable[tuple[str, str]],
+    headers: Mapping[str, str],
+    body: bytes | None,
+    production: bool,
+) -> Response:
+    """Send one request upstream and give back its status, allowed headers and body."""
+    url = upstream_url(upstream, path, args)
+    try:
+        answer = upstream.pool.urlopen(
+            method,
+            url,
+            body=body or None,
+            headers=upstream_headers(upstream, headers),
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        if method == "HEAD":
+            answer.drain_conn()
+            answer.release_conn()
+            data = b""
+        else:
+            data = _read_capped(upstream, answer)
+    except HTTPError as exc:
+        raise _failure(upstream, exc, production) from None
+    response = Response(data, status=answer.status, headers=_answer_headers(answer))
+    if "Content-Type" not in answer.headers:
+        # Not werkzeug's text/html default: an untyped answer must not be taken for a page.
+        response.headers["Content-Type"] = "application/octet-stream"
+    return response
+
+
+def fetch_document(name: str, url: str, config: Mapping[str, Any], allowed: Iterable) -> dict:
+    """An upstream's OpenAPI document from its URL: the same checked, pinned, capped client, and no
+    credential (the document's host need not be the API's)."""
+    parts = urlsplit(url)
+    base = {"service": name, "base_url": f"{parts.scheme}://{parts.netloc}"}
+    limits = {k: config[k] for k in ("timeout", "max_response_bytes") if k in config}
+    upstream = build_upstream(base | limits, allowed)
+    target = parts.path or "/"
+    try:
+        answer = upstream.pool.urlopen(
+            "GET",
+            f"{target}?{parts.query}" if parts.query else target,
+            headers={"Host": upstream.target.host_header, "Accept": "application/json"},
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        body = _read_capped(upstream, answer)
+    except HTTPError as exc:
+        raise _failure(upstream, exc, production=True) from None
+    finally:
+        upstream.pool.close()
+    try:
+        document = json.loads(body) if answer.status == 200 else None
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        log.warning("service %s: OpenAPI document not usable (status %s)", name, answer.status)
+        raise BadGateway(f"Service '{name}': its OpenAPI document could not be read (status {answer.status})")
+    return document
+
+
+def test_upstream(config: Mapping[str, Any], allowed: Iterable) -> int:
+    """A service's connection test: GET its base URL with its credential; the status, or BadRequest."""
+    try:
+        upstream = build_upstream(config, allowed)
+    except BadGateway as exc:
+        raise BadRequest(exc.message) from None
+    try:
+        answer = upstream.pool.urlopen(
+            "GET",
+            upstream_url(upstream, "", ()),
+            headers=upstream_headers(upstream, {}),
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        answer.drain_conn()
+        return answer.status
+    except HTTPError as exc:
+        raise BadRequest(_failure(upstream, exc, production=True).message) from None
+    finally:
+        upstream.pool.close()
+
+
+test_upstream.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported by name

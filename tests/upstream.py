@@ -1,0 +1,122 @@
+"""A stand-in remote API on 127.0.0.1 that records every request it receives (for HTTP service tests).
+
+Paths: `/openapi.json` serves `OPENAPI`, `/slow` answers after `SLOW_SECONDS`, `/big` sends
+`BIG_BYTES`, `/redirect` an absolute 302, anything else echoes the method, path and body as JSON, with a
+cookie and hop-by-hop headers the proxy must drop.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SLOW_SECONDS = 3
+# What `/openapi.json` serves: the remote API's own document.
+OPENAPI = {
+    "openapi": "3.0.3",
+    "info": {"title": "Stand-in", "version": "1"},
+    "servers": [{"url": "https://upstream.invalid/1.1"}],
+    "paths": {
+        "/statuses/home_timeline": {"get": {"responses": {"200": {"description": "ok"}}}},
+        "/statuses/update": {"post": {"responses": {"200": {"description": "ok"}}}},
+        "/statuses/{id}": {
+            "get": {"responses": {"200": {"description": "ok"}}},
+            "delete": {"responses": {"200": {"description": "ok"}}},
+        },
+        "/users/show": {"get": {"responses": {"200": {"description": "ok"}}}},
+    },
+}
+BIG_BYTES = 256 * 1024
+
+
+@dataclass
+class Seen:
+    """One request as the upstream received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Upstream:
+    """A running stand-in and what it received."""
+
+    server: ThreadingHTTPServer
+    seen: list[Seen] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return self.server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """Its base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def last(self) -> Seen:
+        """The last request received."""
+        return self.seen[-1]
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_args) -> None:
+            """Quiet: the test asserts on `seen`."""
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            upstream.seen.append(seen)
+            if self.path.startswith("/slow"):
+                time.sleep(SLOW_SECONDS)
+            if self.path.startswith("/redirect"):
+                self._send(302, b"", {"Location": f"http://127.0.0.1:{upstream.port}/elsewhere"})
+                return
+            if self.path.startswith("/openapi.json"):
+                self._send(200, json.dumps(OPENAPI).encode(), {"Content-Type": "application/json"})
+                return
+            if self.path.startswith("/big"):
+                self._send(200, b"x" * BIG_BYTES, {"Content-Type": "text/plain"})
+                return
+            # What it got, less headers and query: a real API does not echo the key it was sent.
+            echo = {"method": seen.method, "path": seen.path.split("?")[0], "body": body.decode()}
+            extra = {"Set-Cookie": "upstream=1", "Keep-Alive": "timeout=5", "X-Upstream": "yes"}
+            extra |= {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"}
+            status = 201 if seen.method == "POST" else 200
+            self._send(status, json.dumps(echo).encode(), extra)
+
+        def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _answer
+
+    return Handler
+
+
+def start_upstream() -> Upstream:
+    """Serve a recording stand-in on 127.0.0.1 in a daemon thread."""
+    upstream = Upstream(server=None)  # type: ignore[arg-type]
+    upstream.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream))
+    upstream.server.daemon_threads = True
+    threading.Thread(target=upstream.server.serve_forever, daemon=True).start()
+    return upstream
