@@ -106,7 +106,22 @@ class Listener:
         connection.autocommit = True
         connection.execute("SELECT set_config('application_name', %s, false)", (self.name,))
         connection.execute(f"LISTEN {CHANNEL}")
+        self._check_visible(connection)
         return connection
+
+    def _check_visible(self, connection: Any) -> None:
+        # Writers wait only for the listeners they see in pg_stat_activity, and a listener is only as
+        # good as the notifications it gets: behind a proxy that pools transactions (or resets session
+        # state) either can fail silently, so prove both before any request trusts this connection.
+        visible = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid() AND application_name = %s",
+            (self.name,),
+        ).fetchone()[0]
+        probe = "probe " + self.name
+        connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, probe))
+        heard = any(notify.payload == probe for notify in connection.notifies(timeout=LEASE))
+        if not (visible and heard):
+            raise RuntimeError("the listener is not visible to writers or hears no notifications")
 
     def _listen(self, connection: Any) -> None:
         self._refresh(connection, acknowledge=True)
