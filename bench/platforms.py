@@ -74,7 +74,7 @@ def start_bastion(workdir: Path, db_path: Path, workers: int) -> Server:
     )
     try:
         token = _login(server, password)
-        server.headers = {"Authorization": f"Bearer {token}"}
+        server.headers = server.admin_headers = {"Authorization": f"Bearer {token}"}
         _create_service(server, db_path)
     except BaseException:
         servers.stop(server)
