@@ -113,3 +113,15 @@ def test_a_rolled_back_change_notifies_nobody_and_returns_its_connection(two_app
     assert engine.pool.checkedout() == 0
     with other.test_request_context():
         assert current_version("cors") == before
+
+
+def test_a_rolled_back_savepoint_keeps_the_wait_for_the_changes_committed_around_it(two_apps):
+    writer, other = two_apps
+    listener = _listening(other)
+    before = listener.fresh()["access"]
+    with writer.app_context(), session_scope() as db:
+        bump(db, "access")
+        savepoint = db.begin_nested()
+        bump(db, "cors")
+        savepoint.rollback()
+    assert listener.fresh()["access"] == before + 1  # acknowledged before the commit returned

@@ -209,7 +209,9 @@ def announce(db: Session, name: str, version: int) -> None:
     waiter = db.info.get("bastion.cache_waiter")
     if waiter is None:
         waiter = db.info["bastion.cache_waiter"] = _Waiter(db.get_bind())
-        db.exec(sa.select(sa.func.pg_notify(CHANNEL, "")))  # delivered at commit, once per transaction
+    # Delivered at commit; PostgreSQL folds identical notifications of one transaction into one, and
+    # notifying at every bump keeps one whose savepoint was rolled back from taking the others with it.
+    db.exec(sa.select(sa.func.pg_notify(CHANNEL, "")))
     waiter.written[name] = max(version, waiter.written.get(name, -1))
 
 
@@ -227,8 +229,12 @@ def _after_commit(db: Session) -> None:
         waiter.close()
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(db: Session) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(db: Session, transaction: Any) -> None:
+    # The outermost transaction ended without a commit (a commit took the waiter already); a savepoint
+    # rolled back inside it must not drop the waiter of changes the outer transaction still commits.
+    if transaction.parent is not None:
+        return
     waiter = db.info.pop("bastion.cache_waiter", None)
     if waiter is not None:
         waiter.close()
