@@ -42,6 +42,7 @@ from bastion.demo_seed import create_demo_database
 RESULTS = Path(__file__).resolve().parent / "results"
 STARTERS: dict[str, Callable[[Path, Path, int], Server]] = {
     "bastion": platforms.start_bastion,
+    "bastion_key": platforms.start_bastion_key,
     "bare": platforms.start_bare,
     "sandman2": platforms.start_sandman2,
 }
@@ -56,7 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (2)")
     parser.add_argument("--rounds", type=int, default=1, help="sweeps over all runs; medians reported (1)")
-    parser.add_argument("--servers", default="bastion,bare,sandman2", help="comma list (all three)")
+    parser.add_argument("--servers", default="bastion,bare,sandman2", help="comma list; also bastion_key")
     parser.add_argument("--scenarios", default="page,filter,related,by_id", help="comma list (all four)")
     parser.add_argument("--profile", action="store_true", help="then profile Bastion with py-spy")
     parser.add_argument("--suite", default="base", help="base (default), all, or a comma list of suites")
@@ -67,7 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("need duration > 0, warmup >= 0 and connections >= threads >= 1")
     if args.workers < 1 or args.rounds < 1:
         parser.error("need workers >= 1 and rounds >= 1")
-    if args.profile and "bastion" not in args.servers:
+    if args.profile and not any(name.startswith("bastion") for name in args.servers):
         parser.error("--profile profiles Bastion: keep it in --servers")
     try:
         args.suites = suites.chosen(args.suite)
@@ -91,7 +92,7 @@ def _children_cpu() -> float:
 
 def measure(load_: Load, scenario: Scenario, server: Server) -> report.Measurement:
     """Warm up, then one timed wrk run with CPU time (server, wrk, machine) read before and after."""
-    url = server.url + scenario.paths[server.name]
+    url = server.url + load.path(scenario, server)
     if load_.warmup:
         load.run_wrk(load_, url, server.headers, load_.warmup)
     boots = server.worker_boots()
@@ -123,11 +124,11 @@ def profile(load_: Load, scenarios: list[Scenario], bastion: Server, workdir: Pa
     hotspots.ensure_py_spy()
     for scenario in scenarios:
         raw = workdir / f"profile-{scenario.name}.raw"
-        print(f"Profiling bastion under {scenario.name} ...", flush=True)
+        print(f"Profiling {bastion.name} under {scenario.name} ...", flush=True)
         sampler = hotspots.record(bastion.process.pid, load_.duration, raw)
         try:
             time.sleep(0.5)  # let py-spy attach before the load starts
-            load.run_wrk(load_, bastion.url + scenario.paths["bastion"], bastion.headers, load_.duration)
+            load.run_wrk(load_, bastion.url + load.path(scenario, bastion), bastion.headers, load_.duration)
             sampler.wait(timeout=30)
         finally:
             if sampler.poll() is None:
@@ -183,7 +184,8 @@ def run_suite(args: argparse.Namespace, load_: Load, suite: Suite, workdir: Path
             suites.check_answers(suite, scenario, running)
         results = list(sweep(load_, scenarios, running, args.rounds))
         if args.profile and bastion is not None:
-            profile(load_, scenarios, bastion, workdir)
+            profiled = next(s for s in running if s.name.startswith("bastion"))  # the first named
+            profile(load_, scenarios, profiled, workdir)
         return results
 
 

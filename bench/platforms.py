@@ -2,6 +2,8 @@
 
 - bastion: the platform (bastion.wsgi:app), set up through its CLI and API like a real deployment:
   `bastion init`, `bastion create-admin --password-stdin`, admin login, POST /api/v2/system/service.
+- bastion_key: the same, but requests take the full security path of a real client: an app key whose
+  role grants GET on the one table with a row filter and a column list, and an Origin a CORS rule admits.
 - bare: bench/bare_app.py, Flask + sqlite3 (or psycopg, for the PostgreSQL suite) with no auth, the floor.
 - sandman2: sandman2 1.2.3 from PyPI in its own venv (it needs Flask 2.0), via bench/sandman2_app.py.
 """
@@ -34,6 +36,13 @@ SANDMAN2_PINS = (
 )
 SERVICE = "bench"
 ADMIN_EMAIL = "bench@example.com"
+ORIGIN = "https://app.example.com"
+# Every column, so the answers match the other servers' byte for byte in records; the row filter keeps
+# every row (ids are positive), so it costs its SQL condition without changing the answer.
+EMPLOYEE_COLUMNS = [
+    *("id", "first_name", "last_name", "email"),
+    *("department_id", "hired_on", "salary", "is_active"),
+]
 
 
 def base_env(workers: int) -> dict[str, str]:
@@ -74,7 +83,7 @@ def start_bastion(
     )
     try:
         token = _login(server, password)
-        server.headers = {"Authorization": f"Bearer {token}"}
+        server.headers = server.admin_headers = {"Authorization": f"Bearer {token}"}
         if config is None and db_path is not None:
             config = {"engine": "sqlite", "database": str(db_path), "max_records": 1000}
         if config is not None:
@@ -83,6 +92,37 @@ def start_bastion(
         servers.stop(server)
         raise
     return server
+
+
+def start_bastion_key(workdir: Path, db_path: Path, workers: int) -> Server:
+    """Bastion as a real client meets it: app key -> role (GET, row filter, columns), Origin under CORS."""
+    instance = workdir / "key"
+    instance.mkdir()
+    server = start_bastion(instance, db_path, workers)
+    server.name = "bastion_key"
+    try:
+        entry = {
+            "service": SERVICE,
+            "component": "_table/employees",
+            "verbs": ["GET"],
+            "filters": [{"name": "id", "operator": ">", "value": 0}],
+            "fields": EMPLOYEE_COLUMNS,
+        }
+        role = _post(server, "/api/v2/system/role", {"name": "bench-reader", "access": [entry]})
+        app = _post(server, "/api/v2/system/app", {"name": "bench-client", "role_id": role["id"]})
+        _post(server, "/api/v2/system/cors", {"path": f"/api/v2/{SERVICE}/*", "origins": [ORIGIN]})
+    except BaseException:
+        servers.stop(server)
+        raise
+    server.headers = {"X-Api-Key": app["api_key"], "Origin": ORIGIN}
+    return server
+
+
+def _post(server: Server, path: str, body: dict) -> dict:
+    status, answer = servers.http_json("POST", server.url + path, body, server.headers)
+    if status != 201:
+        raise RuntimeError(f"POST {path} answered {status}: {answer}")
+    return answer
 
 
 def _run(command: list[str], env: dict, stdin: str | None = None) -> None:
@@ -100,10 +140,7 @@ def _login(server: Server, password: str) -> str:
 
 
 def _create_service(server: Server, config: dict) -> None:
-    body = {"name": SERVICE, "label": "Benchmark", "config": config}
-    status, answer = servers.http_json("POST", server.url + "/api/v2/system/service", body, server.headers)
-    if status != 201:
-        raise RuntimeError(f"creating the data service answered {status}: {answer}")
+    _post(server, "/api/v2/system/service", {"name": SERVICE, "label": "Benchmark", "config": config})
 
 
 def start_bare(workdir: Path, db_path: Path, workers: int, pg_url: str | None = None) -> Server:

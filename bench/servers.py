@@ -38,6 +38,7 @@ class Server:
     process: subprocess.Popen
     log_path: Path
     headers: dict[str, str] = field(default_factory=dict)
+    admin_headers: dict[str, str] = field(default_factory=dict)  # Bastion: the admin session's
 
     @property
     def url(self) -> str:

@@ -4,6 +4,7 @@ other on its very next request (role deactivation, key rotation, service passwor
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -125,3 +126,73 @@ def test_a_deleted_service_closes_its_connections_in_every_worker_of_the_other_i
             call(second.url, "GET", "/api/v2/system/environment", headers=admin)
         assert open_connections() == 0
         engine.dispose()
+
+
+def _listeners(system_url: str, terminate: bool = False) -> int:
+    """How many cache listeners (cache_push.py) are connected; with terminate, kill their backends."""
+    engine = sa.create_engine(system_url)
+    with engine.connect() as conn:
+        select = "pg_terminate_backend(pid)" if terminate else "pid"
+        sql = f"SELECT {select} FROM pg_stat_activity WHERE application_name LIKE 'bastion-cache:%%'"
+        count = len(conn.exec_driver_sql(sql).fetchall())
+    engine.dispose()
+    return count
+
+
+def test_a_revocation_is_refused_by_the_next_request_on_the_other_instance_under_load(two_servers):
+    first, second, tmp = two_servers
+    system_url = first.env["DATABASE_URL"]
+    _, session = call(
+        first.url,
+        "POST",
+        "/api/v2/system/admin/session",
+        {"email": first.admin_email, "password": first.admin_password},
+    )
+    admin = {"Authorization": f"Bearer {session['session_token']}"}
+    data = tmp / "load.db"
+    engine = sa.create_engine(f"sqlite:///{data}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+        conn.execute(sa.text("INSERT INTO notes VALUES (1, 'hello')"))
+    engine.dispose()
+    config = {"engine": "sqlite", "database": str(data)}
+    service = {"name": "load", "config": config}
+    assert call(first.url, "POST", "/api/v2/system/service", service, admin)[0] == 201
+    access = [{"service": "load", "component": "_table/*", "verbs": ["GET"]}]
+    _, role = call(first.url, "POST", "/api/v2/system/role", {"name": "loaded", "access": access}, admin)
+    _, app = call(first.url, "POST", "/api/v2/system/app", {"name": "loaded", "role_id": role["id"]}, admin)
+    key = {"X-Api-Key": app["api_key"]}
+    path = "/api/v2/load/_table/notes"
+    assert call(second.url, "GET", path, headers=key)[0] == 200
+    stop = threading.Event()
+    unexpected: list[int] = []
+
+    def background():  # concurrent traffic on both instances, so listeners compete for the GIL
+        while not stop.is_set():
+            for server in (first, second):
+                status = call(server.url, "GET", path, headers=key)[0]
+                if status not in (200, 403):
+                    unexpected.append(status)
+
+    workers = [threading.Thread(target=background) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        assert _listeners(system_url) == 4  # one per worker, two workers per instance
+        for round_ in range(30):
+            if round_ in (10, 20):  # the listeners' connections die: every worker must poll at once
+                assert _listeners(system_url, terminate=True) >= 1
+            patch = f"/api/v2/system/role/{role['id']}"
+            assert call(first.url, "PATCH", patch, {"is_active": False}, admin)[0] == 200
+            assert [call(second.url, "GET", path, headers=key)[0] for _ in range(2)] == [403, 403]
+            assert call(first.url, "PATCH", patch, {"is_active": True}, admin)[0] == 200
+            assert [call(second.url, "GET", path, headers=key)[0] for _ in range(2)] == [200, 200]
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=15)
+    assert unexpected == []
+    deadline = time.monotonic() + 10  # the listeners reconnect by themselves
+    while _listeners(system_url) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _listeners(system_url) == 4

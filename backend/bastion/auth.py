@@ -107,6 +107,10 @@ def require_session() -> SessionUser:
 
 def current_caller() -> SessionUser | None:
     """The request's caller: a live session, None when no credential came, 401 for a bad one."""
+    if "_login_user" not in g and session_token_from_request() is None:
+        # No token: flask-login would find nobody either (no cookie sessions, _load_from_cookie), after
+        # hashing the client's address for its session protection; an app-key request skips all that.
+        return None
     caller = current_user._get_current_object()  # once: each proxy access goes through flask-login
     if caller.is_authenticated:
         return caller
@@ -129,14 +133,22 @@ class Identity:
 
 
 def request_app() -> AppSnapshot | None:
-    """The app of the request's API key; an unknown or inactive key is a 401 (never a 400)."""
+    """The app of the request's API key; an unknown or inactive key is a 401 (never a 400).
+
+    Found once per request (the guard that refuses bad keys asks first, the view again); within one
+    request the access snapshot cannot change, so the answer cannot either.
+    """
+    if "api_key_app" in g:
+        return g.api_key_app
     key = api_key_from_request()
     if key is None:
+        g.api_key_app = None
         return None
     app = current_index().apps_by_key.get(api_key_hash(key))
     if app is None or not app.is_active:
         raise Unauthorized("API key is invalid or its app is inactive")
     activity.used_key(app.id)
+    g.api_key_app = app
     return app
 
 

@@ -37,11 +37,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from flask_cors.core import get_cors_headers, serialize_options
+from flask_cors.core import ACL_REQUEST_HEADER_PRIVATE_NETWORK, get_cors_headers, serialize_options
 from sqlmodel import select
 
 from bastion import cors_syntax, usage
@@ -56,6 +56,7 @@ REQUEST_METHOD = "Access-Control-Request-Method"
 REQUEST_HEADERS = "Access-Control-Request-Headers"
 MEMO_LIMIT = 10_000  # distinct request paths remembered per rule set; record ids make paths unbounded
 MEMO_PATH_LIMIT = 512  # longer paths are matched every time rather than remembered
+ANSWERS_LIMIT = 256  # actual-request answers remembered per rule; Origin values are the client's choice
 _ANY = re.compile(r".*\Z", re.DOTALL)
 # The verb-tunnel headers (tunnel.py, which cannot be imported here: it imports this module).
 TUNNEL_HEADERS = ("X-HTTP-Method", "X-HTTP-Method-Override", "X-Method-Override")
@@ -75,6 +76,9 @@ class CompiledRule:
     headers: frozenset[str]
     any_header: bool
     options: Any
+    # The headers of an actual (non-preflight) request depend on nothing but these three; the rule is
+    # rebuilt when any rule changes (the "cors" counter), and the answers with it.
+    answers: dict[tuple[str, str, str | None], dict[str, str]] = field(default_factory=dict, compare=False)
 
     def allows_origin(self, origin: str) -> bool:
         """Whether the Origin header value is one of the rule's origins."""
@@ -240,6 +244,18 @@ def response_headers(
     rule = choose(covering, origin)
     if rule is None or not (preflight if preflight is not None else method in rule.methods):
         return {"Vary": "Origin"}
+    if preflight is not None or method == "OPTIONS":
+        return _computed(rule, method, request_headers)
+    key = (origin, method, request_headers.get(ACL_REQUEST_HEADER_PRIVATE_NETWORK))
+    answer = rule.answers.get(key)
+    if answer is None:
+        answer = _computed(rule, method, request_headers)
+        if len(rule.answers) < ANSWERS_LIMIT:
+            rule.answers[key] = answer
+    return answer
+
+
+def _computed(rule: CompiledRule, method: str, request_headers: Any) -> dict[str, str]:
     found = get_cors_headers(rule.options, request_headers, method)
     return {"Vary": "Origin", **{name: str(value) for name, value in found.items()}}
 

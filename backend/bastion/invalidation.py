@@ -2,8 +2,14 @@
 
 Each cached area (for example "access" or "cors") has a counter row in `cache_version`. A change bumps
 the counter in the same transaction as the change; readers compare the counter with the one their cache
-was built from, once per request, and rebuild when it moved. No message bus is needed, and a worker that
-missed nothing pays one small query per request, on a connection it keeps for that (CounterReader).
+was built from, once per request, and rebuild when it moved. No message bus is needed.
+
+How a request learns the counters depends on the system database:
+- PostgreSQL: pushed. A listener thread per worker keeps them current through LISTEN/NOTIFY, and a
+  request with warm caches reads nothing from the database; a change's commit returns only once every
+  listener has acknowledged it (cache_push.py states the guarantee and its fallbacks).
+- SQLite and MariaDB/MySQL: one small query per request, on a connection each thread keeps for that
+  (CounterReader). MariaDB has no push; on SQLite the query is local (no round trip).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from flask import current_app, g
 from sqlalchemy import update
 from sqlmodel import Session
 
-from bastion import system_outage
+from bastion import cache_push, system_outage
 from bastion.db import get_engine
 from bastion.models import CacheVersion
 
@@ -30,10 +36,15 @@ AREAS = ("access", "cors", "sessions", "services")  # rows created by migrations
 
 
 def bump(db: Session, name: str) -> None:
-    """Move an area's counter on atomically, inside the caller's transaction."""
+    """Move an area's counter on atomically, inside the caller's transaction (and push it, cache_push)."""
     if name not in AREAS:
         raise ValueError(f"unknown cache area {name!r}")
-    db.exec(update(CacheVersion).where(CacheVersion.name == name).values(version=CacheVersion.version + 1))
+    change = update(CacheVersion).where(CacheVersion.name == name).values(version=CacheVersion.version + 1)
+    if not cache_push.supported(db.get_bind()):
+        db.exec(change)
+        return
+    version = db.exec(change.returning(CacheVersion.version)).scalar_one()
+    cache_push.announce(db, name, version)
 
 
 class CounterReader:
@@ -51,16 +62,32 @@ class CounterReader:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._held: list[Any] = []
+        self._listener: cache_push.Listener | None = None
+        self._push = cache_push.supported(engine)
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def read(self) -> dict[str, int]:
-        """Every area's counter; a broken connection is replaced once before an error propagates."""
+        """Every area's counter, pushed if trustworthy, else read; a broken connection is replaced once."""
+        if self._push:
+            pushed = self._pushed()
+            if pushed is not None:
+                return pushed
         connection = self._connection()
         try:
             return self._query(connection)
         except self._engine.dialect.loaded_dbapi.Error:
             self._forget(connection)
             return self._query(self._connection())
+
+    def _pushed(self) -> dict[str, int] | None:
+        # One listener per process: a listener started before a fork belongs to the parent.
+        listener = self._listener
+        if listener is None or listener.pid != os.getpid():
+            with self._lock:
+                if self._listener is None or self._listener.pid != os.getpid():
+                    self._listener = cache_push.Listener(self._engine).start()
+                listener = self._listener
+        return listener.fresh()
 
     def _query(self, connection: Any) -> dict[str, int]:
         cursor = connection.cursor()
@@ -97,6 +124,9 @@ class CounterReader:
         for connection in held:
             _close_quietly(connection)
         self._local = threading.local()
+        listener, self._listener = self._listener, None
+        if listener is not None and listener.pid == os.getpid():
+            listener.stop()
 
 
 def _close_quietly(connection: Any) -> None:

@@ -1,0 +1,240 @@
+"""Cache counters pushed by PostgreSQL LISTEN/NOTIFY, so that a request with warm caches reads nothing.
+
+A listener thread per worker holds its own connection, LISTENs on `bastion_cache`, and re-reads the
+counters whenever a change is notified, and every RENEW seconds otherwise. A request trusts the counters
+it holds (Listener.fresh) only while all of these hold, none of which costs a round trip:
+- the last read started less than LEASE seconds ago;
+- the connection is up and its socket holds nothing unread (no notification, no error, no EOF waiting).
+Otherwise the request polls the database as before (invalidation.CounterReader).
+
+The guarantee that a revocation is refused on the very next request on every worker and host comes from
+the writer's side: a change's commit returns only after every listener connected to the system database
+at that moment has acknowledged counters at least as new as the change (each acknowledges on
+`bastion_cache_ack` after updating what its requests read), or after LEASE seconds, by which time a
+listener that has not acknowledged has stopped trusting its counters. A listener whose connection died
+before the commit is not waited for: its socket shows the loss (EOF, or libpq marked it broken), so its
+worker polls from then on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import select
+import threading
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from psycopg import pq
+from sqlalchemy import event
+from sqlmodel import Session
+
+CHANNEL = "bastion_cache"
+ACKS = "bastion_cache_ack"
+PREFIX = "bastion-cache:"  # application_name of every listener's connection, found in pg_stat_activity
+LEASE = 2.0  # seconds a read is trusted without a new one; also the writer's longest wait
+RENEW = 0.5  # a listener re-reads at least this often, so its lease never runs out while it is healthy
+RETRY = 0.5  # seconds between attempts to reconnect a lost listener
+COUNTERS_SQL = "SELECT name, version FROM cache_version"
+
+log = logging.getLogger("bastion")
+
+
+def supported(engine: sa.Engine) -> bool:
+    """Whether the system database can push changes (PostgreSQL through psycopg)."""
+    return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+
+
+class Listener:
+    """One worker's listener thread: the counters it last read and whether requests may trust them."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.name = PREFIX + secrets.token_hex(8)
+        self.pid = os.getpid()
+        self._engine = engine
+        self._state: tuple[dict[str, int] | None, float, Any] = (None, 0.0, None)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bastion-cache-listener", daemon=True)
+
+    def start(self) -> Listener:
+        """Start the thread; requests poll until its first read."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop trusting pushed counters; the thread closes its connection within RENEW seconds."""
+        self._stopped.set()
+        self._state = (None, 0.0, None)  # its connection is the thread's to close, never another's
+
+    def fresh(self) -> dict[str, int] | None:
+        """The pushed counters if they can be trusted right now, else None (then the caller polls)."""
+        counters, until, connection = self._state
+        if counters is None or time.monotonic() >= until:
+            return None
+        try:
+            if connection.pgconn.status != pq.ConnStatus.OK:
+                return None
+            # Something unread on the socket (a notification, an error, EOF) may be a change: poll.
+            readable, _, _ = select.select([connection.pgconn.socket], [], [], 0)
+        except Exception:  # noqa: BLE001 (closed meanwhile by the listener thread)
+            return None
+        return None if readable else counters
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            connection = None
+            try:
+                connection = self._connect()
+                self._listen(connection)
+            except Exception as exc:  # noqa: BLE001 (any failure: requests poll, the thread reconnects)
+                self._state = (None, 0.0, None)
+                if not self._stopped.is_set():
+                    log.warning("cache listener %s lost its connection (%s)", self.name, type(exc).__name__)
+            self._state = (None, 0.0, None)
+            if connection is not None:
+                _close_quietly(connection)
+            self._stopped.wait(RETRY)
+
+    def _connect(self) -> Any:
+        pooled = self._engine.raw_connection()
+        pooled.detach()  # ours until it is lost or the engine is disposed
+        connection = pooled.dbapi_connection
+        connection.rollback()
+        connection.autocommit = True
+        connection.execute("SELECT set_config('application_name', %s, false)", (self.name,))
+        connection.execute(f"LISTEN {CHANNEL}")
+        self._check_visible(connection)
+        return connection
+
+    def _check_visible(self, connection: Any) -> None:
+        # Writers wait only for the listeners they see in pg_stat_activity, and a listener is only as
+        # good as the notifications it gets: behind a proxy that pools transactions (or resets session
+        # state) either can fail silently, so prove both before any request trusts this connection.
+        visible = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid() AND application_name = %s",
+            (self.name,),
+        ).fetchone()[0]
+        probe = "probe " + self.name
+        connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, probe))
+        heard = any(notify.payload == probe for notify in connection.notifies(timeout=LEASE))
+        if not (visible and heard):
+            raise RuntimeError("the listener is not visible to writers or hears no notifications")
+
+    def _listen(self, connection: Any) -> None:
+        self._refresh(connection, acknowledge=True)
+        while not self._stopped.is_set():
+            woken = any(True for _ in connection.notifies(timeout=RENEW, stop_after=1))
+            if woken:  # one read covers every change notified so far
+                for _ in connection.notifies(timeout=0):
+                    pass
+            self._refresh(connection, acknowledge=woken)
+
+    def _refresh(self, connection: Any, acknowledge: bool) -> None:
+        started = time.monotonic()  # the lease counts from before the read, never from after it
+        counters = dict(connection.execute(COUNTERS_SQL).fetchall())
+        if self._stopped.is_set():
+            return
+        self._state = (counters, started + LEASE, connection)
+        if acknowledge:  # only after requests read the new counters
+            connection.execute("SELECT pg_notify(%s, %s)", (ACKS, _payload(self.name, counters)))
+
+
+def _payload(name: str, counters: dict[str, int]) -> str:
+    return name + " " + ",".join(f"{area}={version}" for area, version in sorted(counters.items()))
+
+
+def _parse(payload: str) -> tuple[str, dict[str, int]]:
+    name, _, pairs = payload.partition(" ")
+    counters = {}
+    for pair in pairs.split(","):
+        area, _, version = pair.partition("=")
+        if version.isdigit():
+            counters[area] = int(version)
+    return name, counters
+
+
+def _close_quietly(connection: Any) -> None:
+    # A broken connection may fail to close; there is nothing left to release then.
+    with contextlib.suppress(Exception):
+        connection.close()
+
+
+# --- the writer's side ------------------------------------------------------------------------------
+
+
+class _Waiter:
+    """A writer's acknowledgement connection, listening on ACKS from before its transaction commits."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.written: dict[str, int] = {}
+        self._pooled = engine.raw_connection()
+        self._connection = self._pooled.dbapi_connection
+        self._connection.rollback()
+        self._connection.autocommit = True
+        self._connection.execute(f"LISTEN {ACKS}")
+
+    def wait(self) -> None:
+        """Until every listener connected now has acknowledged self.written, or LEASE seconds."""
+        deadline = time.monotonic() + LEASE
+        rows = self._connection.execute(
+            "SELECT application_name FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name LIKE %s",
+            (PREFIX + "%",),
+        )
+        pending = {name for (name,) in rows.fetchall()}
+        while pending and (left := deadline - time.monotonic()) > 0:
+            for notify in self._connection.notifies(timeout=left, stop_after=1):
+                name, counters = _parse(notify.payload)
+                if all(counters.get(area, -1) >= version for area, version in self.written.items()):
+                    pending.discard(name)
+        if pending:
+            names = ", ".join(sorted(pending))
+            log.warning("cache listeners did not acknowledge a change within %ss: %s", LEASE, names)
+
+    def close(self) -> None:
+        """Stop listening and give the connection back to the pool."""
+        try:
+            self._connection.execute(f"UNLISTEN {ACKS}")
+            self._connection.autocommit = False
+            self._pooled.close()
+        except Exception:  # noqa: BLE001 (a broken connection is not returned to the pool)
+            self._pooled.invalidate()
+
+
+def announce(db: Session, name: str, version: int) -> None:
+    """Inside the writer's transaction: notify listeners at commit, and wait for them after it."""
+    waiter = db.info.get("bastion.cache_waiter")
+    if waiter is None:
+        waiter = db.info["bastion.cache_waiter"] = _Waiter(db.get_bind())
+    # Delivered at commit; PostgreSQL folds identical notifications of one transaction into one, and
+    # notifying at every bump keeps one whose savepoint was rolled back from taking the others with it.
+    db.exec(sa.select(sa.func.pg_notify(CHANNEL, "")))
+    waiter.written[name] = max(version, waiter.written.get(name, -1))
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(db: Session) -> None:
+    waiter = db.info.pop("bastion.cache_waiter", None)
+    if waiter is None:
+        return
+    try:
+        waiter.wait()
+    except Exception:  # noqa: BLE001 (no acknowledgements to read: wait out the lease instead)
+        log.warning("waiting for cache listeners failed; waiting %ss instead", LEASE)
+        time.sleep(LEASE)
+    finally:
+        waiter.close()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(db: Session, transaction: Any) -> None:
+    # The outermost transaction ended without a commit (a commit took the waiter already); a savepoint
+    # rolled back inside it must not drop the waiter of changes the outer transaction still commits.
+    if transaction.parent is not None:
+        return
+    waiter = db.info.pop("bastion.cache_waiter", None)
+    if waiter is not None:
+        waiter.close()

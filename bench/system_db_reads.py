@@ -1,0 +1,82 @@
+"""What the system database sees per data request: transactions counted by PostgreSQL itself.
+
+    PYTHONPATH=backend:. .venv/bin/python bench/system_db_reads.py [--requests 1000]
+
+Starts one instance (tests/live.py, 2 workers) on a scratch PostgreSQL system database, registers a
+SQLite data service and an app key, warms both workers, then sends --requests sequential GETs with the
+key and reads `xact_commit + xact_rollback` of the system database from `pg_stat_database` before and
+after (2 s apart from the run, so the statistics are flushed), and over 5 idle seconds after it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from tests.databases import scratch_database
+from tests.live import start_server, stop_server
+from tests.test_multi_instance import call
+
+
+def transactions(admin: sa.Engine, database: str) -> int:
+    """Committed and rolled-back transactions of the database so far, as the statistics show them."""
+    with admin.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        sql = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s"
+        return conn.exec_driver_sql(sql, (database,)).scalar_one()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=1000)
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="system-db-reads-"))
+    with scratch_database("postgresql", str(tmp)) as url:
+        server = start_server(tmp / "instance", DATABASE_URL=url)
+        try:
+            data = tmp / "data.db"
+            engine = sa.create_engine(f"sqlite:///{data}")
+            with engine.begin() as conn:
+                conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+                conn.execute(sa.text("INSERT INTO notes VALUES (1, 'hello')"))
+            engine.dispose()
+            login = {"email": server.admin_email, "password": server.admin_password}
+            _, session = call(server.url, "POST", "/api/v2/system/admin/session", login)
+            admin = {"Authorization": f"Bearer {session['session_token']}"}
+            service = {"name": "notes", "config": {"engine": "sqlite", "database": str(data)}}
+            call(server.url, "POST", "/api/v2/system/service", service, admin)
+            access = [{"service": "notes", "component": "_table/*", "verbs": ["GET"]}]
+            _, role = call(server.url, "POST", "/api/v2/system/role", {"name": "r", "access": access}, admin)
+            _, app = call(
+                server.url, "POST", "/api/v2/system/app", {"name": "w", "role_id": role["id"]}, admin
+            )
+            key, path = {"X-Api-Key": app["api_key"]}, "/api/v2/notes/_table/notes"
+            for _ in range(50):
+                call(server.url, "GET", path, headers=key)
+            database = sa.engine.make_url(url).database
+            stats = sa.create_engine(sa.engine.make_url(url).set(database="postgres"))
+            time.sleep(2)
+            before, started = transactions(stats, database), time.monotonic()
+            for _ in range(args.requests):
+                call(server.url, "GET", path, headers=key)
+            elapsed = time.monotonic() - started
+            time.sleep(2)
+            after = transactions(stats, database)
+            time.sleep(5)
+            idle = (transactions(stats, database) - after) / 5
+            stats.dispose()
+        finally:
+            stop_server(server)
+    used = after - before
+    print(f"{args.requests} requests in {elapsed:.1f} s: {used} system-database transactions")
+    print(f"  {used / args.requests:.3f} per request; idle: {idle:.1f} per second (2 workers)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
