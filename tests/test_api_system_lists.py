@@ -143,7 +143,9 @@ def test_service_types_list_pages_and_counts(client, admin_headers):
     response = client.get(
         f"{SYS}/service_type", query_string={"include_count": "1", "fields": "name"}, headers=admin_headers
     )
-    assert response.get_json() == {"resource": [{"name": "sql"}], "meta": {"count": 1}}
+    assert response.get_json() == {"resource": [{"name": "sql"}, {"name": "http"}], "meta": {"count": 2}}
+    paged = client.get(f"{SYS}/service_type", query_string={"limit": "1", "offset": "1"}, headers=admin_headers)
+    assert paged.get_json()["resource"] == [{"name": "http"}]
     assert (
         client.get(
             f"{SYS}/service_type", query_string={"filter": "name = 'sql'"}, headers=admin_headers

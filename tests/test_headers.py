@@ -30,7 +30,8 @@ def test_answers_carrying_a_token_or_a_key(client, admin, admin_headers):
     [
         ("GET", "/api/v2/system/environment", 200),
         ("GET", "/api/v2/system/admin", 401),
-        ("GET", "/api/v2/no/such/thing", 404),
+        ("GET", "/api/v2/no/such/thing", 401),
+        ("GET", "/no/such/thing", 404),
         ("DELETE", "/api/v2/system/environment", 405),
         ("OPTIONS", "/api/v2/system/environment", 204),
         ("OPTIONS", "/api/system/admin/session", 204),
