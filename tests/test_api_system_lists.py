@@ -144,7 +144,8 @@ def test_service_types_list_pages_and_counts(client, admin_headers):
         f"{SYS}/service_type", query_string={"include_count": "1", "fields": "name"}, headers=admin_headers
     )
     assert response.get_json() == {"resource": [{"name": "sql"}, {"name": "http"}], "meta": {"count": 2}}
-    paged = client.get(f"{SYS}/service_type", query_string={"limit": "1", "offset": "1"}, headers=admin_headers)
+    paging = {"limit": "1", "offset": "1", "fields": "name"}
+    paged = client.get(f"{SYS}/service_type", query_string=paging, headers=admin_headers)
     assert paged.get_json()["resource"] == [{"name": "http"}]
     assert (
         client.get(
