@@ -184,6 +184,22 @@ def test_timeout_oversize_and_down_are_504_and_502_naming_the_service_not_the_ho
     assert "x" * 1000 not in big.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("part", ["head", "body", "unsized"])
+def test_an_upstream_that_trickles_is_cut_off_at_the_timeout_with_nothing_partial(
+    client, admin_headers, upstream, part
+):
+    # One byte every 0.3 s: each read is within the 1 s timeout, the whole answer (4.5 s) is not.
+    add_http_service(client, admin_headers, upstream.url, timeout=1)
+    answer = client.get(f"/api/v2/twitter/trickle/{part}", headers=admin_headers)
+    assert answer.status_code == 504
+    message = answer.get_json()["error"]["message"]
+    assert message.startswith("Service 'twitter': the remote API did not answer in time")
+    assert "qq" not in answer.get_data(as_text=True)
+    assert "X-Trickle" not in answer.headers
+    # The pool is still usable: the next request is answered whole.
+    assert client.get("/api/v2/twitter/x", headers=admin_headers).get_json()["path"] == "/x"
+
+
 def test_a_role_decides_per_path_and_verb_and_denies_the_rest(client, admin_headers, upstream):
     add_http_service(client, admin_headers, upstream.url, AUTH_KINDS["header"])
     key = app_key_for(
