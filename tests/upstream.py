@@ -3,7 +3,8 @@
 Paths: `/openapi.json` serves `OPENAPI`, `/slow` answers after `SLOW_SECONDS`, `/big` sends
 `BIG_BYTES`, `/redirect` an absolute 302, `/trickle/<part>` sends its headers (`head`), its body
 (`body`) or its body without a length (`unsized`) one byte every `TRICKLE_SECONDS`, anything else
-echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy must drop.
+echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy must drop
+(under `/close/`, then closes the connection).
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             echo = {"method": seen.method, "path": seen.path.split("?")[0], "body": body.decode()}
             extra = {"Set-Cookie": "upstream=1", "Keep-Alive": "timeout=5", "X-Upstream": "yes"}
             extra |= {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"}
+            if self.path.startswith("/close/"):
+                # No keep-alive: the client's next request needs a new connection.
+                extra["Connection"] = "close"
+                self.close_connection = True
             status = 201 if seen.method == "POST" else 200
             self._send(status, json.dumps(echo).encode(), extra)
 
