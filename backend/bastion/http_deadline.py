@@ -3,14 +3,19 @@
 urllib3's timeouts bound each connect and each socket read, so an upstream that sends a byte now and
 then could hold a worker far longer than the service's timeout. Each exchange therefore runs under a
 Deadline: the pool's connections report themselves to it when they connect or send a request, and at
-the deadline a timer shuts their socket down, which wakes a read blocked anywhere (status line, headers
-or body). The caller also checks `passed` between reads and before answering, so a body cut short by
-the shutdown is never passed on as if it were whole.
+the deadline a watchdog shuts their socket down, which wakes a read blocked anywhere (status line,
+headers or body). One watchdog thread per process keeps every running exchange's deadline in a heap
+(a timer thread per exchange cost about 0.6 CPU ms per request, more than half the proxying). The
+caller also checks `passed` between reads and before answering, so a body cut short by the shutdown is
+never passed on as if it were whole.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import os
 import socket
 import threading
 import time
@@ -20,6 +25,7 @@ from typing import Any
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
+COMPACT_EVERY = 1024
 _current: ContextVar[Deadline | None] = ContextVar("bastion_http_deadline", default=None)
 
 
@@ -42,8 +48,7 @@ class Deadline:
         self._lock = threading.Lock()
         self._conn: Any = None
         self._expired = False
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
+        self._done = False
 
     def remaining(self) -> float:
         """Seconds left (never below a millisecond, so a connect timeout stays valid)."""
@@ -62,24 +67,82 @@ class Deadline:
         if expired:
             _shut(conn)
 
-    def _expire(self) -> None:
-        """The timer's end: mark the exchange late and shut the connection it uses."""
+    @property
+    def done(self) -> bool:
+        """Whether the exchange is over (the watchdog may forget it)."""
+        return self._done
+
+    def expire(self) -> None:
+        """The watchdog's call at the deadline: mark the exchange late and shut the connection it uses,
+        unless the exchange is over (its connection may be back in the pool, serving another)."""
         with self._lock:
+            if self._done:
+                return
             self._expired = True
             conn = self._conn
         if conn is not None:
             _shut(conn)
 
     def __enter__(self) -> Deadline:
-        """Make this the running exchange's deadline and start its timer."""
+        """Make this the running exchange's deadline and hand it to the watchdog."""
         self._token = _current.set(self)
-        self._timer.start()
+        _watchdog.add(self)
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        """Stop the timer; the exchange is over."""
-        self._timer.cancel()
+        """The exchange is over: the watchdog leaves its connection alone from now on."""
+        with self._lock:
+            self._done = True
         _current.reset(self._token)
+
+
+class Watchdog:
+    """One thread per process that expires the deadlines of exchanges still running when they pass."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+        self._pid: int | None = None
+
+    def add(self, deadline: Deadline) -> None:
+        """Watch a deadline; the thread wakes early only when it is the earliest."""
+        with self._wake:
+            if self._pid != os.getpid():  # first use, or a forked worker: threads do not survive a fork
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="bastion-http-deadlines", daemon=True).start()
+            order = next(self._order)
+            if order % COMPACT_EVERY == 0:
+                # Finished exchanges leave the heap when they reach its top; behind a long timeout
+                # they could pile up, so they are all dropped every COMPACT_EVERY exchanges.
+                self._heap = [item for item in self._heap if not item[2].done]
+                heapq.heapify(self._heap)
+            heapq.heappush(self._heap, (deadline.ends, order, deadline))
+            if self._heap[0][2] is deadline:
+                self._wake.notify()
+
+    def _due(self) -> tuple[list[Deadline], float | None]:
+        """The running deadlines that passed (finished ones dropped), and how long to sleep after."""
+        now, due = time.monotonic(), []
+        while self._heap and (self._heap[0][0] <= now or self._heap[0][2].done):
+            deadline = heapq.heappop(self._heap)[2]
+            if not deadline.done:
+                due.append(deadline)
+        return due, (self._heap[0][0] - now if self._heap else None)
+
+    def _run(self) -> None:
+        """Sleep until the earliest deadline, expire what passed, repeat."""
+        while True:
+            with self._wake:
+                due, wait = self._due()
+                if not due:
+                    self._wake.wait(wait)
+                    continue
+            for deadline in due:  # outside the heap's lock: a shutdown may take a moment
+                deadline.expire()
+
+
+_watchdog = Watchdog()
 
 
 def _watch(conn: Any) -> None:
