@@ -119,15 +119,41 @@ def test_denials_say_what_and_credentials_are_401():
 def test_reaches_follows_the_one_decision():
     index = index_with(role(entry("_table/x", ["GET"]), entry("*", [], service="hr2")))
     identity = Identity(user=None, app=index.apps[10])
-    assert [s for s in ("hr", "hr2", "crm") if reaches(identity=identity, service=s, index=index)] == ["hr"]
+    names = ("hr", "hr2", "crm")
+    reached = [s for s in names if reaches(identity=identity, service=s, kind="sql", index=index)]
+    assert reached == ["hr"]
 
 
 def test_a_specific_denial_leaves_a_service_reachable_but_an_empty_one_does_not():
     broad_then_narrow = index_with(role(entry("*", ["GET"], service=None), entry("_table/salaries", [])))
     only_denials = index_with(role(entry("_table/salaries", []), entry("*", [])))
     app = broad_then_narrow.apps[10]
-    assert reaches(identity=Identity(user=None, app=app), service="hr", index=broad_then_narrow)
-    assert not reaches(identity=Identity(user=None, app=app), service="hr", index=only_denials)
+    assert reaches(identity=Identity(user=None, app=app), service="hr", kind="sql", index=broad_then_narrow)
+    assert not reaches(identity=Identity(user=None, app=app), service="hr", kind="sql", index=only_denials)
+
+
+@pytest.mark.parametrize(
+    ("component", "reached"),
+    [
+        ("statuses/*", ["http"]),  # a path names nothing a database service has
+        ("statuses", ["http"]),
+        ("_table/*", ["sql"]),  # a table names nothing a remote API has
+        ("_table/x", ["sql"]),
+        ("_schema/x", ["sql"]),
+        ("*", ["sql", "http"]),
+        ("", ["sql", "http"]),  # both have a root
+    ],
+)
+def test_an_all_services_entry_reaches_only_services_of_its_kind(component, reached):
+    index = index_with(role(entry(component, ["GET"], service=None)))
+    identity = Identity(user=None, app=index.apps[10])
+    kinds = ("sql", "http")
+    assert [k for k in kinds if reaches(identity=identity, service="svc", kind=k, index=index)] == reached
+    # A role-built document is made of tables, or of paths: never of the other kind either.
+    documented = [
+        k for k in kinds if reaches(identity=identity, service="svc", kind=k, tables_only=True, index=index)
+    ]
+    assert documented == [k for k in reached if component not in ("", "_schema/x")]
 
 
 def test_an_all_services_entry_is_no_docs_grant():

@@ -184,6 +184,22 @@ def test_timeout_oversize_and_down_are_504_and_502_naming_the_service_not_the_ho
     assert "x" * 1000 not in big.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("part", ["head", "body", "unsized"])
+def test_an_upstream_that_trickles_is_cut_off_at_the_timeout_with_nothing_partial(
+    client, admin_headers, upstream, part
+):
+    # One byte every 0.3 s: each read is within the 1 s timeout, the whole answer (4.5 s) is not.
+    add_http_service(client, admin_headers, upstream.url, timeout=1)
+    answer = client.get(f"/api/v2/twitter/trickle/{part}", headers=admin_headers)
+    assert answer.status_code == 504
+    message = answer.get_json()["error"]["message"]
+    assert message.startswith("Service 'twitter': the remote API did not answer in time")
+    assert "qq" not in answer.get_data(as_text=True)
+    assert "X-Trickle" not in answer.headers
+    # The pool is still usable: the next request is answered whole.
+    assert client.get("/api/v2/twitter/x", headers=admin_headers).get_json()["path"] == "/x"
+
+
 def test_a_role_decides_per_path_and_verb_and_denies_the_rest(client, admin_headers, upstream):
     add_http_service(client, admin_headers, upstream.url, AUTH_KINDS["header"])
     key = app_key_for(
@@ -212,6 +228,39 @@ def test_a_role_decides_per_path_and_verb_and_denies_the_rest(client, admin_head
     assert [s["name"] for s in listed] == ["twitter"]
 
 
+def test_an_all_services_entry_lists_only_the_services_of_its_kind(client, admin_headers, upstream, tmp_path):
+    from tests.conftest import add_sqlite_service
+
+    add_http_service(client, admin_headers, upstream.url)
+    add_sqlite_service(client, admin_headers, tmp_path / "hr.db", ["CREATE TABLE t (id INTEGER PRIMARY KEY)"])
+
+    def caller_with(name: str, component: str) -> dict:
+        """The key header of an app whose role has one all-services entry allowing GET."""
+        access = [{"service": None, "component": component, "verbs": ["GET"]}]
+        role = client.post(f"{SYS}/role", json={"name": name, "access": access}, headers=admin_headers)
+        assert role.status_code == 201, role.get_json()  # a path on all services is accepted (HTTP ones)
+        made = client.post(
+            f"{SYS}/app", json={"name": name, "role_id": role.get_json()["id"]}, headers=admin_headers
+        )
+        return {"X-Api-Key": made.get_json()["api_key"]}
+
+    def seen(caller: dict) -> tuple[list[str], list[str]]:
+        """The services /api/v2 and /api/v2/api_docs list for the caller."""
+        listed = client.get("/api/v2", headers=caller).get_json()["resource"]
+        docs = client.get("/api/v2/api_docs", headers=caller).get_json()["resource"]
+        return sorted(s["name"] for s in listed), sorted(d["name"] for d in docs)
+
+    paths = caller_with("paths", "statuses/*")
+    assert seen(paths) == (["twitter"], ["twitter"])
+    assert seen(caller_with("tables", "_table/*")) == (["hr"], ["hr"])
+    assert seen(caller_with("all", "*")) == (["hr", "twitter"], ["hr", "twitter"])
+    # What the listing shows holds: the path entry reads the remote API, and nothing of hr.
+    assert client.get("/api/v2/twitter/statuses/home", headers=paths).status_code == 200
+    assert client.get("/api/v2/hr/_table/t", headers=paths).status_code == 403
+    assert client.get("/api/v2/hr", headers=paths).status_code == 403
+    assert client.get("/api/v2/api_docs/hr", headers=paths).status_code == 403
+
+
 def test_role_entries_must_fit_the_service_type(client, admin_headers, upstream, tmp_path):
     from tests.conftest import add_sqlite_service
 
@@ -231,6 +280,17 @@ def test_role_entries_must_fit_the_service_type(client, admin_headers, upstream,
         ({"service": "twitter", "component": "_table/t", "verbs": ["GET"]}, "component"),
         ({"service": "hr", "component": "statuses", "verbs": ["GET"]}, "component"),
         ({"service": "twitter", "component": "a/../b", "verbs": ["GET"]}, "component"),
+        # On all services a path is accepted, and counts for HTTP services only: no rows, no columns.
+        ({"service": None, "component": "statuses/*", "verbs": ["GET"], "fields": ["id"]}, "fields"),
+        (
+            {
+                "service": None,
+                "component": "statuses",
+                "verbs": ["GET"],
+                "filters": [{"name": "a", "operator": "=", "value": 1}],
+            },
+            "filters",
+        ),
     ]
     for entry, field_name in bad:
         response = client.post(f"{SYS}/role", json={"name": "bad", "access": [entry]}, headers=admin_headers)

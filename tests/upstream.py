@@ -1,8 +1,10 @@
 """A stand-in remote API on 127.0.0.1 that records every request it receives (for HTTP service tests).
 
 Paths: `/openapi.json` serves `OPENAPI`, `/slow` answers after `SLOW_SECONDS`, `/big` sends
-`BIG_BYTES`, `/redirect` an absolute 302, anything else echoes the method, path and body as JSON, with a
-cookie and hop-by-hop headers the proxy must drop.
+`BIG_BYTES`, `/redirect` an absolute 302, `/trickle/<part>` sends its headers (`head`), its body
+(`body`) or its body without a length (`unsized`) one byte every `TRICKLE_SECONDS`, anything else
+echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy must drop
+(under `/close/`, then closes the connection).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ OPENAPI = {
     },
 }
 BIG_BYTES = 256 * 1024
+# A trickle lasts TRICKLE_BYTES * TRICKLE_SECONDS (4.5 s), each read well within a 1 s timeout.
+TRICKLE_SECONDS = 0.3
+TRICKLE_BYTES = 15
 
 
 @dataclass
@@ -81,6 +86,9 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             upstream.seen.append(seen)
+            if self.path.startswith("/trickle/"):
+                self._trickle(self.path.removeprefix("/trickle/"))
+                return
             if self.path.startswith("/slow"):
                 time.sleep(SLOW_SECONDS)
             if self.path.startswith("/redirect"):
@@ -96,6 +104,10 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             echo = {"method": seen.method, "path": seen.path.split("?")[0], "body": body.decode()}
             extra = {"Set-Cookie": "upstream=1", "Keep-Alive": "timeout=5", "X-Upstream": "yes"}
             extra |= {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"}
+            if self.path.startswith("/close/"):
+                # No keep-alive: the client's next request needs a new connection.
+                extra["Connection"] = "close"
+                self.close_connection = True
             status = 201 if seen.method == "POST" else 200
             self._send(status, json.dumps(echo).encode(), extra)
 
@@ -107,6 +119,27 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+
+        def _trickle(self, part: str) -> None:
+            """Send the answer's `part` one byte at a time, until done or the client hangs up."""
+            body = b"q" * TRICKLE_BYTES
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+            if part == "head":
+                head += b"X-Trickle: " + body + b"\r\n"
+                body = b""
+            if part != "unsized":
+                head += b"Content-Length: %d\r\n" % len(body)
+            head += b"Connection: close\r\n\r\n"
+            self.close_connection = True
+            slow = head[head.index(b"X-Trickle") :] if part == "head" else body
+            try:
+                self.wfile.write(head.removesuffix(slow) if part == "head" else head)
+                for i in range(len(slow)):
+                    self.wfile.write(slow[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(TRICKLE_SECONDS)
+            except OSError:
+                pass  # the proxy gave up: what the test wants
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _answer
 

@@ -31,6 +31,7 @@ from bastion.access_index import AccessIndex, RoleSnapshot, current_index
 from bastion.components import Component
 from bastion.errors import Forbidden, Unauthorized
 from bastion.models_access import AccessEntry
+from bastion.service_types import HTTP_TYPE
 from bastion.verbs import VERBS
 
 
@@ -267,23 +268,31 @@ def named_components(*, identity: Any, service: str, index: AccessIndex | None =
 
 
 def reaches(
-    *, identity: Any, service: str, tables_only: bool = False, index: AccessIndex | None = None
+    *,
+    identity: Any,
+    service: str,
+    kind: str,
+    tables_only: bool = False,
+    index: AccessIndex | None = None,
 ) -> bool:
-    """Whether some verb is allowed on some component of the service (on some `_table/<t>`, when
-    tables_only: what a role-built API document is made of).
+    """Whether some verb is allowed on some component of the service (on some `_table/<t>`, or path
+    of an HTTP service, when tables_only: what a role-built API document is made of).
 
-    Every component the role can tell apart is probed through the one decision (components.probes),
-    so this needs no reflection of the service's schema.
+    `kind` is the service's type: an HTTP service is probed on its paths only, a database service on
+    its tables and schemas only. Every component the role can tell apart is probed through the one
+    decision (components.probes), so this needs no reflection of the service's schema.
     """
     if identity.is_admin:
         return True
     if identity.app is None:
         return False
     index = index or current_index()
-    probes = components.probes(_named_components(identity, index, service))
+    paths = kind == HTTP_TYPE
+    probes = components.probes(_named_components(identity, index, service), paths=paths)
     if tables_only:
         # A remote HTTP service's document is made of its paths, a database service's of its tables.
-        probes = [p for p in probes if p.resource in (components.TABLE, components.PATH) and p.table]
+        made_of = components.PATH if paths else components.TABLE
+        probes = [p for p in probes if p.resource == made_of and p.table]
     return any(allowed_verbs(identity=identity, service=service, component=p, index=index) for p in probes)
 
 

@@ -184,23 +184,26 @@ def most_specific(items: Iterable[T], wanted: Component, text_of: Callable[[T], 
     return [item for rank, item in ranked if rank == best]
 
 
-def probes(named: Iterable[str]) -> list[Component]:
+def probes(named: Iterable[str], paths: bool | None) -> list[Component]:
     """Components that stand for every component of a service, given the components a role names.
 
-    Every table that no entry names is decided alike, so UNNAMED stands for all of them; the root and the
-    two listings stand for themselves.
+    Every table (or path) that no entry names is decided alike, so UNNAMED stands for all of them; the
+    root and the two listings stand for themselves. A service is probed only on components of its own
+    kind: an HTTP service (`paths` True) on its root and paths, a database service (False) on its root,
+    listings, tables and schemas; None probes both (a role asked of any service). An entry of the other
+    kind (say `statuses/*` on all services) names nothing the service has, so it must not make the
+    service look reachable.
     """
     parsed = [p for text in named if (p := parse(text)) is not None and p.table]
-    tables = {p.table for p in parsed if p.resource != PATH}
-    found = [ROOT_COMPONENT, resource(TABLE), resource(SCHEMA)]
-    for name in sorted(tables) + [UNNAMED]:
-        found += [table(name, folds=False), schema(name, folds=False)]
-    # An HTTP service's paths: each named one, and one no entry names (reached by `*` only).
-    return (
-        found
-        + [path(name) for name in sorted({p.table for p in parsed if p.resource == PATH})]
-        + [path(UNNAMED)]
-    )
+    found = [ROOT_COMPONENT]
+    if paths is not True:
+        found += [resource(TABLE), resource(SCHEMA)]
+        for name in sorted({p.table for p in parsed if p.resource in (TABLE, SCHEMA)}) + [UNNAMED]:
+            found += [table(name, folds=False), schema(name, folds=False)]
+    if paths is not False:
+        named_paths = sorted({p.table for p in parsed if p.resource == PATH})
+        found += [path(name) for name in named_paths + [UNNAMED]]
+    return found
 
 
 def most_specific_docs(items: Iterable[T], service: str, text_of: Callable[[T], str]) -> list[T]:

@@ -3,8 +3,10 @@
 A pool is built from the service's opened config: the base URL's host is resolved and checked again
 (http_targets) and the pool connects to that checked address, with the host name kept for the Host
 header and TLS (SNI and the certificate check), so a later lookup can never send it elsewhere. No
-redirect is followed and nothing is retried. The answer is read up to max_response_bytes; beyond it,
-nothing is returned but a 502. Failures name the service; outside production they also name the kind
+redirect is followed and nothing is retried. The whole exchange (connect, headers, body) runs under
+one deadline of the service's timeout (http_deadline); past it, nothing is returned but a 504. The
+answer is read up to max_response_bytes; beyond it, nothing is returned but a 502. Failures name the
+service; outside production they also name the kind
 of error, never the upstream's host or text, and never a secret (the URL can hold a query key).
 """
 
@@ -24,6 +26,7 @@ from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
 from bastion import http_targets
 from bastion.errors import ApiError, BadRequest
+from bastion.http_deadline import Deadline, HTTPPool, HTTPSPool
 from bastion.service_types import DEFAULT_FORWARD_HEADERS, DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES
 from bastion.services.http_config import forwardable
 
@@ -67,6 +70,11 @@ class Upstream:
         """The cap on an answer's body."""
         return int(self.config.get("max_response_bytes") or DEFAULT_MAX_RESPONSE_BYTES)
 
+    @property
+    def seconds(self) -> float:
+        """The time one whole exchange may take (connect, headers and body)."""
+        return float(self.config.get("timeout") or DEFAULT_HTTP_TIMEOUT)
+
 
 def build_upstream(config: Mapping[str, Any], allowed: Iterable) -> Upstream:
     """Resolve, check and pin the base URL's address, and open a pool to it (from the opened config)."""
@@ -85,7 +93,7 @@ def build_upstream(config: Mapping[str, Any], allowed: Iterable) -> Upstream:
         "block": False,
     }
     if target.scheme == "https":
-        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+        pool: urllib3.HTTPConnectionPool = HTTPSPool(
             str(address),
             target.port,
             server_hostname=target.host,
@@ -94,7 +102,7 @@ def build_upstream(config: Mapping[str, Any], allowed: Iterable) -> Upstream:
             **options,
         )
     else:
-        pool = urllib3.HTTPConnectionPool(str(address), target.port, **options)
+        pool = HTTPPool(str(address), target.port, **options)
     return Upstream(name=name, target=target, pool=pool, config=dict(config))
 
 
@@ -154,10 +162,37 @@ def _answer_headers(answer: urllib3.BaseHTTPResponse) -> list[tuple[str, str]]:
     return kept
 
 
-def _read_capped(upstream: Upstream, answer: urllib3.BaseHTTPResponse) -> bytes:
-    """The whole body, or BadGateway once it passes max_response_bytes (the connection is dropped)."""
+def _send(
+    upstream: Upstream, deadline: Deadline, method: str, url: str, headers: Mapping[str, str], body=None
+) -> urllib3.BaseHTTPResponse:
+    """Send one request on the pool, within what is left of the exchange's deadline; the body unread."""
+    return upstream.pool.urlopen(
+        method,
+        url,
+        body=body or None,
+        headers=headers,
+        redirect=False,
+        retries=False,
+        preload_content=False,
+        assert_same_host=False,
+        timeout=urllib3.Timeout(connect=deadline.remaining(), read=upstream.seconds),
+    )
+
+
+def _too_slow(upstream: Upstream, answer: urllib3.BaseHTTPResponse) -> UpstreamTimeout:
+    """The 504 for an answer that ran past the deadline; its connection is dropped, nothing is passed on."""
+    answer.close()
+    log.warning("service %s: remote API answer not complete within its timeout", upstream.name)
+    return UpstreamTimeout(f"Service '{upstream.name}': the remote API did not answer in time")
+
+
+def _read_capped(upstream: Upstream, answer: urllib3.BaseHTTPResponse, deadline: Deadline) -> bytes:
+    """The whole body, or BadGateway once it passes max_response_bytes, or UpstreamTimeout once the
+    deadline passes (the connection is dropped either way)."""
     cap, parts, size = upstream.max_bytes, [], 0
     for chunk in answer.stream(CHUNK, decode_content=False):
+        if deadline.passed:
+            raise _too_slow(upstream, answer)
         size += len(chunk)
         if size > cap:
             answer.close()
@@ -167,20 +202,51 @@ def _read_capped(upstream: Upstream, answer: urllib3.BaseHTTPResponse) -> bytes:
                 "(max_response_bytes)"
             )
         parts.append(chunk)
+    # The deadline's shutdown ends a body without a length as if it were whole: never pass that on.
+    if deadline.passed:
+        raise _too_slow(upstream, answer)
     answer.release_conn()
     return b"".join(parts)
 
 
-def _failure(upstream: Upstream, exc: Exception, production: bool) -> ApiError:
-    """The 502/504 for a failed exchange: the service named, the error's kind only outside production."""
+def _failure(upstream: Upstream, exc: Exception, production: bool, late: bool = False) -> ApiError:
+    """The 502/504 for a failed exchange: the service named, the error's kind only outside production.
+
+    `late`: the exchange's deadline passed, so whatever failed was cut short by it.
+    """
     # A refused connection is a NewConnectionError, which urllib3 also makes a (connect) timeout.
-    timed_out = isinstance(exc, TimeoutError) and not isinstance(exc, NewConnectionError)
+    timed_out = late or (isinstance(exc, TimeoutError) and not isinstance(exc, NewConnectionError))
     kind = "did not answer in time" if timed_out else "cannot be reached"
     log.warning("service %s: remote API %s (%s)", upstream.name, kind, type(exc).__name__)
     message = f"Service '{upstream.name}': the remote API {kind}"
     if not production:
         message += f" ({type(exc).__name__})"
     return (UpstreamTimeout if timed_out else BadGateway)(message)
+
+
+def _exchange(
+    upstream: Upstream,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    production: bool,
+    keep_body: bool = True,
+) -> tuple[urllib3.BaseHTTPResponse, bytes]:
+    """One whole exchange within the service's timeout: the answer and its body (none for HEAD, or
+    when not kept: then it is read and dropped)."""
+    with Deadline(upstream.seconds) as deadline:
+        try:
+            answer = _send(upstream, deadline, method, url, headers, body)
+            if keep_body and method != "HEAD":
+                return answer, _read_capped(upstream, answer, deadline)
+            answer.drain_conn()
+            if deadline.passed:
+                raise _too_slow(upstream, answer)
+            answer.release_conn()
+            return answer, b""
+        except (HTTPError, OSError) as exc:
+            raise _failure(upstream, exc, production, late=deadline.passed) from None
 
 
 def forward(
@@ -194,25 +260,7 @@ def forward(
 ) -> Response:
     """Send one request upstream and give back its status, allowed headers and body."""
     url = upstream_url(upstream, path, args)
-    try:
-        answer = upstream.pool.urlopen(
-            method,
-            url,
-            body=body or None,
-            headers=upstream_headers(upstream, headers),
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
-        if method == "HEAD":
-            answer.drain_conn()
-            answer.release_conn()
-            data = b""
-        else:
-            data = _read_capped(upstream, answer)
-    except HTTPError as exc:
-        raise _failure(upstream, exc, production) from None
+    answer, data = _exchange(upstream, method, url, upstream_headers(upstream, headers), body, production)
     response = Response(data, status=answer.status, headers=_answer_headers(answer))
     if "Content-Type" not in answer.headers:
         # Not werkzeug's text/html default: an untyped answer must not be taken for a page.
@@ -228,19 +276,10 @@ def fetch_document(name: str, url: str, config: Mapping[str, Any], allowed: Iter
     limits = {k: config[k] for k in ("timeout", "max_response_bytes") if k in config}
     upstream = build_upstream(base | limits, allowed)
     target = parts.path or "/"
+    headers = {"Host": upstream.target.host_header, "Accept": "application/json"}
     try:
-        answer = upstream.pool.urlopen(
-            "GET",
-            f"{target}?{parts.query}" if parts.query else target,
-            headers={"Host": upstream.target.host_header, "Accept": "application/json"},
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
-        body = _read_capped(upstream, answer)
-    except HTTPError as exc:
-        raise _failure(upstream, exc, production=True) from None
+        url = f"{target}?{parts.query}" if parts.query else target
+        answer, body = _exchange(upstream, "GET", url, headers, None, production=True)
     finally:
         upstream.pool.close()
     try:
@@ -260,19 +299,11 @@ def test_upstream(config: Mapping[str, Any], allowed: Iterable) -> int:
     except BadGateway as exc:
         raise BadRequest(exc.message) from None
     try:
-        answer = upstream.pool.urlopen(
-            "GET",
-            upstream_url(upstream, "", ()),
-            headers=upstream_headers(upstream, {}),
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
-        answer.drain_conn()
+        url, headers = upstream_url(upstream, "", ()), upstream_headers(upstream, {})
+        answer, _ = _exchange(upstream, "GET", url, headers, None, production=True, keep_body=False)
         return answer.status
-    except HTTPError as exc:
-        raise BadRequest(_failure(upstream, exc, production=True).message) from None
+    except (BadGateway, UpstreamTimeout) as exc:
+        raise BadRequest(exc.message) from None
     finally:
         upstream.pool.close()
 

@@ -133,6 +133,10 @@ HTTP_FIELDS = (
     DOCS_FIELD,
 )
 
+# The types of a database service, whose components are tables, and of a remote HTTP service (paths).
+SQL_TYPE = "sql"
+HTTP_TYPE = "http"
+
 SERVICE_TYPES = {
     "sql": {
         "name": "sql",

@@ -78,12 +78,12 @@ class Inventory:
         }
 
     def role_writes_service(self, service: str) -> bool:
-        """Whether some active role grants a write verb on some component of a service."""
+        """Whether some active role grants a write verb on some component of a (database) service."""
         for role in self.active_roles():
             named = [
                 e.component for e in role.entries if e.service is None or e.service.lower() == service.lower()
             ]
-            for probe in components.probes(named):
+            for probe in components.probes(named, paths=False):
                 if any(access.evaluate(role, v, service, probe, _CONTEXT).allowed for v in WRITE_VERBS):
                     return True
         return False

@@ -38,7 +38,8 @@ def write_verbs(role: RoleSnapshot) -> list[str]:
     found: set[str] = set()
     for service in services:
         named = [e.component for e in role.entries if e.service in (None, service)]
-        for probe in components.probes(named):
+        # Of any kind: the services are not known here, and a write on a remote API is a write too.
+        for probe in components.probes(named, paths=None):
             found |= {v for v in WRITE_VERBS if access.evaluate(role, v, service, probe, _CONTEXT).allowed}
     return [v for v in WRITE_VERBS if v in found]
 

@@ -31,6 +31,7 @@ from bastion.data.schema import case_unique, describe_table
 from bastion.errors import BadRequest, MethodNotAllowed, NotFound
 from bastion.models import RESERVED_SERVICE_NAMES
 from bastion.registry import OpenService, active_services, read_plans
+from bastion.service_types import SQL_TYPE
 from bastion.verbs import VERBS
 
 bp = Blueprint("data", __name__, url_prefix="/api/v2")
@@ -59,8 +60,9 @@ def _records(service: str, name: str, verb: str) -> tuple[OpenService, sa.Table,
 
 
 def _ensure_reaches(identity: Identity, service: str) -> None:
-    """401/403 unless the caller may use some verb on some component of the service."""
-    if not access.reaches(identity=identity, service=service):
+    """401/403 unless the caller may use some verb on some component of the service (the database
+    routes: a remote HTTP service's requests never reach them, see to_remote_service)."""
+    if not access.reaches(identity=identity, service=service, kind=SQL_TYPE):
         access.ensure(identity=identity, verb="GET", service=service, component=components.ROOT_COMPONENT)
 
 
@@ -95,7 +97,7 @@ def list_reachable_services():
     body = [
         {"name": s.name, "label": s.label, "description": s.description, "type": s.type}
         for s in services
-        if access.reaches(identity=identity, service=s.name)
+        if access.reaches(identity=identity, service=s.name, kind=s.type)
     ]
     return {"resource": body}
 

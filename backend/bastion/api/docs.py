@@ -28,6 +28,7 @@ from bastion.errors import Forbidden, NotFound
 from bastion.http_proxy import fetch_document
 from bastion.models import Service
 from bastion.registry import OpenService, find_active_service, schemas
+from bastion.service_types import HTTP_TYPE, SQL_TYPE
 from bastion.services.data_services import list_services
 
 bp = Blueprint("docs", __name__, url_prefix="/api/v2/api_docs")
@@ -54,11 +55,21 @@ def role_view(identity: Identity, service: str):
     return visible
 
 
-def _readable(identity: Identity, service: str) -> bool:
-    """Whether the caller gets some document of the service: a docs grant, or data access to a table."""
+def _readable(identity: Identity, service: str, kind: str) -> bool:
+    """Whether the caller gets some document of the service: a docs grant, or data access to a table
+    (or a path, of a remote HTTP service)."""
     return access.has_docs_grant(identity=identity, service=service) or access.reaches(
-        identity=identity, service=service, tables_only=True
+        identity=identity, service=service, kind=kind, tables_only=True
     )
+
+
+def _kind_of(service: str) -> str:
+    """The type of the active service of this name; a name that is no service is decided as a database
+    service's, so the caller learns it does not exist only if their role reaches such a name."""
+    try:
+        return find_active_service(service).type
+    except NotFound:
+        return SQL_TYPE
 
 
 def _server_url(service: str) -> str:
@@ -84,7 +95,7 @@ def list_docs():
     access.ensure_caller(identity=identity)
     with session_scope() as db:
         services = [s for s in list_services(db) if s.is_active and docs_enabled(s)]
-    names = [s.name for s in services if _readable(identity, s.name)]
+    names = [s.name for s in services if _readable(identity, s.name, s.type)]
     if identity.is_admin:
         names.append("system")
     return {"resource": [{"name": n, "path": f"/api/v2/api_docs/{n}"} for n in sorted(names)]}
@@ -106,12 +117,13 @@ def get_service_docs(service: str):
     identity = identify()
     access.ensure_caller(identity=identity)
     full = access.has_docs_grant(identity=identity, service=service)
-    if not full and not access.reaches(identity=identity, service=service, tables_only=True):
+    kind = _kind_of(service)
+    if not full and not access.reaches(identity=identity, service=service, kind=kind, tables_only=True):
         raise access.denial("GET", access.DOCS_SERVICE, service)
     row = find_active_service(service)
     if not docs_enabled(row):
         raise NotFound(f"Service '{service}' publishes no API docs")
-    if row.type == "http":
+    if row.type == HTTP_TYPE:
         return remote_document(identity, row, full)
     opened = open_checked(identity, service)
     if full:

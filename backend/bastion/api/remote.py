@@ -15,8 +15,9 @@ from bastion.config import current_settings
 from bastion.errors import BadRequest, MethodNotAllowed, NotFound
 from bastion.models import Service
 from bastion.registry import find_active_service, open_upstream
+from bastion.service_types import HTTP_TYPE
 
-HTTP = "http"
+HTTP = HTTP_TYPE
 
 
 def remote_service(name: str) -> Service | None:
@@ -42,7 +43,7 @@ def service_root(service: Service):
     if request.args.get("as_access_list", "").lower() in ("1", "true"):
         require_admin()
         return {"resource": [components.ROOT, components.ALL]}
-    if not access.reaches(identity=identity, service=service.name):
+    if not access.reaches(identity=identity, service=service.name, kind=HTTP):
         access.ensure(
             identity=identity, verb="GET", service=service.name, component=components.ROOT_COMPONENT
         )

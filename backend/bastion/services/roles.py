@@ -14,6 +14,7 @@ from bastion.data.operators import OPERATORS, normalize
 from bastion.errors import Conflict, NotFound, ValidationError
 from bastion.models import utcnow
 from bastion.models_access import AccessEntry, Role, RoleCreate, RoleUpdate
+from bastion.service_types import HTTP_TYPE
 from bastion.services import apply_sent_fields, remove, save
 from bastion.verbs import VERB_MASK
 
@@ -112,19 +113,25 @@ def _find_table(tables: dict[str, sa.Table], name: str) -> sa.Table | None:
 
 
 def _kind_errors(entry: AccessEntry, where: str, parsed: components.Component, kind: str | None) -> dict:
-    """An HTTP service has path components and no rows or columns; a database service has no paths."""
-    if kind == "http":
-        if parsed.resource in (components.TABLE, components.SCHEMA):
-            return {f"{where}.component": "an HTTP service's components are paths ('', '*', 'a/b', 'a/*')"}
-        errors = {}
-        if entry.filters:
-            errors[f"{where}.filters"] = "an HTTP service has no rows to filter"
-        if entry.fields is not None:
-            errors[f"{where}.fields"] = "an HTTP service has no columns to choose"
-        return errors
-    if kind is not None and components.is_path(parsed):
+    """An HTTP service has path components and no rows or columns; a database service has no paths.
+
+    An entry on all services (kind None) may name a path, since remote HTTP services may match it: it
+    is accepted and counts for them only (the decision and access.reaches never ask a path of a
+    database service), so it takes no filters or fields either. Likewise an all-services `_table` or
+    `_schema` entry counts for database services only.
+    """
+    is_http = kind == HTTP_TYPE
+    if is_http and parsed.resource in (components.TABLE, components.SCHEMA):
+        return {f"{where}.component": "an HTTP service's components are paths ('', '*', 'a/b', 'a/*')"}
+    if kind is not None and not is_http and components.is_path(parsed):
         return {f"{where}.component": components.problem(entry.component, paths=False)}
-    return {}
+    errors = {}
+    if is_http or components.is_path(parsed):
+        if entry.filters:
+            errors[f"{where}.filters"] = "an HTTP service's path has no rows to filter"
+        if entry.fields is not None:
+            errors[f"{where}.fields"] = "an HTTP service's path has no columns to choose"
+    return errors
 
 
 def _entry_errors(
@@ -143,7 +150,7 @@ def _entry_errors(
     kind = services.get(entry.service.lower()) if entry.service is not None else None
     if kind_errors := _kind_errors(entry, where, parsed, kind):
         return kind_errors
-    if kind == "http" or components.is_path(parsed):
+    if kind == HTTP_TYPE or components.is_path(parsed):
         return errors  # paths are not checked against the upstream: it has no schema to ask
     table_name = parsed.table
     for i, row_filter in enumerate(entry.filters):
