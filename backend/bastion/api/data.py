@@ -217,6 +217,7 @@ def update_records(service: str, table: str):
 
 
 def delete_records(service: str, table: str):
+    """DELETE _table/<t>: delete the body's records, or the records named by `ids` or `filter`."""
     opened, target, grant = _records(service, table, "DELETE")
     params = parse_write_params(request.args)
     body = _body_or_none()
@@ -274,6 +275,7 @@ def update_record(service: str, table: str, record_id: str):
 
 
 def delete_record(service: str, table: str, record_id: str):
+    """DELETE _table/<t>/<id>: delete one record."""
     opened, target, grant = _records(service, table, "DELETE")
     params = parse_write_params(request.args)
     return ops.delete_record(opened.engine, target, grant, record_id, params.fields, params.id_field)
