@@ -40,6 +40,28 @@ def scratch_database(engine: str, tmp_dir: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _foreign_keys_on(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+@contextlib.contextmanager
+def reflected_database(
+    engine_name: str, tmp_dir: str, create_schema: Callable[[sa.Engine], None]
+) -> Iterator[tuple[sa.Engine, dict[str, sa.Table]]]:
+    """A scratch database given its schema, then reflected; SQLite enforces foreign keys as servers do."""
+    with scratch_database(engine_name, tmp_dir) as url:
+        engine = sa.create_engine(url)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _foreign_keys_on)
+        try:
+            create_schema(engine)
+            metadata = sa.MetaData()
+            metadata.reflect(engine)
+            yield engine, metadata.tables
+        finally:
+            engine.dispose()
+
+
 @contextlib.contextmanager
 def created_tables(url: str, metadata: sa.MetaData) -> Iterator[tuple[sa.Engine, dict[str, sa.Table]]]:
     """An engine on the URL with the metadata's tables created, and those tables as reflected."""

@@ -24,7 +24,7 @@ from bastion.data.records import (
     update_records,
 )
 from bastion.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationError
-from tests.databases import ENGINES, scratch_database
+from tests.databases import ENGINES, reflected_database
 
 DEPARTMENTS = {**dict.fromkeys(range(1, 9), "Sales"), **dict.fromkeys(range(9, 17), "Engineering")}
 DEPARTMENTS |= dict.fromkeys(range(17, 21), "HR")
@@ -84,24 +84,11 @@ def create_schema(engine: sa.Engine) -> None:
             conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('employees', 'id'), 1000)"))
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
-    dbapi_connection.execute("PRAGMA foreign_keys = ON")
-
-
 @pytest.fixture(scope="module", params=ENGINES)
 def database(request, tmp_path_factory):
     """An engine and the reflected tables, one schema per engine shared by the module."""
-    with scratch_database(request.param, str(tmp_path_factory.mktemp("records"))) as url:
-        engine = sa.create_engine(url)
-        if engine.dialect.name == "sqlite":
-            sa.event.listen(engine, "connect", _enable_sqlite_foreign_keys)
-        try:
-            create_schema(engine)
-            metadata = sa.MetaData()
-            metadata.reflect(engine)
-            yield engine, metadata.tables
-        finally:
-            engine.dispose()
+    with reflected_database(request.param, str(tmp_path_factory.mktemp("records")), create_schema) as found:
+        yield found
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from bastion.data.read_plans import ReadPlans
 from bastion.data.relationships import relationships
 from bastion.data.schema import SchemaCache
 from bastion.errors import BadRequest, Forbidden
-from tests.databases import ENGINES, recorded, scratch_database
+from tests.databases import ENGINES, recorded, reflected_database
 
 CONTACTS = [
     {"id": i, "first_name": f"First {i}", "last_name": f"Last {i}", "owner": "a" if i % 2 else "b"}
@@ -86,24 +86,11 @@ def create_schema(engine: sa.Engine) -> None:
     metadata.create_all(engine)
 
 
-def _foreign_keys_on(dbapi_connection, _record) -> None:
-    dbapi_connection.execute("PRAGMA foreign_keys = ON")
-
-
 @pytest.fixture(scope="module", params=ENGINES)
 def database(request, tmp_path_factory):
     """An engine and its reflected tables, one address book per engine shared by the module."""
-    with scratch_database(request.param, str(tmp_path_factory.mktemp("related"))) as url:
-        engine = sa.create_engine(url)
-        if engine.dialect.name == "sqlite":
-            sa.event.listen(engine, "connect", _foreign_keys_on)
-        try:
-            create_schema(engine)
-            metadata = sa.MetaData()
-            metadata.reflect(engine)
-            yield engine, metadata.tables
-        finally:
-            engine.dispose()
+    with reflected_database(request.param, str(tmp_path_factory.mktemp("related")), create_schema) as found:
+        yield found
 
 
 @pytest.fixture
