@@ -113,7 +113,7 @@ HTTP_FIELDS = (
         default=DEFAULT_HTTP_TIMEOUT,
         minimum=HTTP_TIMEOUT_RANGE[0],
         maximum=HTTP_TIMEOUT_RANGE[1],
-        description="The whole exchange (connecting, headers, body) must end within this; longer is answered 504",
+        description="Bounds the whole exchange (connect, headers, body); a slower one is answered 504",
     ),
     _field(
         "max_response_bytes",
