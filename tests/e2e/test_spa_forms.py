@@ -299,6 +299,12 @@ def test_the_service_form_builds_the_http_type_from_its_description(page, spa, l
     expect(page.get_by_label("Header value 1")).to_have_value("acme")
     expect(page.get_by_label("Header value 2")).to_have_value("")
     expect(page.get_by_label("Header value 2")).to_have_attribute("type", "password")
+    # Another kind offers no stored secret; back on the stored kind it is kept again.
+    page.get_by_label("Authentication").select_option("header")
+    expect(page.get_by_label("Token")).to_have_count(0)
+    expect(page.get_by_label("Key value")).to_have_attribute("placeholder", "")
+    page.get_by_label("Authentication").select_option("bearer")
+    expect(page.get_by_label("Token")).to_have_attribute("placeholder", re.compile("unchanged"))
     page.get_by_label("Base URL").fill("https://93.184.215.15/1.1")
     page.get_by_role("button", name="Save service").click()
     expect(page.get_by_test_id("error-config.auth")).to_contain_text("re-enter the secrets")

@@ -4,7 +4,8 @@
  *
  * A stored secret reads back as the mask. The form shows an empty password input for it and sends the mask
  * back unless a new value was typed, so the platform keeps it — or refuses with its own message when the
- * base URL or the auth kind changed, since a secret must then be typed again.
+ * base URL changed, since a secret must then be typed again. Under another auth kind a stored secret is
+ * not offered at all (the platform's rule too): its input starts empty and must be filled.
  */
 import { SECRET_MASK, type ConfigFieldSpec } from './api/services'
 
@@ -15,6 +16,8 @@ export interface AuthDraft {
   values: Record<string, string>
   /** Secret keys with a stored value on the platform. */
   stored: Record<string, boolean>
+  /** The kind those secrets were stored for: another kind needs its secret typed (the platform's rule). */
+  storedKind: string
 }
 
 export interface HeaderRow {
@@ -64,7 +67,8 @@ export function authFieldsFor(spec: ConfigFieldSpec, kind: string): ConfigFieldS
 export function authDraft(spec: ConfigFieldSpec, value: unknown): AuthDraft {
   const auth = isRecord(value) ? value : {}
   const fallback = spec.fields?.find((f) => f.name === 'kind')?.default
-  const draft: AuthDraft = { editor: 'auth', kind: String(auth.kind ?? fallback ?? authKinds(spec)[0] ?? ''), values: {}, stored: {} }
+  const kind = String(auth.kind ?? fallback ?? authKinds(spec)[0] ?? '')
+  const draft: AuthDraft = { editor: 'auth', kind, values: {}, stored: {}, storedKind: kind }
   for (const field of spec.fields ?? []) {
     if (field.name === 'kind') continue
     const given = auth[field.name]
@@ -74,13 +78,18 @@ export function authDraft(spec: ConfigFieldSpec, value: unknown): AuthDraft {
   return draft
 }
 
+/** Whether a stored secret is kept when left empty: only while the kind is the one it was stored for. */
+export function keepsStored(draft: AuthDraft, key: string): boolean {
+  return Boolean(draft.stored[key]) && draft.kind === draft.storedKind
+}
+
 /** The auth object to send: the kind and only the keys it needs; an untouched stored secret as the mask. */
 export function authValue(spec: ConfigFieldSpec, draft: AuthDraft): Record<string, string> {
   const auth: Record<string, string> = { kind: draft.kind }
   for (const field of authFieldsFor(spec, draft.kind)) {
     const typed = draft.values[field.name] ?? ''
     if (field.secret && typed === '') {
-      if (draft.stored[field.name]) auth[field.name] = SECRET_MASK
+      if (keepsStored(draft, field.name)) auth[field.name] = SECRET_MASK
     } else if (field.secret || typed.trim() !== '') {
       auth[field.name] = field.secret ? typed : typed.trim()
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ConfigFieldSpec } from './api/services'
-import { authFieldsFor, authKinds, type AuthDraft, type HeadersDraft } from './httpConfig'
+import { authFieldsFor, authKinds, keepsStored, type AuthDraft, type HeadersDraft } from './httpConfig'
 import { buildConfig, configFieldOf, initialDraft, objectValue, type ObjectDraft } from './serviceConfig'
 
 const field = (name: string, extra: Partial<ConfigFieldSpec> = {}): ConfigFieldSpec => ({
@@ -153,7 +153,7 @@ describe('a remote HTTP service (auth and headers editors, other structured fiel
     const stored = { base_url: 'https://a.example', auth: { kind: 'header', name: 'X-Key', value: '**********' }, openapi: 'https://a.example/openapi.json' }
     const draft = initialDraft(http, stored)
     const editor = draft.values.auth as AuthDraft
-    expect(editor).toMatchObject({ kind: 'header', values: { name: 'X-Key', value: '' }, stored: { value: true, password: false, token: false } })
+    expect(editor).toMatchObject({ kind: 'header', storedKind: 'header', values: { name: 'X-Key', value: '' }, stored: { value: true, password: false, token: false } })
     const { config } = buildConfig(http, draft, true)
     expect(config.auth).toEqual({ kind: 'header', name: 'X-Key', value: '**********' })
     expect(config.openapi).toBe('https://a.example/openapi.json') // a URL is no JSON: sent as it is
@@ -161,10 +161,17 @@ describe('a remote HTTP service (auth and headers editors, other structured fiel
     expect(buildConfig(http, draft, true).config.auth).toEqual({ kind: 'header', name: 'X-Key', value: 'rotated' })
   })
 
-  it('leaves a secret of a kind with nothing stored out, for the platform to ask for it', () => {
+  it('keeps no stored secret once the kind changes, for the platform to ask for it', () => {
     const draft = initialDraft(http, { base_url: 'https://a.example', auth: { kind: 'header', name: 'X-Key', value: '**********' } })
-    ;(draft.values.auth as AuthDraft).kind = 'bearer'
+    const editor = draft.values.auth as AuthDraft
+    editor.kind = 'bearer'
     expect(buildConfig(http, draft, true).config.auth).toEqual({ kind: 'bearer' })
+    // query uses the same key as header, but a secret stored for one kind is not sent on as the other's
+    editor.kind = 'query'
+    expect(keepsStored(editor, 'value')).toBe(false)
+    expect(buildConfig(http, draft, true).config.auth).toEqual({ kind: 'query', name: 'X-Key' })
+    editor.kind = 'header'
+    expect(buildConfig(http, draft, true).config.auth).toEqual({ kind: 'header', name: 'X-Key', value: '**********' })
   })
 
   it('edits headers as rows: secret values masked on edit and kept, blank rows dropped', () => {
