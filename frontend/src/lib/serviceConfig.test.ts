@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ConfigFieldSpec } from './api/services'
-import { buildConfig, initialDraft, objectValue, type ObjectDraft } from './serviceConfig'
+import { authFieldsFor, authKinds, keepsStored, type AuthDraft, type HeadersDraft } from './httpConfig'
+import { buildConfig, configFieldOf, initialDraft, objectValue, type ObjectDraft } from './serviceConfig'
 
 const field = (name: string, extra: Partial<ConfigFieldSpec> = {}): ConfigFieldSpec => ({
   name,
@@ -91,21 +92,30 @@ describe('objectValue', () => {
   })
 })
 
-describe('a remote HTTP service (structured fields, edited as JSON)', () => {
+describe('a remote HTTP service (auth and headers editors, other structured fields as JSON)', () => {
+  // As GET /api/v2/system/service_type describes the type: each auth key names the kinds it is for.
   const http = [
     field('base_url', { required: true }),
     field('auth', {
       type: 'object',
       default: { kind: 'none' },
-      fields: [field('kind'), field('token', { secret: true })],
+      fields: [
+        field('kind', { required: true, choices: ['none', 'header', 'query', 'basic', 'bearer'], default: 'none' }),
+        field('name', { description: 'For kinds header and query' }),
+        field('value', { secret: true, description: 'For kinds header and query' }),
+        field('username', { description: 'For kind basic' }),
+        field('password', { secret: true, description: 'For kind basic' }),
+        field('token', { secret: true, description: 'For kind bearer' }),
+      ],
     }),
     field('headers', { type: 'list', default: [], items: [field('name'), field('value'), field('secret')] }),
     field('forward_headers', { type: 'list', default: ['Accept'] }),
     field('timeout', { type: 'integer', default: 10 }),
     field('openapi', { type: 'json' }),
   ]
+  const auth = http[1]
 
-  it('starts from the defaults as JSON and sends them back as values, not text', () => {
+  it('starts from the defaults and sends them back as values, not text', () => {
     const draft = initialDraft(http, null)
     draft.values.base_url = 'https://api.example.com/1.1'
     const { config, errors } = buildConfig(http, draft, false)
@@ -119,21 +129,89 @@ describe('a remote HTTP service (structured fields, edited as JSON)', () => {
     })
   })
 
-  it('keeps a stored secret inside an object as the mask, which the platform reads as "keep"', () => {
-    const stored = { base_url: 'https://a.example', auth: { kind: 'bearer', token: '**********' }, openapi: 'https://a.example/openapi.json' }
+  it('asks each auth kind for its own keys, read from the description', () => {
+    expect(authKinds(auth)).toEqual(['none', 'header', 'query', 'basic', 'bearer'])
+    const keys = (kind: string) => authFieldsFor(auth, kind).map((f) => f.name)
+    expect(keys('none')).toEqual([])
+    expect(keys('header')).toEqual(['name', 'value'])
+    expect(keys('query')).toEqual(['name', 'value'])
+    expect(keys('basic')).toEqual(['username', 'password'])
+    expect(keys('bearer')).toEqual(['token'])
+  })
+
+  it('sends the chosen kind with only its keys, a typed secret as typed', () => {
+    const draft = initialDraft(http, null)
+    const editor = draft.values.auth as AuthDraft
+    editor.kind = 'basic'
+    editor.values.username = ' bot '
+    editor.values.password = 'p4ss word'
+    editor.values.token = 'left over from another kind'
+    expect(buildConfig(http, draft, false).config.auth).toEqual({ kind: 'basic', username: 'bot', password: 'p4ss word' })
+  })
+
+  it('never puts a stored secret in the form, and sends the mask back unless a new one is typed', () => {
+    const stored = { base_url: 'https://a.example', auth: { kind: 'header', name: 'X-Key', value: '**********' }, openapi: 'https://a.example/openapi.json' }
     const draft = initialDraft(http, stored)
+    const editor = draft.values.auth as AuthDraft
+    expect(editor).toMatchObject({ kind: 'header', storedKind: 'header', values: { name: 'X-Key', value: '' }, stored: { value: true, password: false, token: false } })
     const { config } = buildConfig(http, draft, true)
-    expect(config.auth).toEqual({ kind: 'bearer', token: '**********' })
+    expect(config.auth).toEqual({ kind: 'header', name: 'X-Key', value: '**********' })
     expect(config.openapi).toBe('https://a.example/openapi.json') // a URL is no JSON: sent as it is
+    editor.values.value = 'rotated'
+    expect(buildConfig(http, draft, true).config.auth).toEqual({ kind: 'header', name: 'X-Key', value: 'rotated' })
+  })
+
+  it('keeps no stored secret once the kind changes, for the platform to ask for it', () => {
+    const draft = initialDraft(http, { base_url: 'https://a.example', auth: { kind: 'header', name: 'X-Key', value: '**********' } })
+    const editor = draft.values.auth as AuthDraft
+    editor.kind = 'bearer'
+    expect(buildConfig(http, draft, true).config.auth).toEqual({ kind: 'bearer' })
+    // query uses the same key as header, but a secret stored for one kind is not sent on as the other's
+    editor.kind = 'query'
+    expect(keepsStored(editor, 'value')).toBe(false)
+    expect(buildConfig(http, draft, true).config.auth).toEqual({ kind: 'query', name: 'X-Key' })
+    editor.kind = 'header'
+    expect(buildConfig(http, draft, true).config.auth).toEqual({ kind: 'header', name: 'X-Key', value: '**********' })
+  })
+
+  it('edits headers as rows: secret values masked on edit and kept, blank rows dropped', () => {
+    const stored = [
+      { name: 'X-Tenant', value: 'acme', secret: false },
+      { name: 'X-Api-Key', value: '**********', secret: true },
+    ]
+    const draft = initialDraft(http, { base_url: 'https://a.example', headers: stored })
+    const editor = draft.values.headers as HeadersDraft
+    expect(editor.rows).toEqual([
+      { name: 'X-Tenant', value: 'acme', secret: false, stored: false },
+      { name: 'X-Api-Key', value: '', secret: true, stored: true },
+    ])
+    editor.rows.push({ name: ' X-Sig ', value: 's3cret', secret: true, stored: false }, { name: '', value: '', secret: false, stored: false })
+    expect(buildConfig(http, draft, true).config.headers).toEqual([
+      ...stored,
+      { name: 'X-Sig', value: 's3cret', secret: true },
+    ])
+  })
+
+  it('names the headers field when a row has a value but no name', () => {
+    const draft = initialDraft(http, null)
+    ;(draft.values.headers as HeadersDraft).rows.push({ name: ' ', value: 'orphan', secret: false, stored: false })
+    expect(buildConfig(http, draft, false).errors).toEqual({ 'config.headers': 'Give every header a name' })
   })
 
   it('names a structured field whose JSON is wrong, and clears an emptied one on edit', () => {
     const draft = initialDraft(http, { base_url: 'https://a.example', openapi: { openapi: '3.0.0' } })
-    ;(draft.values.headers as ObjectDraft).json = '{"name": "X"}'
-    ;(draft.values.auth as ObjectDraft).json = '{not json'
+    ;(draft.values.forward_headers as ObjectDraft).json = '{"name": "X"}'
     ;(draft.values.openapi as ObjectDraft).json = ''
     const { config, errors } = buildConfig(http, draft, true)
-    expect(errors).toEqual({ 'config.headers': 'must be a JSON list', 'config.auth': 'is not valid JSON' })
+    expect(errors).toEqual({ 'config.forward_headers': 'must be a JSON list' })
     expect(config.openapi).toBeNull()
+  })
+
+  it('shows the platform’s messages inside auth and headers on those fields', () => {
+    expect(configFieldOf('config.auth.token')).toBe('config.auth')
+    expect(configFieldOf('config.headers[1].value')).toBe('config.headers')
+    expect(configFieldOf('config.headers.1.value')).toBe('config.headers')
+    expect(configFieldOf('config.base_url')).toBe('config.base_url')
+    expect(configFieldOf('name')).toBe('name')
   })
 })

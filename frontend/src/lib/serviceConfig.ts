@@ -6,11 +6,13 @@
  * not touch it keeps the stored value. Integers are sent as numbers when they look like one and as typed
  * otherwise, so the platform's message lands on the field rather than being guessed here.
  *
- * A structured field (a list, a JSON value, an object with its own fields, as a remote HTTP service has) is
- * edited as JSON only. A secret inside it comes back as the mask, and sending the mask back keeps it.
+ * A remote HTTP service's `auth` and `headers` have editors of their own (httpConfig.ts). Any other
+ * structured field (a list, a JSON value, an object with its own fields) is edited as JSON only. A secret
+ * inside it comes back as the mask, and sending the mask back keeps it.
  */
 import type { FieldErrors } from './api/client'
 import { SECRET_MASK, type ConfigFieldSpec, type ServiceConfig } from './api/services'
+import { authDraft, authValue, headersDraft, headersValue, isAuthSpec, isHeadersSpec, type AuthDraft, type HeadersDraft } from './httpConfig'
 
 export interface OptionRow {
   key: string
@@ -25,7 +27,7 @@ export interface ObjectDraft {
   shape?: 'object' | 'array' | 'value'
 }
 
-export type DraftValue = string | ObjectDraft
+export type DraftValue = string | ObjectDraft | AuthDraft | HeadersDraft
 
 export interface ConfigDraft {
   values: Record<string, DraftValue>
@@ -57,7 +59,11 @@ export function initialDraft(schema: readonly ConfigFieldSpec[], config: Service
     // A field the stored config leaves out has its default's effect, so the form shows that default (an
     // "API docs" select is never blank for a service made before the field existed).
     const value = config?.[spec.name] ?? spec.default
-    if (isStructured(spec)) {
+    if (isAuthSpec(spec)) {
+      draft.values[spec.name] = authDraft(spec, value)
+    } else if (isHeadersSpec(spec)) {
+      draft.values[spec.name] = headersDraft(value)
+    } else if (isStructured(spec)) {
       draft.values[spec.name] = structuredDraft(spec, value)
     } else if (spec.type === 'object') {
       draft.values[spec.name] = objectDraft(value)
@@ -123,7 +129,11 @@ export function buildConfig(
   const errors: FieldErrors = {}
   for (const spec of schema) {
     const value = draft.values[spec.name]
-    if (typeof value === 'object' && value.shape) {
+    if (typeof value === 'object' && 'editor' in value) {
+      const result: { value?: unknown; error?: string } = value.editor === 'auth' ? { value: authValue(spec, value) } : headersValue(value)
+      if (result.error) errors[`config.${spec.name}`] = result.error
+      else config[spec.name] = result.value
+    } else if (typeof value === 'object' && value.shape) {
       const result = structuredValue(value)
       if (result.error) errors[`config.${spec.name}`] = result.error
       else if (result.value !== undefined) config[spec.name] = result.value
@@ -157,3 +167,6 @@ export function requiredConfig(schema: readonly ConfigFieldSpec[], draft: Config
   }
   return errors
 }
+
+/** The form field a platform message is shown on: `config.auth.token` and `config.headers[0].value` on theirs. */
+export const configFieldOf = (key: string): string => key.replace(/^(config\.\w+)[.[].*$/, '$1')
