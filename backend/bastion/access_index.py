@@ -6,10 +6,8 @@ the same transaction, so the next request on every worker and host reads a fresh
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlmodel import Session, select
 
@@ -18,6 +16,8 @@ from bastion.invalidation import VersionedCache
 from bastion.lookup_index import LookupIndex, build_lookup_index
 from bastion.models_access import AccessEntry, App, Role, UserAppRole
 from bastion.models_self_service import Lookup
+
+CHUNK = 500  # role ids per IN list when a rebuild reads changed roles
 
 
 @dataclass(frozen=True)
@@ -52,30 +52,58 @@ class AccessIndex:
 
 
 class RoleSnapshots:
-    """Role snapshots kept across rebuilds: a role whose row is unchanged keeps its snapshot.
+    """Role snapshots kept across rebuilds: a role whose revision is unchanged keeps its snapshot.
 
-    Decoding and validating a role's entries is most of a rebuild's cost with many or large roles, so
-    the rows are read with their entries as text and only a row whose text differs from the last
-    rebuild's is decoded: the request after a role change pays for that role, not for every role.
+    Every write of a role moves its revision (models_access.Role.revision), so a rebuild reads the ids
+    and revisions of all roles and the rows of only the roles it has not seen at that revision: the
+    request after a role change reads and decodes that role, not every role.
     """
 
     def __init__(self) -> None:
-        self._kept: dict[int, tuple[tuple, RoleSnapshot]] = {}
+        self._revisions: dict[int, int] = {}
+        self._snapshots: dict[int, RoleSnapshot] = {}
 
     def read(self, db: Session) -> dict[int, RoleSnapshot]:
-        """A snapshot per role, rebuilt only for rows that differ from the last read's."""
-        text = sa.cast(Role.access, sa.Text)  # the stored text, never decoded by the driver
-        rows = db.exec(select(Role.id, Role.name, Role.is_active, text))
-        kept, fresh = self._kept, {}
-        for role_id, name, is_active, access in rows:
-            row = (name, bool(is_active), access)
-            previous = kept.get(role_id)
-            if previous is None or previous[0] != row:
-                entries = tuple(AccessEntry.model_validate(e) for e in json.loads(access))
-                previous = (row, RoleSnapshot(role_id, name, bool(is_active), entries))
-            fresh[role_id] = previous
-        self._kept = fresh  # deleted roles drop out
-        return {role_id: snapshot for role_id, (_, snapshot) in fresh.items()}
+        """A snapshot per role, read and decoded again only for roles whose revision moved."""
+        revisions = _revisions(db)
+        if revisions == self._revisions:
+            return self._snapshots  # an app, assignment or lookup changed: every role is as it was
+        kept = self._revisions
+        stale = [role_id for role_id, revision in revisions.items() if kept.get(role_id) != revision]
+        snapshots = {role_id: self._snapshots[role_id] for role_id in revisions.keys() - set(stale)}
+        for role in _rows(db, stale, everything=len(stale) > len(revisions) // 2):
+            entries = tuple(AccessEntry.model_validate(e) for e in role.access)
+            snapshots[role.id] = RoleSnapshot(role.id, role.name, bool(role.is_active), entries)
+            # The revision read with the row: a write after the listing shows up at the next rebuild.
+            revisions[role.id] = role.revision
+        for role_id in set(stale) - snapshots.keys():
+            del revisions[role_id]  # deleted between the listing and the read
+        self._revisions, self._snapshots = revisions, snapshots  # deleted roles drop out
+        return snapshots
+
+
+def _revisions(db: Session) -> dict[int, int]:
+    """Every role's revision, by id, in the session's transaction."""
+    # The driver's own cursor: with a thousand roles, building SQLAlchemy rows (ORM or Core) for this
+    # listing cost more than the rest of a rebuild. A fixed statement without parameters.
+    cursor = db.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT id, revision FROM role")
+        return dict(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _rows(db: Session, ids: list[int], everything: bool) -> list:
+    """The roles of ids (a role deleted meanwhile is left out); all roles when most are wanted anyway."""
+    columns = (Role.id, Role.revision, Role.name, Role.is_active, Role.access)
+    if everything:
+        wanted = set(ids)
+        return [row for row in db.exec(select(*columns)) if row.id in wanted]
+    found = []
+    for start in range(0, len(ids), CHUNK):  # bounded IN lists: every engine's parameter limit holds
+        found += db.exec(select(*columns).where(Role.id.in_(ids[start : start + CHUNK]))).all()
+    return found
 
 
 def build_index(role_snapshots: RoleSnapshots | None = None) -> AccessIndex:
