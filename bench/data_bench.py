@@ -183,8 +183,9 @@ def run_suite(args: argparse.Namespace, load_: Load, suite: Suite, workdir: Path
         for scenario in scenarios:
             suites.check_answers(suite, scenario, running)
         results = list(sweep(load_, scenarios, running, args.rounds))
-        if args.profile and bastion is not None:
-            profiled = next(s for s in running if s.name.startswith("bastion"))  # the first named
+        # The first Bastion variant named (bastion_key alone profiles the full security path).
+        profiled = next((s for s in running if s.name.startswith("bastion")), None)
+        if args.profile and profiled is not None:
             profile(load_, scenarios, profiled, workdir)
         return results
 

@@ -3,7 +3,8 @@
 - bastion: the platform (bastion.wsgi:app), set up through its CLI and API like a real deployment:
   `bastion init`, `bastion create-admin --password-stdin`, admin login, POST /api/v2/system/service.
 - bastion_key: the same, but requests take the full security path of a real client: an app key whose
-  role grants GET on the one table with a row filter and a column list, and an Origin a CORS rule admits.
+  role grants GET on employees with a row filter and a column list (and GET on the two tables the related
+  scenario reads), and an Origin a CORS rule admits.
 - bare: bench/bare_app.py, Flask + sqlite3 (or psycopg, for the PostgreSQL suite) with no auth, the floor.
 - sandman2: sandman2 1.2.3 from PyPI in its own venv (it needs Flask 2.0), via bench/sandman2_app.py.
 """
@@ -108,7 +109,12 @@ def start_bastion_key(workdir: Path, db_path: Path, workers: int) -> Server:
             "filters": [{"name": "id", "operator": ">", "value": 0}],
             "fields": EMPLOYEE_COLUMNS,
         }
-        role = _post(server, "/api/v2/system/role", {"name": "bench-reader", "access": [entry]})
+        # The related scenario reads the two related tables too: GET on them, every column, no row filter.
+        related = [
+            {"service": SERVICE, "component": f"_table/{table}", "verbs": ["GET"]}
+            for table in ("departments", "assignments")
+        ]
+        role = _post(server, "/api/v2/system/role", {"name": "bench-reader", "access": [entry, *related]})
         app = _post(server, "/api/v2/system/app", {"name": "bench-client", "role_id": role["id"]})
         _post(server, "/api/v2/system/cors", {"path": f"/api/v2/{SERVICE}/*", "origins": [ORIGIN]})
     except BaseException:

@@ -1,6 +1,7 @@
 """The benchmark's suites: the data each runs on, its requests per server, and what it sets up first.
 
-- base: the 100,000-row SQLite table; a page, a filtered page, one record by id (issue 3's runs).
+- base: the 100,000-row SQLite table; a page, a filtered page, a page with related records, one record by
+  id (issue 3's runs), with bastion_key too (issue 17's full security path, report.KEY_TARGETS).
 - million: 1,000,000 rows (built once, cached as bench/results/employees-1000000.db and ANALYZEd): the
   first page; a page at offset 500,000 next to a cursor page at the same place; a filter on the unindexed
   last_name that matches nothing (a full scan); include_count exact and estimated.
@@ -157,7 +158,7 @@ SUITES = {
     "base": Suite(
         "base",
         100_000,
-        ("bastion", "bare", "sandman2"),
+        ("bastion", "bastion_key", "bare", "sandman2"),
         SCENARIOS,
         {"page": PAGE, "filter": PAGE, "related": PAGE, "by_id": 1},
     ),

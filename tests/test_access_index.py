@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from bastion.access_index import current_index
@@ -48,3 +49,59 @@ def test_a_role_change_rebuilds_that_role_only_and_every_change_shows(app):
         db.delete(db.get(Role, ids["y"]))
         bump(db, "access")
     assert ids["y"] not in _index(app).roles
+
+
+def _statements(app, action) -> list[str]:
+    """The SQL statements the system database ran during action()."""
+    seen: list[str] = []
+    engine = app.extensions["bastion.db"]
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_every_write_moves_the_revision_and_a_rebuild_reads_only_changed_roles(app):
+    with app.app_context(), session_scope() as db:
+        roles = [Role(name=f"r{i}", access=[ENTRY]) for i in range(4)]
+        db.add_all(roles)
+        db.flush()
+        ids = [r.id for r in roles]
+        revisions = [r.revision for r in roles]
+        bump(db, "access")
+    _index(app)
+    _change(app, "r1", access=[ENTRY | {"verbs": ["GET", "PATCH"]}])
+    _change(app, "r1", is_active=False)  # two writes: two revisions, counted in SQL
+    with app.app_context(), session_scope() as db:
+        assert db.get(Role, ids[1]).revision == revisions[1] + 2
+        assert db.get(Role, ids[0]).revision == revisions[0]
+    statements = _statements(app, lambda: _index(app))
+    # The rows read in full (their entries) are the changed role's only, by id.
+    full_reads = [s for s in statements if "role.access" in s and "FROM role" in s]
+    assert len(full_reads) == 1 and " IN " in full_reads[0], statements
+    rebuilt = _index(app).roles[ids[1]]
+    assert rebuilt.is_active is False and rebuilt.entries[0].verbs == ["GET", "PATCH"]
+
+
+def test_a_role_deleted_and_made_again_under_its_id_is_read_again(app):
+    with app.app_context(), session_scope() as db:
+        old = Role(name="old", access=[ENTRY])
+        db.add(old)
+        db.flush()
+        old_id = old.id
+        bump(db, "access")
+    assert _index(app).roles[old_id].entries[0].verbs == ["GET"]
+    with app.app_context(), session_scope() as db:
+        db.delete(db.get(Role, old_id))
+        db.flush()
+        # The same id again (SQLite would reuse it anyway), with a fresh random revision.
+        db.add(Role(id=old_id, name="new", access=[ENTRY | {"verbs": ["DELETE"]}]))
+        bump(db, "access")
+    again = _index(app).roles[old_id]
+    assert again.name == "new" and again.entries[0].verbs == ["DELETE"]

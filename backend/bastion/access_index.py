@@ -6,18 +6,19 @@ the same transaction, so the next request on every worker and host reads a fresh
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bastion.db import session_scope
 from bastion.invalidation import VersionedCache
 from bastion.lookup_index import LookupIndex, build_lookup_index
 from bastion.models_access import AccessEntry, App, Role, UserAppRole
 from bastion.models_self_service import Lookup
+
+CHUNK = 500  # role ids per IN list when a rebuild reads changed roles
 
 
 @dataclass(frozen=True)
@@ -52,40 +53,87 @@ class AccessIndex:
 
 
 class RoleSnapshots:
-    """Role snapshots kept across rebuilds: a role whose row is unchanged keeps its snapshot.
+    """Role snapshots kept across rebuilds: a role whose revision is unchanged keeps its snapshot.
 
-    Decoding and validating a role's entries is most of a rebuild's cost with many or large roles, so
-    the rows are read with their entries as text and only a row whose text differs from the last
-    rebuild's is decoded: the request after a role change pays for that role, not for every role.
+    Every write of a role moves its revision (models_access.Role.revision), so a rebuild reads the ids
+    and revisions of all roles and the rows of only the roles it has not seen at that revision: the
+    request after a role change reads and decodes that role, not every role.
     """
 
     def __init__(self) -> None:
-        self._kept: dict[int, tuple[tuple, RoleSnapshot]] = {}
+        self._revisions: dict[int, int] = {}
+        self._snapshots: dict[int, RoleSnapshot] = {}
 
     def read(self, db: Session) -> dict[int, RoleSnapshot]:
-        """A snapshot per role, rebuilt only for rows that differ from the last read's."""
-        text = sa.cast(Role.access, sa.Text)  # the stored text, never decoded by the driver
-        rows = db.exec(select(Role.id, Role.name, Role.is_active, text))
-        kept, fresh = self._kept, {}
-        for role_id, name, is_active, access in rows:
-            row = (name, bool(is_active), access)
-            previous = kept.get(role_id)
-            if previous is None or previous[0] != row:
-                entries = tuple(AccessEntry.model_validate(e) for e in json.loads(access))
-                previous = (row, RoleSnapshot(role_id, name, bool(is_active), entries))
-            fresh[role_id] = previous
-        self._kept = fresh  # deleted roles drop out
-        return {role_id: snapshot for role_id, (_, snapshot) in fresh.items()}
+        """A snapshot per role, read and decoded again only for roles whose revision moved."""
+        revisions = _revisions(db)
+        if revisions == self._revisions:
+            return self._snapshots  # an app, assignment or lookup changed: every role is as it was
+        # Set operations on the two listings run in C: a Python loop over a thousand roles showed.
+        stale = [role_id for role_id, _ in revisions.items() - self._revisions.items()]
+        snapshots = dict(self._snapshots)
+        for role_id in snapshots.keys() - revisions.keys():
+            del snapshots[role_id]  # deleted roles drop out
+        read = set()
+        for role in _rows(db, stale, everything=len(stale) > len(revisions) // 2):
+            read.add(role.id)
+            entries = tuple(AccessEntry.model_validate(e) for e in role.access)
+            snapshots[role.id] = RoleSnapshot(role.id, role.name, bool(role.is_active), entries)
+            # The revision read with the row: a write after the listing shows up at the next rebuild.
+            revisions[role.id] = role.revision
+        for role_id in set(stale) - read:
+            snapshots.pop(role_id, None)  # deleted between the listing and the read
+            del revisions[role_id]
+        self._revisions, self._snapshots = revisions, snapshots
+        return snapshots
+
+
+def _revisions(db: Session) -> dict[int, int]:
+    """Every role's revision, by id, in the session's transaction."""
+    # The driver's own cursor: with a thousand roles, building SQLAlchemy rows (ORM or Core) for this
+    # listing cost more than the rest of a rebuild. A fixed statement without parameters.
+    cursor = db.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT id, revision FROM role")
+        return dict(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+# Built once: Core statements on the session's connection skip the ORM's row handling and, being the
+# same objects each time, the per-execution cache-key walk that showed in a rebuild's profile.
+_ROLES = Role.__table__
+_ROLE_COLUMNS = (_ROLES.c.id, _ROLES.c.revision, _ROLES.c.name, _ROLES.c.is_active, _ROLES.c.access)
+ALL_ROLES = sa.select(*_ROLE_COLUMNS)
+SOME_ROLES = ALL_ROLES.where(_ROLES.c.id.in_(sa.bindparam("ids", expanding=True)))
+_APPS = App.__table__
+APPS = sa.select(_APPS.c.id, _APPS.c.name, _APPS.c.role_id, _APPS.c.is_active, _APPS.c.api_key_hash)
+_ASSIGNMENTS = UserAppRole.__table__
+ASSIGNMENTS = sa.select(_ASSIGNMENTS.c.user_id, _ASSIGNMENTS.c.app_id, _ASSIGNMENTS.c.role_id)
+_LOOKUPS = Lookup.__table__
+LOOKUPS = sa.select(_LOOKUPS.c.owner, _LOOKUPS.c.name, _LOOKUPS.c.value, _LOOKUPS.c.private)
+
+
+def _rows(db: Session, ids: list[int], everything: bool) -> list:
+    """The roles of ids (a role deleted meanwhile is left out); all roles when most are wanted anyway."""
+    connection = db.connection()
+    if everything:
+        wanted = set(ids)
+        return [row for row in connection.execute(ALL_ROLES) if row.id in wanted]
+    found = []
+    for start in range(0, len(ids), CHUNK):  # bounded IN lists: every engine's parameter limit holds
+        found += connection.execute(SOME_ROLES, {"ids": ids[start : start + CHUNK]}).all()
+    return found
 
 
 def build_index(role_snapshots: RoleSnapshots | None = None) -> AccessIndex:
     """Read every role, app and assignment from the system database."""
     with session_scope() as db:
-        apps = list(db.exec(select(App)))
+        apps = db.connection().execute(APPS).all()
         roles = (role_snapshots or RoleSnapshots()).read(db)
-        assignments = list(db.exec(select(UserAppRole)))
-        lookups = list(db.exec(select(Lookup)))
-    app_snaps = {a.id: AppSnapshot(a.id, a.name, a.role_id, a.is_active) for a in apps}
+        assignments = db.connection().execute(ASSIGNMENTS).all()
+        lookups = db.connection().execute(LOOKUPS).all()
+    app_snaps = {a.id: AppSnapshot(a.id, a.name, a.role_id, bool(a.is_active)) for a in apps}
     return AccessIndex(
         apps_by_key={a.api_key_hash: app_snaps[a.id] for a in apps},
         apps=app_snaps,

@@ -47,6 +47,7 @@ from sqlmodel import select
 from bastion import cors_syntax, usage
 from bastion.db import session_scope
 from bastion.errors import Forbidden
+from bastion.headers import put as put_headers
 from bastion.invalidation import VersionedCache
 from bastion.models import CorsRule
 
@@ -288,11 +289,9 @@ def _add_headers(response: Response) -> Response:
     admitting = choose(covering, origin) if covering else None
     if admitting is not None:
         usage.rule_admitted(admitting.id, response)
-    for name, value in found.items():
-        if name == "Vary":
-            response.vary.add(value)
-        else:
-            response.headers[name] = value
+    if "Vary" in found:
+        response.vary.add(found["Vary"])
+    put_headers(response, {name: value for name, value in found.items() if name != "Vary"})
     _expose_platform_headers(response)
     return response
 

@@ -8,12 +8,13 @@ their role, and validated as a whole on save.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field as PydanticField
 from pydantic import field_validator, model_validator
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, event
 from sqlmodel import Field, SQLModel
 
 from bastion.models import PersonFields, UserBase, check_email, check_password, timestamp, utcnow
@@ -77,6 +78,10 @@ class AccessEntry(SQLModel):
 class Role(SQLModel, table=True):
     """A named set of access entries."""
 
+    # Covers the rebuild's listing of ids and revisions (access_index): SQLite stores revision after the
+    # entries' JSON, so without it the listing reads every role's entries from disk.
+    __table_args__ = (Index("ix_role_id_revision", "id", "revision"),)
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     description: str = Field(default="", max_length=1024)
@@ -84,6 +89,24 @@ class Role(SQLModel, table=True):
     access: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = timestamp(nullable=False, default=utcnow)
     updated_at: datetime = timestamp(nullable=False, default=utcnow)
+    # Moves on every write of the row, so a worker's access snapshot re-reads only the roles whose
+    # revision it has not seen (access_index.RoleSnapshots). Random at insert: SQLite may give a deleted
+    # role's id to a new one, which must not match the revision a worker kept for the old role.
+    revision: int = Field(
+        default_factory=lambda: new_role_revision(),
+        sa_column=Column(BigInteger, nullable=False, server_default="0"),
+    )
+
+
+def new_role_revision() -> int:
+    """A new role's first revision: random, far below the column's 2**63 ceiling."""
+    return secrets.randbelow(2**62)
+
+
+@event.listens_for(Role, "before_update")
+def _next_revision(_mapper, _connection, target: Role) -> None:
+    # In SQL (revision = revision + 1): two concurrent edits of one role get two revisions, never one.
+    target.revision = Role.revision + 1
 
 
 class RoleCreate(SQLModel):
