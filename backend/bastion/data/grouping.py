@@ -48,8 +48,6 @@ class Grouping:
     """The grouped form of one list request, checked against the caller's visible columns."""
 
     def __init__(self, target: Target, params: ListParams) -> None:
-        if params.as_list:
-            raise BadRequest("Parameters 'as_list' and 'group' cannot be used together")
         self.group = target.columns(params.group or ())
         fields = params.fields or tuple(c.name for c in self.group)
         if ALL_FIELDS in fields:

@@ -70,8 +70,6 @@ class Keyset:
     """The cursor side of one list read: where the page starts and the token of where it ends."""
 
     def __init__(self, target: Target, params: ListParams, dialect: str, secret: bytes) -> None:
-        if params.ids is not None or params.offset:
-            raise BadRequest(f"Parameter '{cursors.NAME}' cannot be combined with 'offset' or 'ids'")
         self.tiebreak = unique_tiebreak(target, params)
         self.keys = sort_keys(target, params, self.tiebreak)
         self.secret = secret

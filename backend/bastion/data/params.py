@@ -156,9 +156,7 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
     limit = max_records if asked is None else min(asked, max_records)
     group = _name_list(query, "group")
     having = _filter_param(query, "having")
-    if having is not None and group is None:
-        raise BadRequest("Parameter 'having' needs 'group'")
-    return ListParams(
+    params = ListParams(
         limit=limit,
         offset=_int_param(query, "offset", minimum=0) or 0,
         fields=parse_fields(query),
@@ -179,6 +177,24 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
         cursor=_cursor_param(args),
         count_estimate=_count_param(query) == "estimate",
     )
+    _check_together(params)
+    return params
+
+
+def _check_together(params: ListParams) -> None:
+    """Refuse options that make no sense together, before any of them is checked against the schema."""
+    if params.having is not None and params.group is None:
+        raise BadRequest("Parameter 'having' needs 'group'")
+    if params.related is not None and params.as_list:
+        raise BadRequest("Parameters 'related' and 'as_list' cannot be used together")
+    if params.group is not None and params.as_list:
+        raise BadRequest("Parameters 'as_list' and 'group' cannot be used together")
+    # Groups and a bare count have no records to hang related records on, nor a last row to page after.
+    for option in ("related", CURSOR):
+        if getattr(params, option) is not None and (params.group is not None or params.count_only):
+            raise BadRequest(f"Parameter '{option}' cannot be used with 'group' or 'count_only'")
+    if params.cursor is not None and (params.ids is not None or params.offset):
+        raise BadRequest(f"Parameter '{CURSOR}' cannot be combined with 'offset' or 'ids'")
 
 
 def parse_write_params(args: Mapping[str, str], query: Query | None = None) -> WriteParams:

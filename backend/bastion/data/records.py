@@ -93,15 +93,9 @@ def list_records(
     """
     plans = plans or ONE_OFF
     target = Target(table, grant)
-    if params.related is not None and params.as_list:
-        raise BadRequest("Parameters 'related' and 'as_list' cannot be used together")
+    # Options that conflict were refused when parsed (params._check_together).
     # Checked on every request, plan or not: a grouped read names its columns in several parameters.
     grouping = Grouping(target, params) if params.group is not None else None
-    if params.related is not None and (grouping is not None or params.count_only):
-        # Groups and a bare count have no records to hang related records on.
-        raise BadRequest("Parameter 'related' cannot be used with 'group' or 'count_only'")
-    if params.cursor is not None and (grouping is not None or params.count_only):
-        raise BadRequest("Parameter 'cursor' cannot be used with 'group' or 'count_only'")
     keyset = Keyset(target, params, conn.dialect.name, secret) if params.cursor is not None else None
     fetches = related.plan(target, params.related, grant_of or _no_grant)
     shown, links = [], []
