@@ -28,7 +28,7 @@ from flask import Flask, request
 
 from bastion import cors
 from bastion.api.body import json_body
-from bastion.data.options import ALIASES
+from bastion.data.options import canonical
 from bastion.errors import BadRequest, Forbidden
 
 HEADERS = cors.TUNNEL_HEADERS
@@ -106,20 +106,13 @@ def query_args() -> Mapping[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("The body of a tunnelled GET must be a JSON object of query options")
     args: dict[str, Any] = {name: request.args[name] for name in request.args}
-    sent = {_canonical(name): name for name in args}
+    sent = {canonical(name): name for name in args}
     for name, value in body.items():
         for key, option in _options(name, value):
-            if (known := sent.get(_canonical(key))) is not None:
+            if (known := sent.get(canonical(key))) is not None:
                 raise BadRequest(f"Option '{key}' is given in both the query string ('{known}') and the body")
             args[key] = option
     return args
-
-
-def _canonical(name: str) -> str:
-    """One name per option: aliases resolved, `params[name]` read as `params[:name]`."""
-    if name.startswith("params[") and not name.startswith("params[:"):
-        return "params[:" + name[len("params[") :]
-    return ALIASES.get(name, name)
 
 
 def _options(name: str, value: Any) -> list[tuple[str, Any]]:

@@ -93,6 +93,14 @@ class Query:
         self.params[name] = value
 
 
+def canonical(name: str) -> str:
+    """One name per option: aliases resolved, a placeholder ``params[name]`` read as ``params[:name]``."""
+    match = _PARAMS_KEY.fullmatch(name)
+    if match is not None:
+        return f"params[:{match.group(2)}]"
+    return ALIASES.get(name, name)
+
+
 def _names(args: Mapping[str, str]) -> Iterator[str]:
     # Sorted, so that which of two clashing spellings is named first does not depend on the URL's order.
     return iter(sorted(args))
