@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from tests.databases import scratch_database
 from tests.live import start_server, stop_server
-from tests.test_multi_instance import call
+from tests.test_multi_instance import admin_headers, call, notes_file
 
 
 def transactions(admin: sa.Engine, database: str) -> int:
@@ -40,14 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         server = start_server(tmp / "instance", DATABASE_URL=url)
         try:
             data = tmp / "data.db"
-            engine = sa.create_engine(f"sqlite:///{data}")
-            with engine.begin() as conn:
-                conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
-                conn.execute(sa.text("INSERT INTO notes VALUES (1, 'hello')"))
-            engine.dispose()
-            login = {"email": server.admin_email, "password": server.admin_password}
-            _, session = call(server.url, "POST", "/api/v2/system/admin/session", login)
-            admin = {"Authorization": f"Bearer {session['session_token']}"}
+            notes_file(data)
+            admin = admin_headers(server)
             service = {"name": "notes", "config": {"engine": "sqlite", "database": str(data)}}
             call(server.url, "POST", "/api/v2/system/service", service, admin)
             access = [{"service": "notes", "component": "_table/*", "verbs": ["GET"]}]

@@ -27,6 +27,22 @@ def call(base, method, path, body=None, headers=None):
         return exc.code, json.loads(exc.read())
 
 
+def admin_headers(server) -> dict:
+    """The Authorization header of a fresh admin session on a live server."""
+    login = {"email": server.admin_email, "password": server.admin_password}
+    _, session = call(server.url, "POST", "/api/v2/system/admin/session", login)
+    return {"Authorization": f"Bearer {session['session_token']}"}
+
+
+def notes_file(path) -> None:
+    """A SQLite data file with one table `notes` holding one row."""
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+        conn.execute(sa.text("INSERT INTO notes VALUES (1, 'hello')"))
+    engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("multi")
@@ -43,18 +59,8 @@ def two_servers(tmp_path_factory):
 def test_changes_reach_the_other_instance_at_once(two_servers):
     first, second, tmp = two_servers
     data = tmp / "data.db"
-    engine = sa.create_engine(f"sqlite:///{data}")
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
-        conn.execute(sa.text("INSERT INTO notes VALUES (1, 'hello')"))
-    engine.dispose()
-    status, session = call(
-        first.url,
-        "POST",
-        "/api/v2/system/admin/session",
-        {"email": first.admin_email, "password": first.admin_password},
-    )
-    admin = {"Authorization": f"Bearer {session['session_token']}"}
+    notes_file(data)
+    admin = admin_headers(first)
     call(
         first.url,
         "POST",
@@ -94,13 +100,7 @@ def test_changes_reach_the_other_instance_at_once(two_servers):
 
 def test_a_deleted_service_closes_its_connections_in_every_worker_of_the_other_instance(two_servers):
     first, second, tmp = two_servers
-    _, session = call(
-        first.url,
-        "POST",
-        "/api/v2/system/admin/session",
-        {"email": first.admin_email, "password": first.admin_password},
-    )
-    admin = {"Authorization": f"Bearer {session['session_token']}"}
+    admin = admin_headers(first)
     with scratch_database("postgresql", str(tmp)) as data_url:
         engine = sa.create_engine(data_url)
         with engine.begin() as conn:
@@ -142,19 +142,9 @@ def _listeners(system_url: str, terminate: bool = False) -> int:
 def test_a_revocation_is_refused_by_the_next_request_on_the_other_instance_under_load(two_servers):
     first, second, tmp = two_servers
     system_url = first.env["DATABASE_URL"]
-    _, session = call(
-        first.url,
-        "POST",
-        "/api/v2/system/admin/session",
-        {"email": first.admin_email, "password": first.admin_password},
-    )
-    admin = {"Authorization": f"Bearer {session['session_token']}"}
+    admin = admin_headers(first)
     data = tmp / "load.db"
-    engine = sa.create_engine(f"sqlite:///{data}")
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
-        conn.execute(sa.text("INSERT INTO notes VALUES (1, 'hello')"))
-    engine.dispose()
+    notes_file(data)
     config = {"engine": "sqlite", "database": str(data)}
     service = {"name": "load", "config": config}
     assert call(first.url, "POST", "/api/v2/system/service", service, admin)[0] == 201
