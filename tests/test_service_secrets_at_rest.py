@@ -97,8 +97,8 @@ def _create_failing(server, token: str) -> int:
     return service["id"]
 
 
-def _rotate(server, next_key: str) -> subprocess.CompletedProcess:
-    """`bastion rotate-key` against the running instance, the next key now current."""
+def rotate_key(server, next_key: str, secrets: int) -> subprocess.CompletedProcess:
+    """`bastion rotate-key` against the running instance, the next key now current; it re-seals `secrets`."""
     rotated = subprocess.run(
         [str(BIN / "bastion"), "rotate-key"],
         env={**server.env, "APP_KEY": next_key, "APP_OLD_KEYS": TEST_KEY},
@@ -107,13 +107,13 @@ def _rotate(server, next_key: str) -> subprocess.CompletedProcess:
         timeout=60,
     )
     assert rotated.returncode == 0, rotated.stderr
-    assert rotated.stdout.startswith("re-encrypted 2 secret(s)"), rotated.stdout
+    assert rotated.stdout.startswith(f"re-encrypted {secrets} secret(s)"), rotated.stdout
     return rotated
 
 
 def test_no_service_password_at_rest_or_in_the_log(server, token, next_key):
     good, bad = _create_update_and_use(server, token), _create_failing(server, token)
-    rotated = _rotate(server, next_key)
+    rotated = rotate_key(server, next_key, 2)
     # The server already accepts the next key: the services keep working, the failing one keeps failing.
     assert _service_test(server, token, good)[0] == 200
     assert call(f"{server.url}/api/v2/at_rest/_table", token)[0] == 200
