@@ -152,9 +152,12 @@ def _listed(ref: dict) -> dict:
 
 
 def _writes(ref: dict) -> dict:
+    """A write's body: one record, a list, or either wrapped in `resource`."""
+    # anyOf, not oneOf: no key is required, so one object matches the record and both wrappers at once,
+    # and under oneOf every object body would be invalid (fuzzers then send nothing the API accepts).
     return json_body(
         {
-            "oneOf": [
+            "anyOf": [
                 ref,
                 {"type": "array", "items": ref},
                 {"type": "object", "properties": {"resource": {"type": "array", "items": ref}}},
