@@ -69,6 +69,21 @@ def _empty_tables(engine: sa.Engine) -> None:
                 conn.execute(table.delete())
 
 
+_made_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def dispose_apps_made_by_the_test():
+    """Dispose every app a test made, so no connection or cache listener thread outlives its test."""
+    first = len(_made_apps)  # apps of wider-scoped fixtures were made before: they stay
+    yield
+    made = _made_apps[first:]
+    del _made_apps[first:]
+    for application in made:
+        application.extensions["bastion.engines"].dispose_all()
+        application.extensions["bastion.db"].dispose()
+
+
 def make_app(system_db_url: str, instance: str, **overrides):
     """An app in production mode on the given system database (HTTPS not required unless asked)."""
     config = {
@@ -79,7 +94,9 @@ def make_app(system_db_url: str, instance: str, **overrides):
         "BASTION_INSTANCE": instance,
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    _made_apps.append(application)
+    return application
 
 
 @pytest.fixture

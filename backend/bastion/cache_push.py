@@ -84,15 +84,20 @@ class Listener:
         return None if readable else counters
 
     def _run(self) -> None:
+        down = False  # one warning per outage, not one per reconnection attempt
         while not self._stopped.is_set():
             connection = None
             try:
                 connection = self._connect()
+                if down:
+                    log.warning("cache listener %s is connected again", self.name)
+                    down = False
                 self._listen(connection)
             except Exception as exc:  # noqa: BLE001 (any failure: requests poll, the thread reconnects)
                 self._state = (None, 0.0, None)
-                if not self._stopped.is_set():
+                if not (down or self._stopped.is_set()):
                     log.warning("cache listener %s lost its connection (%s)", self.name, type(exc).__name__)
+                    down = True
             self._state = (None, 0.0, None)
             if connection is not None:
                 _close_quietly(connection)
