@@ -105,3 +105,53 @@ def test_a_role_deleted_and_made_again_under_its_id_is_read_again(app):
         bump(db, "access")
     again = _index(app).roles[old_id]
     assert again.name == "new" and again.entries[0].verbs == ["DELETE"]
+
+
+def test_a_role_edit_rebuilds_the_roles_and_keeps_apps_assignments_and_lookups(app):
+    with app.app_context(), session_scope() as db:
+        db.add(Role(name="edited", access=[ENTRY]))
+        bump(db, "access")
+    before = _index(app)
+
+    def edit():
+        with app.app_context(), session_scope() as db:
+            role = db.exec(select(Role).where(Role.name == "edited")).one()
+            role.access = [ENTRY | {"verbs": ["GET", "PUT"]}]
+            db.add(role)
+            bump(db, "roles")  # what services.roles does for a create or an edit
+
+    edit()
+    statements = _statements(app, lambda: _index(app))
+    after = _index(app)
+    assert after is not before and after.apps is before.apps and after.user_roles is before.user_roles
+    assert not [s for s in statements if "FROM app" in s or "FROM user_app_role" in s], statements
+    edited = next(r for r in after.roles.values() if r.name == "edited")
+    assert edited.entries[0].verbs == ["GET", "PUT"]
+
+
+def test_an_access_bump_alone_rebuilds_the_roles_too(app):
+    # A writer that bumps only "access" (a role's deletion, or any future one) is never served a stale role.
+    with app.app_context(), session_scope() as db:
+        db.add(Role(name="shared", access=[ENTRY]))
+        bump(db, "access")
+    _index(app)
+    _change(app, "shared", is_active=False)  # bumps "access"
+    assert next(r for r in _index(app).roles.values() if r.name == "shared").is_active is False
+
+
+def test_the_role_api_moves_the_roles_counter_and_a_deletion_the_access_counter(app, client, admin_headers):
+    from bastion.invalidation import current_version
+
+    def counters():
+        with app.test_request_context():
+            return current_version("roles"), current_version("access")
+
+    start = counters()
+    created = client.post("/api/v2/system/role", json={"name": "api-role"}, headers=admin_headers).json
+    assert counters() == (start[0] + 1, start[1])
+    client.patch(f"/api/v2/system/role/{created['id']}", json={"description": "d"}, headers=admin_headers)
+    assert counters() == (start[0] + 2, start[1])
+    client.delete(f"/api/v2/system/role/{created['id']}", headers=admin_headers)
+    assert counters()[1] == start[1] + 1
+    with app.test_request_context():
+        assert created["id"] not in current_index().roles

@@ -133,7 +133,11 @@ def _listeners(system_url: str, terminate: bool = False) -> int:
     engine = sa.create_engine(system_url)
     with engine.connect() as conn:
         select = "pg_terminate_backend(pid)" if terminate else "pid"
-        sql = f"SELECT {select} FROM pg_stat_activity WHERE application_name LIKE 'bastion-cache:%%'"
+        # This system database's listeners only: other platforms may share the PostgreSQL server.
+        sql = (
+            f"SELECT {select} FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name LIKE 'bastion-cache:%%'"
+        )
         count = len(conn.exec_driver_sql(sql).fetchall())
     engine.dispose()
     return count

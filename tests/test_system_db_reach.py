@@ -551,3 +551,17 @@ def test_sqlite_roots_must_be_existing_absolute_directories(value, tmp_path):
 
     with pytest.raises(ConfigError, match="SQLITE_ROOTS"):
         load_settings({"APP_ENV": "local", "BASTION_INSTANCE": str(tmp_path), "SQLITE_ROOTS": value})
+
+
+def test_a_link_that_vanishes_while_it_is_followed_is_a_refusal_not_a_crash(monkeypatch, tmp_path):
+    # /proc/self/fd/N of a socket another thread closes: readlink fails between lstat and the read.
+    from bastion.data import target_files
+
+    def vanished(_path, *args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(target_files.os.path, "realpath", vanished)
+    assert target_files.path_problem("/proc/self/fd/10", None) == "must not be under /proc, /dev or /sys"
+    assert target_files.path_problem(str(tmp_path / "link.db"), None) == (
+        "cannot be checked (No such file or directory)"
+    )

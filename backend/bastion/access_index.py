@@ -1,7 +1,11 @@
 """A per-worker snapshot of roles, apps, user roles and lookups, rebuilt when any worker changes one.
 
-Every write to a role, app, user, assignment or lookup bumps the "access" counter (invalidation.py) in
-the same transaction, so the next request on every worker and host reads a fresh snapshot.
+Two parts, each rebuilt when its counters move (invalidation.py), in the transaction of the change:
+- the role snapshots, on the "roles" or the "access" counter: a role's create or edit bumps "roles", so
+  the request after it reads the role listing and that role, not the apps, assignments and lookups;
+- the rest (apps, user roles, lookups), on "access": every write to an app, user, assignment or lookup,
+  and a role's deletion (its apps lose it, its assignments go with it).
+Any "access" bump rebuilds both, so a writer that bumps only "access" is never served a stale role.
 """
 
 from __future__ import annotations
@@ -126,27 +130,58 @@ def _rows(db: Session, ids: list[int], everything: bool) -> list:
     return found
 
 
-def build_index(role_snapshots: RoleSnapshots | None = None) -> AccessIndex:
-    """Read every role, app and assignment from the system database."""
+@dataclass(frozen=True)
+class _Rest:
+    """The apps, user roles and lookups of a snapshot: everything but the roles."""
+
+    apps_by_key: dict[str, AppSnapshot]
+    apps: dict[int, AppSnapshot]
+    user_roles: dict[tuple[int, int], int]
+    lookups: LookupIndex
+
+
+def _read_roles(role_snapshots: RoleSnapshots) -> dict[int, RoleSnapshot]:
     with session_scope() as db:
-        apps = db.connection().execute(APPS).all()
-        roles = (role_snapshots or RoleSnapshots()).read(db)
-        assignments = db.connection().execute(ASSIGNMENTS).all()
-        lookups = db.connection().execute(LOOKUPS).all()
+        return role_snapshots.read(db)
+
+
+def _read_rest() -> _Rest:
+    with session_scope() as db:
+        connection = db.connection()
+        apps = connection.execute(APPS).all()
+        assignments = connection.execute(ASSIGNMENTS).all()
+        lookups = connection.execute(LOOKUPS).all()
     app_snaps = {a.id: AppSnapshot(a.id, a.name, a.role_id, bool(a.is_active)) for a in apps}
-    return AccessIndex(
+    return _Rest(
         apps_by_key={a.api_key_hash: app_snaps[a.id] for a in apps},
         apps=app_snaps,
-        roles=roles,
         user_roles={(x.user_id, x.app_id): x.role_id for x in assignments},
         lookups=build_lookup_index(lookups, current_app.extensions.get("bastion.secrets")),
     )
 
 
+class AccessIndexCache:
+    """The snapshot of a worker: its two parts, each rebuilt on its own counters, joined when one moved."""
+
+    def __init__(self) -> None:
+        role_snapshots = RoleSnapshots()
+        self._roles = VersionedCache("roles", lambda: _read_roles(role_snapshots), "access")
+        self._rest = VersionedCache("access", _read_rest)
+        self._joined: tuple[_Rest, dict[int, RoleSnapshot], AccessIndex] | None = None
+
+    def get(self) -> AccessIndex:
+        """The snapshot, with each part rebuilt first if its counters moved anywhere."""
+        rest, roles = self._rest.get(), self._roles.get()
+        joined = self._joined
+        if joined is None or joined[0] is not rest or joined[1] is not roles:
+            index = AccessIndex(rest.apps_by_key, rest.apps, roles, rest.user_roles, rest.lookups)
+            joined = self._joined = (rest, roles, index)
+        return joined[2]
+
+
 def init_app(app: Flask) -> None:
     """Give the app its access snapshot cache, which keeps unchanged roles' snapshots across rebuilds."""
-    roles = RoleSnapshots()
-    app.extensions["bastion.access_index"] = VersionedCache("access", lambda: build_index(roles))
+    app.extensions["bastion.access_index"] = AccessIndexCache()
 
 
 def current_index() -> AccessIndex:

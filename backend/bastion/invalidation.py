@@ -32,7 +32,7 @@ from bastion.models import CacheVersion
 T = TypeVar("T")
 
 
-AREAS = ("access", "cors", "sessions", "services")  # rows created by migrations 0003 and 0006
+AREAS = ("access", "cors", "sessions", "services", "roles")  # rows created by migrations 0003, 0006, 0014
 
 
 def bump(db: Session, name: str) -> None:
@@ -142,34 +142,43 @@ def _counters() -> CounterReader:
     return reader
 
 
-def current_version(name: str) -> int:
-    """An area's counter; all counters are read together, at most once per request.
+def current_versions() -> dict[str, int]:
+    """Every area's counter; all counters are read together, at most once per request.
 
     While the system database fails, the last counters read stand in for a bounded grace
     (system_outage.py), so the caches built from them keep serving; then this raises a 503.
     """
-    if "cache_versions" not in g:
+    versions = g.get("cache_versions")
+    if versions is None:
         reader = _counters()
         errors = (sa.exc.SQLAlchemyError, reader._engine.dialect.loaded_dbapi.Error)
-        g.cache_versions = system_outage.grace().read(reader.read, errors)
-    return g.cache_versions.get(name, 0)
+        versions = g.cache_versions = system_outage.grace().read(reader.read, errors)
+    return versions
+
+
+def current_version(name: str) -> int:
+    """An area's counter (current_versions)."""
+    return current_versions().get(name, 0)
 
 
 class VersionedCache(Generic[T]):
-    """A value built from the system database, rebuilt when its area's counter moves on."""
+    """A value built from the system database, rebuilt when the counter of any of its areas moves on."""
 
-    def __init__(self, name: str, build: Callable[[], T]) -> None:
+    def __init__(self, name: str, build: Callable[[], T], *also: str) -> None:
         self.name = name
+        self._areas = (name, *also)
         self._build = build
         self._lock = threading.Lock()
-        self._value: T | None = None
-        self._version = -1
+        self._built: tuple[tuple[int, ...], T] | None = None  # one reference: read whole, without the lock
 
     def get(self) -> T:
-        """The cached value, rebuilt first if any worker changed the area since it was built."""
-        version = current_version(self.name)
+        """The cached value, rebuilt first if any worker changed one of its areas since it was built."""
+        versions = current_versions()
+        version = tuple([versions.get(area, 0) for area in self._areas])
+        built = self._built
+        if built is not None and built[0] == version:
+            return built[1]
         with self._lock:
-            if version != self._version or self._value is None:
-                self._value = self._build()
-                self._version = version
-            return self._value
+            if self._built is None or self._built[0] != version:
+                self._built = (version, self._build())
+            return self._built[1]

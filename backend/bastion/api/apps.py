@@ -13,7 +13,7 @@ from flask import Blueprint
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
 from bastion.api.body import json_body, validate
-from bastion.api.listing import Resource, get_resource, list_resource
+from bastion.api.listing import Resource, get_resource, list_resource, public_page
 from bastion.api.roles import public as public_role
 from bastion.auth import admin_required
 from bastion.db import session_scope
@@ -59,6 +59,7 @@ RESOURCE = Resource(
     columns=("id", "name", "description", "role_id", "is_active", *DREAMFACTORY_FIELDS)
     + ("created_at", "updated_at"),
     public=lambda db, app: public(app),
+    public_many=lambda db, rows: public_page(AppPublic, rows),
     keys=tuple(AppPublic.model_fields),
     related={"role_by_role_id": _role},
 )

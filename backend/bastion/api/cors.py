@@ -11,7 +11,7 @@ from bastion import cors_shadows
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
 from bastion.api.body import json_body, validate
-from bastion.api.listing import Resource, get_resource, list_resource
+from bastion.api.listing import Resource, get_resource, list_resource, public_page
 from bastion.auth import admin_required
 from bastion.db import session_scope
 from bastion.docs.routes import documented, resource_docs
@@ -43,6 +43,7 @@ RESOURCE = Resource(
         "updated_at",
     ),
     public=lambda db, rule: public(rule),
+    public_many=lambda db, rows: [with_dreamfactory_names(b) for b in public_page(CorsRulePublic, rows)],
     keys=(*CorsRulePublic.model_fields, *ALIASES),
 )
 

@@ -10,7 +10,7 @@ from flask import Blueprint
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
 from bastion.api.body import json_body, validate
-from bastion.api.listing import Resource, get_resource, list_resource
+from bastion.api.listing import Resource, get_resource, list_resource, public_page
 from bastion.auth import admin_required
 from bastion.db import session_scope
 from bastion.docs.routes import documented, resource_docs
@@ -63,6 +63,7 @@ RESOURCE = Resource(
     model=Role,
     columns=("id", "name", "description", "is_active", "created_at", "updated_at"),
     public=lambda db, role: public(role),
+    public_many=lambda db, rows: public_page(RolePublic, rows),
     keys=tuple(RolePublic.model_fields),
     related={
         roles.DREAMFACTORY_ACCESS: _dreamfactory_access,

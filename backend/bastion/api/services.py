@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from bastion.api import batches
 from bastion.api.batches import strip_own_id
 from bastion.api.body import json_body, validate
-from bastion.api.listing import Resource, get_resource, list_fixed, list_resource
+from bastion.api.listing import Resource, get_resource, list_fixed, list_resource, public_page
 from bastion.auth import admin_required
 from bastion.config import current_settings
 from bastion.data.engines import test_connection as try_connection
@@ -29,6 +29,14 @@ from bastion.services.service_names import from_dreamfactory
 bp = Blueprint("services", __name__, url_prefix="/api/v2/system")
 
 DOCS = resource_docs("service", ServiceCreate, ServiceUpdate, ServicePublic)
+
+
+def public_services(services: list[Service]) -> list[dict]:
+    """The JSON forms of a page of services, secrets masked."""
+    bodies = public_page(ServicePublic, services)
+    for body, service in zip(bodies, services, strict=True):
+        body["config"] = masked_config(service)
+    return bodies
 
 
 def public(service: Service) -> dict:
@@ -72,6 +80,7 @@ RESOURCE = Resource(
     columns=("id", "name", "label", "description", "type", "is_active", "mutable", "deletable")
     + ("created_at", "updated_at"),
     public=lambda db, service: public(service),
+    public_many=lambda db, rows: public_services(rows),
     keys=tuple(ServicePublic.model_fields),
 )
 

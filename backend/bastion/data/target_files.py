@@ -117,8 +117,14 @@ def path_problem(path: str, targets: SystemTargets | None) -> str | None:
         return "must be an absolute file path (file: URIs are not accepted)"
     if "?" in path or "#" in path:
         return "must be a plain file path; URI parameters ('?', '#') are not accepted"
-    real = Path(os.path.realpath(_canonical(path)))
-    if any(_within(p, root) for p in (_canonical(path), real) for root in PSEUDO_ROOTS):
+    named = _canonical(path)
+    if any(_within(named, root) for root in PSEUDO_ROOTS):
+        return "must not be under /proc, /dev or /sys"
+    try:
+        real = Path(os.path.realpath(named))
+    except OSError as exc:  # a link that went away while it was followed (a /proc fd closing, say)
+        return f"cannot be checked ({exc.strerror})"
+    if any(_within(real, root) for root in PSEUDO_ROOTS):
         return "must not be under /proc, /dev or /sys"
     roots = targets.sqlite_roots if targets is not None else ()
     if roots and not any(_within(real, Path(os.path.realpath(root))) for root in roots):

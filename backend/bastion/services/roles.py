@@ -198,7 +198,7 @@ def create_role(db: Session, data: RoleCreate, services: Mapping[str, str], tabl
     _ensure_name_free(db, data.name)
     access = validate_access(data.access, services, tables_of)
     role = Role(name=data.name, description=data.description, is_active=data.is_active, access=access)
-    return save(db, role, "access")
+    return save(db, role, "roles")
 
 
 def update_role(
@@ -213,10 +213,11 @@ def update_role(
     if data.access is not None:
         role.access = validate_access(data.access, services, tables_of)
     role.updated_at = utcnow()
-    return save(db, role, "access")
+    return save(db, role, "roles")
 
 
 def delete_role(db: Session, role_id: int) -> Role:
     """Delete a role; apps fall back to no default role, user assignments to it go."""
     role = get_role(db, role_id)
+    # "access", not "roles": its apps and assignments change too (foreign keys), and it rebuilds both.
     return remove(db, role, "access")
