@@ -24,10 +24,14 @@ bp = Blueprint("cors", __name__, url_prefix="/api/v2/system/cors")
 DOCS = resource_docs("cors", CorsRuleCreate, CorsRuleUpdate, CorsRulePublic)
 
 
+def public_rules(rules: list[CorsRule]) -> list[dict]:
+    """The JSON forms of a page of rules, with DreamFactory's names of their list fields too."""
+    return [with_dreamfactory_names(body) for body in public_page(CorsRulePublic, rules)]
+
+
 def public(rule: CorsRule) -> dict:
-    """The JSON form of a rule, with DreamFactory's names of its list fields too."""
-    body = CorsRulePublic.model_validate(rule, from_attributes=True).model_dump(mode="json")
-    return with_dreamfactory_names(body)
+    """The JSON form of a rule (the form of a list's page, so the two cannot differ)."""
+    return public_rules([rule])[0]
 
 
 RESOURCE = Resource(
@@ -43,7 +47,7 @@ RESOURCE = Resource(
         "updated_at",
     ),
     public=lambda db, rule: public(rule),
-    public_many=lambda db, rows: [with_dreamfactory_names(b) for b in public_page(CorsRulePublic, rows)],
+    public_many=lambda db, rows: public_rules(rows),
     keys=(*CorsRulePublic.model_fields, *ALIASES),
 )
 

@@ -29,8 +29,8 @@ DOCS = resource_docs("role", RoleCreate, RoleUpdate, RolePublic)
 
 
 def public(role: Role) -> dict:
-    """The JSON form of a role."""
-    return RolePublic.model_validate(role, from_attributes=True).model_dump(mode="json")
+    """The JSON form of a role (the form of a list's page, so the two cannot differ)."""
+    return public_page(RolePublic, [role])[0]
 
 
 def _translate_dreamfactory(item: Any, services: list[Service]) -> Any:

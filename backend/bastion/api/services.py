@@ -40,10 +40,8 @@ def public_services(services: list[Service]) -> list[dict]:
 
 
 def public(service: Service) -> dict:
-    """The JSON form of a service, secrets masked."""
-    data = ServicePublic.model_validate(service, from_attributes=True).model_dump(mode="json")
-    data["config"] = masked_config(service)
-    return data
+    """The JSON form of a service, secrets masked (the form of a list's page, so the two cannot differ)."""
+    return public_services([service])[0]
 
 
 def _targets() -> SystemTargets:
