@@ -259,6 +259,19 @@ def test_batches_must_name_their_records(client, admin_headers, method, kwargs):
     assert response.status_code == 400, response.get_json()
 
 
+@pytest.mark.parametrize("resource", [*RESOURCES, "lookup"])
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+@pytest.mark.parametrize("bad", [0, 2**31, 261741209905160093696])
+def test_batch_ids_out_of_range_are_a_400_naming_the_record(client, admin_headers, resource, method, bad):
+    # Past 64 bits SQLite cannot even bind the value, and past 32 bits no system id column holds it.
+    listed = client.get(f"{SYS}/{resource}", headers=admin_headers).get_json()["resource"]
+    body = {"resource": [{"id": bad, "description": "x"}]}
+    response = getattr(client, method)(f"{SYS}/{resource}", json=body, headers=admin_headers)
+    assert response.status_code == 400, response.get_json()
+    assert "resource[0].id" in response.get_json()["error"]["context"]
+    assert client.get(f"{SYS}/{resource}", headers=admin_headers).get_json()["resource"] == listed
+
+
 def test_the_admin_document_describes_parameters_batches_and_dreamfactory_names(client, admin_headers):
     document = client.get("/api/v2/api_docs/system", headers=admin_headers).get_json()
     paths = document["paths"]

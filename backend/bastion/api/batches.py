@@ -20,7 +20,7 @@ from flask import Response, jsonify, request
 from sqlmodel import Session
 
 from bastion.api.body import json_body, records
-from bastion.api.listing import parse_ids
+from bastion.api.listing import MAX_ID, parse_ids
 from bastion.data.batch import batch_error, error_entry
 from bastion.data.params import BatchMode, parse_batch_mode
 from bastion.db import session_scope
@@ -74,8 +74,11 @@ def _with_ids(objects: list, need_fields: bool) -> list[Item]:
     items, errors = [], {}
     for i, obj in enumerate(objects):
         record_id = obj.get("id") if isinstance(obj, dict) else obj if not need_fields else None
-        if isinstance(record_id, bool) or not isinstance(record_id, int) or record_id < 1:
+        if isinstance(record_id, bool) or not isinstance(record_id, int):
             errors[f"resource[{i}].id"] = "each record needs its id"
+            continue
+        if not 1 <= record_id <= MAX_ID:  # beyond the id columns' range no record has it
+            errors[f"resource[{i}].id"] = f"must be a whole number from 1 to {MAX_ID}"
             continue
         rest = drop_read_only({k: v for k, v in obj.items() if k != "id"}) if isinstance(obj, dict) else None
         items.append((record_id, rest))

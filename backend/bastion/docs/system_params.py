@@ -87,11 +87,15 @@ def with_dreamfactory_names(schema: dict, extra: dict[str, Any]) -> dict:
     return {**schema, "properties": {**schema.get("properties", {}), **extra}}
 
 
+# A batch record's id: the range of the system database's id columns (api/batches.py refuses others).
+RECORD_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
 def batch_body(update_schema: dict) -> dict:
     """The body of a PATCH/PUT on a collection: one object (with `ids`) or a resource list with ids."""
     listed = {
         **update_schema,
-        "properties": {"id": {"type": "integer", "minimum": 1}, **update_schema.get("properties", {})},
+        "properties": {"id": RECORD_ID, **update_schema.get("properties", {})},
         "required": ["id"],
     }
     return {
