@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bastion.api.listing import MAX_ID
 from bastion.verbs import VERBS
 
 
@@ -88,7 +89,7 @@ def with_dreamfactory_names(schema: dict, extra: dict[str, Any]) -> dict:
 
 
 # A batch record's id: the range of the system database's id columns (api/batches.py refuses others).
-RECORD_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+RECORD_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def batch_body(update_schema: dict) -> dict:
