@@ -1,11 +1,14 @@
-"""What the system database sees per data request: transactions counted by PostgreSQL itself.
+"""What the system database sees per data request: statements counted by the database server itself.
 
     PYTHONPATH=backend:. .venv/bin/python bench/system_db_reads.py [--requests 1000]
+        [--system postgresql|mysql] [--redis redis://127.0.0.1:6379/12]
 
-Starts one instance (tests/live.py, 2 workers) on a scratch PostgreSQL system database, registers a
-SQLite data service and an app key, warms both workers, then sends --requests sequential GETs with the
-key and reads `xact_commit + xact_rollback` of the system database from `pg_stat_database` before and
-after (2 s apart from the run, so the statistics are flushed), and over 5 idle seconds after it.
+Starts one instance (tests/live.py, 2 workers) on a scratch system database, registers a SQLite data
+service and an app key, warms both workers, then sends --requests sequential GETs with the key and
+counts what the system database served before and after (2 s apart from the run, so the statistics are
+flushed), and over 5 idle seconds after it. PostgreSQL: `xact_commit + xact_rollback` of the database in
+`pg_stat_database`. MariaDB: the server's `Com_select` (every SELECT on the server: run it on a quiet one).
+With --redis, the instance gets REDIS_URL (MariaDB then has its counters pushed, redis_push.py).
 """
 
 from __future__ import annotations
@@ -30,14 +33,29 @@ def transactions(admin: sa.Engine, database: str) -> int:
         return conn.exec_driver_sql(sql, (database,)).scalar_one()
 
 
+def selects(admin: sa.Engine, _database: str) -> int:
+    """SELECT statements the MariaDB server ran so far (all databases)."""
+    with admin.connect() as conn:
+        return int(conn.exec_driver_sql("SHOW GLOBAL STATUS LIKE 'Com_select'").fetchone()[1])
+
+
+COUNTERS = {"postgresql": ("transactions", transactions), "mysql": ("SELECT statements", selects)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--system", choices=sorted(COUNTERS), default="postgresql")
+    parser.add_argument("--redis", default="", help="REDIS_URL for the instance (none by default)")
     args = parser.parse_args(argv)
+    if args.requests < 1:
+        parser.error("--requests must be at least 1")
+    what, count = COUNTERS[args.system]
     tmp = Path(tempfile.mkdtemp(prefix="system-db-reads-"))
-    with scratch_database("postgresql", str(tmp)) as url:
-        server = start_server(tmp / "instance", DATABASE_URL=url)
+    with scratch_database(args.system, str(tmp)) as url:
+        settings = {"DATABASE_URL": url, **({"REDIS_URL": args.redis} if args.redis else {})}
+        server = start_server(tmp / "instance", **settings)
         try:
             data = tmp / "data.db"
             notes_file(data)
@@ -53,21 +71,22 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(50):
                 call(server.url, "GET", path, headers=key)
             database = sa.engine.make_url(url).database
-            stats = sa.create_engine(sa.engine.make_url(url).set(database="postgres"))
+            home = "postgres" if args.system == "postgresql" else "mysql"
+            stats = sa.create_engine(sa.engine.make_url(url).set(database=home))
             time.sleep(2)
-            before, started = transactions(stats, database), time.monotonic()
+            before, started = count(stats, database), time.monotonic()
             for _ in range(args.requests):
                 call(server.url, "GET", path, headers=key)
             elapsed = time.monotonic() - started
             time.sleep(2)
-            after = transactions(stats, database)
+            after = count(stats, database)
             time.sleep(5)
-            idle = (transactions(stats, database) - after) / 5
+            idle = (count(stats, database) - after) / 5
             stats.dispose()
         finally:
             stop_server(server)
     used = after - before
-    print(f"{args.requests} requests in {elapsed:.1f} s: {used} system-database transactions")
+    print(f"{args.requests} requests in {elapsed:.1f} s: {used} system-database {what}")
     print(f"  {used / args.requests:.3f} per request; idle: {idle:.1f} per second (2 workers)")
     return 0
 

@@ -1,5 +1,6 @@
-"""Two gunicorn instances on one PostgreSQL system database: a change made through one is seen by the
-other on its very next request (role deactivation, key rotation, service password, service deletion)."""
+"""Two gunicorn instances on one system database: a change made through one is seen by the other on its
+very next request (role deactivation, key rotation, service password, service deletion). Run on PostgreSQL
+(counters pushed by LISTEN/NOTIFY) and on MariaDB with Redis (counters pushed through Redis pub/sub)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+import redis
 import sqlalchemy as sa
 
 from tests.databases import config_from_url, scratch_database
@@ -43,12 +45,18 @@ def notes_file(path) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def two_servers(tmp_path_factory):
+# Its own Redis database number, so that only these servers' listeners are counted (redis_push.channels).
+REDIS_URL = "redis://127.0.0.1:6379/13"
+PUSHES = {"postgresql": {}, "mysql": {"REDIS_URL": REDIS_URL}}
+
+
+@pytest.fixture(scope="module", params=sorted(PUSHES))
+def two_servers(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("multi")
-    with scratch_database("postgresql", str(tmp)) as system_url:
-        first = start_server(tmp / "one", DATABASE_URL=system_url)
-        second = start_server(tmp / "two", DATABASE_URL=system_url)
+    with scratch_database(request.param, str(tmp)) as system_url:
+        settings = {"DATABASE_URL": system_url, **PUSHES[request.param]}
+        first = start_server(tmp / "one", **settings)
+        second = start_server(tmp / "two", **settings)
         try:
             yield first, second, tmp
         finally:
@@ -128,9 +136,11 @@ def test_a_deleted_service_closes_its_connections_in_every_worker_of_the_other_i
         engine.dispose()
 
 
-def _listeners(system_url: str, terminate: bool = False) -> int:
-    """How many cache listeners (cache_push.py) are connected; with terminate, kill their backends."""
-    engine = sa.create_engine(system_url)
+def _listeners(env: dict, terminate: bool = False) -> int:
+    """How many cache listeners are connected (cache_push.py, redis_push.py); with terminate, drop them."""
+    if "REDIS_URL" in env:
+        return _redis_listeners(env["REDIS_URL"], terminate)
+    engine = sa.create_engine(env["DATABASE_URL"])
     with engine.connect() as conn:
         select = "pg_terminate_backend(pid)" if terminate else "pid"
         # This system database's listeners only: other platforms may share the PostgreSQL server.
@@ -143,16 +153,31 @@ def _listeners(system_url: str, terminate: bool = False) -> int:
     return count
 
 
-def _wait_for_listeners(system_url: str, count: int = 4, seconds: float = 10) -> None:
+def _redis_listeners(url: str, terminate: bool) -> int:
+    client = redis.Redis.from_url(url)
+    number = client.connection_pool.connection_kwargs.get("db", 0)
+    found = [
+        entry["id"]
+        for entry in client.client_list(_type="pubsub")
+        if entry.get("name", "").startswith("bastion-cache:") and int(entry["db"]) == number
+    ]
+    if terminate:
+        for client_id in found:
+            client.client_kill_filter(_id=client_id)
+    client.close()
+    return len(found)
+
+
+def _wait_for_listeners(env: dict, count: int = 4, seconds: float = 10) -> None:
     """Until `count` cache listeners are connected, or `seconds` passed (the caller asserts)."""
     deadline = time.monotonic() + seconds
-    while _listeners(system_url) < count and time.monotonic() < deadline:
+    while _listeners(env) < count and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
 def test_a_revocation_is_refused_by_the_next_request_on_the_other_instance_under_load(two_servers):
     first, second, tmp = two_servers
-    system_url = first.env["DATABASE_URL"]
+    env = first.env
     admin = admin_headers(first)
     data = tmp / "load.db"
     notes_file(data)
@@ -179,11 +204,12 @@ def test_a_revocation_is_refused_by_the_next_request_on_the_other_instance_under
     for worker in workers:
         worker.start()
     try:
-        assert _listeners(system_url) == 4  # one per worker, two workers per instance
+        _wait_for_listeners(env)  # started by each worker's first request
+        assert _listeners(env) == 4  # one per worker, two workers per instance
         for round_ in range(30):
             if round_ in (10, 20):  # the listeners' connections die: every worker must poll at once
-                _wait_for_listeners(system_url)  # those killed at round 10 reconnect by themselves first
-                assert _listeners(system_url, terminate=True) == 4
+                _wait_for_listeners(env)  # those killed at round 10 reconnect by themselves first
+                assert _listeners(env, terminate=True) == 4
             patch = f"/api/v2/system/role/{role['id']}"
             assert call(first.url, "PATCH", patch, {"is_active": False}, admin)[0] == 200
             assert [call(second.url, "GET", path, headers=key)[0] for _ in range(2)] == [403, 403]
@@ -194,5 +220,5 @@ def test_a_revocation_is_refused_by_the_next_request_on_the_other_instance_under
         for worker in workers:
             worker.join(timeout=15)
     assert unexpected == []
-    _wait_for_listeners(system_url)  # the listeners reconnect by themselves
-    assert _listeners(system_url) == 4
+    _wait_for_listeners(env)  # the listeners reconnect by themselves
+    assert _listeners(env) == 4

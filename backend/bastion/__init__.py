@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         guards,
         headers,
+        invalidation,
         logs,
         registry,
         secrets,
@@ -65,7 +66,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     # A doubled slash (an empty record id) is a JSON 404, not werkzeug's HTML redirect to another URL.
     app.url_map.merge_slashes = False
-    modules = (logs, headers, errors, db, system_outage, secrets, registry, access_index, cors, tunnel)
+    modules = (
+        logs,
+        headers,
+        errors,
+        db,
+        invalidation,
+        system_outage,
+        secrets,
+        registry,
+        access_index,
+        cors,
+        tunnel,
+    )
     modules += (throttle,)
     modules += (document_cache,)
     for module in (*modules, auth, guards):

@@ -178,7 +178,7 @@ SETTINGS = (
     Setting("APP_KEY", "", _key, "base64 of 32 random bytes; encrypts stored secrets"),
     Setting("APP_OLD_KEYS", "", _old_keys, "comma list of retired keys, still accepted for decryption"),
     Setting("DATABASE_URL", "", _url, "system database; default sqlite:///<instance>/bastion.db"),
-    Setting("REDIS_URL", "", _url, "shared cache / invalidation / rate-limit store"),
+    Setting("REDIS_URL", "", _url, "rate-limit store; pushes cache changes (non-PostgreSQL system DB)"),
     Setting("SESSION_TTL_MINUTES", "1440", _positive_int, "session token lifetime"),
     Setting(
         "SESSION_REFRESH_TTL_MINUTES", "20160", _positive_int, "window in which a token may be refreshed"

@@ -8,8 +8,10 @@ How a request learns the counters depends on the system database:
 - PostgreSQL: pushed. A listener thread per worker keeps them current through LISTEN/NOTIFY, and a
   request with warm caches reads nothing from the database; a change's commit returns only once every
   listener has acknowledged it (cache_push.py states the guarantee and its fallbacks).
-- SQLite and MariaDB/MySQL: one small query per request, on a connection each thread keeps for that
-  (CounterReader). MariaDB has no push; on SQLite the query is local (no round trip).
+- MariaDB/MySQL and SQLite with REDIS_URL set: pushed the same way through Redis pub/sub, with the same
+  guarantee (redis_push.py).
+- MariaDB/MySQL and SQLite without Redis: one small query per request, on a connection each thread keeps
+  for that (CounterReader). On SQLite the query is local (no round trip).
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, g
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
-from bastion import cache_push, system_outage
+from bastion import cache_push, redis_push, system_outage
+from bastion.config import current_settings
 from bastion.db import get_engine
 from bastion.models import CacheVersion
 
@@ -36,12 +39,17 @@ AREAS = ("access", "cors", "sessions", "services", "roles")  # rows created by m
 
 
 def bump(db: Session, name: str) -> None:
-    """Move an area's counter on atomically, inside the caller's transaction (and push it, cache_push)."""
+    """Move an area's counter on atomically, inside the caller's transaction (and push it: cache_push,
+    redis_push)."""
     if name not in AREAS:
         raise ValueError(f"unknown cache area {name!r}")
     change = update(CacheVersion).where(CacheVersion.name == name).values(version=CacheVersion.version + 1)
     if not cache_push.supported(db.get_bind()):
         db.exec(change)
+        url = redis_push.url_for(db.get_bind())
+        if url is not None:  # MariaDB has no UPDATE ... RETURNING: the transaction reads its own write
+            version = db.exec(select(CacheVersion.version).where(CacheVersion.name == name)).scalar_one()
+            redis_push.announce(db, url, name, version)
         return
     version = db.exec(change.returning(CacheVersion.version)).scalar_one()
     cache_push.announce(db, name, version)
@@ -62,8 +70,8 @@ class CounterReader:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._held: list[Any] = []
-        self._listener: cache_push.Listener | None = None
-        self._push = cache_push.supported(engine)
+        self._listener: cache_push.Listener | redis_push.Listener | None = None
+        self._push = cache_push.supported(engine) or redis_push.url_for(engine) is not None
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def read(self) -> dict[str, int]:
@@ -85,7 +93,7 @@ class CounterReader:
         if listener is None or listener.pid != os.getpid():
             with self._lock:
                 if self._listener is None or self._listener.pid != os.getpid():
-                    self._listener = cache_push.Listener(self._engine).start()
+                    self._listener = _listener(self._engine).start()
                 listener = self._listener
         return listener.fresh()
 
@@ -127,6 +135,17 @@ class CounterReader:
         listener, self._listener = self._listener, None
         if listener is not None and listener.pid == os.getpid():
             listener.stop()
+
+
+def _listener(engine: sa.Engine) -> cache_push.Listener | redis_push.Listener:
+    """The push listener this system database gets: LISTEN/NOTIFY on PostgreSQL, else Redis pub/sub."""
+    url = redis_push.url_for(engine)
+    return cache_push.Listener(engine) if url is None else redis_push.Listener(engine, url)
+
+
+def init_app(app: Any) -> None:
+    """Push the counters through Redis when REDIS_URL is set and the system database cannot push."""
+    redis_push.configure(app.extensions["bastion.db"], current_settings(app).redis_url)
 
 
 def _close_quietly(connection: Any) -> None:
