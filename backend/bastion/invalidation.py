@@ -10,8 +10,11 @@ How a request learns the counters depends on the system database:
   listener has acknowledged it (cache_push.py states the guarantee and its fallbacks).
 - MariaDB/MySQL and SQLite with REDIS_URL set: pushed the same way through Redis pub/sub, with the same
   guarantee (redis_push.py).
-- MariaDB/MySQL and SQLite without Redis: one small query per request, on a connection each thread keeps
-  for that (CounterReader). On SQLite the query is local (no round trip).
+- SQLite without Redis: a generation mark in a file beside the database, mapped into memory, tells a
+  request whether the counters it holds are current; it reads them again only when the mark moved or
+  its lease ran out (sqlite_push.py).
+- MariaDB/MySQL without Redis: one small query per request, on a connection each thread keeps for that
+  (CounterReader).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from flask import current_app, g
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from bastion import cache_push, redis_push, system_outage
+from bastion import cache_push, redis_push, sqlite_push, system_outage
 from bastion.config import current_settings
 from bastion.db import get_engine
 from bastion.models import CacheVersion
@@ -40,7 +43,7 @@ AREAS = ("access", "cors", "sessions", "services", "roles")  # rows created by m
 
 def bump(db: Session, name: str) -> None:
     """Move an area's counter on atomically, inside the caller's transaction (and push it: cache_push,
-    redis_push)."""
+    redis_push, sqlite_push)."""
     if name not in AREAS:
         raise ValueError(f"unknown cache area {name!r}")
     change = update(CacheVersion).where(CacheVersion.name == name).values(version=CacheVersion.version + 1)
@@ -50,6 +53,8 @@ def bump(db: Session, name: str) -> None:
         if url is not None:  # MariaDB has no UPDATE ... RETURNING: the transaction reads its own write
             version = db.exec(select(CacheVersion.version).where(CacheVersion.name == name)).scalar_one()
             redis_push.announce(db, url, name, version)
+        elif (path := sqlite_push.mark_path(db.get_bind())) is not None:
+            sqlite_push.announce(db, path)
         return
     version = db.exec(change.returning(CacheVersion.version)).scalar_one()
     cache_push.announce(db, name, version)
@@ -72,6 +77,8 @@ class CounterReader:
         self._held: list[Any] = []
         self._listener: cache_push.Listener | redis_push.Listener | None = None
         self._push = cache_push.supported(engine) or redis_push.url_for(engine) is not None
+        path = None if self._push else sqlite_push.mark_path(engine)
+        self._generation = sqlite_push.Generation(path) if path is not None else None
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def read(self) -> dict[str, int]:
@@ -80,6 +87,11 @@ class CounterReader:
             pushed = self._pushed()
             if pushed is not None:
                 return pushed
+        if self._generation is not None:
+            return self._generation.counters(self._poll)
+        return self._poll()
+
+    def _poll(self) -> dict[str, int]:
         connection = self._connection()
         try:
             return self._query(connection)
@@ -135,6 +147,8 @@ class CounterReader:
         listener, self._listener = self._listener, None
         if listener is not None and listener.pid == os.getpid():
             listener.stop()
+        if self._generation is not None:
+            self._generation.close()
 
 
 def _listener(engine: sa.Engine) -> cache_push.Listener | redis_push.Listener:
