@@ -45,18 +45,21 @@ class SessionUser(UserMixin):
 
 def session_token_from_request() -> str | None:
     """The session token of the request, from the first place that carries one."""
-    auth = request.headers.get("Authorization", "")
+    asked = request._get_current_object()  # one proxy lookup for the three reads
+    auth = asked.headers.get("Authorization", "")
     if auth[:7].lower() == "bearer " and auth[7:].strip():
         return auth[7:].strip()
-    return request.headers.get(TOKEN_HEADER) or request.args.get("session_token") or None
+    return asked.headers.get(TOKEN_HEADER) or asked.args.get("session_token") or None
 
 
 def api_key_from_request() -> str | None:
     """The API key of the request, from the first place that carries one."""
+    asked = request._get_current_object()  # one proxy lookup for the reads
     for header in API_KEY_HEADERS:
-        if request.headers.get(header):
-            return request.headers[header]
-    return request.args.get("api_key") or None
+        value = asked.headers.get(header)
+        if value:
+            return value
+    return asked.args.get("api_key") or None
 
 
 def _lookup(token: str) -> ActiveSession | None:
@@ -138,17 +141,18 @@ def request_app() -> AppSnapshot | None:
     Found once per request (the guard that refuses bad keys asks first, the view again); within one
     request the access snapshot cannot change, so the answer cannot either.
     """
-    if "api_key_app" in g:
-        return g.api_key_app
+    state = g._get_current_object()  # one proxy lookup for the reads and the write
+    if "api_key_app" in state:
+        return state.api_key_app
     key = api_key_from_request()
     if key is None:
-        g.api_key_app = None
+        state.api_key_app = None
         return None
     app = current_index().apps_by_key.get(api_key_hash(key))
     if app is None or not app.is_active:
         raise Unauthorized("API key is invalid or its app is inactive")
     activity.used_key(app.id)
-    g.api_key_app = app
+    state.api_key_app = app
     return app
 
 
@@ -165,9 +169,18 @@ def refuse_bad_api_key() -> None:
 
 
 def identify() -> Identity:
-    """The request's identity, checking both credentials."""
-    caller = current_caller()
-    return Identity(user=caller.user if caller else None, app=request_app())
+    """The request's identity, checking both credentials; found once per request.
+
+    Both parts are fixed for the request already (flask-login keeps the caller, request_app the app), and
+    a view asks more than once (its own check, then the grants of related tables). A refusal is not kept:
+    it is raised again on the next call.
+    """
+    state = g._get_current_object()
+    identity = state.get("identity")
+    if identity is None:
+        caller = current_caller()
+        identity = state.identity = Identity(user=caller.user if caller else None, app=request_app())
+    return identity
 
 
 def require_admin() -> SessionUser:

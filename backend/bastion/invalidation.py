@@ -148,11 +148,14 @@ def current_versions() -> dict[str, int]:
     While the system database fails, the last counters read stand in for a bounded grace
     (system_outage.py), so the caches built from them keep serving; then this raises a 503.
     """
-    versions = g.get("cache_versions")
+    # Asked by every cache a request uses (eight times on a record read): `g` is fetched once per call,
+    # since each attribute read through its proxy costs several times the read itself.
+    state = g._get_current_object()
+    versions = state.get("cache_versions")
     if versions is None:
         reader = _counters()
         errors = (sa.exc.SQLAlchemyError, reader._engine.dialect.loaded_dbapi.Error)
-        versions = g.cache_versions = system_outage.grace().read(reader.read, errors)
+        versions = state.cache_versions = system_outage.grace().read(reader.read, errors)
     return versions
 
 
