@@ -85,8 +85,9 @@ def _later(statement: sa.Update) -> None:
 
 def extension(name: str, factory: Callable[[], Any]) -> Any:
     """The app's shared object under this name in app.extensions, made on first use."""
-    found = current_app.extensions.get(name)
-    return found if found is not None else current_app.extensions.setdefault(name, factory())
+    extensions = current_app.extensions
+    found = extensions.get(name)
+    return found if found is not None else extensions.setdefault(name, factory())
 
 
 def seen_session(session_id: int) -> None:

@@ -88,16 +88,17 @@ def init_app(app: Flask) -> None:
 
 def release_changed_services() -> None:
     """Once per change of the service rows, release the engines and schemas that change made stale."""
-    if not engines().versions() and not http_pools().versions():
+    extensions = current_app.extensions  # one proxy lookup for the reads: this runs on every request
+    if not extensions["bastion.engines"].versions() and not extensions["bastion.http_pools"].versions():
         return  # nothing to release, and no reason to read the service rows before a request needs them
     try:
-        services = current_app.extensions["bastion.services"].get()
+        services = extensions["bastion.services"].get()
     except (sa.exc.SQLAlchemyError, SystemDatabaseUnavailable):
         return  # the system database is out of order: the request itself meets that and answers it
     # The cache hands out the same mapping until it is rebuilt, so this is one comparison per request.
-    if current_app.extensions.get("bastion.services.released") is services:
+    if extensions.get("bastion.services.released") is services:
         return
-    current_app.extensions["bastion.services.released"] = services
+    extensions["bastion.services.released"] = services
     release_stale(services.values())
 
 

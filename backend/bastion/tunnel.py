@@ -79,10 +79,11 @@ def tunnelled() -> str | None:
 
 def _check() -> None:
     """400 for a bad tunnel header; 403 when the CORS rule deciding for the origin refuses the verb."""
-    problem = request.environ.get(PROBLEM)
+    environ = request.environ
+    problem = environ.get(PROBLEM)
     if problem is not None:
         raise BadRequest(problem)
-    verb = tunnelled()
+    verb = environ.get(VERB)  # tunnelled(), read from the environ in hand
     if verb is None:
         return
     origin = request.headers.get("Origin")
