@@ -210,5 +210,9 @@ def client_address() -> str:
 def init_app(app: Flask) -> None:
     """Bind flask-login (no cookie sessions, no login view) and this worker's session cache."""
     login_manager.init_app(app)
+    # flask-login's after_request refreshes a remember-me cookie that Bastion never sets: it never calls
+    # login_user(), and without a SECRET_KEY Flask's session is a NullSession that refuses every write.
+    # The hook did nothing but three proxy lookups and a session read on every response.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.extensions["bastion.sessions"] = SessionCache()
     login_manager.anonymous_user = AnonymousUserMixin
