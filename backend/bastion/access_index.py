@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlmodel import Session
 
+from bastion import current
 from bastion.db import session_scope
 from bastion.invalidation import VersionedCache
 from bastion.lookup_index import LookupIndex, build_lookup_index
@@ -186,4 +187,4 @@ def init_app(app: Flask) -> None:
 
 def current_index() -> AccessIndex:
     """The snapshot, rebuilt first if roles, apps, assignments or lookups changed anywhere."""
-    return current_app.extensions["bastion.access_index"].get()
+    return current.extensions()["bastion.access_index"].get()

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 
-from bastion import activity, usage
+from bastion import activity, current, usage
 from bastion.access_index import AppSnapshot, current_index
 from bastion.apikeys import api_key_hash
 from bastion.db import session_scope
@@ -45,7 +45,7 @@ class SessionUser(UserMixin):
 
 def session_token_from_request() -> str | None:
     """The session token of the request, from the first place that carries one."""
-    asked = request._get_current_object()  # one proxy lookup for the three reads
+    asked = current.asked()
     auth = asked.headers.get("Authorization", "")
     if auth[:7].lower() == "bearer " and auth[7:].strip():
         return auth[7:].strip()
@@ -54,7 +54,7 @@ def session_token_from_request() -> str | None:
 
 def api_key_from_request() -> str | None:
     """The API key of the request, from the first place that carries one."""
-    asked = request._get_current_object()  # one proxy lookup for the reads
+    asked = current.asked()
     for header in API_KEY_HEADERS:
         value = asked.headers.get(header)
         if value:
@@ -66,7 +66,7 @@ def _lookup(token: str) -> ActiveSession | None:
     """Find a token's session, from this worker's cache while no session has ended anywhere."""
     digest = token_digest(token)
     version = current_version("sessions")
-    cache: SessionCache = current_app.extensions["bastion.sessions"]
+    cache: SessionCache = current.extensions()["bastion.sessions"]
     found = cache.get(digest, version)
     if found is MISSING:
         with session_scope() as db:
@@ -141,7 +141,7 @@ def request_app() -> AppSnapshot | None:
     Found once per request (the guard that refuses bad keys asks first, the view again); within one
     request the access snapshot cannot change, so the answer cannot either.
     """
-    state = g._get_current_object()  # one proxy lookup for the reads and the write
+    state = current.state()
     if "api_key_app" in state:
         return state.api_key_app
     key = api_key_from_request()
@@ -175,7 +175,7 @@ def identify() -> Identity:
     a view asks more than once (its own check, then the grants of related tables). A refusal is not kept:
     it is raised again on the next call.
     """
-    state = g._get_current_object()
+    state = current.state()
     identity = state.get("identity")
     if identity is None:
         caller = current_caller()

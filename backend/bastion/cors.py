@@ -40,11 +40,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Request, Response, current_app, g, request
+from flask import Flask, Request, Response
 from flask_cors.core import ACL_REQUEST_HEADER_PRIVATE_NETWORK, get_cors_headers, serialize_options
 from sqlmodel import select
 
-from bastion import cors_syntax, usage
+from bastion import cors_syntax, current, usage
 from bastion.db import session_scope
 from bastion.errors import Forbidden
 from bastion.invalidation import VersionedCache
@@ -224,7 +224,7 @@ def preflight_refusal(
 
 def rule_set() -> RuleSet:
     """The enabled rules of the current app, rebuilt first if any rule changed anywhere."""
-    return current_app.extensions["bastion.cors"].get()
+    return current.extensions()["bastion.cors"].get()
 
 
 def _covering_rules(asked: Request, state: Any) -> tuple[CompiledRule, ...]:
@@ -272,13 +272,13 @@ def _computed(rule: CompiledRule, method: str, request_headers: Any) -> dict[str
 
 
 def _answer_preflight() -> Response | None:
-    asked = request._get_current_object()  # one proxy lookup for the reads (so in _add_headers)
+    asked = current.asked()
     if asked.method != "OPTIONS":
         return None
     origin = asked.headers.get("Origin")
     if not origin or REQUEST_METHOD not in asked.headers:
         return None
-    state = g._get_current_object()
+    state = current.state()
     refusal = preflight_refusal(
         choose(_covering_rules(asked, state), origin),
         asked.path,
@@ -295,11 +295,11 @@ def _answer_preflight() -> Response | None:
 
 
 def _add_headers(response: Response) -> Response:
-    asked = request._get_current_object()
+    asked = current.asked()
     origin = asked.headers.get("Origin")
     if not origin:
         return response
-    state = g._get_current_object()
+    state = current.state()
     covering = _covering_rules(asked, state)
     admitting, found = _decided(covering, origin, asked.method, asked.headers, state.get("cors_preflight"))
     if admitting is not None:

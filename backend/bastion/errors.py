@@ -7,9 +7,10 @@ import random
 import traceback
 from typing import Any
 
-from flask import Flask, g, has_request_context, jsonify, request
+from flask import Flask, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from bastion import current
 from bastion.config import current_settings
 
 log = logging.getLogger("bastion")
@@ -92,7 +93,7 @@ def request_id() -> str:
     """The id of the current request, made on first use."""
     if not has_request_context():
         return "-"
-    state = g._get_current_object()  # one proxy lookup for the read and the write
+    state = current.state()
     found = state.get("request_id")
     if found is None:
         # A correlation id, not a secret: random's generator (reseeded in each forked worker) costs a

@@ -21,11 +21,10 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, g
 from sqlalchemy import update
 from sqlmodel import Session
 
-from bastion import cache_push, system_outage
+from bastion import cache_push, current, system_outage
 from bastion.db import get_engine
 from bastion.models import CacheVersion
 
@@ -136,9 +135,10 @@ def _close_quietly(connection: Any) -> None:
 
 
 def _counters() -> CounterReader:
-    reader = current_app.extensions.get("bastion.counters")
+    extensions = current.extensions()
+    reader = extensions.get("bastion.counters")
     if reader is None or reader._engine is not get_engine():
-        reader = current_app.extensions["bastion.counters"] = CounterReader(get_engine())
+        reader = extensions["bastion.counters"] = CounterReader(get_engine())
     return reader
 
 
@@ -148,9 +148,8 @@ def current_versions() -> dict[str, int]:
     While the system database fails, the last counters read stand in for a bounded grace
     (system_outage.py), so the caches built from them keep serving; then this raises a 503.
     """
-    # Asked by every cache a request uses (eight times on a record read): `g` is fetched once per call,
-    # since each attribute read through its proxy costs several times the read itself.
-    state = g._get_current_object()
+    # Asked by every cache a request uses (eight times on a record read), so without proxy reads.
+    state = current.state()
     versions = state.get("cache_versions")
     if versions is None:
         reader = _counters()

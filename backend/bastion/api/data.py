@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from bastion import access, components, tunnel
+from bastion import access, components, current, tunnel
 from bastion.api import remote, table_path, write_body
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
@@ -75,7 +75,7 @@ answer_outages(bp)
 def to_remote_service():
     """Requests under /api/v2/<svc>/ of a remote HTTP service go to the proxy, whatever route matched;
     a path no route names is decided on the service name as sent (401/403), like every data path."""
-    asked = request._get_current_object()  # one proxy lookup for the reads
+    asked = current.asked()
     found = REMOTE_PATH.match(asked.path)
     if found is None or asked.method == "OPTIONS":
         return None
