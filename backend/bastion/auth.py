@@ -46,17 +46,17 @@ class SessionUser(UserMixin):
 def session_token_from_request() -> str | None:
     """The session token of the request, from the first place that carries one."""
     asked = current.asked()
-    auth = asked.headers.get("Authorization", "")
+    auth = current.header(asked, "Authorization") or ""
     if auth[:7].lower() == "bearer " and auth[7:].strip():
         return auth[7:].strip()
-    return asked.headers.get(TOKEN_HEADER) or asked.args.get("session_token") or None
+    return current.header(asked, TOKEN_HEADER) or asked.args.get("session_token") or None
 
 
 def api_key_from_request() -> str | None:
     """The API key of the request, from the first place that carries one."""
     asked = current.asked()
     for header in API_KEY_HEADERS:
-        value = asked.headers.get(header)
+        value = current.header(asked, header)
         if value:
             return value
     return asked.args.get("api_key") or None

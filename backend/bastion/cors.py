@@ -275,7 +275,7 @@ def _answer_preflight() -> Response | None:
     asked = current.asked()
     if asked.method != "OPTIONS":
         return None
-    origin = asked.headers.get("Origin")
+    origin = current.header(asked, "Origin")
     if not origin or REQUEST_METHOD not in asked.headers:
         return None
     state = current.state()
@@ -296,7 +296,7 @@ def _answer_preflight() -> Response | None:
 
 def _add_headers(response: Response) -> Response:
     asked = current.asked()
-    origin = asked.headers.get("Origin")
+    origin = current.header(asked, "Origin")
     if not origin:
         return response
     state = current.state()

@@ -8,6 +8,7 @@ reads it directly; elsewhere the proxies read more simply and cost nothing that 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Request, current_app, g, request
@@ -21,6 +22,22 @@ def extensions() -> dict[str, Any]:
 def asked() -> Request:
     """The current request."""
     return request._get_current_object()
+
+
+def header(asked: Request, name: str) -> str | None:
+    """A request header's value or None, as asked.headers.get(name) answers it.
+
+    Read from the WSGI environ: werkzeug's get() raises and catches a KeyError for an absent header, and
+    most headers asked for on every request (Authorization, the session token, Origin) are absent.
+    """
+    return asked.environ.get(_environ_key(name))
+
+
+@functools.cache
+def _environ_key(name: str) -> str:
+    # The CGI names werkzeug's EnvironHeaders reads (PEP 3333): two headers come without HTTP_.
+    key = name.upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
 
 
 def state() -> Any:
