@@ -186,5 +186,13 @@ def init_app(app: Flask) -> None:
 
 
 def current_index() -> AccessIndex:
-    """The snapshot, rebuilt first if roles, apps, assignments or lookups changed anywhere."""
-    return current.extensions()["bastion.access_index"].get()
+    """The snapshot, rebuilt first if roles, apps, assignments or lookups changed anywhere.
+
+    Kept for the rest of the request: its counters are read once per request (invalidation.py), so every
+    check of a request (the key guard, then the view's decisions) uses this one snapshot.
+    """
+    state = current.state()
+    index = state.get("access_index")
+    if index is None:
+        index = state.access_index = current.extensions()["bastion.access_index"].get()
+    return index
