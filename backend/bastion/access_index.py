@@ -44,6 +44,9 @@ class RoleSnapshot:
     name: str
     is_active: bool
     entries: tuple[AccessEntry, ...]
+    # The decisions of this role that no caller's placeholder took part in (access.decide_for): a role's
+    # change replaces its snapshot (RoleSnapshots), and this memo with it.
+    decisions: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
