@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bastion import components
+from bastion import access, components
 from bastion.access import (
     RowFilter,
     decide_for,
@@ -104,6 +104,40 @@ def test_placeholders_resolve_and_need_a_user():
     assert grant.fields == frozenset({"id", "owner_id"})
     with pytest.raises(Forbidden):
         decide(Identity(user=None, app=index.apps[10]), index, "GET", "hr", "_table/x")
+
+
+def test_decisions_without_placeholders_are_remembered_per_role_snapshot():
+    fixed = entry("_table/x", ["GET"], filters=[{"name": "id", "operator": ">", "value": 0}])
+    index = index_with(role(fixed, entry("_table/y", ["GET"])))
+    identity = Identity(user=None, app=index.apps[10])
+    first = decide_for(identity, index, "GET", "hr", "_table/x")
+    assert first.allowed and first.grant.filters == (RowFilter("id", ">", 0),)
+    assert decide_for(identity, index, "GET", "hr", "_table/x") is first
+    assert decide_for(identity, index, "DELETE", "hr", "_table/x") is not first  # verb is in the key
+    assert not decide_for(identity, index, "DELETE", "hr", "_table/x").allowed
+    changed = index_with(role(entry("_table/x", ["DELETE"])))  # the role edited: a new snapshot
+    assert not decide_for(Identity(user=None, app=changed.apps[10]), changed, "GET", "hr", "_table/x").allowed
+
+
+def test_decisions_with_placeholders_are_made_for_each_caller():
+    filters = [{"name": "owner_id", "operator": "=", "value": "{user.id}"}]
+    index = index_with(role(entry("_table/x", ["GET"], filters=filters)))
+    other = User(id=8, email="o@example.com", name="O", password_hash="x")
+    for user, owner in ((USER, 7), (other, 8), (USER, 7)):
+        grant = decide(Identity(user=user, app=index.apps[10]), index, "GET", "hr", "_table/x")
+        assert grant.filters == (RowFilter("owner_id", "=", owner),)
+    with pytest.raises(Forbidden):
+        decide(Identity(user=None, app=index.apps[10]), index, "GET", "hr", "_table/x")
+    assert not index.roles[1].decisions
+
+
+def test_remembered_decisions_are_bounded(monkeypatch):
+    monkeypatch.setattr(access, "DECISIONS_LIMIT", 3)
+    index = index_with(role(entry("*", ["GET"])))
+    identity = Identity(user=None, app=index.apps[10])
+    for n in range(10):
+        assert decide_for(identity, index, "GET", "hr", f"_table/t{n}").allowed
+    assert 1 <= len(index.roles[1].decisions) <= 3
 
 
 def test_denials_say_what_and_credentials_are_401():

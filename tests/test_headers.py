@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import session
 
 from bastion.headers import SECURITY_HEADERS
 from tests.test_api_cors import SPA, add_rule, preflight
@@ -12,6 +13,7 @@ def _assert_headers(response) -> None:
     for name, value in SECURITY_HEADERS.items():
         assert response.headers.get(name) == value, (name, response.status_code)
     assert not response.headers.get("Content-Type", "").startswith("text/html")
+    assert "Set-Cookie" not in response.headers  # credentials come with each request, never in a cookie
 
 
 def test_answers_carrying_a_token_or_a_key(client, admin, admin_headers):
@@ -23,6 +25,15 @@ def test_answers_carrying_a_token_or_a_key(client, admin, admin_headers):
     app_created = client.post("/api/v2/system/app", json={"name": "shop"}, headers=admin_headers)
     assert app_created.status_code == 201 and app_created.get_json()["api_key"]
     _assert_headers(app_created)
+
+
+def test_no_cookie_session_to_refresh(app):
+    # auth.init_app drops flask-login's remember-cookie hook on these two grounds.
+    assert not app.secret_key
+    hooks = app.after_request_funcs[None]
+    assert not [hook for hook in hooks if getattr(hook, "__name__", "") == "_update_remember_cookie"]
+    with app.test_request_context("/"), pytest.raises(RuntimeError):
+        session["_remember"] = "set"
 
 
 @pytest.mark.parametrize(

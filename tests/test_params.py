@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bastion.data.options import RECORD_READ, Query
 from bastion.data.params import (
     BatchMode,
     ListParams,
@@ -17,9 +18,11 @@ from bastion.data.params import (
     parse_batch_mode,
     parse_ids,
     parse_list_params,
+    parse_read_params,
     parse_write_params,
 )
 from bastion.errors import BadRequest
+from bastion.platform import QueryArgs
 
 
 def test_defaults():
@@ -310,3 +313,9 @@ def test_every_field_of_list_params_changes_the_plans_key_unless_bound_per_run(f
     assert changed != base, f"OTHER_VALUES[{field!r}] must differ from the default"
     assert (changed.shape() == base.shape()) is (field in PER_RUN_FIELDS)
     hash(changed.shape())
+
+
+def test_a_read_without_options_gets_what_parsing_nothing_gives():
+    params, related = parse_read_params(QueryArgs([]))
+    assert params == parse_write_params({}, Query({}, RECORD_READ)) and related is None
+    assert parse_read_params(QueryArgs([("fields", "id")]))[0].fields == ("id",)

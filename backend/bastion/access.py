@@ -17,6 +17,9 @@ Precedence, for the effective role of the request:
    narrow a broader one. At that level, the first entry listing the verb decides; none means denied.
 4. The `api_docs` pseudo-service (component `<svc>` or `*`) takes only entries that name it: an
    all-services entry is never a docs grant (DESIGN §9).
+
+A decision that no placeholder took part in depends on nothing but the role, verb, service and component,
+so decide_for() remembers it on the role's snapshot, which a change of the role replaces.
 """
 
 from __future__ import annotations
@@ -114,6 +117,8 @@ def matching_entries(role: RoleSnapshot, service: str, component: Component | st
     return []
 
 
+# Remembered per role snapshot (decide_for); service and component names come from request URLs.
+DECISIONS_LIMIT = 1024
 PLACEHOLDER = re.compile(r"\{(user\.id|user\.email|app\.id|lookup\.[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})\}")
 LOOKUP_PREFIX = "lookup."
 
@@ -193,8 +198,13 @@ def decide_for(
     if identity.app is None:
         return Decision(False, _missing_credentials(identity), status=401)
     user = identity.user
-    role = effective_role(index, user.id if user else None, identity.app.id)
     user_id = user.id if user else None
+    role = effective_role(index, user_id, identity.app.id)
+    key = (verb, service, component)
+    if role is not None:
+        known = role.decisions.get(key)
+        if known is not None:
+            return known
     context = {
         "user.id": user_id,
         "user.email": user.email if user else None,
@@ -203,7 +213,20 @@ def decide_for(
         "lookup": lambda name: index.lookups.resolve(name, user_id, role.id if role else None),
         "lookup_private": lambda name: index.lookups.is_private(name, user_id, role.id if role else None),
     }
-    return evaluate(role, verb, service, component, context)
+    decision = evaluate(role, verb, service, component, context)
+    if role is not None and _context_free(decision):
+        if len(role.decisions) >= DECISIONS_LIMIT:
+            role.decisions.clear()  # forgetting costs one evaluation per key
+        role.decisions[key] = decision
+    return decision
+
+
+def _context_free(decision: Decision) -> bool:
+    """Whether any caller with the same role gets this decision: no placeholder of its entry resolved."""
+    entry = decision.entry
+    return entry is None or not any(
+        isinstance(spec.value, str) and PLACEHOLDER.search(spec.value) for spec in entry.filters
+    )
 
 
 def _raise(decision: Decision, verb: str, service: str, component: Component | str) -> None:

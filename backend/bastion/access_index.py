@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlmodel import Session
 
+from bastion import current
 from bastion.db import session_scope
 from bastion.invalidation import VersionedCache
 from bastion.lookup_index import LookupIndex, build_lookup_index
@@ -43,6 +44,9 @@ class RoleSnapshot:
     name: str
     is_active: bool
     entries: tuple[AccessEntry, ...]
+    # The decisions of this role that no caller's placeholder took part in (access.decide_for): a role's
+    # change replaces its snapshot (RoleSnapshots), and this memo with it.
+    decisions: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -185,5 +189,13 @@ def init_app(app: Flask) -> None:
 
 
 def current_index() -> AccessIndex:
-    """The snapshot, rebuilt first if roles, apps, assignments or lookups changed anywhere."""
-    return current_app.extensions["bastion.access_index"].get()
+    """The snapshot, rebuilt first if roles, apps, assignments or lookups changed anywhere.
+
+    Kept for the rest of the request: its counters are read once per request (invalidation.py), so every
+    check of a request (the key guard, then the view's decisions) uses this one snapshot.
+    """
+    state = current.state()
+    index = state.get("access_index")
+    if index is None:
+        index = state.access_index = current.extensions()["bastion.access_index"].get()
+    return index

@@ -16,8 +16,9 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, after_this_request, current_app, request
+from flask import Response, after_this_request, request
 
+from bastion import current
 from bastion.db import get_engine
 from bastion.logs import escape_controls
 from bastion.models import SessionToken, utcnow
@@ -85,8 +86,9 @@ def _later(statement: sa.Update) -> None:
 
 def extension(name: str, factory: Callable[[], Any]) -> Any:
     """The app's shared object under this name in app.extensions, made on first use."""
-    found = current_app.extensions.get(name)
-    return found if found is not None else current_app.extensions.setdefault(name, factory())
+    extensions = current.extensions()
+    found = extensions.get(name)
+    return found if found is not None else extensions.setdefault(name, factory())
 
 
 def seen_session(session_id: int) -> None:

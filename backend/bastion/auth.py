@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 
-from bastion import activity, usage
+from bastion import activity, current, usage
 from bastion.access_index import AppSnapshot, current_index
 from bastion.apikeys import api_key_hash
 from bastion.db import session_scope
@@ -45,25 +45,28 @@ class SessionUser(UserMixin):
 
 def session_token_from_request() -> str | None:
     """The session token of the request, from the first place that carries one."""
-    auth = request.headers.get("Authorization", "")
+    asked = current.asked()
+    auth = current.header(asked, "Authorization") or ""
     if auth[:7].lower() == "bearer " and auth[7:].strip():
         return auth[7:].strip()
-    return request.headers.get(TOKEN_HEADER) or request.args.get("session_token") or None
+    return current.header(asked, TOKEN_HEADER) or asked.args.get("session_token") or None
 
 
 def api_key_from_request() -> str | None:
     """The API key of the request, from the first place that carries one."""
+    asked = current.asked()
     for header in API_KEY_HEADERS:
-        if request.headers.get(header):
-            return request.headers[header]
-    return request.args.get("api_key") or None
+        value = current.header(asked, header)
+        if value:
+            return value
+    return asked.args.get("api_key") or None
 
 
 def _lookup(token: str) -> ActiveSession | None:
     """Find a token's session, from this worker's cache while no session has ended anywhere."""
     digest = token_digest(token)
     version = current_version("sessions")
-    cache: SessionCache = current_app.extensions["bastion.sessions"]
+    cache: SessionCache = current.extensions()["bastion.sessions"]
     found = cache.get(digest, version)
     if found is MISSING:
         with session_scope() as db:
@@ -138,17 +141,18 @@ def request_app() -> AppSnapshot | None:
     Found once per request (the guard that refuses bad keys asks first, the view again); within one
     request the access snapshot cannot change, so the answer cannot either.
     """
-    if "api_key_app" in g:
-        return g.api_key_app
+    state = current.state()
+    if "api_key_app" in state:
+        return state.api_key_app
     key = api_key_from_request()
     if key is None:
-        g.api_key_app = None
+        state.api_key_app = None
         return None
     app = current_index().apps_by_key.get(api_key_hash(key))
     if app is None or not app.is_active:
         raise Unauthorized("API key is invalid or its app is inactive")
     activity.used_key(app.id)
-    g.api_key_app = app
+    state.api_key_app = app
     return app
 
 
@@ -165,9 +169,18 @@ def refuse_bad_api_key() -> None:
 
 
 def identify() -> Identity:
-    """The request's identity, checking both credentials."""
-    caller = current_caller()
-    return Identity(user=caller.user if caller else None, app=request_app())
+    """The request's identity, checking both credentials; found once per request.
+
+    Both parts are fixed for the request already (flask-login keeps the caller, request_app the app), and
+    a view asks more than once (its own check, then the grants of related tables). A refusal is not kept:
+    it is raised again on the next call.
+    """
+    state = current.state()
+    identity = state.get("identity")
+    if identity is None:
+        caller = current_caller()
+        identity = state.identity = Identity(user=caller.user if caller else None, app=request_app())
+    return identity
 
 
 def require_admin() -> SessionUser:
@@ -197,5 +210,9 @@ def client_address() -> str:
 def init_app(app: Flask) -> None:
     """Bind flask-login (no cookie sessions, no login view) and this worker's session cache."""
     login_manager.init_app(app)
+    # flask-login's after_request refreshes a remember-me cookie that Bastion never sets: it never calls
+    # login_user(), and without a SECRET_KEY Flask's session is a NullSession that refuses every write.
+    # The hook did nothing but three proxy lookups and a session read on every response.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.extensions["bastion.sessions"] = SessionCache()
     login_manager.anonymous_user = AnonymousUserMixin

@@ -27,12 +27,14 @@ class Bulkheads:
 
     def enter(self, key: Hashable) -> bool:
         """Take a place for a request to key; False (and nothing taken) when none freed up in time."""
-        with self._lock:
-            places = self._places.setdefault(key, threading.BoundedSemaphore(self.limit))
+        places = self._places.get(key)  # a dict read is atomic; a semaphore is made once per key
+        if places is None:
+            with self._lock:
+                places = self._places.get(key)
+                if places is None:
+                    places = self._places[key] = threading.BoundedSemaphore(self.limit)
         return places.acquire(timeout=self.wait)
 
     def leave(self, key: Hashable) -> None:
         """Give back a place taken by enter()."""
-        with self._lock:
-            places = self._places[key]
-        places.release()
+        self._places[key].release()  # never removed once made: no lock needed to find it

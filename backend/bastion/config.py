@@ -311,4 +311,4 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
 
 def current_settings(app: Flask | None = None) -> Settings:
     """The settings of `app`, or of the current app; create_app stores them, everything else asks here."""
-    return (app or current_app).config["SETTINGS"]
+    return (app or current_app._get_current_object()).config["SETTINGS"]

@@ -40,14 +40,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response
 from flask_cors.core import ACL_REQUEST_HEADER_PRIVATE_NETWORK, get_cors_headers, serialize_options
 from sqlmodel import select
 
-from bastion import cors_syntax, usage
+from bastion import cors_syntax, current, usage
 from bastion.db import session_scope
 from bastion.errors import Forbidden
-from bastion.headers import put as put_headers
 from bastion.invalidation import VersionedCache
 from bastion.models import CorsRule
 
@@ -225,13 +224,15 @@ def preflight_refusal(
 
 def rule_set() -> RuleSet:
     """The enabled rules of the current app, rebuilt first if any rule changed anywhere."""
-    return current_app.extensions["bastion.cors"].get()
+    return current.extensions()["bastion.cors"].get()
 
 
-def _covering_rules() -> tuple[CompiledRule, ...]:
-    if "cors_rules" not in g:
-        g.cors_rules = rule_set().covering(request.path)
-    return g.cors_rules
+def _covering_rules(asked: Request, state: Any) -> tuple[CompiledRule, ...]:
+    # Asked by the preflight layer and again for the response: matched once per request (state is `g`).
+    found = state.get("cors_rules")
+    if found is None:
+        found = state.cors_rules = rule_set().covering(asked.path)
+    return found
 
 
 def response_headers(
@@ -240,20 +241,29 @@ def response_headers(
     """The CORS headers a response gets: `Vary: Origin` on a covered path, and when the deciding rule
     admits the origin and allowed the preflight (or, for an actual request, the method) the allow-origin,
     credentials, exposed headers, and for a preflight the methods, headers and max age."""
+    return _decided(covering, origin, method, request_headers, preflight)[1]
+
+
+def _decided(
+    covering: tuple[CompiledRule, ...], origin: str, method: str, request_headers: Any, preflight: bool | None
+) -> tuple[CompiledRule | None, dict[str, str]]:
+    """The rule admitting the origin (None when none does) and the headers of response_headers()."""
     if not covering:
-        return {}
+        return None, {}
     rule = choose(covering, origin)
-    if rule is None or not (preflight if preflight is not None else method in rule.methods):
-        return {"Vary": "Origin"}
+    if rule is None:
+        return None, {"Vary": "Origin"}
+    if not (preflight if preflight is not None else method in rule.methods):
+        return rule, {"Vary": "Origin"}
     if preflight is not None or method == "OPTIONS":
-        return _computed(rule, method, request_headers)
+        return rule, _computed(rule, method, request_headers)
     key = (origin, method, request_headers.get(ACL_REQUEST_HEADER_PRIVATE_NETWORK))
     answer = rule.answers.get(key)
     if answer is None:
         answer = _computed(rule, method, request_headers)
         if len(rule.answers) < ANSWERS_LIMIT:
             rule.answers[key] = answer
-    return answer
+    return rule, answer
 
 
 def _computed(rule: CompiledRule, method: str, request_headers: Any) -> dict[str, str]:
@@ -262,17 +272,21 @@ def _computed(rule: CompiledRule, method: str, request_headers: Any) -> dict[str
 
 
 def _answer_preflight() -> Response | None:
-    origin = request.headers.get("Origin")
-    if request.method != "OPTIONS" or not origin or REQUEST_METHOD not in request.headers:
+    asked = current.asked()
+    if asked.method != "OPTIONS":
         return None
+    origin = current.header(asked, "Origin")
+    if not origin or REQUEST_METHOD not in asked.headers:
+        return None
+    state = current.state()
     refusal = preflight_refusal(
-        choose(_covering_rules(), origin),
-        request.path,
+        choose(_covering_rules(asked, state), origin),
+        asked.path,
         origin,
-        request.headers[REQUEST_METHOD],
-        request.headers.get(REQUEST_HEADERS, ""),
+        asked.headers[REQUEST_METHOD],
+        asked.headers.get(REQUEST_HEADERS, ""),
     )
-    g.cors_preflight = refusal is None
+    state.cors_preflight = refusal is None
     if refusal is not None:
         raise Forbidden(f"CORS preflight refused: {refusal}")
     answer = Response(status=204)
@@ -281,19 +295,37 @@ def _answer_preflight() -> Response | None:
 
 
 def _add_headers(response: Response) -> Response:
-    origin = request.headers.get("Origin")
+    asked = current.asked()
+    origin = current.header(asked, "Origin")
     if not origin:
         return response
-    covering = _covering_rules()
-    found = response_headers(covering, origin, request.method, request.headers, g.get("cors_preflight"))
-    admitting = choose(covering, origin) if covering else None
+    state = current.state()
+    covering = _covering_rules(asked, state)
+    admitting, found = _decided(covering, origin, asked.method, asked.headers, state.get("cors_preflight"))
     if admitting is not None:
         usage.rule_admitted(admitting.id, response)
-    if "Vary" in found:
-        response.vary.add(found["Vary"])
-    put_headers(response, {name: value for name, value in found.items() if name != "Vary"})
-    _expose_platform_headers(response)
+    if found:
+        _put(response, found)
     return response
+
+
+def _put(response: Response, found: dict[str, str]) -> None:
+    """Set the CORS headers found for the response, with one scan of the headers it already has."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    for name, value in found.items():
+        if name == "Vary":
+            # A Vary the view set is merged with ours (werkzeug parses and rewrites it); else one add.
+            if "vary" in present:
+                response.vary.add(value)
+            else:
+                headers.add(name, value)
+        elif name.lower() in present:
+            headers[name] = value
+        else:
+            headers.add(name, value)
+    if any(name.lower() in present for name in PLATFORM_EXPOSED):
+        _expose_platform_headers(response)
 
 
 def _expose_platform_headers(response: Response) -> None:

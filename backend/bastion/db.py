@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from bastion import current
 from bastion.config import current_settings
 from bastion.data import timeouts
 
@@ -51,7 +52,7 @@ def init_app(app: Flask) -> None:
 
 def get_engine() -> Engine:
     """The current app's system-database engine."""
-    return current_app.extensions["bastion.db"]
+    return current.extensions()["bastion.db"]
 
 
 @contextmanager

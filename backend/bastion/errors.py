@@ -7,9 +7,10 @@ import random
 import traceback
 from typing import Any
 
-from flask import Flask, g, has_request_context, jsonify, request
+from flask import Flask, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from bastion import current
 from bastion.config import current_settings
 
 log = logging.getLogger("bastion")
@@ -92,11 +93,13 @@ def request_id() -> str:
     """The id of the current request, made on first use."""
     if not has_request_context():
         return "-"
-    if "request_id" not in g:
+    state = current.state()
+    found = state.get("request_id")
+    if found is None:
         # A correlation id, not a secret: random's generator (reseeded in each forked worker) costs a
         # fraction of uuid4's os.urandom call, which showed in every request's profile.
-        g.request_id = f"{random.getrandbits(128):032x}"
-    return g.request_id
+        found = state.request_id = f"{random.getrandbits(128):032x}"
+    return found
 
 
 def error_body(code: int, message: str, context: Any = None, trace: str | None = None) -> dict:

@@ -12,6 +12,7 @@ import ipaddress
 
 from flask import Flask, request
 
+from bastion import current
 from bastion.auth import refuse_bad_api_key
 from bastion.config import current_settings
 from bastion.errors import Forbidden
@@ -40,7 +41,7 @@ def require_admin_network() -> None:
 
 
 def _check_admin_network() -> None:
-    if request.path.startswith(SYSTEM_PREFIX):
+    if current.asked().path.startswith(SYSTEM_PREFIX):
         require_admin_network()
 
 

@@ -15,6 +15,7 @@ import time
 
 from flask import Flask, g, request
 
+from bastion import current
 from bastion.errors import request_id
 
 log = logging.getLogger("bastion")
@@ -87,7 +88,7 @@ def _configure_logger() -> None:
 
 
 def _start_timer() -> None:
-    g.started = time.perf_counter()
+    current.state().started = time.perf_counter()
     request_id()
 
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask
 
-from bastion import http_proxy
+from bastion import current, http_proxy
 from bastion.bulkheads import Bulkheads
 from bastion.config import current_settings
 from bastion.data.dberrors import RETRY_AFTER, GatewayTimeout, ServiceUnavailable
@@ -88,16 +88,17 @@ def init_app(app: Flask) -> None:
 
 def release_changed_services() -> None:
     """Once per change of the service rows, release the engines and schemas that change made stale."""
-    if not engines().versions() and not http_pools().versions():
+    extensions = current.extensions()
+    if not extensions["bastion.engines"].versions() and not extensions["bastion.http_pools"].versions():
         return  # nothing to release, and no reason to read the service rows before a request needs them
     try:
-        services = current_app.extensions["bastion.services"].get()
+        services = extensions["bastion.services"].get()
     except (sa.exc.SQLAlchemyError, SystemDatabaseUnavailable):
         return  # the system database is out of order: the request itself meets that and answers it
     # The cache hands out the same mapping until it is rebuilt, so this is one comparison per request.
-    if current_app.extensions.get("bastion.services.released") is services:
+    if extensions.get("bastion.services.released") is services:
         return
-    current_app.extensions["bastion.services.released"] = services
+    extensions["bastion.services.released"] = services
     release_stale(services.values())
 
 
@@ -115,12 +116,12 @@ def release_stale(services: Iterable[Service]) -> None:
 
 def engines() -> EnginePool:
     """The current app's engine pool."""
-    return current_app.extensions["bastion.engines"]
+    return current.extensions()["bastion.engines"]
 
 
 def http_pools() -> EnginePool:
     """The current app's connection pools of remote HTTP services, one per service version."""
-    return current_app.extensions["bastion.http_pools"]
+    return current.extensions()["bastion.http_pools"]
 
 
 def _build_upstream(config: dict) -> http_proxy.Upstream:
@@ -146,17 +147,17 @@ def _config_loader(service: Service) -> Callable[[], dict]:
 
 def read_plans() -> ReadPlans:
     """The current app's compiled reads of the data API."""
-    return current_app.extensions["bastion.read_plans"]
+    return current.extensions()["bastion.read_plans"]
 
 
 def schemas() -> SchemaCache:
     """The current app's schema cache."""
-    return current_app.extensions["bastion.schemas"]
+    return current.extensions()["bastion.schemas"]
 
 
 def find_active_service(name: str) -> Service:
     """The active service with this name, or NotFound (an inactive service does not exist for callers)."""
-    service = current_app.extensions["bastion.services"].get().get(name)
+    service = current.extensions()["bastion.services"].get().get(name)
     if service is None or not service.is_active:
         raise NotFound(f"Service '{name}' not found")
     return service
@@ -164,7 +165,7 @@ def find_active_service(name: str) -> Service:
 
 def active_services() -> list[Service]:
     """The active services by name, from this worker's cache: no system-database read per request."""
-    services = current_app.extensions["bastion.services"].get().values()
+    services = current.extensions()["bastion.services"].get().values()
     return sorted((service for service in services if service.is_active), key=lambda s: s.name)
 
 
@@ -177,10 +178,10 @@ def open_service(service: Service) -> OpenService:
 
 def _enter_bulkhead(service: Service) -> None:
     # A request takes its place once per service, however often it opens it, until the request ends.
-    entered: set = g.setdefault("bastion_bulkheads", set())
+    entered: set = current.state().setdefault("bastion_bulkheads", set())
     if service.id in entered:
         return
-    if not current_app.extensions["bastion.bulkheads"].enter(service.id):
+    if not current.extensions()["bastion.bulkheads"].enter(service.id):
         raise ServiceUnavailable(
             f"Too many requests to service '{service.name}' are in progress; retry shortly",
             headers={"Retry-After": RETRY_AFTER},
@@ -189,6 +190,6 @@ def _enter_bulkhead(service: Service) -> None:
 
 
 def _leave_bulkheads(_exc: BaseException | None) -> None:
-    bulkheads = current_app.extensions["bastion.bulkheads"]
-    for service_id in g.pop("bastion_bulkheads", ()):
+    bulkheads = current.extensions()["bastion.bulkheads"]
+    for service_id in current.state().pop("bastion_bulkheads", ()):
         bulkheads.leave(service_id)

@@ -14,6 +14,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bastion import current
 from bastion.config import current_settings
 
 PREFIX = "enc:v1:"
@@ -82,6 +83,4 @@ def init_app(app) -> None:
 
 def get_box() -> SecretBox:
     """The current app's secret box."""
-    from flask import current_app
-
-    return current_app.extensions["bastion.secrets"]
+    return current.extensions()["bastion.secrets"]

@@ -20,8 +20,9 @@ import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
 
+from bastion import current
 from bastion.config import current_settings
 from bastion.errors import ApiError, error_response, request_id
 
@@ -115,4 +116,4 @@ def init_app(app: Flask) -> None:
 
 def grace() -> Grace:
     """The current app's grace."""
-    return current_app.extensions["bastion.grace"]
+    return current.extensions()["bastion.grace"]

@@ -26,7 +26,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from bastion import cors
+from bastion import cors, current
 from bastion.api.body import json_body
 from bastion.data.options import canonical
 from bastion.errors import BadRequest, Forbidden
@@ -79,10 +79,12 @@ def tunnelled() -> str | None:
 
 def _check() -> None:
     """400 for a bad tunnel header; 403 when the CORS rule deciding for the origin refuses the verb."""
-    problem = request.environ.get(PROBLEM)
+    asked = current.asked()
+    environ = asked.environ
+    problem = environ.get(PROBLEM)
     if problem is not None:
         raise BadRequest(problem)
-    verb = tunnelled()
+    verb = environ.get(VERB)  # tunnelled(), read from the environ in hand
     if verb is None:
         return
     origin = request.headers.get("Origin")
@@ -100,8 +102,9 @@ def _check() -> None:
 
 def query_args() -> Mapping[str, Any]:
     """The request's query options, with a tunnelled GET's JSON body options added (see the module doc)."""
-    if tunnelled() != "GET" or not request.get_data(cache=True):
-        return request.args
+    asked = current.asked()
+    if asked.environ.get(VERB) != "GET" or not asked.get_data(cache=True):
+        return asked.args
     body = json_body()
     if not isinstance(body, dict):
         raise BadRequest("The body of a tunnelled GET must be a JSON object of query options")

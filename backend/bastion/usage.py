@@ -15,8 +15,9 @@ import time
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Response, after_this_request, request
+from flask import Response, after_this_request
 
+from bastion import current
 from bastion.activity import Memo, extension, write_after
 from bastion.models import CorsRule, utcnow
 from bastion.models_access import App
@@ -48,11 +49,12 @@ class Tally:
 
 def credentials_in_query() -> bool:
     """Whether the request carried an API key or a session token in its query string."""
-    query = request.query_string
+    asked = current.asked()
+    query = asked.query_string
     # Bytes first: most requests carry neither name, and that test is cheaper than the parsed arguments.
     if b"api_key" not in query and b"session_token" not in query:
         return False
-    args = request.args
+    args = asked.args
     return any(name in args for name in QUERY_CREDENTIALS)
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from bastion import access, components, tunnel
+from bastion import access, components, current, tunnel
 from bastion.api import remote, table_path, write_body
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
@@ -75,15 +75,16 @@ answer_outages(bp)
 def to_remote_service():
     """Requests under /api/v2/<svc>/ of a remote HTTP service go to the proxy, whatever route matched;
     a path no route names is decided on the service name as sent (401/403), like every data path."""
-    found = REMOTE_PATH.match(request.path)
-    if found is None or request.method == "OPTIONS":
+    asked = current.asked()
+    found = REMOTE_PATH.match(asked.path)
+    if found is None or asked.method == "OPTIONS":
         return None
     name, rest = found.group(1), found.group(2) or ""
     if name in RESERVED_SERVICE_NAMES:
         return None  # the admin, user and docs APIs: never a service, never a lookup of the rows
     if remote.remote_service(name) is not None:
         return remote.proxy(name, rest)
-    if rest and isinstance(request.routing_exception, HTTPNotFound):
+    if rest and isinstance(asked.routing_exception, HTTPNotFound):
         return remote.proxy(name, rest)
     return None
 
@@ -134,7 +135,8 @@ def list_tables(service: str):
 def table_resource(service: str, rest: str):
     """Records of a table (`_table/<t>`) or one record (`_table/<t>/<id>`); `<t>` may hold `%2F`."""
     table, record_id = table_path.split(rest)
-    method = "GET" if request.method == "HEAD" else request.method
+    method = request.method
+    method = "GET" if method == "HEAD" else method
     if record_id is None:
         return TABLE_VIEWS[method](service, table)
     if method == "POST":

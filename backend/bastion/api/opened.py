@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, request
 
+from bastion import current
 from bastion.auth import Identity
 from bastion.data.dberrors import log_outage
 from bastion.errors import Forbidden, error_response
@@ -17,7 +18,7 @@ OUTAGE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutE
 def open_checked(identity: Identity, name: str) -> OpenService:
     """The service opened for a caller; `?refresh=true` (re-reflection) is for admins only."""
     opened = open_service(find_active_service(name))
-    if request.args.get("refresh", "").lower() in ("1", "true"):
+    if current.asked().args.get("refresh", "").lower() in ("1", "true"):
         if not identity.is_admin:
             raise Forbidden("Parameter 'refresh' (re-reading the schema) is for admins only")
         opened.refresh()

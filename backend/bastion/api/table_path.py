@@ -18,7 +18,8 @@ from bastion.errors import NotFound
 
 def _raw_tail(routed: str) -> list[str] | None:
     """The raw segments after `<service>/_table` (or `_schema`), when they decode to the routed tail."""
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if not raw:
         return None
     segments = urlsplit(raw).path.split("/")[1:]

@@ -213,6 +213,8 @@ def parse_write_params(args: Mapping[str, str], query: Query | None = None) -> W
 
 def parse_read_params(args: Mapping[str, str]) -> tuple[WriteParams, Related | None]:
     """The query of a read by id: what parse_write_params reads, plus ``related``."""
+    if not args:
+        return NO_OPTIONS, None
     query = Query(args, RECORD_READ)
     return parse_write_params(args, query), parse_related(query, args)
 
@@ -385,3 +387,8 @@ def _order_term(item: str, name: str) -> OrderTerm:
 
 def _label(args: Query | Mapping[str, str], name: str) -> str:
     return args.label(name) if isinstance(args, Query) else name
+
+
+# A read without query options gets these (parse_read_params); they are the same every time, so parsed
+# once, here where every parser they need is defined.
+NO_OPTIONS = parse_write_params({})

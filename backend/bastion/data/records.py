@@ -212,16 +212,18 @@ def get_record(
     shown, links = _with_links(_readable(target, fields), target, asked)
     key_cols = key_columns(target, id_field)
     key = parse_id(id, key_cols)
-    pairs = enumerate(zip(key_cols, key, strict=True))
-    slots = [sa.bindparam(f"{KEY}{i}", value, type_=column.type) for i, (column, value) in pairs]
+    values = {f"{KEY}{i}": value for i, (_, value) in enumerate(zip(key_cols, key, strict=True))}
 
     def by_id() -> sa.Select:
+        # Built only when the read is compiled; later reads pass just the values.
+        pairs = zip(values.items(), key_cols, strict=True)
+        slots = [sa.bindparam(name, value, type_=column.type) for (name, value), column in pairs]
         condition = key_condition(key_cols, slots)
         return sa.select(*shown, *links).where(*target.where(condition)).limit(1)
 
     with translated(target):
         read = plans.read(conn, ("get", table, grant, fields, id_field, asked), by_id)
-        rows = read.run(conn, {slot.key: slot.value for slot in slots})
+        rows = read.run(conn, values)
         if not rows:
             raise NotFound(f"Record '{id}' not found in table '{table.name}'")
         records = read.to_json(rows)
