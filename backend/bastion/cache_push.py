@@ -100,7 +100,7 @@ class Listener:
                     down = True
             self._state = (None, 0.0, None)
             if connection is not None:
-                _close_quietly(connection)
+                close_quietly(connection)
             self._stopped.wait(RETRY)
 
     def _connect(self) -> Any:
@@ -144,15 +144,17 @@ class Listener:
             return
         self._state = (counters, started + LEASE, connection)
         if acknowledge:  # only after requests read the new counters
-            connection.execute("SELECT pg_notify(%s, %s)", (ACKS, _payload(self.name, counters)))
+            connection.execute("SELECT pg_notify(%s, %s)", (ACKS, payload(self.name, counters)))
 
 
-def _payload(name: str, counters: dict[str, int]) -> str:
+def payload(name: str, counters: dict[str, int]) -> str:
+    """An acknowledgement: the listener's name and the counters it now serves."""
     return name + " " + ",".join(f"{area}={version}" for area, version in sorted(counters.items()))
 
 
-def _parse(payload: str) -> tuple[str, dict[str, int]]:
-    name, _, pairs = payload.partition(" ")
+def parse(text: str) -> tuple[str, dict[str, int]]:
+    """A listener's name and counters from its acknowledgement (payload)."""
+    name, _, pairs = text.partition(" ")
     counters = {}
     for pair in pairs.split(","):
         area, _, version = pair.partition("=")
@@ -161,10 +163,11 @@ def _parse(payload: str) -> tuple[str, dict[str, int]]:
     return name, counters
 
 
-def _close_quietly(connection: Any) -> None:
-    # A broken connection may fail to close; there is nothing left to release then.
-    with contextlib.suppress(Exception):
-        connection.close()
+def close_quietly(connection: Any) -> None:
+    """Close a connection (or subscription) if there is one; a broken one may fail to, and holds nothing."""
+    if connection is not None:
+        with contextlib.suppress(Exception):
+            connection.close()
 
 
 # --- the writer's side ------------------------------------------------------------------------------
@@ -192,7 +195,7 @@ class _Waiter:
         pending = {name for (name,) in rows.fetchall()}
         while pending and (left := deadline - time.monotonic()) > 0:
             for notify in self._connection.notifies(timeout=left, stop_after=1):
-                name, counters = _parse(notify.payload)
+                name, counters = parse(notify.payload)
                 if all(counters.get(area, -1) >= version for area, version in self.written.items()):
                     pending.discard(name)
         if pending:

@@ -19,7 +19,6 @@ How a request learns the counters depends on the system database:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 from collections.abc import Callable
@@ -134,14 +133,14 @@ class CounterReader:
         with self._lock:
             self._held = [held for held in self._held if held is not connection]
         self._local.connection = None
-        _close_quietly(connection)
+        cache_push.close_quietly(connection)
 
     def close(self) -> None:
         """Close every connection this process opened (when the engine is disposed)."""
         with self._lock:
             held, self._held = self._held, []
         for connection in held:
-            _close_quietly(connection)
+            cache_push.close_quietly(connection)
         self._local = threading.local()
         listener, self._listener = self._listener, None
         if listener is not None and listener.pid == os.getpid():
@@ -159,12 +158,6 @@ def _listener(engine: sa.Engine) -> cache_push.Listener | redis_push.Listener:
 def init_app(app: Any) -> None:
     """Push the counters through Redis when REDIS_URL is set and the system database cannot push."""
     redis_push.configure(app.extensions["bastion.db"], current_settings(app).redis_url)
-
-
-def _close_quietly(connection: Any) -> None:
-    # A broken connection may fail to close; there is nothing left to release then.
-    with contextlib.suppress(Exception):
-        connection.close()
 
 
 def _counters() -> CounterReader:

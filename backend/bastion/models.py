@@ -13,6 +13,8 @@ from bastion import cors_syntax
 from bastion.components import DOCS_SERVICE
 
 PASSWORD_MIN_LENGTH = 12
+# The largest id a system record can have: the id columns are 32-bit on PostgreSQL and MariaDB.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

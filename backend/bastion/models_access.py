@@ -17,11 +17,11 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, event
 from sqlmodel import Field, SQLModel
 
-from bastion.models import PersonFields, UserBase, check_email, check_password, timestamp, utcnow
+from bastion.models import MAX_ID, PersonFields, UserBase, check_email, check_password, timestamp, utcnow
 from bastion.verbs import VERB_MASK, VERBS
 
 # A row id of the system database: its id columns are 32-bit INTEGERs on PostgreSQL and MariaDB.
-Id = Annotated[int, PydanticField(ge=1, le=2**31 - 1)]
+Id = Annotated[int, PydanticField(ge=1, le=MAX_ID)]
 
 
 class RowFilterSpec(SQLModel):

@@ -20,7 +20,6 @@ would undercount them, and is not supported for this (a plain server or a primar
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import secrets
@@ -143,8 +142,8 @@ class Listener:
                     log.warning("cache listener %s lost its connection (%s)", self.name, type(exc).__name__)
                     down = True
             self._state = (None, 0.0, None)
-            _close_quietly(subscription)
-            _close_quietly(database)
+            cache_push.close_quietly(subscription)
+            cache_push.close_quietly(database)
             self._stopped.wait(RETRY)
 
     def _subscribe(self) -> Any:
@@ -160,7 +159,7 @@ class Listener:
             if not heard:
                 raise RuntimeError("the listener hears nothing on its Redis channel")
         except BaseException:
-            _close_quietly(subscription)
+            cache_push.close_quietly(subscription)
             raise
         return subscription
 
@@ -192,7 +191,7 @@ class Listener:
             return
         self._state = (counters, started + LEASE, subscription.connection._sock)
         if acknowledge:  # only after requests read the new counters
-            _client(self._url).publish(self._acks, _payload(self.name, counters))
+            _client(self._url).publish(self._acks, cache_push.payload(self.name, counters))
 
 
 def _wait_for(subscription: Any, wanted: Any, seconds: float) -> bool:
@@ -202,27 +201,6 @@ def _wait_for(subscription: Any, wanted: Any, seconds: float) -> bool:
         if message is not None and wanted(message):
             return True
     return False
-
-
-def _payload(name: str, counters: dict[str, int]) -> str:
-    return name + " " + ",".join(f"{area}={version}" for area, version in sorted(counters.items()))
-
-
-def _parse(payload: bytes) -> tuple[str, dict[str, int]]:
-    name, _, pairs = payload.decode(errors="replace").partition(" ")
-    counters = {}
-    for pair in pairs.split(","):
-        area, _, version = pair.partition("=")
-        if version.isdigit():
-            counters[area] = int(version)
-    return name, counters
-
-
-def _close_quietly(resource: Any) -> None:
-    # A broken connection may fail to close; there is nothing left to release then.
-    if resource is not None:
-        with contextlib.suppress(Exception):
-            resource.close()
 
 
 # --- the writer's side ------------------------------------------------------------------------------
@@ -250,14 +228,14 @@ def _announce_and_wait(url: str, written: dict[str, int]) -> None:
             message = subscription.get_message(timeout=left)
             if message is None or message["type"] != "message":
                 continue
-            listener, counters = _parse(message["data"])
+            listener, counters = cache_push.parse(message["data"].decode(errors="replace"))
             if all(counters.get(area, -1) >= version for area, version in written.items()):
                 satisfied.add(listener)
         if len(satisfied) < listening:
             missing = listening - len(satisfied)
             log.warning("%s cache listener(s) did not acknowledge a change within %ss", missing, LEASE)
     finally:
-        _close_quietly(subscription)
+        cache_push.close_quietly(subscription)
 
 
 @event.listens_for(Session, "after_commit")

@@ -20,11 +20,12 @@ from flask import Response, jsonify, request
 from sqlmodel import Session
 
 from bastion.api.body import json_body, records
-from bastion.api.listing import MAX_ID, parse_ids
+from bastion.api.listing import parse_ids
 from bastion.data.batch import batch_error, error_entry
 from bastion.data.params import BatchMode, parse_batch_mode
 from bastion.db import session_scope
 from bastion.errors import ApiError, BadRequest, ValidationError
+from bastion.models import MAX_ID
 
 # (record id, fields) for an update; (record id, None) for a delete.
 Item = tuple[int, Any]

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bastion.data.params import parse_list_params
 from bastion.errors import BadRequest
+from bastion.models import MAX_ID
 from bastion.services.listing import ListQuery, public_columns, run_list
 
 SYSTEM_MAX_RECORDS = 1000
@@ -27,7 +28,6 @@ SYSTEM_MAX_RECORDS = 1000
 # cursor: system lists are short, and page with offset.
 REFUSED = ("group", "having", "count_only", "include_schema", "id_field", "id_type", "as_list", "schema")
 REFUSED += ("cursor",)
-MAX_ID = 2**31 - 1  # the system database's id columns are 32-bit on PostgreSQL and MariaDB
 
 Related = Callable[[Session, Any], Any]
 

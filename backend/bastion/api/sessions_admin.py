@@ -10,10 +10,10 @@ from bastion.db import session_scope
 from bastion.docs import system_doc_audit as audit_params
 from bastion.docs.routes import documented
 from bastion.errors import ValidationError
+from bastion.models import MAX_ID
 from bastion.services import live_sessions
 
 bp = Blueprint("sessions_admin", __name__, url_prefix="/api/v2/system/session")
-MAX_ID = 2**31 - 1
 
 
 @bp.get("")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bastion.models import MAX_ID
+
 PAGING = [
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
     {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
@@ -18,7 +20,7 @@ AUDIT_FILTERS = [
 USER_ID = {
     "name": "user_id",
     "in": "query",
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
 }
 
 AUDIT_PARAMS = (*AUDIT_FILTERS, *PAGING)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bastion.api.listing import MAX_ID
+from bastion.models import MAX_ID
 from bastion.verbs import VERBS
 
 
