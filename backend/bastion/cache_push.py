@@ -48,8 +48,15 @@ def supported(engine: sa.Engine) -> bool:
     return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
 
 
-class Listener:
-    """One worker's listener thread: the counters it last read and whether requests may trust them."""
+class ListenerThread:
+    """One worker's listener thread: the counters it last read and whether requests may trust them.
+
+    Subclasses connect (_connect: the resources the thread holds, closed when it loses them), listen
+    (_listen: refresh self._state as (counters, lease end, what _socket reads)), and name the socket whose
+    unread bytes may be a change (_socket). This class keeps the lease, the reconnection and the trust.
+    """
+
+    thread_name = "bastion-cache-listener"
 
     def __init__(self, engine: sa.Engine) -> None:
         self.name = PREFIX + secrets.token_hex(8)
@@ -57,62 +64,84 @@ class Listener:
         self._engine = engine
         self._state: tuple[dict[str, int] | None, float, Any] = (None, 0.0, None)
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bastion-cache-listener", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
 
-    def start(self) -> Listener:
+    def start(self) -> ListenerThread:
         """Start the thread; requests poll until its first read."""
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop trusting pushed counters; the thread closes its connection within RENEW seconds."""
+        """Stop trusting pushed counters; the thread closes its connections within RENEW seconds."""
         self._stopped.set()
-        self._state = (None, 0.0, None)  # its connection is the thread's to close, never another's
+        self._state = (None, 0.0, None)  # its connections are the thread's to close, never another's
 
     def fresh(self) -> dict[str, int] | None:
         """The pushed counters if they can be trusted right now, else None (then the caller polls)."""
-        counters, until, connection = self._state
+        counters, until, held = self._state
         if counters is None or time.monotonic() >= until:
             return None
         try:
-            if connection.pgconn.status != pq.ConnStatus.OK:
+            sock = self._socket(held)
+            if sock is None:
                 return None
-            # Something unread on the socket (a notification, an error, EOF) may be a change: poll.
-            readable, _, _ = select.select([connection.pgconn.socket], [], [], 0)
+            # Something unread on the socket (a message, an error, EOF) may be a change: poll.
+            readable, _, _ = select.select([sock], [], [], 0)
         except Exception:  # noqa: BLE001 (closed meanwhile by the listener thread)
             return None
         return None if readable else counters
 
+    def _socket(self, held: Any) -> Any:
+        """The socket to look at for unread bytes, or None when the connection is known to be unusable."""
+        raise NotImplementedError
+
+    def _connect(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def _listen(self, *held: Any) -> None:
+        raise NotImplementedError
+
     def _run(self) -> None:
         down = False  # one warning per outage, not one per reconnection attempt
         while not self._stopped.is_set():
-            connection = None
+            held: tuple[Any, ...] = ()
             try:
-                connection = self._connect()
+                held = self._connect()
                 if down:
                     log.warning("cache listener %s is connected again", self.name)
                     down = False
-                self._listen(connection)
+                self._listen(*held)
             except Exception as exc:  # noqa: BLE001 (any failure: requests poll, the thread reconnects)
                 self._state = (None, 0.0, None)
                 if not (down or self._stopped.is_set()):
                     log.warning("cache listener %s lost its connection (%s)", self.name, type(exc).__name__)
                     down = True
             self._state = (None, 0.0, None)
-            if connection is not None:
-                close_quietly(connection)
+            for resource in held:
+                close_quietly(resource)
             self._stopped.wait(RETRY)
 
-    def _connect(self) -> Any:
+
+class Listener(ListenerThread):
+    """A listener on PostgreSQL's LISTEN/NOTIFY."""
+
+    def _socket(self, held: Any) -> Any:
+        return held.pgconn.socket if held.pgconn.status == pq.ConnStatus.OK else None
+
+    def _connect(self) -> tuple[Any, ...]:
         pooled = self._engine.raw_connection()
         pooled.detach()  # ours until it is lost or the engine is disposed
         connection = pooled.dbapi_connection
-        connection.rollback()
-        connection.autocommit = True
-        connection.execute("SELECT set_config('application_name', %s, false)", (self.name,))
-        connection.execute(f"LISTEN {CHANNEL}")
-        self._check_visible(connection)
-        return connection
+        try:
+            connection.rollback()
+            connection.autocommit = True
+            connection.execute("SELECT set_config('application_name', %s, false)", (self.name,))
+            connection.execute(f"LISTEN {CHANNEL}")
+            self._check_visible(connection)
+        except BaseException:
+            close_quietly(connection)  # detached from the pool: nobody else would close it
+            raise
+        return (connection,)
 
     def _check_visible(self, connection: Any) -> None:
         # Writers wait only for the listeners they see in pg_stat_activity, and a listener is only as
@@ -139,12 +168,22 @@ class Listener:
 
     def _refresh(self, connection: Any, acknowledge: bool) -> None:
         started = time.monotonic()  # the lease counts from before the read, never from after it
-        counters = dict(connection.execute(COUNTERS_SQL).fetchall())
+        counters = dict(connection.execute(COUNTERS_SQL).fetchall())  # psycopg's own execute
         if self._stopped.is_set():
             return
         self._state = (counters, started + LEASE, connection)
         if acknowledge:  # only after requests read the new counters
             connection.execute("SELECT pg_notify(%s, %s)", (ACKS, payload(self.name, counters)))
+
+
+def read_counters(connection: Any) -> dict[str, int]:
+    """Every area's counter, read on a DB-API connection's cursor."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(COUNTERS_SQL)
+        return dict(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def payload(name: str, counters: dict[str, int]) -> str:

@@ -66,14 +66,12 @@ class CounterReader:
     means every read sees the latest committed counters and no transaction is ever left open.
     """
 
-    SQL = "SELECT name, version FROM cache_version"
-
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
         self._local = threading.local()
         self._lock = threading.Lock()
         self._held: list[Any] = []
-        self._listener: cache_push.Listener | redis_push.Listener | None = None
+        self._listener: cache_push.ListenerThread | None = None
         self._push = cache_push.supported(engine) or redis_push.url_for(engine) is not None
         path = None if self._push else sqlite_push.mark_path(engine)
         self._generation = sqlite_push.Generation(path) if path is not None else None
@@ -108,12 +106,7 @@ class CounterReader:
         return listener.fresh()
 
     def _query(self, connection: Any) -> dict[str, int]:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(self.SQL)
-            return dict(cursor.fetchall())
-        finally:
-            cursor.close()
+        return cache_push.read_counters(connection)
 
     def _connection(self) -> Any:
         # A connection opened before a fork belongs to the parent process: never reuse (or close) it.
@@ -149,7 +142,7 @@ class CounterReader:
             self._generation.close()
 
 
-def _listener(engine: sa.Engine) -> cache_push.Listener | redis_push.Listener:
+def _listener(engine: sa.Engine) -> cache_push.ListenerThread:
     """The push listener this system database gets: LISTEN/NOTIFY on PostgreSQL, else Redis pub/sub."""
     url = redis_push.url_for(engine)
     return cache_push.Listener(engine) if url is None else redis_push.Listener(engine, url)

@@ -21,9 +21,6 @@ would undercount them, and is not supported for this (a plain server or a primar
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import select
 import threading
 import time
 import weakref
@@ -40,7 +37,6 @@ LEASE = 2.0  # seconds a read is trusted without a new one; also the writer's lo
 RENEW = 0.5  # a listener re-reads at least this often, so its lease never runs out while it is healthy
 RETRY = 0.5  # seconds between attempts to reconnect a lost listener
 CONNECT_TIMEOUT = 2.0
-COUNTERS_SQL = cache_push.COUNTERS_SQL
 
 log = logging.getLogger("bastion")
 _urls: weakref.WeakKeyDictionary[sa.Engine, str] = weakref.WeakKeyDictionary()
@@ -90,61 +86,26 @@ def _client(url: str, name: str | None = None) -> Any:
         return client
 
 
-class Listener:
-    """One worker's listener thread: the counters it last read and whether requests may trust them."""
+class Listener(cache_push.ListenerThread):
+    """A listener on the Redis channel; it reads the counters on its own system-database connection."""
+
+    thread_name = "bastion-cache-redis"
 
     def __init__(self, engine: sa.Engine, url: str) -> None:
-        self.name = PREFIX + secrets.token_hex(8)
-        self.pid = os.getpid()
-        self._engine = engine
+        super().__init__(engine)
         self._url = url
         self._channel, self._acks = channels(url)
-        self._state: tuple[dict[str, int] | None, float, Any] = (None, 0.0, None)
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bastion-cache-redis", daemon=True)
 
-    def start(self) -> Listener:
-        """Start the thread; requests poll until its first read."""
-        self._thread.start()
-        return self
+    def _socket(self, held: Any) -> Any:
+        return held  # the subscription's socket, as _refresh found it
 
-    def stop(self) -> None:
-        """Stop trusting pushed counters; the thread closes its connections within RENEW seconds."""
-        self._stopped.set()
-        self._state = (None, 0.0, None)
-
-    def fresh(self) -> dict[str, int] | None:
-        """The pushed counters if they can be trusted right now, else None (then the caller polls)."""
-        counters, until, sock = self._state
-        if counters is None or time.monotonic() >= until:
-            return None
+    def _connect(self) -> tuple[Any, ...]:
+        subscription = self._subscribe()
         try:
-            # Something unread (a message, or EOF from a dropped subscription) may be a change: poll.
-            readable, _, _ = select.select([sock], [], [], 0)
-        except Exception:  # noqa: BLE001 (closed meanwhile by the listener thread)
-            return None
-        return None if readable else counters
-
-    def _run(self) -> None:
-        down = False  # one warning per outage, not one per reconnection attempt
-        while not self._stopped.is_set():
-            subscription = database = None
-            try:
-                subscription = self._subscribe()
-                database = self._database()
-                if down:
-                    log.warning("cache listener %s is connected again", self.name)
-                    down = False
-                self._listen(subscription, database)
-            except Exception as exc:  # noqa: BLE001 (any failure: requests poll, the thread reconnects)
-                self._state = (None, 0.0, None)
-                if not (down or self._stopped.is_set()):
-                    log.warning("cache listener %s lost its connection (%s)", self.name, type(exc).__name__)
-                    down = True
-            self._state = (None, 0.0, None)
+            return subscription, self._database()
+        except BaseException:
             cache_push.close_quietly(subscription)
-            cache_push.close_quietly(database)
-            self._stopped.wait(RETRY)
+            raise
 
     def _subscribe(self) -> Any:
         # Subscribed before the first read, and proven to hear the channel: a writer counts this listener
@@ -181,12 +142,7 @@ class Listener:
 
     def _refresh(self, subscription: Any, database: Any, acknowledge: bool) -> None:
         started = time.monotonic()  # the lease counts from before the read, never from after it
-        cursor = database.cursor()
-        try:
-            cursor.execute(COUNTERS_SQL)
-            counters = dict(cursor.fetchall())
-        finally:
-            cursor.close()
+        counters = cache_push.read_counters(database)
         if self._stopped.is_set():
             return
         self._state = (counters, started + LEASE, subscription.connection._sock)
