@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -67,7 +70,7 @@ def _statements(app, action) -> list[str]:
     return seen
 
 
-def test_every_write_moves_the_revision_and_a_rebuild_reads_only_changed_roles(app):
+def test_every_write_stamps_a_higher_revision_and_a_rebuild_reads_only_the_roles_above(app):
     with app.app_context(), session_scope() as db:
         roles = [Role(name=f"r{i}", access=[ENTRY]) for i in range(4)]
         db.add_all(roles)
@@ -75,18 +78,79 @@ def test_every_write_moves_the_revision_and_a_rebuild_reads_only_changed_roles(a
         ids = [r.id for r in roles]
         revisions = [r.revision for r in roles]
         bump(db, "access")
+    assert len(set(revisions)) == 4  # one stamp per row, even inside one flush
     _index(app)
     _change(app, "r1", access=[ENTRY | {"verbs": ["GET", "PATCH"]}])
-    _change(app, "r1", is_active=False)  # two writes: two revisions, counted in SQL
+    _change(app, "r1", is_active=False)
     with app.app_context(), session_scope() as db:
-        assert db.get(Role, ids[1]).revision == revisions[1] + 2
-        assert db.get(Role, ids[0]).revision == revisions[0]
+        stamped = {role_id: db.get(Role, role_id).revision for role_id in ids}
+    assert stamped[ids[1]] > max(revisions) and stamped[ids[0]] == revisions[0]
     statements = _statements(app, lambda: _index(app))
-    # The rows read in full (their entries) are the changed role's only, by id.
+    # One read of entries, of the roles above the highest revision seen; no listing of every role.
     full_reads = [s for s in statements if "role.access" in s and "FROM role" in s]
-    assert len(full_reads) == 1 and " IN " in full_reads[0], statements
+    assert len(full_reads) == 1 and "role.revision >" in full_reads[0], statements
+    assert not [s for s in statements if s.startswith("SELECT id, revision FROM role")], statements
     rebuilt = _index(app).roles[ids[1]]
     assert rebuilt.is_active is False and rebuilt.entries[0].verbs == ["GET", "PATCH"]
+
+
+def test_a_role_deleted_while_another_is_created_drops_out(app):
+    # The count alone would match (one gone, one new): the new role's row shows the kept one is gone.
+    with app.app_context(), session_scope() as db:
+        db.add_all([Role(name="stays", access=[ENTRY]), Role(name="goes", access=[ENTRY])])
+        bump(db, "access")
+    before = _index(app)
+    gone = next(r.id for r in before.roles.values() if r.name == "goes")
+    with app.app_context(), session_scope() as db:
+        db.delete(db.get(Role, gone))
+        db.add(Role(name="arrives", access=[ENTRY]))
+        bump(db, "access")
+    names = {r.name for r in _index(app).roles.values()}
+    assert "goes" not in names and {"stays", "arrives"} <= names
+
+
+def test_a_role_deleted_alone_drops_out_and_the_others_are_kept(app):
+    with app.app_context(), session_scope() as db:
+        db.add_all([Role(name="kept", access=[ENTRY]), Role(name="deleted", access=[ENTRY])])
+        bump(db, "access")
+    before = _index(app)
+    kept, deleted = (next(r.id for r in before.roles.values() if r.name == n) for n in ("kept", "deleted"))
+    with app.app_context(), session_scope() as db:
+        db.delete(db.get(Role, deleted))
+        bump(db, "access")
+    after = _index(app)
+    assert deleted not in after.roles and after.roles[kept] is before.roles[kept]
+
+
+def test_stamps_follow_commit_order(app):
+    """A second writer gets its stamp only once the first committed: the counter's row is held till then."""
+    with app.app_context(), session_scope() as db:
+        db.add_all([Role(name="first", access=[ENTRY]), Role(name="second", access=[ENTRY])])
+        bump(db, "access")
+    stamps: dict[str, int] = {}
+
+    def write(name: str, started: threading.Event | None = None) -> None:
+        with app.app_context(), session_scope() as db:
+            role = db.exec(select(Role).where(Role.name == name)).one()
+            role.description = "edited"
+            db.add(role)
+            db.flush()
+            stamps[name] = role.revision
+            if started is not None:
+                started.set()
+                time.sleep(0.6)  # hold the transaction open while the other writer tries
+
+    held = threading.Event()
+    first = threading.Thread(target=write, args=("first", held))
+    first.start()
+    assert held.wait(10)
+    second = threading.Thread(target=write, args=("second",))
+    second.start()
+    second.join(0.3)
+    assert second.is_alive(), "the second writer took a stamp while the first was still open"
+    first.join(10)
+    second.join(10)
+    assert stamps["second"] > stamps["first"]
 
 
 def test_a_role_deleted_and_made_again_under_its_id_is_read_again(app):
@@ -100,7 +164,7 @@ def test_a_role_deleted_and_made_again_under_its_id_is_read_again(app):
     with app.app_context(), session_scope() as db:
         db.delete(db.get(Role, old_id))
         db.flush()
-        # The same id again (SQLite would reuse it anyway), with a fresh random revision.
+        # The same id again (SQLite would reuse it anyway), stamped above every revision seen.
         db.add(Role(id=old_id, name="new", access=[ENTRY | {"verbs": ["DELETE"]}]))
         bump(db, "access")
     again = _index(app).roles[old_id]
@@ -146,11 +210,12 @@ def test_the_role_api_moves_the_roles_counter_and_a_deletion_the_access_counter(
         with app.test_request_context():
             return current_version("roles"), current_version("access")
 
+    # A role write moves "roles" twice: once for its revision's stamp, once for the push (services.save).
     start = counters()
     created = client.post("/api/v2/system/role", json={"name": "api-role"}, headers=admin_headers).json
-    assert counters() == (start[0] + 1, start[1])
-    client.patch(f"/api/v2/system/role/{created['id']}", json={"description": "d"}, headers=admin_headers)
     assert counters() == (start[0] + 2, start[1])
+    client.patch(f"/api/v2/system/role/{created['id']}", json={"description": "d"}, headers=admin_headers)
+    assert counters() == (start[0] + 4, start[1])
     client.delete(f"/api/v2/system/role/{created['id']}", headers=admin_headers)
     assert counters()[1] == start[1] + 1
     with app.test_request_context():

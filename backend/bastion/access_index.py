@@ -2,7 +2,7 @@
 
 Two parts, each rebuilt when its counters move (invalidation.py), in the transaction of the change:
 - the role snapshots, on the "roles" or the "access" counter: a role's create or edit bumps "roles", so
-  the request after it reads the role listing and that role, not the apps, assignments and lookups;
+  the request after it reads that role (RoleSnapshots), not the apps, assignments and lookups;
 - the rest (apps, user roles, lookups), on "access": every write to an app, user, assignment or lookup,
   and a role's deletion (its apps lose it, its assignments go with it).
 Any "access" bump rebuilds both, so a writer that bumps only "access" is never served a stale role.
@@ -61,22 +61,54 @@ class AccessIndex:
 
 
 class RoleSnapshots:
-    """Role snapshots kept across rebuilds: a role whose revision is unchanged keeps its snapshot.
+    """Role snapshots kept across rebuilds: a rebuild reads only the roles written since the last one.
 
-    Every write of a role moves its revision (models_access.Role.revision), so a rebuild reads the ids
-    and revisions of all roles and the rows of only the roles it has not seen at that revision: the
-    request after a role change reads and decodes that role, not every role.
+    Every write of a role stamps its revision from the "roles" counter, in commit order
+    (models_access.role_stamp), so the roles above the highest revision seen are exactly the roles
+    created or edited since. A deletion is the one write that leaves no row to find: the role count, read
+    before those rows, tells (a count below the roles kept means one went), and then the rebuild lists
+    every id and revision and reads the roles whose revision it does not hold.
     """
 
     def __init__(self) -> None:
         self._revisions: dict[int, int] = {}
         self._snapshots: dict[int, RoleSnapshot] = {}
+        self._seen: int | None = None  # the highest revision a listing or a read of changes returned
 
     def read(self, db: Session) -> dict[int, RoleSnapshot]:
-        """A snapshot per role, read and decoded again only for roles whose revision moved."""
-        revisions = _revisions(db)
-        if revisions == self._revisions:
+        """A snapshot per role, read and decoded again only for roles written since the last read."""
+        if self._seen is not None:
+            changed = self._read_changes(db)
+            if changed is not None:
+                return changed
+        return self._read_listing(db)
+
+    def _read_changes(self, db: Session) -> dict[int, RoleSnapshot] | None:
+        """The snapshots with the roles written since the last read; None when a role may have gone."""
+        connection = db.connection()
+        # The count first: a role deleted before it is missing from it, whatever is created after.
+        count = connection.execute(ROLE_COUNT).scalar_one()
+        rows = connection.execute(CHANGED_ROLES, {"seen": self._seen}).all()
+        if not rows and count == len(self._snapshots):
             return self._snapshots  # an app, assignment or lookup changed: every role is as it was
+        snapshots, revisions = dict(self._snapshots), dict(self._revisions)
+        for role in rows:
+            snapshots[role.id] = _snapshot(role)
+            revisions[role.id] = role.revision
+        if len(snapshots) != count:
+            return None  # a role was deleted (or one created since the count): list them all
+        self._snapshots, self._revisions = snapshots, revisions
+        self._seen = max(self._seen, *(role.revision for role in rows))
+        return snapshots
+
+    def _read_listing(self, db: Session) -> dict[int, RoleSnapshot]:
+        """List every role's revision and read the roles whose revision moved or that are new."""
+        revisions = _revisions(db)
+        # Only the listing's own revisions: a role written after it has a higher one and is read next time.
+        seen = max(revisions.values(), default=0)
+        if revisions == self._revisions:
+            self._seen = seen
+            return self._snapshots
         # Set operations on the two listings run in C: a Python loop over a thousand roles showed.
         stale = [role_id for role_id, _ in revisions.items() - self._revisions.items()]
         snapshots = dict(self._snapshots)
@@ -85,15 +117,19 @@ class RoleSnapshots:
         read = set()
         for role in _rows(db, stale, everything=len(stale) > len(revisions) // 2):
             read.add(role.id)
-            entries = tuple(AccessEntry.model_validate(e) for e in role.access)
-            snapshots[role.id] = RoleSnapshot(role.id, role.name, bool(role.is_active), entries)
+            snapshots[role.id] = _snapshot(role)
             # The revision read with the row: a write after the listing shows up at the next rebuild.
             revisions[role.id] = role.revision
         for role_id in set(stale) - read:
             snapshots.pop(role_id, None)  # deleted between the listing and the read
             del revisions[role_id]
-        self._revisions, self._snapshots = revisions, snapshots
+        self._revisions, self._snapshots, self._seen = revisions, snapshots, seen
         return snapshots
+
+
+def _snapshot(role: sa.Row) -> RoleSnapshot:
+    entries = tuple(AccessEntry.model_validate(e) for e in role.access)
+    return RoleSnapshot(role.id, role.name, bool(role.is_active), entries)
 
 
 def _revisions(db: Session) -> dict[int, int]:
@@ -114,6 +150,8 @@ _ROLES = Role.__table__
 _ROLE_COLUMNS = (_ROLES.c.id, _ROLES.c.revision, _ROLES.c.name, _ROLES.c.is_active, _ROLES.c.access)
 ALL_ROLES = sa.select(*_ROLE_COLUMNS)
 SOME_ROLES = ALL_ROLES.where(_ROLES.c.id.in_(sa.bindparam("ids", expanding=True)))
+CHANGED_ROLES = ALL_ROLES.where(_ROLES.c.revision > sa.bindparam("seen"))
+ROLE_COUNT = sa.select(sa.func.count()).select_from(_ROLES)
 _APPS = App.__table__
 APPS = sa.select(_APPS.c.id, _APPS.c.name, _APPS.c.role_id, _APPS.c.is_active, _APPS.c.api_key_hash)
 _ASSIGNMENTS = UserAppRole.__table__

@@ -8,16 +8,24 @@ their role, and validated as a whole on save.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field as PydanticField
 from pydantic import field_validator, model_validator
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, event
+from sqlalchemy import JSON, BigInteger, Column, Connection, ForeignKey, Index, Integer, String, event, select
 from sqlmodel import Field, SQLModel
 
-from bastion.models import MAX_ID, PersonFields, UserBase, check_email, check_password, timestamp, utcnow
+from bastion.models import (
+    MAX_ID,
+    CacheVersion,
+    PersonFields,
+    UserBase,
+    check_email,
+    check_password,
+    timestamp,
+    utcnow,
+)
 from bastion.verbs import VERB_MASK, VERBS
 
 # A row id of the system database: its id columns are 32-bit INTEGERs on PostgreSQL and MariaDB.
@@ -78,9 +86,9 @@ class AccessEntry(SQLModel):
 class Role(SQLModel, table=True):
     """A named set of access entries."""
 
-    # Covers the rebuild's listing of ids and revisions (access_index): SQLite stores revision after the
-    # entries' JSON, so without it the listing reads every role's entries from disk.
-    __table_args__ = (Index("ix_role_id_revision", "id", "revision"),)
+    # Serves both reads of a rebuild (access_index.RoleSnapshots): the roles above a revision, and the
+    # listing of every id and revision, which then never reads the entries' JSON.
+    __table_args__ = (Index("ix_role_revision_id", "revision", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
@@ -89,24 +97,36 @@ class Role(SQLModel, table=True):
     access: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = timestamp(nullable=False, default=utcnow)
     updated_at: datetime = timestamp(nullable=False, default=utcnow)
-    # Moves on every write of the row, so a worker's access snapshot re-reads only the roles whose
-    # revision it has not seen (access_index.RoleSnapshots). Random at insert: SQLite may give a deleted
-    # role's id to a new one, which must not match the revision a worker kept for the old role.
-    revision: int = Field(
-        default_factory=lambda: new_role_revision(),
-        sa_column=Column(BigInteger, nullable=False, server_default="0"),
-    )
+    # Stamped on every insert and update from the "roles" cache counter (role_stamp), so a role committed
+    # later always carries a higher revision and a rebuild reads only the roles above the highest it saw.
+    revision: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
-def new_role_revision() -> int:
-    """A new role's first revision: random, far below the column's 2**63 ceiling."""
-    return secrets.randbelow(2**62)
+_COUNTERS = CacheVersion.__table__
+_ROLES_COUNTER = _COUNTERS.c.name == "roles"
+_MOVE_ON = _COUNTERS.update().where(_ROLES_COUNTER).values(version=_COUNTERS.c.version + 1)
+_READ_BACK = select(_COUNTERS.c.version).where(_ROLES_COUNTER)
 
 
+def role_stamp(connection: Connection) -> int:
+    """Move the "roles" counter on in the caller's transaction and return its new value.
+
+    The update holds the counter's row (SQLite: the database's write lock) until the transaction ends, so
+    a second writer gets its stamp only after the first committed: stamps follow commit order. That is
+    what lets a reader ask for "revision > the highest I saw" and miss nothing.
+    """
+    connection.execute(_MOVE_ON)
+    # Read back, not RETURNING: MariaDB has none. The transaction sees its own write on every engine.
+    value = connection.execute(_READ_BACK).scalar_one_or_none()
+    if value is None:
+        raise RuntimeError("the system database has no 'roles' cache counter: run `bastion migrate`")
+    return value
+
+
+@event.listens_for(Role, "before_insert")
 @event.listens_for(Role, "before_update")
-def _next_revision(_mapper, _connection, target: Role) -> None:
-    # In SQL (revision = revision + 1): two concurrent edits of one role get two revisions, never one.
-    target.revision = Role.revision + 1
+def _stamp_revision(_mapper, connection: Connection, target: Role) -> None:
+    target.revision = role_stamp(connection)
 
 
 class RoleCreate(SQLModel):
