@@ -53,7 +53,7 @@ def test_the_counter_reader_sees_each_commit_and_holds_no_transaction(app, syste
 def _polling(app) -> CounterReader:
     """The app's counter reader with push off (cache_push.py, sqlite_push.py): it polls on every request."""
     reader = app.extensions["bastion.counters"] = CounterReader(app.extensions["bastion.db"])
-    reader._push, reader._generation = False, None
+    reader._push, reader._generation = None, None
     return reader
 
 

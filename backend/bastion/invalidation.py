@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -39,23 +40,46 @@ T = TypeVar("T")
 AREAS = ("access", "cors", "sessions", "services", "roles")  # rows created by migrations 0003, 0006, 0014
 
 
+@dataclass(frozen=True)
+class Push:
+    """How counter changes reach the other workers of a system database: one answer for writer and reader.
+
+    kind is "notify" (PostgreSQL LISTEN/NOTIFY), "redis" (pub/sub; where is the URL), "mark" (SQLite's
+    generation file; where is its path) or "poll" (a query per request).
+    """
+
+    kind: str
+    where: str | None = None
+
+
+def push_for(engine: sa.Engine) -> Push:
+    """The push a system database's engine gets (the module docstring lists when each applies)."""
+    if cache_push.supported(engine):
+        return Push("notify")
+    url = redis_push.url_for(engine)
+    if url is not None:
+        return Push("redis", url)
+    path = sqlite_push.mark_path(engine)
+    return Push("mark", path) if path is not None else Push("poll")
+
+
 def bump(db: Session, name: str) -> None:
     """Move an area's counter on atomically, inside the caller's transaction (and push it: cache_push,
     redis_push, sqlite_push)."""
     if name not in AREAS:
         raise ValueError(f"unknown cache area {name!r}")
     change = update(CacheVersion).where(CacheVersion.name == name).values(version=CacheVersion.version + 1)
-    if not cache_push.supported(db.get_bind()):
-        db.exec(change)
-        url = redis_push.url_for(db.get_bind())
-        if url is not None:  # MariaDB has no UPDATE ... RETURNING: the transaction reads its own write
-            version = db.exec(select(CacheVersion.version).where(CacheVersion.name == name)).scalar_one()
-            redis_push.announce(db, url, name, version)
-        elif (path := sqlite_push.mark_path(db.get_bind())) is not None:
-            sqlite_push.announce(db, path)
+    push = push_for(db.get_bind())
+    if push.kind == "notify":
+        version = db.exec(change.returning(CacheVersion.version)).scalar_one()
+        cache_push.announce(db, name, version)
         return
-    version = db.exec(change.returning(CacheVersion.version)).scalar_one()
-    cache_push.announce(db, name, version)
+    db.exec(change)
+    if push.kind == "redis":  # MariaDB has no UPDATE ... RETURNING: the transaction reads its own write
+        version = db.exec(select(CacheVersion.version).where(CacheVersion.name == name)).scalar_one()
+        redis_push.announce(db, push.where, name, version)
+    elif push.kind == "mark":
+        sqlite_push.announce(db, push.where)
 
 
 class CounterReader:
@@ -72,14 +96,14 @@ class CounterReader:
         self._lock = threading.Lock()
         self._held: list[Any] = []
         self._listener: cache_push.ListenerThread | None = None
-        self._push = cache_push.supported(engine) or redis_push.url_for(engine) is not None
-        path = None if self._push else sqlite_push.mark_path(engine)
-        self._generation = sqlite_push.Generation(path) if path is not None else None
+        push = push_for(engine)
+        self._push = push if push.kind in ("notify", "redis") else None
+        self._generation = sqlite_push.Generation(push.where) if push.kind == "mark" else None
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def read(self) -> dict[str, int]:
         """Every area's counter, pushed if trustworthy, else read; a broken connection is replaced once."""
-        if self._push:
+        if self._push is not None:
             pushed = self._pushed()
             if pushed is not None:
                 return pushed
@@ -101,7 +125,7 @@ class CounterReader:
         if listener is None or listener.pid != os.getpid():
             with self._lock:
                 if self._listener is None or self._listener.pid != os.getpid():
-                    self._listener = _listener(self._engine).start()
+                    self._listener = _listener(self._engine, self._push).start()
                 listener = self._listener
         return listener.fresh()
 
@@ -142,10 +166,9 @@ class CounterReader:
             self._generation.close()
 
 
-def _listener(engine: sa.Engine) -> cache_push.ListenerThread:
-    """The push listener this system database gets: LISTEN/NOTIFY on PostgreSQL, else Redis pub/sub."""
-    url = redis_push.url_for(engine)
-    return cache_push.Listener(engine) if url is None else redis_push.Listener(engine, url)
+def _listener(engine: sa.Engine, push: Push) -> cache_push.ListenerThread:
+    """The listener of a pushed system database: LISTEN/NOTIFY on PostgreSQL, else Redis pub/sub."""
+    return cache_push.Listener(engine) if push.kind == "notify" else redis_push.Listener(engine, push.where)
 
 
 def init_app(app: Any) -> None:
