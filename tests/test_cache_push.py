@@ -125,3 +125,22 @@ def test_a_rolled_back_savepoint_keeps_the_wait_for_the_changes_committed_around
         bump(db, "cors")
         savepoint.rollback()
     assert listener.fresh()["access"] == before + 1  # acknowledged before the commit returned
+
+
+def test_a_savepoint_that_rolled_back_its_only_bump_does_not_make_the_writer_wait(
+    two_apps, monkeypatch, caplog
+):
+    # Its notification still goes out at commit, but no counter moved: waiting for a version that was
+    # never committed would hold the writer for the whole lease and log a listener as silent.
+    writer, other = two_apps
+    listener = _listening(other)
+    monkeypatch.setattr(cache_push, "LEASE", 20.0)
+    before = listener.fresh()["cors"]
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, "bastion"), writer.app_context(), session_scope() as db:
+        savepoint = db.begin_nested()
+        bump(db, "cors")
+        savepoint.rollback()
+    assert time.monotonic() - started < 10, "the writer waited for a change that never committed"
+    assert "did not acknowledge" not in caplog.text
+    assert listener.fresh()["cors"] == before

@@ -151,6 +151,26 @@ def test_a_rolled_back_change_announces_nothing(two_apps, monkeypatch):
         assert current_version("cors") == before
 
 
+def test_a_savepoint_that_rolled_back_its_only_bump_does_not_make_the_writer_wait(
+    two_apps, monkeypatch, caplog
+):
+    # The change is announced at commit, but no counter moved: waiting for a version that was never
+    # committed would hold the writer for the whole lease and log the listeners as silent.
+    writer, other = two_apps
+    listener = _listening(other)
+    monkeypatch.setattr(redis_push, "LEASE", 20.0)
+    before = listener.fresh()["cors"]
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, "bastion"), writer.app_context(), session_scope() as db:
+        bump(db, "access")
+        savepoint = db.begin_nested()
+        bump(db, "cors")
+        savepoint.rollback()
+    assert time.monotonic() - started < 10, "the writer waited for a change that never committed"
+    assert "did not acknowledge" not in caplog.text
+    assert listener.fresh()["cors"] == before
+
+
 def test_without_redis_url_requests_keep_polling(system_url, tmp_path):
     plain = make_app(system_url, str(tmp_path / "plain"))
     try:

@@ -186,6 +186,13 @@ def read_counters(connection: Any) -> dict[str, int]:
         cursor.close()
 
 
+def committed(written: dict[str, int], counters: dict[str, int]) -> dict[str, int]:
+    """The versions a writer waits for, after its commit: a bump whose savepoint rolled back never
+    committed, so its area is waited for only up to the counter as committed (which an acknowledgement
+    covering every change the transaction did commit reaches), not for the full lease."""
+    return {area: min(version, counters.get(area, version)) for area, version in written.items()}
+
+
 def payload(name: str, counters: dict[str, int]) -> str:
     """An acknowledgement: the listener's name and the counters it now serves."""
     return name + " " + ",".join(f"{area}={version}" for area, version in sorted(counters.items()))
@@ -226,6 +233,12 @@ class _Waiter:
     def wait(self) -> None:
         """Until every listener connected now has acknowledged self.written, or LEASE seconds."""
         deadline = time.monotonic() + LEASE
+        capped = committed(self.written, read_counters(self._connection))
+        if capped != self.written:
+            # A bump rolled back with its savepoint, and its notification may have gone with it: notify
+            # again, so that every listener acknowledges what did commit instead of staying silent.
+            self._connection.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
+            self.written = capped
         rows = self._connection.execute(
             "SELECT application_name FROM pg_stat_activity "
             "WHERE datname = current_database() AND application_name LIKE %s",

@@ -194,6 +194,15 @@ def _announce_and_wait(url: str, written: dict[str, int]) -> None:
         cache_push.close_quietly(subscription)
 
 
+def _committed_counters(db: Session) -> dict[str, int]:
+    """The counters as committed now, on a pooled connection of the writer's engine."""
+    connection = db.get_bind().raw_connection()
+    try:
+        return cache_push.read_counters(connection.dbapi_connection)
+    finally:
+        connection.close()
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(db: Session) -> None:
     written = db.info.pop("bastion.redis_written", None)
@@ -202,7 +211,7 @@ def _after_commit(db: Session) -> None:
         return
     started = time.monotonic()
     try:
-        _announce_and_wait(url, written)
+        _announce_and_wait(url, cache_push.committed(written, _committed_counters(db)))
     except Exception as exc:  # noqa: BLE001 (no announcement: wait out the lease instead)
         log.warning(
             "announcing a change through Redis failed (%s); waiting %ss instead", type(exc).__name__, LEASE
