@@ -1,6 +1,6 @@
-"""Counters pushed through Redis pub/sub (redis_push.py) for MariaDB and SQLite system databases: a change is
-in every listener's counters when its commit returns, a dropped subscription makes its worker poll, a
-listener that never acknowledges is waited out, and an unreachable Redis costs the writer the lease."""
+"""Counters pushed through Redis pub/sub (redis_push.py) for MariaDB and SQLite system databases: a dropped
+subscription makes its worker poll, a listener that never acknowledges is waited out, and an unreachable
+Redis costs the writer the lease. What every push promises is in test_push_common.py."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from bastion.invalidation import bump, current_version
 from bastion.migrate import upgrade
 from tests.conftest import make_app
 from tests.databases import scratch_database
-
-REDIS_URL = "redis://127.0.0.1:6379/14"
+from tests.push_helpers import REDIS_URL, listening
 
 
 @pytest.fixture(scope="module", params=["mysql", "sqlite"])
@@ -35,19 +34,6 @@ def two_apps(system_url, tmp_path):
         application.extensions["bastion.db"].dispose()
 
 
-def _listening(application) -> redis_push.Listener:
-    """The app's listener, once its first read is in (bounded wait)."""
-    with application.test_request_context():
-        current_version("access")  # starts the listener
-    listener = application.extensions["bastion.counters"]._listener
-    assert isinstance(listener, redis_push.Listener)
-    deadline = time.monotonic() + 10
-    while listener.fresh() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert listener.fresh() is not None
-    return listener
-
-
 def _kill(name: str) -> int:
     """Drop the Redis connections whose client name is `name`; how many there were."""
     client = redis.Redis.from_url(REDIS_URL)
@@ -58,34 +44,9 @@ def _kill(name: str) -> int:
     return len(ids)
 
 
-def test_a_change_is_in_the_other_apps_pushed_counters_when_its_commit_returns(two_apps, monkeypatch):
-    writer, other = two_apps
-    listener = _listening(other)
-    reader, polls = other.extensions["bastion.counters"], []
-    poll = reader._query
-    monkeypatch.setattr(reader, "_query", lambda connection: polls.append(1) or poll(connection))
-    before = listener.fresh()["access"]
-    with writer.app_context(), session_scope() as db:
-        bump(db, "access")
-    assert listener.fresh()["access"] == before + 1  # acknowledged before the commit returned
-    with other.test_request_context():
-        assert current_version("access") == before + 1
-    assert polls == []  # the request read nothing from the database
-
-
-def test_every_change_of_a_burst_is_acknowledged_in_order(two_apps):
-    writer, other = two_apps
-    listener = _listening(other)
-    for _ in range(20):
-        before = listener.fresh()["roles"]
-        with writer.app_context(), session_scope() as db:
-            bump(db, "roles")
-        assert listener.fresh()["roles"] == before + 1
-
-
 def test_a_dropped_subscription_makes_its_worker_poll_until_it_is_back(two_apps):
     writer, other = two_apps
-    listener = _listening(other)
+    listener = listening(other)
     assert _kill(listener.name) == 1
     deadline = time.monotonic() + 10
     while listener.fresh() is not None:  # the EOF reaches the socket: the worker stops trusting at once
@@ -137,7 +98,7 @@ def test_an_unreachable_redis_costs_the_writer_the_lease_and_readers_poll(system
 
 def test_a_rolled_back_change_announces_nothing(two_apps, monkeypatch):
     writer, other = two_apps
-    listener = _listening(other)
+    listener = listening(other)
     before = listener.fresh()["cors"]
     announced = []
     monkeypatch.setattr(redis_push, "_announce_and_wait", lambda *args: announced.append(args))
@@ -149,26 +110,6 @@ def test_a_rolled_back_change_announces_nothing(two_apps, monkeypatch):
     assert announced == []
     with other.test_request_context():
         assert current_version("cors") == before
-
-
-def test_a_savepoint_that_rolled_back_its_only_bump_does_not_make_the_writer_wait(
-    two_apps, monkeypatch, caplog
-):
-    # The change is announced at commit, but no counter moved: waiting for a version that was never
-    # committed would hold the writer for the whole lease and log the listeners as silent.
-    writer, other = two_apps
-    listener = _listening(other)
-    monkeypatch.setattr(redis_push, "LEASE", 20.0)
-    before = listener.fresh()["cors"]
-    started = time.monotonic()
-    with caplog.at_level(logging.WARNING, "bastion"), writer.app_context(), session_scope() as db:
-        bump(db, "access")
-        savepoint = db.begin_nested()
-        bump(db, "cors")
-        savepoint.rollback()
-    assert time.monotonic() - started < 10, "the writer waited for a change that never committed"
-    assert "did not acknowledge" not in caplog.text
-    assert listener.fresh()["cors"] == before
 
 
 def test_without_redis_url_requests_keep_polling(system_url, tmp_path):

@@ -1,0 +1,23 @@
+"""Shared by the push tests (test_push_common, test_cache_push, test_redis_push)."""
+
+from __future__ import annotations
+
+import time
+
+from bastion import cache_push
+from bastion.invalidation import current_version
+
+REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own: the tests publish and kill clients there
+
+
+def listening(application) -> cache_push.ListenerThread:
+    """The app's listener, once its first read is in (bounded wait)."""
+    with application.test_request_context():
+        current_version("access")  # starts the listener
+    listener = application.extensions["bastion.counters"]._listener
+    assert isinstance(listener, cache_push.ListenerThread)
+    deadline = time.monotonic() + 10
+    while listener.fresh() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert listener.fresh() is not None
+    return listener
