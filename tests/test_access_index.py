@@ -8,6 +8,7 @@ import time
 import sqlalchemy as sa
 from sqlmodel import select
 
+from bastion import access_index
 from bastion.access_index import current_index
 from bastion.db import session_scope
 from bastion.invalidation import bump
@@ -70,7 +71,16 @@ def _statements(app, action) -> list[str]:
     return seen
 
 
-def test_every_write_stamps_a_higher_revision_and_a_rebuild_reads_only_the_roles_above(app):
+def _listings(monkeypatch) -> list[int]:
+    """Counts the rebuilds' listings of every role's revision (read on the driver's cursor, which the
+    engine's statement events do not see)."""
+    calls: list[int] = []
+    listing = access_index._revisions
+    monkeypatch.setattr(access_index, "_revisions", lambda db: calls.append(1) or listing(db))
+    return calls
+
+
+def test_every_write_stamps_a_higher_revision_and_a_rebuild_reads_only_the_roles_above(app, monkeypatch):
     with app.app_context(), session_scope() as db:
         roles = [Role(name=f"r{i}", access=[ENTRY]) for i in range(4)]
         db.add_all(roles)
@@ -85,11 +95,12 @@ def test_every_write_stamps_a_higher_revision_and_a_rebuild_reads_only_the_roles
     with app.app_context(), session_scope() as db:
         stamped = {role_id: db.get(Role, role_id).revision for role_id in ids}
     assert stamped[ids[1]] > max(revisions) and stamped[ids[0]] == revisions[0]
+    listings = _listings(monkeypatch)
     statements = _statements(app, lambda: _index(app))
     # One read of entries, of the roles above the highest revision seen; no listing of every role.
     full_reads = [s for s in statements if "role.access" in s and "FROM role" in s]
     assert len(full_reads) == 1 and "role.revision >" in full_reads[0], statements
-    assert not [s for s in statements if s.startswith("SELECT id, revision FROM role")], statements
+    assert listings == []
     rebuilt = _index(app).roles[ids[1]]
     assert rebuilt.is_active is False and rebuilt.entries[0].verbs == ["GET", "PATCH"]
 
@@ -120,6 +131,52 @@ def test_a_role_deleted_alone_drops_out_and_the_others_are_kept(app):
         bump(db, "access")
     after = _index(app)
     assert deleted not in after.roles and after.roles[kept] is before.roles[kept]
+
+
+def _unstamped(app, name: str, revision_sql: str, verbs: list[str]) -> None:
+    """A role write that does not stamp (a worker still on the code before migration 0015, a hand edit)."""
+    access = sa.bindparam("access", [ENTRY | {"verbs": verbs}], type_=sa.JSON)
+    with app.app_context(), session_scope() as db:
+        db.exec(
+            sa.update(Role)
+            .where(Role.name == name)
+            .values(revision=sa.literal_column(revision_sql), access=access)
+            .execution_options(synchronize_session=False)
+        )
+        bump(db, "roles")
+
+
+def test_an_edit_that_adds_one_to_a_revision_is_seen_next_to_a_stamped_one(app):
+    # What the code before migration 0015 does on an edit (revision + 1, below the highest seen), while
+    # a stamped edit of another role lands in the same rebuild: the sum of revisions tells.
+    with app.app_context(), session_scope() as db:
+        db.add_all([Role(name="old-style", access=[ENTRY]), Role(name="stamped", access=[ENTRY])])
+        bump(db, "access")
+    _index(app)
+    _unstamped(app, "old-style", "revision + 1", ["GET", "DELETE"])
+    _change(app, "stamped", access=[ENTRY | {"verbs": ["GET", "PUT"]}])
+    roles = {r.name: r for r in _index(app).roles.values()}
+    assert roles["old-style"].entries[0].verbs == ["GET", "DELETE"]
+    assert roles["stamped"].entries[0].verbs == ["GET", "PUT"]
+
+
+def test_a_revision_far_above_the_counter_does_not_hide_later_stamps_from_the_read_of_changes(
+    app, monkeypatch
+):
+    # The code before migration 0015 gave a new role a random revision up to 2**62: taking it as the
+    # highest seen would hide every later stamp, so nothing above the request's counter counts as seen.
+    with app.app_context(), session_scope() as db:
+        db.add_all([Role(name="random", access=[ENTRY]), Role(name="later", access=[ENTRY])])
+        bump(db, "access")
+    _index(app)
+    _unstamped(app, "random", str(2**62 - 5), ["GET", "PATCH"])
+    assert next(r for r in _index(app).roles.values() if r.name == "random").entries[0].verbs[1] == "PATCH"
+    listings = _listings(monkeypatch)
+    for verbs in (["GET", "POST"], ["GET", "PUT"]):
+        _change(app, "later", access=[ENTRY | {"verbs": verbs}])
+        assert next(r for r in _index(app).roles.values() if r.name == "later").entries[0].verbs == verbs
+    # Read as changes: the listing of every revision would find them too, at a thousand roles' cost.
+    assert listings == []
 
 
 def test_stamps_follow_commit_order(app):
@@ -191,6 +248,22 @@ def test_a_role_edit_rebuilds_the_roles_and_keeps_apps_assignments_and_lookups(a
     assert not [s for s in statements if "FROM app" in s or "FROM user_app_role" in s], statements
     edited = next(r for r in after.roles.values() if r.name == "edited")
     assert edited.entries[0].verbs == ["GET", "PUT"]
+
+
+def test_a_change_of_no_role_keeps_every_role_snapshot_without_a_listing(app, monkeypatch):
+    # An app, assignment or lookup change moves "access", which rebuilds the roles too: no row is above
+    # the highest revision seen, and the count and sum agree, so every snapshot is kept as it was.
+    with app.app_context(), session_scope() as db:
+        db.add_all([Role(name="steady", access=[ENTRY]), Role(name="also", access=[ENTRY])])
+        bump(db, "access")
+    before = _index(app)
+    listings = _listings(monkeypatch)
+    for _ in range(2):
+        with app.app_context(), session_scope() as db:
+            bump(db, "access")
+        after = _index(app)
+        assert after is not before and after.roles is before.roles
+    assert listings == []
 
 
 def test_an_access_bump_alone_rebuilds_the_roles_too(app):

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bastion import current
 from bastion.db import session_scope
-from bastion.invalidation import VersionedCache
+from bastion.invalidation import VersionedCache, current_version
 from bastion.lookup_index import LookupIndex, build_lookup_index
 from bastion.models_access import AccessEntry, App, Role, UserAppRole
 from bastion.models_self_service import Lookup
@@ -65,47 +65,58 @@ class RoleSnapshots:
 
     Every write of a role stamps its revision from the "roles" counter, in commit order
     (models_access.role_stamp), so the roles above the highest revision seen are exactly the roles
-    created or edited since. A deletion is the one write that leaves no row to find: the role count, read
-    before those rows, tells (a count below the roles kept means one went), and then the rebuild lists
-    every id and revision and reads the roles whose revision it does not hold.
+    created or edited since. The role count and the sum of all revisions, read first, check that this
+    accounts for every row: a deletion lowers the count, and a revision moved any other way (a worker
+    still on the code before migration 0015, whose edits add one to a revision; a hand edit) leaves a
+    sum the snapshots do not add up to. Then the rebuild lists every id and revision and reads the roles
+    whose revision it does not hold.
     """
 
     def __init__(self) -> None:
         self._revisions: dict[int, int] = {}
         self._snapshots: dict[int, RoleSnapshot] = {}
-        self._seen: int | None = None  # the highest revision a listing or a read of changes returned
+        self._total = 0  # the sum of self._revisions
+        self._seen: int | None = None  # roles above this revision are read again
 
-    def read(self, db: Session) -> dict[int, RoleSnapshot]:
-        """A snapshot per role, read and decoded again only for roles written since the last read."""
+    def read(self, db: Session, counter: int) -> dict[int, RoleSnapshot]:
+        """A snapshot per role, read and decoded again only for roles written since the last read.
+
+        counter is the "roles" counter as this request read it: every role committed after that read
+        has a higher revision, so nothing above it is ever taken as seen.
+        """
         if self._seen is not None:
-            changed = self._read_changes(db)
+            changed = self._read_changes(db, counter)
             if changed is not None:
                 return changed
-        return self._read_listing(db)
+        return self._read_listing(db, counter)
 
-    def _read_changes(self, db: Session) -> dict[int, RoleSnapshot] | None:
-        """The snapshots with the roles written since the last read; None when a role may have gone."""
+    def _read_changes(self, db: Session, counter: int) -> dict[int, RoleSnapshot] | None:
+        """The snapshots with the roles written since the last read; None when they do not account for
+        every row (a deletion, or a revision moved other than by a stamp)."""
         connection = db.connection()
-        # The count first: a role deleted before it is missing from it, whatever is created after.
-        count = connection.execute(ROLE_COUNT).scalar_one()
+        # The totals first: a role deleted before them is missing from them, whatever is created after.
+        count, high, low = connection.execute(ROLE_TOTALS).one()
+        total = (high or 0) * SPLIT + (low or 0)
         rows = connection.execute(CHANGED_ROLES, {"seen": self._seen}).all()
-        if not rows and count == len(self._snapshots):
-            return self._snapshots  # an app, assignment or lookup changed: every role is as it was
-        snapshots, revisions = dict(self._snapshots), dict(self._revisions)
-        for role in rows:
-            snapshots[role.id] = _snapshot(role)
-            revisions[role.id] = role.revision
-        if len(snapshots) != count:
-            return None  # a role was deleted (or one created since the count): list them all
-        self._snapshots, self._revisions = snapshots, revisions
-        self._seen = max(self._seen, *(role.revision for role in rows))
+        snapshots, revisions, changed_total = self._snapshots, self._revisions, self._total
+        if rows:
+            snapshots, revisions = dict(snapshots), dict(revisions)
+            for role in rows:
+                snapshots[role.id] = _snapshot(role)
+                changed_total += role.revision - revisions.get(role.id, 0)
+                revisions[role.id] = role.revision
+        if len(snapshots) != count or changed_total != total:
+            return None
+        self._snapshots, self._revisions, self._total = snapshots, revisions, changed_total
+        highest = max((role.revision for role in rows), default=self._seen)
+        self._seen = min(max(self._seen, highest), counter)
         return snapshots
 
-    def _read_listing(self, db: Session) -> dict[int, RoleSnapshot]:
+    def _read_listing(self, db: Session, counter: int) -> dict[int, RoleSnapshot]:
         """List every role's revision and read the roles whose revision moved or that are new."""
         revisions = _revisions(db)
         # Only the listing's own revisions: a role written after it has a higher one and is read next time.
-        seen = max(revisions.values(), default=0)
+        seen = min(max(revisions.values(), default=0), counter)
         if revisions == self._revisions:
             self._seen = seen
             return self._snapshots
@@ -124,6 +135,7 @@ class RoleSnapshots:
             snapshots.pop(role_id, None)  # deleted between the listing and the read
             del revisions[role_id]
         self._revisions, self._snapshots, self._seen = revisions, snapshots, seen
+        self._total = sum(revisions.values())
         return snapshots
 
 
@@ -151,7 +163,12 @@ _ROLE_COLUMNS = (_ROLES.c.id, _ROLES.c.revision, _ROLES.c.name, _ROLES.c.is_acti
 ALL_ROLES = sa.select(*_ROLE_COLUMNS)
 SOME_ROLES = ALL_ROLES.where(_ROLES.c.id.in_(sa.bindparam("ids", expanding=True)))
 CHANGED_ROLES = ALL_ROLES.where(_ROLES.c.revision > sa.bindparam("seen"))
-ROLE_COUNT = sa.select(sa.func.count()).select_from(_ROLES)
+# The sum of revisions in two halves, each summed exactly by every engine (SQLite's sum() refuses to
+# overflow 64 bits, and a revision from before migration 0015 may be as large as 2**62).
+SPLIT = 2**32
+ROLE_TOTALS = sa.select(
+    sa.func.count(), sa.func.sum(_ROLES.c.revision // SPLIT), sa.func.sum(_ROLES.c.revision % SPLIT)
+)
 _APPS = App.__table__
 APPS = sa.select(_APPS.c.id, _APPS.c.name, _APPS.c.role_id, _APPS.c.is_active, _APPS.c.api_key_hash)
 _ASSIGNMENTS = UserAppRole.__table__
@@ -183,8 +200,9 @@ class _Rest:
 
 
 def _read_roles(role_snapshots: RoleSnapshots) -> dict[int, RoleSnapshot]:
+    counter = current_version("roles")
     with session_scope() as db:
-        return role_snapshots.read(db)
+        return role_snapshots.read(db, counter)
 
 
 def _read_rest() -> _Rest:
