@@ -186,6 +186,21 @@ def read_counters(connection: Any) -> dict[str, int]:
         cursor.close()
 
 
+def detached_autocommit(engine: sa.Engine) -> Any:
+    """A DB-API connection of the engine taken out of its pool, in autocommit mode: the caller's until it
+    is lost or the engine is disposed, and every read on it sees the latest committed counters."""
+    pooled = engine.raw_connection()
+    pooled.detach()
+    connection = pooled.dbapi_connection
+    engine.dialect.set_isolation_level(connection, "AUTOCOMMIT")
+    return connection
+
+
+def acknowledges(counters: dict[str, int], written: dict[str, int]) -> bool:
+    """Whether a listener's acknowledged counters are at least as new as every change written."""
+    return all(counters.get(area, -1) >= version for area, version in written.items())
+
+
 def committed(written: dict[str, int], counters: dict[str, int]) -> dict[str, int]:
     """The versions a writer waits for, after its commit: a bump whose savepoint rolled back never
     committed, so its area is waited for only up to the counter as committed (which an acknowledgement
@@ -248,7 +263,7 @@ class _Waiter:
         while pending and (left := deadline - time.monotonic()) > 0:
             for notify in self._connection.notifies(timeout=left, stop_after=1):
                 name, counters = parse(notify.payload)
-                if all(counters.get(area, -1) >= version for area, version in self.written.items()):
+                if acknowledges(counters, self.written):
                     pending.discard(name)
         if pending:
             names = ", ".join(sorted(pending))

@@ -137,10 +137,7 @@ class CounterReader:
         held = getattr(self._local, "connection", None)
         if held is not None and held[0] == os.getpid():
             return held[1]
-        pooled = self._engine.raw_connection()
-        pooled.detach()  # ours until disposal, outside the pool's count
-        connection = pooled.dbapi_connection
-        self._engine.dialect.set_isolation_level(connection, "AUTOCOMMIT")
+        connection = cache_push.detached_autocommit(self._engine)  # outside the pool's count
         with self._lock:
             self._held.append(connection)
         self._local.connection = (os.getpid(), connection)

@@ -102,7 +102,7 @@ class Listener(cache_push.ListenerThread):
     def _connect(self) -> tuple[Any, ...]:
         subscription = self._subscribe()
         try:
-            return subscription, self._database()
+            return subscription, cache_push.detached_autocommit(self._engine)
         except BaseException:
             cache_push.close_quietly(subscription)
             raise
@@ -123,13 +123,6 @@ class Listener(cache_push.ListenerThread):
             cache_push.close_quietly(subscription)
             raise
         return subscription
-
-    def _database(self) -> Any:
-        pooled = self._engine.raw_connection()
-        pooled.detach()  # ours until it is lost or the engine is disposed
-        connection = pooled.dbapi_connection
-        self._engine.dialect.set_isolation_level(connection, "AUTOCOMMIT")  # each read sees the latest
-        return connection
 
     def _listen(self, subscription: Any, database: Any) -> None:
         self._refresh(subscription, database, acknowledge=False)
@@ -185,7 +178,7 @@ def _announce_and_wait(url: str, written: dict[str, int]) -> None:
             if message is None or message["type"] != "message":
                 continue
             listener, counters = cache_push.parse(message["data"].decode(errors="replace"))
-            if all(counters.get(area, -1) >= version for area, version in written.items()):
+            if cache_push.acknowledges(counters, written):
                 satisfied.add(listener)
         if len(satisfied) < listening:
             missing = listening - len(satisfied)
