@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from bastion import cache_push
-from bastion.invalidation import current_version
+from bastion.db import session_scope
+from bastion.invalidation import bump, current_version
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own: the tests publish and kill clients there
 
@@ -21,3 +22,18 @@ def listening(application) -> cache_push.ListenerThread:
         time.sleep(0.02)
     assert listener.fresh() is not None
     return listener
+
+
+def polls_then_reconnects(writer, other, listener: cache_push.ListenerThread) -> None:
+    """With its listener lost, the other app still sees a change at once (it polls), and the listener
+    comes back by itself with the change in its counters (bounded wait)."""
+    with other.test_request_context():
+        before = current_version("access")
+    with writer.app_context(), session_scope() as db:
+        bump(db, "access")
+    with other.test_request_context():
+        assert current_version("access") == before + 1
+    deadline = time.monotonic() + 10
+    while listener.fresh() is None and time.monotonic() < deadline:  # it reconnects by itself
+        time.sleep(0.05)
+    assert listener.fresh()["access"] == before + 1

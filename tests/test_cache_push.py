@@ -16,7 +16,7 @@ from bastion.invalidation import bump, current_version
 from bastion.migrate import upgrade
 from tests.conftest import make_app
 from tests.databases import scratch_database
-from tests.push_helpers import listening
+from tests.push_helpers import listening, polls_then_reconnects
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +54,7 @@ def test_a_lost_listener_makes_its_worker_poll_until_it_is_back(two_apps, pg_sys
         assert time.monotonic() < deadline
         time.sleep(0.02)
     # The listener's backend is gone, so the writer does not wait for it: the other app must poll.
-    with other.test_request_context():
-        before = current_version("access")
-    with writer.app_context(), session_scope() as db:
-        bump(db, "access")
-    with other.test_request_context():
-        assert current_version("access") == before + 1
-    deadline = time.monotonic() + 10
-    while listener.fresh() is None and time.monotonic() < deadline:  # it reconnects by itself
-        time.sleep(0.05)
-    assert listener.fresh()["access"] == before + 1
+    polls_then_reconnects(writer, other, listener)
 
 
 def test_a_listener_that_never_acknowledges_is_waited_out(two_apps, pg_system_url, monkeypatch, caplog):
