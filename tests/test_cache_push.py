@@ -16,7 +16,7 @@ from bastion.invalidation import bump, current_version
 from bastion.migrate import upgrade
 from tests.conftest import make_app
 from tests.databases import scratch_database
-from tests.push_helpers import listening, polls_then_reconnects
+from tests.push_helpers import listening, polls_then_reconnects, served
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_a_listener_that_never_acknowledges_is_waited_out(two_apps, pg_system_ur
 def test_a_rolled_back_change_notifies_nobody_and_returns_its_connection(two_apps):
     writer, other = two_apps
     listener = listening(other)
-    before = listener.fresh()["cors"]
+    before = served(listener)["cors"]
     engine = writer.extensions["bastion.db"]
     with pytest.raises(RuntimeError), writer.app_context(), session_scope() as db:
         bump(db, "cors")
@@ -84,10 +84,10 @@ def test_a_rolled_back_change_notifies_nobody_and_returns_its_connection(two_app
 def test_a_rolled_back_savepoint_keeps_the_wait_for_the_changes_committed_around_it(two_apps):
     writer, other = two_apps
     listener = listening(other)
-    before = listener.fresh()["access"]
+    before = served(listener)["access"]
     with writer.app_context(), session_scope() as db:
         bump(db, "access")
         savepoint = db.begin_nested()
         bump(db, "cors")
         savepoint.rollback()
-    assert listener.fresh()["access"] == before + 1  # acknowledged before the commit returned
+    assert served(listener)["access"] == before + 1  # acknowledged before the commit returned

@@ -16,7 +16,7 @@ from bastion.invalidation import bump, current_version
 from bastion.migrate import upgrade
 from tests.conftest import make_app
 from tests.databases import scratch_database
-from tests.push_helpers import REDIS_URL, listening, polls_then_reconnects
+from tests.push_helpers import REDIS_URL, listening, polls_then_reconnects, served
 
 
 @pytest.fixture(scope="module", params=["mysql", "sqlite"])
@@ -90,7 +90,7 @@ def test_an_unreachable_redis_costs_the_writer_the_lease_and_readers_poll(system
 def test_a_rolled_back_change_announces_nothing(two_apps, monkeypatch):
     writer, other = two_apps
     listener = listening(other)
-    before = listener.fresh()["cors"]
+    before = served(listener)["cors"]
     announced = []
     monkeypatch.setattr(redis_push, "_announce_and_wait", lambda *args: announced.append(args))
     with pytest.raises(RuntimeError), writer.app_context(), session_scope() as db:
