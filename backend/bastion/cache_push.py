@@ -129,12 +129,8 @@ class Listener(ListenerThread):
         return held.pgconn.socket if held.pgconn.status == pq.ConnStatus.OK else None
 
     def _connect(self) -> tuple[Any, ...]:
-        pooled = self._engine.raw_connection()
-        pooled.detach()  # ours until it is lost or the engine is disposed
-        connection = pooled.dbapi_connection
+        connection = detached_autocommit(self._engine)
         try:
-            connection.rollback()
-            connection.autocommit = True
             connection.execute("SELECT set_config('application_name', %s, false)", (self.name,))
             connection.execute(f"LISTEN {CHANNEL}")
             self._check_visible(connection)
