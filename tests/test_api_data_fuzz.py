@@ -10,7 +10,10 @@ plan compiled for its shape (data/read_plans.py), and both must answer the same.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import urllib.parse
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -24,8 +27,9 @@ from bastion.services import accounts
 from tests.conftest import ADMIN_PASSWORD, make_app
 from tests.databases import ENGINES, config_from_url, scratch_database
 
+# A longer hunt than make test's: BASTION_FUZZ_EXAMPLES=2000 .venv/bin/python -m pytest tests/test_*fuzz*.py
 FUZZ = settings(
-    max_examples=150,
+    max_examples=int(os.environ.get("BASTION_FUZZ_EXAMPLES", "150")),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -93,21 +97,28 @@ def _fill(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def fuzz_service(request, fuzz_client, tmp_path_factory):
-    """A service over a scratch database of each engine; yields the client, headers and base URL."""
-    client, headers = fuzz_client
-    with scratch_database(request.param, str(tmp_path_factory.mktemp("fuzzdb"))) as url:
+@contextlib.contextmanager
+def filled_service(client, headers, engine: str, folder: str) -> Iterator[tuple[str, str]]:
+    """A service `fuzz_<engine>` over a filled scratch database; yields its base URL and database URL."""
+    with scratch_database(engine, folder) as url:
         _fill(url)
-        name = f"fuzz_{request.param}"
+        name = f"fuzz_{engine}"
         created = client.post(
             "/api/v2/system/service",
             json={"name": name, "config": config_from_url(url, max_records=5)},
             headers=headers,
         )
         assert created.status_code == 201, created.get_json()
-        yield client, headers, f"/api/v2/{name}"
+        yield f"/api/v2/{name}", url
         client.application.extensions["bastion.engines"].dispose_all()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def fuzz_service(request, fuzz_client, tmp_path_factory):
+    """A service over a scratch database of each engine; yields the client, headers and base URL."""
+    client, headers = fuzz_client
+    with filled_service(client, headers, request.param, str(tmp_path_factory.mktemp("fuzzdb"))) as (base, _):
+        yield client, headers, base
 
 
 # ---- Strategies ----
