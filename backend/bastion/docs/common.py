@@ -39,8 +39,8 @@ ERROR_SCHEMA = {
 }
 
 
-def error_responses(*codes: int) -> dict:
-    """Response entries for the given error statuses, all in the one envelope."""
+def error_responses(*codes: int, texts: dict[int, str] | None = None) -> dict:
+    """Response entries for the given error statuses, all in the one envelope (texts: other wording)."""
     text = {
         400: "Bad request",
         401: "No or bad credentials",
@@ -52,7 +52,7 @@ def error_responses(*codes: int) -> dict:
         429: "Too many requests",
         502: "The e-mail could not be sent",
         503: "E-mail is not configured",
-    }
+    } | (texts or {})
     return {
         str(code): {
             "description": text.get(code, "Error"),

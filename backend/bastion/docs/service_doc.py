@@ -167,6 +167,18 @@ def _writes(ref: dict) -> dict:
     )
 
 
+# What a data path can answer besides its success: its database failing (503, with Retry-After when busy
+# or locked; 504 when timed out) on every path, and for writes a constraint (409) or a body that is not
+# JSON (415).
+DATABASE_FAULTS = {503: "The database is unreachable, busy or locked", 504: "The database timed out"}
+READ_ERRORS = error_responses(400, 401, 403, 404, 503, 504, texts=DATABASE_FAULTS)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 415, 503, 504, texts=DATABASE_FAULTS)
+
+
+def _errors(verb: str) -> dict:
+    return dict(READ_ERRORS if verb == "GET" else WRITE_ERRORS)
+
+
 _TABLE_OPS = {
     "GET": (
         "List",
@@ -193,7 +205,7 @@ def _table_ops(name: str, refs: Mapping[str, dict], related: list[dict]) -> dict
             "summary": f"{action} {name} records",
             "tags": [name],
             "parameters": _params(*params) + (related if verb == "GET" else []),
-            "responses": {status: answer, **error_responses(400, 401, 403, 404)},
+            "responses": {status: answer, **_errors(verb)},
         }
         if verb in ("POST", "PUT", "PATCH"):
             op["requestBody"] = _writes(ref)
@@ -219,7 +231,7 @@ def _record_ops(name: str, refs: Mapping[str, dict], related: list[dict]) -> dic
             "summary": f"{texts[verb]} one {name} record",
             "tags": [name],
             "parameters": [id_param, *_params("fields", "id_field"), *(related if verb == "GET" else [])],
-            "responses": {"200": json_response("The record", ref), **error_responses(400, 401, 403, 404)},
+            "responses": {"200": json_response("The record", ref), **_errors(verb)},
         }
         if verb in ("PUT", "PATCH"):
             op["requestBody"] = json_body(ref)
@@ -261,7 +273,7 @@ def _schema_op(name: str) -> dict:
             "tags": [name],
             "responses": {
                 "200": json_response("Table metadata", {"type": "object"}),
-                **error_responses(401, 403, 404),
+                **error_responses(401, 403, 404, 503, 504, texts=DATABASE_FAULTS),
             },
         }
     }
