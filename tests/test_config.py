@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from bastion.config import ConfigError, load_settings
+from bastion.config import KNOWN_NAMES, ConfigError, load_settings
 
 KEY = base64.b64encode(b"x" * 32).decode()
 
@@ -102,3 +104,21 @@ def test_bounded_numbers_take_their_bounds_and_refuse_beyond(name, good, bad, pr
         load_settings({"APP_KEY": KEY, name: bad})
     with pytest.raises(ConfigError, match=f"{name} must be an integer"):
         load_settings({"APP_KEY": KEY, name: "ten"})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(sorted(KNOWN_NAMES)),
+    value=st.one_of(
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+        st.sampled_from(
+            ["", " ", "0", "-1", "1e3", "true", "∞", "9" * 30, "10.0.0.0/33", "redis://", "x" * 5000]
+        ),
+    ),
+)
+def test_any_value_of_any_setting_loads_or_stops_naming_it(name, value):
+    # Config is input too: whatever an operator writes, the platform starts or says which setting is wrong.
+    try:
+        load_settings({"APP_KEY": KEY, name: value})
+    except ConfigError as exc:
+        assert name in str(exc), (name, value, str(exc))

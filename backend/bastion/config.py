@@ -128,6 +128,15 @@ def _text(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _folder(name: str, raw: str) -> str:
+    text = raw.strip()
+    try:
+        Path(text or DEFAULT_INSTANCE).expanduser().resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL, a name too long, a symlink loop
+        raise ConfigError(f"{name}: not a usable folder ({exc})") from None
+    return text
+
+
 def _secret_text(name: str, raw: str) -> str:
     return raw  # a password keeps its spaces
 
@@ -192,7 +201,7 @@ SETTINGS = (
         "addresses/CIDRs of those proxies; X-Forwarded-* from any other peer is ignored",
     ),
     Setting("REQUIRE_HTTPS", None, _bool, "refuse API requests that did not arrive over HTTPS"),
-    Setting("BASTION_INSTANCE", DEFAULT_INSTANCE, _text, "instance folder: SQLite system DB, .env, logs"),
+    Setting("BASTION_INSTANCE", DEFAULT_INSTANCE, _folder, "instance folder: SQLite system DB, .env, logs"),
     Setting(
         "SQLITE_ROOTS",
         "",
@@ -272,12 +281,22 @@ def _read_env_file(path: Path) -> dict[str, str]:
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
 
 
+def _instance_env(folder: str) -> tuple[Path, dict[str, str]]:
+    """The instance folder and its .env settings; a folder that cannot be read names BASTION_INSTANCE."""
+    try:
+        instance = Path(folder).expanduser()
+        return instance, _read_env_file(instance / ".env")
+    except (OSError, ValueError) as exc:  # a name too long, a NUL, a folder we may not read
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        shown = folder if len(folder) <= 80 else folder[:77] + "..."
+        raise ConfigError(f"BASTION_INSTANCE: cannot read {shown!r}/.env ({reason})") from None
+
+
 def _merge_sources(overrides: Mapping[str, Any] | None) -> tuple[dict[str, str], list[str]]:
     overrides = {k: str(v) for k, v in (overrides or {}).items()}
     cwd_env = _read_env_file(Path(".env"))
     first = {**cwd_env, **os.environ, **overrides}
-    instance = Path(first.get("BASTION_INSTANCE", DEFAULT_INSTANCE)).expanduser()
-    instance_env = _read_env_file(instance / ".env")
+    instance, instance_env = _instance_env(first.get("BASTION_INSTANCE", DEFAULT_INSTANCE))
     warnings = [
         f"unknown setting {name} in {instance / '.env'}" for name in instance_env if name not in KNOWN_NAMES
     ]
