@@ -70,6 +70,17 @@ def test_instance_env_is_read_and_unknown_names_reported(tmp_path, monkeypatch):
     assert any("APP_KYE" in w for w in settings.warnings)
 
 
+@pytest.mark.parametrize("where", ["instance", "working directory"])
+def test_a_settings_file_that_is_not_text_stops_with_its_path(tmp_path, monkeypatch, where):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    folder = instance if where == "instance" else tmp_path  # the fixture made tmp_path the working directory
+    (folder / ".env").write_bytes(b"APP_KEY=\xff\xfe\n")
+    monkeypatch.setenv("BASTION_INSTANCE", str(instance))
+    with pytest.raises(ConfigError, match=r"cannot read the settings file .*\.env.*utf-8"):
+        load_settings({"APP_KEY": KEY})
+
+
 def test_environment_beats_instance_env(tmp_path, monkeypatch):
     instance = tmp_path / "inst"
     instance.mkdir()

@@ -276,27 +276,26 @@ def mail_missing_setting(settings: Settings) -> str | None:
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
-
-
-def _instance_env(folder: str) -> tuple[Path, dict[str, str]]:
-    """The instance folder and its .env settings; a folder that cannot be read names BASTION_INSTANCE."""
+    """The settings of a .env file (none without one); a file that cannot be read stops with its name."""
     try:
-        instance = Path(folder).expanduser()
-        return instance, _read_env_file(instance / ".env")
-    except (OSError, ValueError) as exc:  # a name too long, a NUL, a folder we may not read
+        if not path.is_file():
+            return {}
+        return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    except (OSError, ValueError) as exc:  # not UTF-8, a name too long or with a NUL, no permission
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        shown = folder if len(folder) <= 80 else folder[:77] + "..."
-        raise ConfigError(f"BASTION_INSTANCE: cannot read {shown!r}/.env ({reason})") from None
+        shown = str(path) if len(str(path)) <= 100 else str(path)[:97] + "..."
+        raise ConfigError(f"cannot read the settings file {shown!r}: {reason}") from None
 
 
 def _merge_sources(overrides: Mapping[str, Any] | None) -> tuple[dict[str, str], list[str]]:
     overrides = {k: str(v) for k, v in (overrides or {}).items()}
     cwd_env = _read_env_file(Path(".env"))
     first = {**cwd_env, **os.environ, **overrides}
-    instance, instance_env = _instance_env(first.get("BASTION_INSTANCE", DEFAULT_INSTANCE))
+    instance = Path(first.get("BASTION_INSTANCE", DEFAULT_INSTANCE)).expanduser()
+    try:
+        instance_env = _read_env_file(instance / ".env")
+    except ConfigError as exc:
+        raise ConfigError(f"BASTION_INSTANCE: {exc}") from None
     warnings = [
         f"unknown setting {name} in {instance / '.env'}" for name in instance_env if name not in KNOWN_NAMES
     ]
