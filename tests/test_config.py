@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bastion.config import KNOWN_NAMES, ConfigError, load_settings
+from tests.test_api_data_fuzz import FUZZ
 
 KEY = base64.b64encode(b"x" * 32).decode()
 
@@ -117,7 +118,7 @@ def test_bounded_numbers_take_their_bounds_and_refuse_beyond(name, good, bad, pr
         load_settings({"APP_KEY": KEY, name: "ten"})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@FUZZ
 @given(
     name=st.sampled_from(sorted(KNOWN_NAMES)),
     value=st.one_of(

@@ -25,6 +25,7 @@ from bastion.config import DEFAULT_INSTANCE, ConfigError, load_settings
 from bastion.console import write_console_config
 from bastion.db import make_engine, session_scope
 from bastion.demo import ensure_demo_service
+from bastion.logs import escape_controls
 from bastion.models import PASSWORD_MIN_LENGTH, AdminCreate
 from bastion.plain_messages import plain_message
 from bastion.secrets import SecretBox, SecretError
@@ -42,7 +43,8 @@ class Parser(argparse.ArgumentParser):
     """argparse that reports a bad argument in one line."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        # An argument may hold a line break or an escape sequence: the message stays one visible line.
+        self.exit(2, f"{self.prog}: error: {escape_controls(message)}\n")
 
 
 def _instance_dir() -> Path:
@@ -322,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         with _audited_as_cli():
             status = HANDLERS[args.command](args)
     except (CliError, ConfigError, cli_cors.CommandError, cli_audit.CommandError) as exc:
-        print(f"bastion: error: {exc}", file=sys.stderr)
+        print(f"bastion: error: {escape_controls(str(exc))}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
         # The driver's text can carry a URL with credentials: name the failure, not the details.

@@ -48,7 +48,11 @@ def _export(engine: Engine, args) -> None:
         raise CommandError(f"no such folder: {Path(args.output).parent}")
     # Standard output is written to but never closed: it is not this command's to close.
     stdout = args.output == "-"
-    target = nullcontext(sys.stdout) if stdout else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        target = nullcontext(sys.stdout) if stdout else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    except (OSError, ValueError) as exc:  # an empty name, a folder, no permission, a NUL
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CommandError(f"cannot write --output {args.output!r}: {reason}") from None
     with session_scope(engine) as db, target as handle:
         for line in audit_log.export_lines(db, wanted):
             handle.write(line + "\n")
