@@ -48,11 +48,18 @@ def role_view(identity: Identity, service: str):
         found = access.table_access(
             identity=identity, service=service, table=table.name, folds=case_unique(table), index=index
         )
-        return TableView(
-            {verb: grant.fields for verb, grant in found.verbs.items()}, found.schema is not None
-        )
+        usable = {
+            verb: grant.fields for verb, grant in found.verbs.items() if _usable(verb, grant.fields, table)
+        }
+        return TableView(usable, found.schema is not None)
 
     return visible
+
+
+def _usable(verb: str, fields: frozenset[str] | None, table: sa.Table) -> bool:
+    """Whether a granted verb can do anything on the table: a column list naming none of its columns
+    makes every read and write of it a 403, so the document does not offer them (DELETE needs none)."""
+    return verb == "DELETE" or fields is None or any(column.name in fields for column in table.columns)
 
 
 def _readable(identity: Identity, service: str, kind: str) -> bool:
