@@ -3,7 +3,7 @@ import { ApiError } from './api/client'
 import type { ColumnInfo } from './api/data'
 import type { Role } from './api/roles'
 import { placeErrors } from './forms'
-import { entryDraft, entryErrors, normalizeErrorKey, roleDraft, roleFieldKeys, serializeRole, tableOf } from './roleForm'
+import { entryDraft, entryErrors, entryProblems, normalizeErrorKey, roleDraft, roleFieldKeys, serializeRole, tableOf } from './roleForm'
 
 const column = (name: string, type: string) => ({ name, type }) as ColumnInfo
 const employees = [column('id', 'integer'), column('department_id', 'integer'), column('salary', 'decimal'), column('email', 'string'), column('is_active', 'boolean')]
@@ -119,5 +119,14 @@ describe('server error keys on entries', () => {
     expect(entryErrors({ 'access[1]': 'verb_mask must be a whole number from 0 to 31', 'access[10].verbs': 'x' }, 1)).toEqual({
       entry: 'verb_mask must be a whole number from 0 to 31',
     })
+  })
+})
+
+describe('problems seen before sending', () => {
+  it('asks for a column when "Only these columns" is ticked with none chosen on a verb that uses columns', () => {
+    const limited = (verbs: string[], fields: string[] = []) => ({ ...entryDraft(), service: 'hr', component: '_table/employees', verbs, limitFields: true, fields })
+    const entries = [limited(['GET']), limited(['DELETE']), limited(['GET'], ['id']), { ...entryDraft(), verbs: ['PATCH'] }, limited([])]
+    expect(entryProblems(entries)).toEqual({ 'access[0].fields': 'Choose at least one column, or untick "Only these columns" to allow every column' })
+    expect(entryErrors(entryProblems(entries), 0)).toEqual({ fields: 'Choose at least one column, or untick "Only these columns" to allow every column' })
   })
 })

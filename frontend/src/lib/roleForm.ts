@@ -146,6 +146,20 @@ export function normalizeErrorKey(key: string): string {
   return sub && FILTER_PARTS.includes(sub) ? `access[${i}].filters[${item}].${sub}` : `access[${i}].filters[${item}]`
 }
 
+/** Verbs that read or write columns: with "Only these columns" ticked and none chosen they can do nothing. */
+const COLUMN_VERBS = ['GET', 'POST', 'PUT', 'PATCH']
+
+/** The entries' problems the form can see before sending, keyed as the platform keys its own. */
+export function entryProblems(entries: readonly EntryDraft[]): FieldErrors {
+  const errors: FieldErrors = {}
+  entries.forEach((entry, i) => {
+    if (entry.service !== DOCS_SERVICE && entry.limitFields && entry.fields.length === 0 && entry.verbs.some((v) => COLUMN_VERBS.includes(v))) {
+      errors[`access[${i}].fields`] = 'Choose at least one column, or untick "Only these columns" to allow every column'
+    }
+  })
+  return errors
+}
+
 /** Every key the editor can show a message under, for a role with these entries. */
 export function roleFieldKeys(entries: readonly EntryDraft[]): string[] {
   const keys = ['name', 'description', 'is_active', 'access']
