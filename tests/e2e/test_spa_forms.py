@@ -92,6 +92,27 @@ def test_formats_are_checked_and_a_message_goes_when_its_field_is_edited(page, s
     expect(page.get_by_test_id("error-name")).to_have_count(0)
 
 
+def test_a_column_list_ticked_with_no_column_is_named_before_sending(page, spa, live_server, screens):
+    requests_made: list[Request] = []
+    page.on("request", lambda r: requests_made.append(r))
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Roles")
+    page.get_by_role("link", name="New role").click()
+    page.get_by_label("Name", exact=True).fill("no columns")
+    page.get_by_role("button", name="Add access entry").click()
+    entry = page.get_by_test_id("entry-0")
+    entry.get_by_label("Only these columns").check()
+    page.get_by_role("button", name="Create role").click()
+    expect(entry.get_by_test_id("error-access[0].fields")).to_have_text(
+        'Choose at least one column, or untick "Only these columns" to allow every column'
+    )
+    assert _writes(requests_made) == []
+    entry.get_by_label("Only these columns").uncheck()
+    page.get_by_role("button", name="Create role").click()
+    expect(page.get_by_text("no columns").first).to_be_visible()
+    assert len(_writes(requests_made)) == 1
+
+
 def test_server_messages_on_cors_origins_clear_on_edit_and_read_as_instructions(
     page, spa, live_server, screens
 ):
