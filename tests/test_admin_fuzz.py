@@ -14,7 +14,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import test_api_data_fuzz
@@ -25,26 +25,15 @@ from tests.test_api_data_fuzz import (
     INJECTIONS,
     INTEGER_TEXT,
     NAME_LIST,
-    assert_well_formed,
     filled_service,
+    send_json,
 )
-from tests.test_write_fuzz import refused_whole
+from tests.test_write_fuzz import json_values, refused_whole
 
 fuzz_client = test_api_data_fuzz.fuzz_client  # its admin client, set up for this module too
 
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**70), 2**70),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
-    st.sampled_from(INJECTIONS),
-    st.sampled_from(["*", "GET", "get", "_table/*", "_table/items", "https://a.example", "id", "1", "AND"]),
-)
-VALUES = st.recursive(
-    SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
+VALUES = json_values(
+    ["*", "GET", "get", "_table/*", "_table/items", "https://a.example", "id", "1", "AND"], 8
 )
 VERBS = st.lists(
     st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "get", "HEAD", "*", ""]), max_size=4
@@ -301,17 +290,7 @@ def test_admin_api_never_causes_a_server_error_nor_a_partial_change(
     if record_id:
         path += "/" + record_id.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
     before = _system_rows(client)
-    response = client.open(
-        path,
-        method=method,
-        data=payload,
-        query_string=query,
-        headers={**headers, "Content-Type": "application/json"},
-    )
-    message = str((response.get_json(silent=True) or {}).get("error", {}).get("message"))[:60]
-    event(f"{resource} {method} {response.status_code} {message}")
-    sent = (method, path, query, payload[:300])
-    assert_well_formed(response, sent)
+    response, sent = send_json(client, method, path, payload, query, headers, resource)
     if response.status_code >= 400 and refused_whole(record_id, query, payload):
         assert _system_rows(client) == before, sent
 
@@ -331,16 +310,6 @@ def test_well_typed_changes_are_made_or_refused_whole(admin_api, data, resource,
     payload = json.dumps(data.draw(shape)).encode()
     path = f"/api/v2/system/{resource}" + (f"/{record_id}" if record_id else "")
     before = _system_rows(client)
-    response = client.open(
-        path,
-        method=method,
-        data=payload,
-        query_string=query,
-        headers={**headers, "Content-Type": "application/json"},
-    )
-    message = str((response.get_json(silent=True) or {}).get("error", {}).get("message"))[:60]
-    event(f"{resource} {method} {response.status_code} {message}")
-    sent = (method, path, query, payload[:300])
-    assert_well_formed(response, sent)
+    response, sent = send_json(client, method, path, payload, query, headers, resource)
     if response.status_code >= 400 and refused_whole(record_id, query, payload):
         assert _system_rows(client) == before, sent

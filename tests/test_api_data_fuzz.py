@@ -322,6 +322,23 @@ TABLE_AND_QUERY = st.sampled_from(TABLES).flatmap(
 )
 
 
+def send_json(client, method: str, path: str, body: bytes, query: dict, headers: dict, label: str):
+    """Send a fuzzed body as JSON, note its status and message as a Hypothesis event under `label`, and
+    check the answer is well formed; the response and what was sent (for assertion messages)."""
+    response = client.open(
+        path,
+        method=method,
+        data=body,
+        query_string=query,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    message = str((response.get_json(silent=True) or {}).get("error", {}).get("message"))[:70]
+    event(f"{label} {method} {response.status_code} {message}")
+    sent = (method, path, query, body[:300])
+    assert_well_formed(response, sent)
+    return response, sent
+
+
 def assert_well_formed(response, sent) -> None:
     """No 5xx; every answer is a JSON object, and an error is the envelope with a message."""
     assert response.status_code < 500, (sent, response.get_data(as_text=True))

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from tests import test_api_data_fuzz
 from tests.conftest import ADMIN_PASSWORD
+from tests.test_access_leaks import key_for
 from tests.test_api_data_fuzz import FUZZ, INJECTIONS, assert_well_formed, filled_service
 
 fuzz_client = test_api_data_fuzz.fuzz_client  # its admin client, set up for this module too
@@ -97,11 +98,7 @@ def header_api(fuzz_client, tmp_path_factory):
         }
         assert client.post("/api/v2/system/cors", json=rule, headers=headers).status_code == 201
         access = [{"service": "fuzz_sqlite", "component": "_table/*", "verbs": ["GET", "POST"]}]
-        role = client.post("/api/v2/system/role", json={"name": "reader", "access": access}, headers=headers)
-        app = client.post(
-            "/api/v2/system/app", json={"name": "reader", "role_id": role.get_json()["id"]}, headers=headers
-        )
-        callers = {"stranger": {}, "admin": headers, "app": {"X-Api-Key": app.get_json()["api_key"]}}
+        callers = {"stranger": {}, "admin": headers, "app": key_for(client, headers, access, "reader")}
         # A second session of the admin, never sent by the fuzzer: what it sends may end only its own.
         login = client.post(
             "/api/v2/system/admin/session", json={"email": "fuzz@example.com", "password": ADMIN_PASSWORD}

@@ -19,6 +19,7 @@ from bastion.migrate import upgrade
 from bastion.models import AdminCreate
 from bastion.services import accounts
 from tests.conftest import ADMIN_PASSWORD, make_app
+from tests.test_access_leaks import key_for
 from tests.test_api_data_fuzz import FUZZ
 from tests.upstream import start_upstream
 
@@ -53,11 +54,7 @@ def proxied(tmp_path_factory):
     )
     assert made.status_code == 201, made.get_json()
     entry = {"service": "tw", "component": "statuses/*", "verbs": ["GET", "POST", "DELETE"]}
-    role = client.post("/api/v2/system/role", json={"name": "statuses", "access": [entry]}, headers=admin)
-    key = client.post(
-        "/api/v2/system/app", json={"name": "tw", "role_id": role.get_json()["id"]}, headers=admin
-    )
-    callers = {"app": {"X-Api-Key": key.get_json()["api_key"]}, "admin": admin}
+    callers = {"app": key_for(client, admin, [entry], "statuses"), "admin": admin}
     yield client, callers, upstream
     upstream.stop()
     app.extensions["bastion.http_pools"].dispose_all()

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from tests import test_api_data_fuzz
 from tests.databases import ENGINES
+from tests.test_access_leaks import key_for
 from tests.test_api_data_fuzz import (
     FUZZ,
     GARBAGE,
@@ -48,21 +49,13 @@ def restricted(request, fuzz_client, tmp_path_factory):
             "filters": [{"name": "qty", "operator": ">", "value": "3"}],
             "fields": list(SHOWN),
         }
-        role = client.post(
-            "/api/v2/system/role", json={"name": f"rows {request.param}", "access": [entry]}, headers=headers
-        )
-        assert role.status_code == 201, role.get_json()
-        app = client.post(
-            "/api/v2/system/app",
-            json={"name": f"rows {request.param}", "role_id": role.get_json()["id"]},
-            headers=headers,
-        )
+        key = key_for(client, headers, [entry], f"rows {request.param}")
         engine = sa.create_engine(url)
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT id, name, qty FROM items WHERE qty > 3")).fetchall()
         engine.dispose()
         visible = {str(value) for row in rows for value in row}
-        yield client, {"X-Api-Key": app.get_json()["api_key"]}, base, visible, len(rows)
+        yield client, key, base, visible, len(rows)
 
 
 def _scalars(value):

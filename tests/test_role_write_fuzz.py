@@ -12,12 +12,13 @@ import urllib.parse
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import test_api_data_fuzz
 from tests.databases import ENGINES
-from tests.test_api_data_fuzz import FUZZ, INTEGER_TEXT, assert_well_formed, filled_service
+from tests.test_access_leaks import key_for
+from tests.test_api_data_fuzz import FUZZ, INTEGER_TEXT, filled_service, send_json
 from tests.test_write_fuzz import EXISTING, WRITE_QUERY, bodies
 
 fuzz_client = test_api_data_fuzz.fuzz_client  # its admin client, set up for this module too
@@ -37,22 +38,12 @@ def writer(request, fuzz_client, tmp_path_factory):
             "verbs": ["GET", "POST", "PUT", "PATCH", "DELETE"],
             "filters": [{"name": "qty", "operator": ">", "value": "3"}],
         }
-        role = client.post(
-            "/api/v2/system/role",
-            json={"name": f"writer {request.param}", "access": [entry]},
-            headers=headers,
-        )
-        assert role.status_code == 201, role.get_json()
-        app = client.post(
-            "/api/v2/system/app",
-            json={"name": f"writer {request.param}", "role_id": role.get_json()["id"]},
-            headers=headers,
-        )
+        key = key_for(client, headers, [entry], f"writer {request.param}")
         engine = sa.create_engine(url)
         with engine.connect() as conn:
             hidden = conn.execute(sa.text(HIDDEN_ROWS)).fetchall()
         assert len(hidden) == 3
-        yield client, {"X-Api-Key": app.get_json()["api_key"]}, base, engine, hidden
+        yield client, key, base, engine, hidden
         engine.dispose()
 
 
@@ -72,16 +63,6 @@ def test_a_filtered_writer_never_touches_a_row_outside_its_filter(writer, data, 
     path = f"{base}/_table/items"
     if record_id:
         path += "/" + urllib.parse.quote(record_id, safe="")
-    response = client.open(
-        path,
-        method=method,
-        data=body,
-        query_string=query,
-        headers={**headers, "Content-Type": "application/json"},
-    )
-    message = str((response.get_json(silent=True) or {}).get("error", {}).get("message"))[:70]
-    event(f"{method} {response.status_code} {message}")
-    sent = (method, path, query, body[:300])
-    assert_well_formed(response, sent)
+    _, sent = send_json(client, method, path, body, query, headers, "items")
     with engine.connect() as conn:
         assert conn.execute(sa.text(HIDDEN_ROWS)).fetchall() == hidden, sent
