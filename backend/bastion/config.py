@@ -128,13 +128,11 @@ def _text(name: str, raw: str) -> str:
     return raw.strip()
 
 
-def _folder(name: str, raw: str) -> str:
-    text = raw.strip()
+def _folder(name: str, raw: str) -> Path:
     try:
-        Path(text or DEFAULT_INSTANCE).expanduser().resolve()
+        return Path(raw.strip() or DEFAULT_INSTANCE).expanduser().resolve()
     except (OSError, ValueError, RuntimeError) as exc:  # a NUL, a name too long, a symlink loop
         raise ConfigError(f"{name}: not a usable folder ({exc})") from None
-    return text
 
 
 def _secret_text(name: str, raw: str) -> str:
@@ -314,8 +312,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         # An empty value means "the default" for settings whose default depends on others.
         unset = text is None or (setting.default is None and not text.strip())
         values[setting.name.lower()] = None if unset else setting.parse(setting.name, text)
-    instance = Path(values["bastion_instance"] or DEFAULT_INSTANCE).expanduser().resolve()
-    values["bastion_instance"] = instance
+    instance = values["bastion_instance"]
     if values["require_https"] is None:
         values["require_https"] = values["app_env"] == "production"
     if not values["database_url"]:
