@@ -137,8 +137,10 @@ def test_field_lists_apply_to_nested_records_and_updates_by_id(db):
     assert rows(engine, t["contact"], id=1)[0]["first_name"] == "First 1"  # nothing written
     body[HAS_MANY] = [{"id": 2, "info_type": "cell"}, {"info_type": "fax", "owner": "a"}]
     assert records.update_record(engine, t["contact"], FULL_GRANT, "1", body, nesting=nesting) == {"id": 1}
-    nothing = {MANY_MANY: None, HAS_MANY: []}  # null and [] change nothing, as in DreamFactory
-    assert records.update_record(engine, t["contact"], FULL_GRANT, "1", nothing, nesting=nesting) == {"id": 1}
+    for nothing in ({HAS_MANY: None}, {HAS_MANY: []}):  # null and [] change nothing, as in DreamFactory
+        assert records.update_record(engine, t["contact"], FULL_GRANT, "1", nothing, nesting=nesting) == {
+            "id": 1
+        }
     assert [i["info_type"] for i in rows(engine, t["contact_info"], contact_id=1)] == ["cell", "work", "fax"]
 
 
@@ -158,3 +160,31 @@ def test_related_records_with_a_chosen_key_are_upserted(db):
     missing = [{"id": 1, HAS_MANY: [{"id": 999, "phone": "x"}]}]  # a generated key is never chosen
     with pytest.raises(NotFound, match=f"Relationship '{HAS_MANY}': Record '999' not found"):
         records.update_records(engine, t["contact"], FULL_GRANT, missing, nesting=allowing())
+
+
+def test_a_relationship_to_a_table_the_caller_cannot_use_reads_as_an_unknown_field(db):
+    """Before, a 403 named the hidden table (or the hidden join column): guessed names were confirmed."""
+    engine, t = db
+    own = Grant(fields=frozenset({"id", "first_name", "last_name", "owner"}))
+    no_infos = allowing({("contact", v): FULL_GRANT for v in VERBS})
+    hidden_fk = allowing(
+        {
+            (n, v): own if n == "contact_info" else FULL_GRANT
+            for n in ("contact", "contact_info")
+            for v in VERBS
+        }
+    )
+    for nesting in (no_infos, hidden_fk):
+        for name in (HAS_MANY, "contact_info_by_nothing"):
+            body = new_contact(**{name: [{"info_type": "home", "owner": "a"}]})
+            with pytest.raises(BadRequest) as refused:
+                records.create_records(engine, t["contact"], FULL_GRANT, [body], nesting=nesting)
+            assert refused.value.message == f"Unknown field '{name}'"
+    assert rows(engine, t["contact"], first_name="New") == []
+    # With some verb on the other table and its join column, the relationship is the caller's to use.
+    body = new_contact(**{HAS_MANY: [{"info_type": "home", "owner": "a"}]})
+    only_patch = allowing({("contact", "POST"): FULL_GRANT, ("contact_info", "PATCH"): FULL_GRANT})
+    with pytest.raises(
+        Forbidden, match=f"Relationship '{HAS_MANY}': POST on component '_table/contact_info'"
+    ):
+        records.create_records(engine, t["contact"], FULL_GRANT, [body], nesting=only_patch)

@@ -49,6 +49,7 @@ class RowFilter:
     operator: str
     value: Any = None
     private: bool = False
+    escape: str | None = None  # the LIKE escape character, when a placeholder's value was escaped
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,54 @@ def _is_private(value: Any, context: dict[str, Any]) -> bool:
     return bool(private) and any(private(name) for name in names)
 
 
+LIKE_ESCAPE = "/"
+LIKE_SPECIAL = re.compile(r"[%_/]")
+
+
+def _escape_like(text: str) -> str:
+    return LIKE_SPECIAL.sub(lambda m: LIKE_ESCAPE + m.group(0), text)
+
+
+def _resolve_pattern(pattern: str, context: dict[str, Any]) -> str:
+    """A `like` pattern with each placeholder's value escaped; the pattern's own `/` escaped too."""
+    pieces, at = [], 0
+    for found in PLACEHOLDER.finditer(pattern):
+        # The pattern's own wildcards stay wildcards; only the escape character is made literal.
+        pieces.append(pattern[at : found.start()].replace(LIKE_ESCAPE, LIKE_ESCAPE * 2))
+        pieces.append(_escape_like(str(_resolve(found.group(0), context))))
+        at = found.end()
+    pieces.append(pattern[at:].replace(LIKE_ESCAPE, LIKE_ESCAPE * 2))
+    return "".join(pieces)
+
+
+def _resolve_items(text: str, context: dict[str, Any]) -> tuple[Any, ...]:
+    """An `in` list's items, each resolved on its own: a caller's value never splits into several items.
+
+    A lookup (set by an admin) that is the whole item may still hold a comma-separated list, as it could
+    in DreamFactory's filter text.
+    """
+    items: list[Any] = []
+    for item in (part.strip() for part in text.split(",")):
+        value = _resolve(item, context)
+        whole = PLACEHOLDER.fullmatch(item)
+        if whole and whole.group(1).startswith(LOOKUP_PREFIX) and isinstance(value, str):
+            items.extend(part.strip() for part in value.split(","))
+        else:
+            items.append(value)
+    return tuple(items)  # a grant is hashed as part of a compiled read's key
+
+
 def _row_filter(spec: Any, context: dict[str, Any]) -> RowFilter:
-    value = _resolve(spec.value, context)
-    return RowFilter(spec.name, spec.operator, value, _is_private(spec.value, context))
+    value, escape = spec.value, None
+    templated = isinstance(value, str) and PLACEHOLDER.search(value) is not None
+    operator = " ".join(str(spec.operator).lower().split())  # as data.operators.normalize does
+    if templated and operator == "like":
+        value, escape = _resolve_pattern(value, context), LIKE_ESCAPE
+    elif templated and operator in ("in", "not in"):
+        value = _resolve_items(value, context)
+    else:
+        value = _resolve(value, context)
+    return RowFilter(spec.name, spec.operator, value, _is_private(spec.value, context), escape)
 
 
 def grant_for(entry: AccessEntry, context: dict[str, Any]) -> Grant:

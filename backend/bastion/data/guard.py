@@ -28,12 +28,12 @@ def grant_condition(table: sa.Table, grant: Grant) -> ColumnElement[bool] | None
     """The grant's row filters as one bound condition (AND or OR), or None when there are none."""
     if not grant.filters:
         return None
-    terms = [_row_filter(table, f.name, f.operator, f.value, f.private) for f in grant.filters]
+    terms = [_row_filter(table, f.name, f.operator, f.value, f.private, f.escape) for f in grant.filters]
     return sa.or_(*terms) if grant.filter_op.upper() == "OR" else sa.and_(*terms)
 
 
 def _row_filter(
-    table: sa.Table, name: str, operator: str, value: Any, private: bool = False
+    table: sa.Table, name: str, operator: str, value: Any, private: bool = False, escape: str | None = None
 ) -> ColumnElement[bool]:
     # A role filter that cannot be applied must deny access, never widen it or be skipped.
     column = table.c.get(name)
@@ -48,7 +48,7 @@ def _row_filter(
             value = str(value)
         elif op not in NULL_OPERATORS:
             value = bound(column, to_python(column, value))
-        return compare(column, operator, value)
+        return compare(column, operator, value, escape)
     except (ValueError, TypeError, BadRequest) as exc:
         # A private lookup's value never reaches the log, nor does the converter's message that quotes it.
         shown, why = ("(private lookup)", type(exc).__name__) if private else (value, exc)

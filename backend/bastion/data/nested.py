@@ -34,6 +34,7 @@ from bastion.data.guard import Target
 from bastion.data.keys import Key, coerce_key, key_condition
 from bastion.data.relationships import BELONGS_TO, MANY_MANY, Relation, relationships
 from bastion.errors import ApiError, BadRequest, Forbidden, NotFound
+from bastion.verbs import VERBS
 
 Authorize = Callable[[sa.Table, str], Grant]
 
@@ -42,7 +43,15 @@ class NestedWrite:
     """One body record split into its own columns and its related records, written around it."""
 
     def __init__(self, target: Target, record: Mapping[str, Any], authorize: Authorize, allow_delete: bool):
-        relations = relationships(target.table)
+        # A relationship the caller can use on no verb is no relationship to it: its key stays among the
+        # record's own values and is refused as the unknown field it is for the caller, exactly like a
+        # name that relates nothing. A 403 naming the other table (or the hidden join column) told the
+        # caller that a table or column hidden from it exists.
+        relations = {
+            name: relation
+            for name, relation in relationships(target.table).items()
+            if _usable(target, relation, authorize)
+        }
         self.target, self.authorize, self.allow_delete = target, authorize, allow_delete
         self.nested = {relations[k]: v for k, v in record.items() if k in relations}
         self.plain = {k: v for k, v in record.items() if k not in relations}
@@ -156,12 +165,25 @@ class NestedWrite:
             self._create(conn, table, record)
 
 
-def _check_shape(target: Target, relation: Relation, value: Any) -> None:
-    """A 400 before anything is written when the related value has the wrong shape or cannot be joined."""
+def _usable(target: Target, relation: Relation, authorize: Authorize) -> bool:
+    """Whether the caller sees the relationship's join columns: its own, and on each other table (and
+    junction) under a grant of some verb. Which verb each write needs is still asked when it is made."""
     if relation.field not in target.visible:
-        raise Forbidden(
-            f"Relationship '{relation.name}' joins on field '{relation.field}', which this role may not use"
-        )
+        return False
+    for table, columns in relation.ends():
+        grants = []
+        for verb in VERBS:
+            try:
+                grants.append(authorize(table, verb))
+            except Forbidden:
+                continue
+        if not any(all(grant.allows_column(column) for column in columns) for grant in grants):
+            return False
+    return True
+
+
+def _check_shape(target: Target, relation: Relation, value: Any) -> None:
+    """A 400 before anything is written when the related value has the wrong shape."""
     if relation.type == BELONGS_TO:
         if value is not None and not isinstance(value, dict):
             raise BadRequest(f"Relationship '{relation.name}' must be one JSON object (or null)")

@@ -20,8 +20,13 @@ def normalize(operator: str) -> str:
     return " ".join(operator.lower().split())
 
 
-def compare(column: ColumnClause, operator: str, value: Any = None) -> ColumnElement[bool]:
-    """Build a bound SQLAlchemy condition; the value is never spliced into SQL text."""
+def compare(
+    column: ColumnClause, operator: str, value: Any = None, escape: str | None = None
+) -> ColumnElement[bool]:
+    """Build a bound SQLAlchemy condition; the value is never spliced into SQL text.
+
+    ``escape`` is the escape character of a ``like`` pattern (a row filter's escaped placeholder value).
+    """
     op = normalize(operator)
     if op == "=":
         return column == value
@@ -36,7 +41,7 @@ def compare(column: ColumnClause, operator: str, value: Any = None) -> ColumnEle
     if op == "<=":
         return column <= value
     if op == "like":
-        return column.like(value)
+        return column.like(value, escape=escape) if escape else column.like(value)
     if op == "contains":
         return column.contains(value, autoescape=True)
     if op == "starts with":

@@ -9,9 +9,11 @@ Security, decided here for every relationship before any of its rows are read:
 - The columns a relationship joins on must be visible to the caller on both sides (and in the
   junction); otherwise matching rows would tell a hidden column's value. The join columns are selected
   internally when needed and then dropped from the answer unless the caller asked for them.
-- A relationship named explicitly that the caller cannot read is a 403 naming it. ``related=*`` (what
-  DreamFactory clients send) means every relationship the caller may read; the others are left out, as
-  ``_schema`` and the API document leave them out for that caller. An unknown name is a 400.
+- A relationship named explicitly that the caller cannot read is the same 400 as an unknown name: a
+  403 naming the reason told a caller that a table it may not read exists (and its name), or that a
+  column hidden from it is a join column, so names could be guessed and confirmed. Why it is unreadable
+  goes to the log for the admin. ``related=*`` (what DreamFactory clients send) means every relationship
+  the caller may read; the others are left out, as ``_schema`` and the API document leave them out.
 
 No N+1: one query per relationship per page, the page's keys in a bound ``IN`` list (CHUNK keys per
 query for very large pages). The list has a fixed number of slots per shape (the next power of two, the
@@ -22,6 +24,7 @@ ROW_NUMBER() in the same query; ``<name>.order`` orders it, then the far key.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +42,7 @@ from bastion.errors import BadRequest, Forbidden
 
 GrantOf = Callable[[sa.Table], Grant | None]
 LINK, RANK, KEY = "bastion_link", "bastion_rank", "bastion_related_"
+log = logging.getLogger("bastion")
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ def plan(target: Target, related: Related | None, grant_of: GrantOf) -> list[Fet
     relations = relationships(target.table)
     unknown = [ask.name for ask in related.asks if ask.name not in relations and not related.every]
     if unknown:
-        raise BadRequest(f"Table '{target.name}' has no relationship '{unknown[0]}'", {"related": unknown[0]})
+        raise _no_relationship(target, unknown[0])
     names = list(relations) if related.every else [ask.name for ask in related.asks]
     fetches = []
     for name in names:
@@ -80,8 +84,16 @@ def plan(target: Target, related: Related | None, grant_of: GrantOf) -> list[Fet
         if isinstance(fetch, Fetch):
             fetches.append(fetch)
         elif not related.every:
-            raise Forbidden(f"Relationship '{name}' of table '{target.name}' {fetch}", {"related": name})
+            log.info("relationship %r of table %r is not readable: it %s", name, target.name, fetch)
+            raise _no_relationship(target, name)
     return fetches
+
+
+def _no_relationship(target: Target, name: str) -> BadRequest:
+    """The one answer for a relationship that does not exist and one the caller may not read."""
+    return BadRequest(
+        f"Table '{target.name}' has no relationship '{name}' that this caller may read", {"related": name}
+    )
 
 
 def _readable(target: Target, relation: Relation, ask: RelatedAsk, grant_of: GrantOf) -> Fetch | str:
