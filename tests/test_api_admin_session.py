@@ -45,6 +45,23 @@ def test_login_of_unknown_account_is_the_same_401(client, admin):
     assert response.get_json()["error"]["message"] == "Invalid email or password"
 
 
+@pytest.mark.parametrize("remember_me", [True, False])
+def test_dreamfactory_remember_me_is_accepted_and_changes_nothing(client, admin, remember_me):
+    plain = login(client, admin["email"], admin["password"]).get_json()
+    body = {"email": admin["email"], "password": admin["password"], "remember_me": remember_me}
+    response = client.post(SESSION, json=body)
+    assert response.status_code == 200, response.get_json()
+    # No forever sessions (the environment says allow_forever_sessions: false): the same lifetime.
+    assert response.get_json()["token_expiry_date"][:16] == plain["token_expiry_date"][:16]
+
+
+def test_a_remember_me_that_is_no_flag_is_named(client, admin):
+    body = {"email": admin["email"], "password": admin["password"], "remember_me": "forever"}
+    response = client.post(SESSION, json=body)
+    assert response.status_code == 400
+    assert "remember_me" in response.get_json()["error"]["context"]["errors"]
+
+
 def test_login_body_is_validated(client):
     response = client.post(SESSION, json={"email": "a@b.co"})
     assert response.status_code == 400
