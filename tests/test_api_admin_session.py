@@ -45,6 +45,34 @@ def test_login_of_unknown_account_is_the_same_401(client, admin):
     assert response.get_json()["error"]["message"] == "Invalid email or password"
 
 
+def test_the_session_answers_dreamfactory_keys_but_not_the_host(client, admin):
+    body = login(client, admin["email"], admin["password"]).get_json()
+    assert body["session_id"] == body["session_token"]
+    assert {"first_name", "last_name", "last_login_date"} <= set(body)
+    assert body["last_login_date"]  # this login's time, as DreamFactory answers it
+    # DreamFactory also answers its server's host name: an internal detail Bastion keeps to itself.
+    assert "host" not in body
+    echoed = client.get(SESSION, headers=bearer(body["session_token"])).get_json()
+    assert echoed["session_id"] == echoed["session_token"] == body["session_token"]
+
+
+@pytest.mark.parametrize("remember_me", [True, False])
+def test_dreamfactory_remember_me_is_accepted_and_changes_nothing(client, admin, remember_me):
+    plain = login(client, admin["email"], admin["password"]).get_json()
+    body = {"email": admin["email"], "password": admin["password"], "remember_me": remember_me}
+    response = client.post(SESSION, json=body)
+    assert response.status_code == 200, response.get_json()
+    # No forever sessions (the environment says allow_forever_sessions: false): the same lifetime.
+    assert response.get_json()["token_expiry_date"][:16] == plain["token_expiry_date"][:16]
+
+
+def test_a_remember_me_that_is_no_flag_is_named(client, admin):
+    body = {"email": admin["email"], "password": admin["password"], "remember_me": "forever"}
+    response = client.post(SESSION, json=body)
+    assert response.status_code == 400
+    assert "remember_me" in response.get_json()["error"]["context"]["errors"]
+
+
 def test_login_body_is_validated(client):
     response = client.post(SESSION, json={"email": "a@b.co"})
     assert response.status_code == 400

@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     from bastion.api import (
         admins,
+        api_roots,
         apps,
         data,
         docs,
@@ -106,6 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         registration.bp,
         self_service.bp,
         docs.bp,
+        api_roots.bp,
         data.bp,
     )
     for blueprint in blueprints:

@@ -41,7 +41,8 @@ def require_admin_network() -> None:
 
 
 def _check_admin_network() -> None:
-    if current.asked().path.startswith(SYSTEM_PREFIX):
+    path = current.asked().path
+    if path.startswith(SYSTEM_PREFIX) or path == SYSTEM_PREFIX.rstrip("/"):
         require_admin_network()
 
 

@@ -156,6 +156,9 @@ class ThrottleEvent(SQLModel, table=True):
 class LoginCredentials(SQLModel):
     email: str = Field(min_length=1, max_length=255)
     password: str = Field(min_length=1, max_length=1024)
+    # DreamFactory's clients send it; as in DreamFactory without forever sessions (the environment's
+    # allow_forever_sessions is false), it changes nothing: every session lives SESSION_TTL_MINUTES.
+    remember_me: bool | None = None
 
 
 SERVICE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

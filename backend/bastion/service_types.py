@@ -133,7 +133,8 @@ HTTP_FIELDS = (
     DOCS_FIELD,
 )
 
-# The types of a database service, whose components are tables, and of a remote HTTP service (paths).
+# The types of a database service, whose components are tables, and of a remote HTTP service (paths);
+# each in DreamFactory's group of its kind (GET /api/v2?group=Database).
 SQL_TYPE = "sql"
 HTTP_TYPE = "http"
 
@@ -141,12 +142,14 @@ SERVICE_TYPES = {
     "sql": {
         "name": "sql",
         "label": "SQL database",
+        "group": "Database",
         "description": "An existing SQLite, PostgreSQL or MySQL/MariaDB database as a REST API",
         "config_schema": list(SQL_FIELDS),
     },
     "http": {
         "name": "http",
         "label": "Remote HTTP API",
+        "group": "Remote Service",
         "description": "A third-party REST API behind the platform, its credentials sealed",
         "config_schema": list(HTTP_FIELDS),
     },

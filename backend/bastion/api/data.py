@@ -30,7 +30,7 @@ from bastion.data.params import parse_list_params, parse_read_params, parse_writ
 from bastion.data.schema import case_unique, describe_table
 from bastion.errors import BadRequest, MethodNotAllowed, NotFound
 from bastion.models import RESERVED_SERVICE_NAMES
-from bastion.registry import OpenService, active_services, read_plans
+from bastion.registry import OpenService, read_plans
 from bastion.service_types import SQL_TYPE
 from bastion.verbs import VERBS
 
@@ -87,20 +87,6 @@ def to_remote_service():
     if rest and isinstance(asked.routing_exception, HTTPNotFound):
         return remote.proxy(name, rest)
     return None
-
-
-@bp.get("")
-def list_reachable_services():
-    """The services the caller can reach."""
-    identity = identify()
-    # The worker's service cache, rebuilt when any service changes, as every data request uses it.
-    services = active_services()
-    body = [
-        {"name": s.name, "label": s.label, "description": s.description, "type": s.type}
-        for s in services
-        if access.reaches(identity=identity, service=s.name, kind=s.type)
-    ]
-    return {"resource": body}
 
 
 @bp.get("/<service>")

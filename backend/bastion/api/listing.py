@@ -94,7 +94,8 @@ def list_query(args: Mapping[str, str]) -> ListQuery:
     )
 
 
-def _names(param: str, offered: Sequence[str]) -> tuple[str, ...] | None:
+def names_param(param: str, offered: Sequence[str]) -> tuple[str, ...] | None:
+    """The names a comma-list parameter gives (`*` for all offered), None when absent; else a 400."""
     text = request.args.get(param)
     if text is None or not text.strip():
         return None
@@ -113,8 +114,8 @@ class Shaper:
 
     def __init__(self, resource: Resource):
         self.resource = resource
-        self.related = _names("related", list(resource.related)) or ()
-        self.fields = _names("fields", [*resource.keys, *resource.related])
+        self.related = names_param("related", list(resource.related)) or ()
+        self.fields = names_param("fields", [*resource.keys, *resource.related])
 
     def __call__(self, db: Session, row: Any) -> dict:
         """The record as the caller asked for it."""
@@ -162,7 +163,7 @@ def list_fixed(items: Sequence[dict], keys: Sequence[str]) -> dict:
     for name, given in (("filter", query.filter), ("order", query.order), ("ids", query.ids)):
         if given:
             raise BadRequest(f"Parameter '{name}' is not supported on this list")
-    fields = _names("fields", list(keys))
+    fields = names_param("fields", list(keys))
     page = items[query.offset : query.offset + query.limit]
     body: dict[str, Any] = {
         "resource": [{k: v for k, v in i.items() if fields is None or k in fields} for i in page]

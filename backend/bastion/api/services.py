@@ -60,7 +60,8 @@ def _dispose(service_id: int) -> None:
 @documented(errors=(400, 401, 403), parameters=tuple(params.SERVICE_TYPE_PARAMS))
 def list_service_types():
     """Service types and their config fields."""
-    return list_fixed(list(SERVICE_TYPES.values()), ("name", "label", "description", "config_schema"))
+    keys = ("name", "label", "group", "description", "config_schema")
+    return list_fixed(list(SERVICE_TYPES.values()), keys)
 
 
 @bp.get("/service_type/<name>")

@@ -14,12 +14,17 @@ from bastion.services import login
 
 
 def session_body(user: User, row: SessionToken, token: str | None = None) -> dict:
-    """The session as the client sees it; the token only when it was just issued."""
+    """The session as the client sees it, with DreamFactory's keys; the token only when it was just issued
+    (or is echoed by GET)."""
+    last_login = as_utc(user.last_login_at).isoformat() if user.last_login_at else None
     body = {
         "id": user.id,
         "email": user.email,
         "name": user.name,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
         "is_sys_admin": user.is_sys_admin,
+        "last_login_date": last_login,
         "token_expiry_date": as_utc(row.expires_at).isoformat(),
     }
     app = request_app()
@@ -28,7 +33,8 @@ def session_body(user: User, row: SessionToken, token: str | None = None) -> dic
         if role is not None:
             body.update(role=role.name, role_id=role.id)
     if token is not None:
-        body["session_token"] = token
+        # DreamFactory answers the token under both names (session_id for its 1.x clients).
+        body["session_token"] = body["session_id"] = token
     return body
 
 
