@@ -164,7 +164,7 @@ def create_records(service: str, table: str):
     dropped and listed in X-Ignored-Fields."""
     opened, target, grant = _records(service, table, "POST")
     params = parse_write_params(request.args)
-    items, ignored = write_body.known_records(target, ops.records_from_body(json_body()))
+    items, ignored = write_body.known_records(target, grant, ops.records_from_body(json_body()))
     nesting = write_grants(identify(), service, params.allow_related_delete)
     body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields, nesting)
     return write_body.answer(body, ignored, 201)
@@ -178,7 +178,7 @@ def update_records(service: str, table: str):
     partial, body = request.method == "PATCH", json_body()
     if params.filter is not None or params.ids is not None:
         try:
-            values, ignored = write_body.known_values(target, body)
+            values, ignored = write_body.known_values(target, grant, body)
         except BadRequest:
             raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set") from None
         if params.filter is not None:
@@ -196,7 +196,7 @@ def update_records(service: str, table: str):
             params.id_field,
         )
         return write_body.answer(result, ignored)
-    items, ignored = write_body.known_records(target, ops.records_from_body(body))
+    items, ignored = write_body.known_records(target, grant, ops.records_from_body(body))
     nesting = write_grants(identify(), service, params.allow_related_delete)
     result = ops.update_records(
         opened.engine, target, grant, items, params.mode, partial, params.fields, params.id_field, nesting
@@ -247,7 +247,7 @@ def update_record(service: str, table: str, record_id: str):
     """PUT/PATCH _table/<t>/<id>: update one record, and the related records its body carries."""
     opened, target, grant = _records(service, table, request.method)
     params = parse_write_params(request.args)
-    values, ignored = write_body.known_values(target, json_body())
+    values, ignored = write_body.known_values(target, grant, json_body())
     result = ops.update_record(
         opened.engine,
         target,

@@ -1,6 +1,6 @@
 """Write bodies as DreamFactory's clients send them: unknown keys dropped and named in X-Ignored-Fields.
 
-The record layer drops the keys that name no column of the table (records.drop_unknown_fields); this
+The record layer drops the keys that name no column the caller may use (records.drop_unknown_fields); this
 module names them in the response header, which the CORS layer exposes to browser clients (cors.py).
 The names are the client's own text: each is percent-encoded where it is not printable ASCII or holds
 a comma or `%`, so a header can never be split or corrupted by a key, and the list stops at
@@ -15,6 +15,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask import Response, jsonify, make_response
 
+from bastion.access import Grant
 from bastion.data.records import drop_unknown_fields
 from bastion.errors import BadRequest
 
@@ -24,19 +25,21 @@ MAX_HEADER = 2000
 _SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in ",%" and not chr(c).isalnum())
 
 
-def known_records(table: sa.Table, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The body's records with unknown keys dropped, and the dropped names."""
-    return drop_unknown_fields(table, records)
+def known_records(
+    table: sa.Table, grant: Grant, records: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The body's records with unknown (or hidden) keys dropped, and the dropped names."""
+    return drop_unknown_fields(table, grant, records)
 
 
-def known_values(table: sa.Table, values: Any) -> tuple[dict[str, Any], list[str]]:
+def known_values(table: sa.Table, grant: Grant, values: Any) -> tuple[dict[str, Any], list[str]]:
     """One object of values to set, with unknown keys dropped; `{"resource": {...}}` is unwrapped."""
     if isinstance(values, dict) and set(values) == {"resource"} and isinstance(values["resource"], dict):
         values = values["resource"]
     # A leftover "resource" is a batch sent where one object belongs: refused, not dropped as unknown.
     if not isinstance(values, dict) or "resource" in values and "resource" not in table.c:
         raise BadRequest("Send one JSON object of the values to set")
-    kept, ignored = drop_unknown_fields(table, [values])
+    kept, ignored = drop_unknown_fields(table, grant, [values])
     return kept[0], ignored
 
 

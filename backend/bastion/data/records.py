@@ -313,16 +313,17 @@ def records_from_body(body: Any, max_batch: int = MAX_BATCH) -> list[dict[str, A
 
 
 def drop_unknown_fields(
-    table: sa.Table, records: list[dict[str, Any]]
+    table: sa.Table, grant: Grant, records: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """The records without keys that name no column of the table, and those keys, each once, in order.
+    """The records without keys that name no column the caller may use, and those keys, each once, in order.
 
-    DreamFactory drops such keys (form-serialising clients send hidden inputs along). Only keys naming
-    no column at all go: a real column the caller's field list hides is kept, so the write refuses it.
-    A key holding an object or an array is kept too: that is the shape of a relationship's records
-    (DreamFactory's nested writes), which must reach the write to be written or refused, never dropped.
+    DreamFactory drops keys naming no column (form-serialising clients send hidden inputs along). A column
+    the grant's field list hides goes the same way: refusing it while dropping a made-up name told the
+    caller which hidden columns exist. A key holding an object or an array is kept: that is the shape of
+    a relationship's records (DreamFactory's nested writes), which must reach the write to be written or
+    refused, never dropped.
     """
-    columns = {c.name for c in table.columns}
+    columns = {c.name for c in table.columns if grant.allows_column(c.name)}
     folded = {name.lower() for name in columns}
     ignored: dict[str, None] = {}
     kept = []
