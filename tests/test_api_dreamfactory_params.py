@@ -129,8 +129,10 @@ def test_a_tunnelled_get_takes_its_options_from_the_body(world, reader):
     query = {"filter": "first_name like %d%", "fields": "id,first_name", "limit": "5", "include_count": "1"}
     assert tunnelled.get_json() == world.client.get(URL, query_string=query, headers=reader).get_json()
     assert tunnelled.get_json()["resource"] == [{"id": 1, "first_name": "Ada"}, {"id": 5, "first_name": "Ed"}]
-    by_ids = _tunnel(world, f"{URL}?fields=id", "get", reader, json={"ids": [1, 2, 3], "order": "id desc"})
-    assert by_ids.get_json()["resource"] == [{"id": 2}, {"id": 1}]  # 3 is outside the row filter
+    by_ids = _tunnel(world, f"{URL}?fields=id", "get", reader, json={"ids": [1, 2], "order": "id desc"})
+    assert by_ids.get_json()["resource"] == [{"id": 2}, {"id": 1}]
+    outside = _tunnel(world, f"{URL}?fields=id", "get", reader, json={"ids": [1, 2, 3]})
+    assert outside.get_json()["error"]["context"]["error"] == [2]  # 3 is outside the row filter
     placeholders = {"filter": "id = :n or first_name = :name", "params": {":n": 1, "name": "Bob"}}
     found = _tunnel(world, URL, "GET", reader, header="X-HTTP-Method-Override", json=placeholders)
     assert [r["id"] for r in found.get_json()["resource"]] == [1, 2]
