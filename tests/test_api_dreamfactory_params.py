@@ -354,3 +354,40 @@ def test_a_browser_may_read_the_ignored_fields(world, cors_rule):
     assert created.headers["Access-Control-Expose-Headers"] == "X-Ignored-Fields"
     read = world.client.get(URL, headers=headers)
     assert "Access-Control-Expose-Headers" not in read.headers  # only where the platform sets it
+
+
+def test_resource_lists_take_dreamfactorys_options(world, reader):
+    """df-core RestHandler::handleGET, df-database BaseDbTableResource/DbSchemaResource::getResources."""
+    get = lambda path, **query: world.client.get(f"/api/v2/hr{path}", query_string=query, headers=reader)  # noqa: E731
+    assert get("/_table", as_list="true").get_json() == {"resource": ["employees"]}
+    assert get("/_schema", as_list="1").get_json() == {"resource": ["employees"]}
+    assert get("", as_list="true").get_json() == {"resource": ["_table", "_schema"]}
+    tables = get("/_table", include_access="true").get_json()["resource"]
+    assert tables == [{"name": "employees", "verbs": ["GET"], "access": ["GET"]}]
+    assert get("/_table", fields="name", ids="employees,other").get_json() == {
+        "resource": [{"name": "employees"}]
+    }
+    assert get("/_table", ids="other").get_json() == {"resource": []}
+    # _schema?ids= describes each named table exactly as _schema/<table> does for this caller.
+    one = world.client.get("/api/v2/hr/_schema/employees", headers=reader).get_json()
+    assert get("/_schema", ids="employees").get_json() == {"resource": [one]}
+    assert get("/_schema", ids="employees", fields="name,primary_key").get_json() == {
+        "resource": [{"name": "employees", "primary_key": ["id"]}]
+    }
+
+
+@pytest.mark.parametrize("path", ["", "/_table", "/_schema"])
+@pytest.mark.parametrize("name", ["limit", "filter", "order", "include_count", "related"])
+def test_resource_lists_refuse_the_options_they_do_not_take(world, reader, path, name):
+    response = world.client.get(f"/api/v2/hr{path}", query_string={name: "1"}, headers=reader)
+    assert response.status_code == 400, response.get_json()
+    assert f"'{name}'" in response.get_json()["error"]["message"]
+
+
+def test_schema_ids_ask_the_same_access_as_each_table(world, no_schema):
+    refused = world.client.get("/api/v2/hr/_schema", query_string={"ids": "employees"}, headers=no_schema)
+    assert refused.status_code == 403, refused.get_json()
+    missing = world.client.get(
+        "/api/v2/hr/_schema", query_string={"ids": "nope"}, headers=world.admin_headers
+    )
+    assert missing.status_code == 404
