@@ -343,6 +343,10 @@ def test_validation_and_batch_errors_carry_dreamfactory_keys(world):
     assert context["errors"] == context["error"] == [1, 2]
     assert context["resource"][0] == {"id": 11}
     assert context["resource"][1]["error"]["context"]["first_name"] == ["is required"]
+    # df-core BatchException::toArray: a failed record's entry holds code, status_code, message, context.
+    entry = context["resource"][1]
+    assert entry["code"] == entry["status_code"] == entry["error"]["code"] == 400
+    assert entry["message"] == entry["error"]["message"] and entry["context"] == entry["error"]["context"]
 
 
 def test_a_browser_may_read_the_ignored_fields(world, cors_rule):
