@@ -350,9 +350,7 @@ def _filter_param(args: Query, name: str = "filter") -> str | None:
     return text if text is not None and text.strip() else None
 
 
-def name_list(
-    args: Query | Mapping[str, str], name: str, allow_star: bool = False
-) -> tuple[str, ...] | None:
+def name_list(args: Query | Mapping[str, str], name: str, allow_star: bool = False) -> tuple[str, ...] | None:
     """A comma list of names (None when absent or blank); an empty item, or ``*`` unless allowed, is a 400."""
     text = args.get(name)
     if text is None or not text.strip():
