@@ -129,8 +129,10 @@ def test_a_tunnelled_get_takes_its_options_from_the_body(world, reader):
     query = {"filter": "first_name like %d%", "fields": "id,first_name", "limit": "5", "include_count": "1"}
     assert tunnelled.get_json() == world.client.get(URL, query_string=query, headers=reader).get_json()
     assert tunnelled.get_json()["resource"] == [{"id": 1, "first_name": "Ada"}, {"id": 5, "first_name": "Ed"}]
-    by_ids = _tunnel(world, f"{URL}?fields=id", "get", reader, json={"ids": [1, 2, 3], "order": "id desc"})
-    assert by_ids.get_json()["resource"] == [{"id": 2}, {"id": 1}]  # 3 is outside the row filter
+    by_ids = _tunnel(world, f"{URL}?fields=id", "get", reader, json={"ids": [1, 2], "order": "id desc"})
+    assert by_ids.get_json()["resource"] == [{"id": 2}, {"id": 1}]
+    outside = _tunnel(world, f"{URL}?fields=id", "get", reader, json={"ids": [1, 2, 3]})
+    assert outside.get_json()["error"]["context"]["error"] == [2]  # 3 is outside the row filter
     placeholders = {"filter": "id = :n or first_name = :name", "params": {":n": 1, "name": "Bob"}}
     found = _tunnel(world, URL, "GET", reader, header="X-HTTP-Method-Override", json=placeholders)
     assert [r["id"] for r in found.get_json()["resource"]] == [1, 2]
@@ -349,6 +351,10 @@ def test_validation_and_batch_errors_carry_dreamfactory_keys(world):
     assert context["errors"] == context["error"] == [1, 2]
     assert context["resource"][0] == {"id": 11}
     assert context["resource"][1]["error"]["context"]["first_name"] == ["is required"]
+    # df-core BatchException::toArray: a failed record's entry holds code, status_code, message, context.
+    entry = context["resource"][1]
+    assert entry["code"] == entry["status_code"] == entry["error"]["code"] == 400
+    assert entry["message"] == entry["error"]["message"] and entry["context"] == entry["error"]["context"]
 
 
 def test_a_browser_may_read_the_ignored_fields(world, cors_rule):
@@ -360,3 +366,40 @@ def test_a_browser_may_read_the_ignored_fields(world, cors_rule):
     assert created.headers["Access-Control-Expose-Headers"] == "X-Ignored-Fields"
     read = world.client.get(URL, headers=headers)
     assert "Access-Control-Expose-Headers" not in read.headers  # only where the platform sets it
+
+
+def test_resource_lists_take_dreamfactorys_options(world, reader):
+    """df-core RestHandler::handleGET, df-database BaseDbTableResource/DbSchemaResource::getResources."""
+    get = lambda path, **query: world.client.get(f"/api/v2/hr{path}", query_string=query, headers=reader)  # noqa: E731
+    assert get("/_table", as_list="true").get_json() == {"resource": ["employees"]}
+    assert get("/_schema", as_list="1").get_json() == {"resource": ["employees"]}
+    assert get("", as_list="true").get_json() == {"resource": ["_table", "_schema"]}
+    tables = get("/_table", include_access="true").get_json()["resource"]
+    assert tables == [{"name": "employees", "verbs": ["GET"], "access": ["GET"]}]
+    assert get("/_table", fields="name", ids="employees,other").get_json() == {
+        "resource": [{"name": "employees"}]
+    }
+    assert get("/_table", ids="other").get_json() == {"resource": []}
+    # _schema?ids= describes each named table exactly as _schema/<table> does for this caller.
+    one = world.client.get("/api/v2/hr/_schema/employees", headers=reader).get_json()
+    assert get("/_schema", ids="employees").get_json() == {"resource": [one]}
+    assert get("/_schema", ids="employees", fields="name,primary_key").get_json() == {
+        "resource": [{"name": "employees", "primary_key": ["id"]}]
+    }
+
+
+@pytest.mark.parametrize("path", ["", "/_table", "/_schema"])
+@pytest.mark.parametrize("name", ["limit", "filter", "order", "include_count", "related"])
+def test_resource_lists_refuse_the_options_they_do_not_take(world, reader, path, name):
+    response = world.client.get(f"/api/v2/hr{path}", query_string={name: "1"}, headers=reader)
+    assert response.status_code == 400, response.get_json()
+    assert f"'{name}'" in response.get_json()["error"]["message"]
+
+
+def test_schema_ids_ask_the_same_access_as_each_table(world, no_schema):
+    refused = world.client.get("/api/v2/hr/_schema", query_string={"ids": "employees"}, headers=no_schema)
+    assert refused.status_code == 403, refused.get_json()
+    missing = world.client.get(
+        "/api/v2/hr/_schema", query_string={"ids": "nope"}, headers=world.admin_headers
+    )
+    assert missing.status_code == 404

@@ -78,3 +78,56 @@ def test_nulls_first_and_last_on_every_engine(db):
     assert set(ids_of(employees(db, FULL_GRANT, order="notes asc nulls first", offset="10"))) == even
     with pytest.raises(BadRequest, match="Unknown field 'salary'"):
         employees(db, NO_SALARY, order="salary nulls first")
+
+
+def test_ids_naming_no_readable_record_are_dreamfactorys_batch_error(db):
+    """df-sqldb Table::commitTransaction (GET): an id that finds no record fails the read with 400."""
+    with pytest.raises(
+        BadRequest, match=r"1 of 3 requested records not found \(first: record 1, id '99'\)"
+    ) as e:
+        employees(db, FULL_GRANT, ids="3,99,1", fields="name")
+    context = e.value.context
+    assert context["error"] == context["errors"] == [1]
+    assert context["resource"][0] == {"name": "Emp 03"} and context["resource"][2] == {"name": "Emp 01"}
+    assert context["resource"][1]["error"]["code"] == 404
+    # An id outside the row filter is missing too, and the entries show only what the grant may read.
+    with pytest.raises(BadRequest) as e:
+        employees(db, SALES, ids="2,12,17")
+    assert e.value.context["errors"] == [1, 2]
+    assert set(e.value.context["resource"][0]) == {
+        "id",
+        "name",
+        "department",
+        "salary",
+        "hired",
+        "active",
+    } | {
+        "notes",
+        "secret",
+    }
+    with pytest.raises(BadRequest) as e:
+        employees(db, NO_SALARY, ids="2,99")
+    assert "salary" not in e.value.context["resource"][0]
+    with pytest.raises(BadRequest, match="id '9,9'"):
+        engine, t = db
+        records.list_records(engine, t["assignments"], FULL_GRANT, params(ids="1,7;9,9"))
+
+
+def test_ids_found_in_full_or_narrowed_on_purpose_answer_the_records(db):
+    assert ids_of(employees(db, FULL_GRANT, ids="5,3,3,19")) == [3, 5, 19]
+    assert employees(db, FULL_GRANT, ids="5,3", as_list="1")["resource"] == [3, 5]
+    # A filter, an offset or a smaller limit leaves ids out on purpose: no error, as before.
+    assert ids_of(employees(db, FULL_GRANT, ids="5,99", filter="id < 10")) == [5]
+    assert ids_of(employees(db, FULL_GRANT, ids="5,6,99", limit="2")) == [5, 6]
+    assert ids_of(employees(db, FULL_GRANT, ids="5,6,99", offset="1")) == [6]
+
+
+def test_ids_of_text_keys_match_as_the_database_compares(db):
+    engine, t = db
+    tags = lambda ids: records.list_records(engine, t["tags"], FULL_GRANT, params(ids=ids))  # noqa: E731
+    assert [r["code"] for r in tags("a-1")["resource"]] == ["a-1"]
+    if engine.dialect.name == "mysql":  # case-insensitive collation: the database found it, so did we
+        assert [r["code"] for r in tags("A-1")["resource"]] == ["a-1"]
+    else:
+        with pytest.raises(BadRequest, match="id 'A-1'"):
+            tags("A-1")

@@ -225,7 +225,9 @@ def test_row_filter_limits_list_count_get_and_ids(db):
     employees = t["employees"]
     body = list_records(engine, employees, SALES, params(include_count="1"))
     assert set(ids_of(body)) == SALES_IDS and body["meta"]["count"] == 8
-    assert ids_of(list_records(engine, employees, SALES, params(ids="2,12,17"))) == [2]
+    assert ids_of(list_records(engine, employees, SALES, params(ids="2,3"))) == [2, 3]
+    with pytest.raises(BadRequest, match="2 of 3 requested records not found"):
+        list_records(engine, employees, SALES, params(ids="2,12,17"))
     with pytest.raises(NotFound, match="Record '12' not found"):
         get_record(engine, employees, SALES, "12")
     escape = params(filter="department = 'HR' or id > 0", include_count="true")

@@ -20,6 +20,7 @@ from bastion import access, components, current, tunnel
 from bastion.api import remote, table_path, write_body
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
+from bastion.api.resource_lists import SERVICE_ROOT, parse_list_options, shaped
 from bastion.api.table_grants import on_table, read_grants, write_grants
 from bastion.auth import Identity, identify, require_admin
 from bastion.components import Component
@@ -97,24 +98,28 @@ def get_service_root(service: str):
         require_admin()
         return {"resource": components.access_list(open_checked(identity, service).tables())}
     _ensure_reaches(identity, service)
+    options = parse_list_options(request.args, SERVICE_ROOT)
     open_checked(identity, service)
-    return {"resource": [{"name": components.TABLE}, {"name": components.SCHEMA}]}
+    names = [name for name in (components.TABLE, components.SCHEMA) if options.wants(name)]
+    return shaped([{"name": name} for name in names], options)
 
 
 @bp.get("/<service>/_table")
 def list_tables(service: str):
-    """The tables the caller can reach, each with its allowed verbs."""
+    """The tables the caller can reach, each with its allowed verbs (DreamFactory's list options apply)."""
     identity = identify()
     _ensure_reaches(identity, service)
+    options = parse_list_options(request.args)
     opened = open_checked(identity, service)
     tables = []
-    for name in opened.tables():
+    for name in filter(options.wants, opened.tables()):
         verbs = access.allowed_verbs(
             identity=identity, service=service, component=on_table(opened.table(name))
         )
         if verbs:
-            tables.append({"name": name, "verbs": verbs})
-    return {"resource": tables}
+            access_key = {"access": verbs} if options.include_access else {}
+            tables.append({"name": name, "verbs": verbs} | access_key)
+    return shaped(tables, options)
 
 
 @bp.route("/<service>/_table/<path:rest>", methods=list(VERBS))
@@ -281,12 +286,21 @@ RECORD_VIEWS = {"GET": get_record, "PUT": update_record, "PATCH": update_record,
 
 @bp.get("/<service>/_schema")
 def list_schema(service: str):
-    """The tables whose metadata the caller may read."""
+    """The tables whose metadata the caller may read; with `ids`, the description of each named table."""
     identity = identify()
     _ensure_reaches(identity, service)
+    options = parse_list_options(request.args)
     opened = open_checked(identity, service)
+    # Reading the schema is all `_schema` offers, so that is the access a caller who sees a table has.
+    seen = {"access": ["GET"]} if options.include_access else {}
+    if options.ids is not None:
+        described = []
+        for name in dict.fromkeys(options.ids):
+            _, table = resolve(identity, service, name, "GET", components.schema)
+            described.append(_described(identity, service, table) | seen)
+        return shaped(described, options)
     names = [n for n in opened.tables() if _schema_grant(identity, service, opened.table(n)) is not None]
-    return {"resource": [{"name": n} for n in names]}
+    return shaped([{"name": n} | seen for n in names], options)
 
 
 def _schema_grant(identity: Identity, service: str, table: sa.Table) -> access.Grant | None:

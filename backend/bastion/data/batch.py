@@ -7,7 +7,8 @@
 
 A failed batch is a 400 whose context is ``{"errors": [indexes], "error": [indexes], "resource": [...]}``
 (``error`` is DreamFactory's name for the failed indexes); each resource entry
-is the record's result, ``{"error": {"code", "message", "context"}}`` for a failed record, or null for a
+is the record's result, ``{"error": {"code", "message", "context"}}`` for a failed record (with the same
+values beside it under DreamFactory's flat names, see error_entry), or null for a
 record that is not written (not tried after a STOP, or undone by a ROLLBACK). A batch of one record
 raises that record's own error instead (403, 404, 409, ...), as a single-record request would.
 
@@ -134,8 +135,11 @@ def _ends_batch(exc: BaseException) -> bool:
 
 
 def error_entry(exc: ApiError) -> dict[str, Any]:
-    """The resource entry of a failed record."""
-    return {"error": {"code": exc.code, "message": exc.message, "context": exc.context}}
+    """The resource entry of a failed record: Bastion's ``error`` object, and next to it the same values
+    under DreamFactory's flat names (df-core BatchException::toArray puts each failed record's
+    ``code``, ``status_code``, ``message`` and ``context`` straight into its entry)."""
+    error = {"code": exc.code, "message": exc.message, "context": exc.context}
+    return {"error": error, **error, "status_code": exc.code}
 
 
 def batch_error(items: Sequence, results: list, failures: dict[int, ApiError], mode: BatchMode) -> ApiError:

@@ -8,17 +8,20 @@ Each value is converted to its column's Python type first, so a malformed id is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 
+from bastion.data.batch import error_entry
 from bastion.data.convert import to_python
 from bastion.data.guard import Target
-from bastion.errors import BadRequest
+from bastion.data.params import ListParams
+from bastion.errors import BadRequest, NotFound
 
 Key = tuple[Any, ...]
+Wanted = tuple[list[sa.Column], list[Key]]  # the key columns, and the keys of ``ids`` in their order
 CHUNK = 500  # keys per IN list, well under every engine's bound-parameter limit
 
 
@@ -105,3 +108,45 @@ def chunks(keys: Sequence[Key]) -> Iterator[Sequence[Key]]:
     """The keys in slices of CHUNK, so IN lists stay small."""
     for start in range(0, len(keys), CHUNK):
         yield keys[start : start + CHUNK]
+
+
+def wanted_keys(target: Target, params: ListParams) -> Wanted | None:
+    """The key columns and keys of ``ids`` that a read must all find (ensure_found). Not with a filter, an
+    offset or a limit below their number: DreamFactory does not combine those with ``ids``, and they
+    leave ids out on purpose."""
+    if params.ids is None or params.filter is not None or params.offset or params.cursor is not None:
+        return None
+    columns = key_columns(target, params.id_field)
+    keys = ids_to_keys(params.ids, columns)
+    return (columns, keys) if len(set(keys)) <= params.limit else None
+
+
+def ensure_found(
+    target: Target, wanted: Wanted, records: list[dict[str, Any]], shown: Collection[str], fold: bool
+) -> None:
+    """DreamFactory's answer when an id of ``ids`` names no record the caller may read: a 400 batch error
+    whose ``resource`` holds, in the order of ``ids``, each record found (its ``shown`` fields) or a 404
+    entry for each missing one; an id outside the role's row filter reads as missing. ``fold``: the
+    database compares text without case and trailing spaces (MySQL/MariaDB's usual collations)."""
+    columns, keys = wanted
+
+    def match(key: Key) -> Key:
+        return tuple(v.casefold().rstrip(" ") if fold and isinstance(v, str) else v for v in key)
+
+    found = {match(coerce_key([r[c.name] for c in columns], columns, None)): r for r in records}
+    missing = [index for index, key in enumerate(keys) if match(key) not in found]
+    if not missing:
+        return
+    resource: list[Any] = []
+    for key in keys:
+        record = found.get(match(key))
+        if record is None:
+            gone = NotFound(f"Record '{label(key)}' not found in table '{target.name}'")
+            resource.append(error_entry(gone))
+        else:
+            resource.append({name: value for name, value in record.items() if name in shown})
+    first = f"record {missing[0]}, id '{label(keys[missing[0]])}'"
+    raise BadRequest(
+        f"{len(missing)} of {len(keys)} requested records not found (first: {first})",
+        {"errors": missing, "error": missing, "resource": resource},
+    )

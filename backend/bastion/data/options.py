@@ -50,7 +50,10 @@ _PARAMS_KEY = re.compile(r"params\[(:?)([A-Za-z_]\w*)\]", re.ASCII)
 class Query:
     """A request's options under their canonical names, remembering how the client spelled each."""
 
-    def __init__(self, args: Mapping[str, str], implemented: Collection[str]) -> None:
+    def __init__(
+        self, args: Mapping[str, str], implemented: Collection[str], refused: str | None = None
+    ) -> None:
+        """Read args against the options an endpoint implements; ``refused`` overrides the 400's reason."""
         self._values: dict[str, str] = {}
         self._spelled: dict[str, str] = {}
         self.params: dict[str, str] = {}
@@ -62,7 +65,7 @@ class Query:
             if canonical not in DREAMFACTORY_OPTIONS:
                 continue
             if canonical not in implemented:
-                why = _WHY.get(canonical, "is not supported by Bastion")
+                why = refused or _WHY.get(canonical, "is not supported by Bastion")
                 raise BadRequest(f"Parameter '{name}' {why}", {"parameter": name})
             if canonical in self._values:
                 raise BadRequest(

@@ -154,7 +154,7 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
     query = Query(args, COLLECTION_READ)
     asked = _int_param(query, "limit", minimum=1)
     limit = max_records if asked is None else min(asked, max_records)
-    group = _name_list(query, "group")
+    group = name_list(query, "group")
     having = _filter_param(query, "having")
     params = ListParams(
         limit=limit,
@@ -164,13 +164,13 @@ def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
         order=_order_param(query),
         include_count=_count_param(query) is not None,
         ids=_ids_param(query),
-        id_field=_name_list(query, "id_field"),
+        id_field=name_list(query, "id_field"),
         id_type=_id_type_param(query),
         filter_params=tuple(sorted(query.params.items())),
-        as_list=_bool_param(query, "as_list"),
+        as_list=bool_param(query, "as_list"),
         related=parse_related(query, args),
-        count_only=_bool_param(query, "count_only"),
-        include_schema=_bool_param(query, "include_schema"),
+        count_only=bool_param(query, "count_only"),
+        include_schema=bool_param(query, "include_schema"),
         group=group,
         having=having,
         capped=asked is None or asked > max_records,
@@ -204,10 +204,10 @@ def parse_write_params(args: Mapping[str, str], query: Query | None = None) -> W
         fields=parse_fields(query),
         filter=_filter_param(query),
         ids=_ids_param(query),
-        id_field=_name_list(query, "id_field"),
+        id_field=name_list(query, "id_field"),
         id_type=_id_type_param(query),
         mode=parse_batch_mode(query),
-        allow_related_delete=_bool_param(query, "allow_related_delete"),
+        allow_related_delete=bool_param(query, "allow_related_delete"),
     )
 
 
@@ -221,7 +221,7 @@ def parse_read_params(args: Mapping[str, str]) -> tuple[WriteParams, Related | N
 
 def parse_related(query: Query, args: Mapping[str, str]) -> Related | None:
     """``related`` with its ``<name>.fields|limit|order`` options; None when not asked."""
-    names = _name_list(query, "related", allow_star=True)
+    names = name_list(query, "related", allow_star=True)
     if names is None:
         return None
     every = ALL_FIELDS in names
@@ -234,7 +234,7 @@ def parse_related(query: Query, args: Mapping[str, str]) -> Related | None:
 
 
 def _related_ask(name: str, args: Mapping[str, str]) -> RelatedAsk:
-    fields = _name_list(args, f"{name}.fields", allow_star=True)
+    fields = name_list(args, f"{name}.fields", allow_star=True)
     order = args.get(f"{name}.order") or ""
     return RelatedAsk(
         name,
@@ -246,8 +246,8 @@ def _related_ask(name: str, args: Mapping[str, str]) -> RelatedAsk:
 
 def parse_batch_mode(args: Query | Mapping[str, str]) -> BatchMode:
     """The batch mode from ``continue`` and ``rollback``; both together is a 400."""
-    keep_going = _bool_param(args, "continue")
-    rollback = _bool_param(args, "rollback")
+    keep_going = bool_param(args, "continue")
+    rollback = bool_param(args, "rollback")
     if keep_going and rollback:
         raise BadRequest("Parameters 'continue' and 'rollback' cannot be used together")
     if rollback:
@@ -257,7 +257,7 @@ def parse_batch_mode(args: Query | Mapping[str, str]) -> BatchMode:
 
 def parse_fields(args: Query | Mapping[str, str]) -> tuple[str, ...] | None:
     """The ``fields`` parameter: None when absent, ``("*",)`` for every readable field."""
-    names = _name_list(args, "fields", allow_star=True)
+    names = name_list(args, "fields", allow_star=True)
     if names is not None and ALL_FIELDS in names:
         return (ALL_FIELDS,)
     return names
@@ -284,7 +284,7 @@ def _ids_param(args: Query) -> tuple[tuple[str, ...], ...] | None:
 
 
 def _id_type_param(args: Query) -> tuple[str, ...] | None:
-    names = _name_list(args, "id_type")
+    names = name_list(args, "id_type")
     unknown = [name for name in names or () if name.lower() not in ID_TYPES]
     if unknown:
         raise BadRequest(f"Parameter 'id_type' names an unknown type '{unknown[0]}'")
@@ -310,7 +310,8 @@ def _int_param(args: Query | Mapping[str, str], name: str, minimum: int) -> int 
     return int(text)
 
 
-def _bool_param(args: Query | Mapping[str, str], name: str) -> bool:
+def bool_param(args: Query | Mapping[str, str], name: str) -> bool:
+    """A true/false option (true, false, 1, 0 in any case; bare means true); anything else is a 400."""
     text = args.get(name)
     if text is None:
         return False
@@ -328,7 +329,7 @@ def _count_param(args: Query) -> str | None:
     if text is not None and text.strip().lower() == "estimate":
         return "estimate"
     try:
-        return "exact" if _bool_param(args, "include_count") else None
+        return "exact" if bool_param(args, "include_count") else None
     except BadRequest:
         name = args.label("include_count")
         raise BadRequest(f"Parameter '{name}' must be true, false, 1, 0 or estimate") from None
@@ -349,9 +350,8 @@ def _filter_param(args: Query, name: str = "filter") -> str | None:
     return text if text is not None and text.strip() else None
 
 
-def _name_list(
-    args: Query | Mapping[str, str], name: str, allow_star: bool = False
-) -> tuple[str, ...] | None:
+def name_list(args: Query | Mapping[str, str], name: str, allow_star: bool = False) -> tuple[str, ...] | None:
+    """A comma list of names (None when absent or blank); an empty item, or ``*`` unless allowed, is a 400."""
     text = args.get(name)
     if text is None or not text.strip():
         return None

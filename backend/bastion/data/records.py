@@ -37,7 +37,15 @@ from bastion.data.estimates import estimate_rows
 from bastion.data.filters import parse_filter
 from bastion.data.grouping import Grouping, is_aggregate
 from bastion.data.guard import Target, grant_condition
-from bastion.data.keys import ids_to_keys, key_columns, key_condition, keys_condition, parse_id
+from bastion.data.keys import (
+    ensure_found,
+    ids_to_keys,
+    key_columns,
+    key_condition,
+    keys_condition,
+    parse_id,
+    wanted_keys,
+)
 from bastion.data.keyset import Keyset
 from bastion.data.mutations import (
     create_records,
@@ -104,6 +112,10 @@ def list_records(
     # A cursor page selects its sort columns too, to write the next token; the caller did not ask for them.
     selected = {c.name for c in (*shown, *links)}
     extra = [c for c in keyset.columns if c.name not in selected] if keyset else []
+    # Every id asked must be found (DreamFactory's rule), so the key is read even when not shown.
+    wanted = wanted_keys(target, params) if grouping is None else None
+    if wanted is not None:
+        extra += [c for c in wanted[0] if c.name not in selected and c not in extra]
     # What decides each statement, but for limit and offset; ids lists vary too much to be worth a plan.
     # The shape is derived from every parameter, so a new one can never be left out of the plans' key.
     page_shape = count_shape = None
@@ -153,6 +165,10 @@ def list_records(
         if keyset and more and records:
             # Before related.attach, which drops the join columns a sort column may be among.
             meta["next"] = keyset.token(records[-1])
+        if wanted is not None:
+            # The key is compared as the database compared it: MySQL's usual collations fold case.
+            shown_names = {c.name for c in shown}
+            ensure_found(target, wanted, records, shown_names, conn.dialect.name == "mysql")
         related.attach(conn, fetches, records, cap, [c.name for c in links], plans)
         records = _without(records, extra)
         body: dict[str, Any] = {"resource": _ids_only(records) if params.as_list else records}
@@ -183,7 +199,7 @@ def _count(
 
 
 def _without(records: list[dict[str, Any]], columns: list[sa.Column]) -> list[dict[str, Any]]:
-    """Records without the columns selected only for the cursor."""
+    """Records without the columns selected only for the cursor or the ``ids`` check."""
     if not columns:
         return records
     names = {c.name for c in columns}
