@@ -17,7 +17,7 @@ from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from bastion import access, components, current, tunnel
-from bastion.api import remote, table_path, write_body
+from bastion.api import remote, schema_parts, table_path, write_body
 from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
 from bastion.api.resource_lists import SERVICE_ROOT, parse_list_options, shaped
@@ -312,11 +312,12 @@ def _schema_grant(identity: Identity, service: str, table: sa.Table) -> access.G
 
 @bp.get("/<service>/_schema/<path:rest>")
 def get_schema(service: str, rest: str):
-    """Metadata of one table: only columns, keys and relations the caller may see."""
+    """Metadata of one table: only columns, keys and relations the caller may see; DreamFactory's
+    `_field`, `_field/<f>`, `<f>`, `_related` and `_related/<r>` answer those parts of it."""
     identity = identify()
-    name, _ = table_path.split(rest, with_id=False)
+    name, part = table_path.split_schema(rest)
     _, table = resolve(identity, service, name, "GET", components.schema)
-    return _described(identity, service, table)
+    return schema_parts.part_of(_described(identity, service, table), part)
 
 
 def _described(identity: Identity, service: str, table: sa.Table) -> dict:

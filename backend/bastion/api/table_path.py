@@ -30,11 +30,22 @@ def _raw_tail(routed: str) -> list[str] | None:
     return [unquote(s) for s in tail]
 
 
-def split(routed: str, with_id: bool = True) -> tuple[str, str | None]:
-    """(table, record id or None) of the URL part after `_table/` (or `_schema/`, with_id=False)."""
+def split(routed: str) -> tuple[str, str | None]:
+    """(table, record id or None) of the URL part after `_table/`."""
     parts = _raw_tail(routed)
     if parts is None:
-        parts = routed.split("/", 1) if with_id else [routed]
-    if len(parts) > (2 if with_id else 1) or not all(parts):
+        parts = routed.split("/", 1)
+    if len(parts) > 2 or not all(parts):
         raise NotFound(f"No such resource: '{routed}'")
     return parts[0], parts[1] if len(parts) > 1 else None
+
+
+def split_schema(routed: str) -> tuple[str, list[str]]:
+    """(table, the segments after it) of the URL part after `_schema/`: none, or DreamFactory's
+    `_field[/<field>]`, `_related[/<relationship>]` or `<field>`."""
+    parts = _raw_tail(routed)
+    if parts is None:
+        parts = routed.split("/")
+    if len(parts) > 3 or not all(parts):
+        raise NotFound(f"No such resource: '{routed}'")
+    return parts[0], parts[1:]
