@@ -138,3 +138,15 @@ def test_related_with_groups_or_a_bare_count_is_a_400(client, admin_headers, boo
     response = client.get(f"{book}/_table/contact?related=*&{query}", headers=admin_headers)
     assert response.status_code == 400, response.get_json()
     assert "'related' cannot be used with 'group' or 'count_only'" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("option", ["order=id", "limit=1"])
+def test_order_or_limit_on_a_belongs_to_relationship_is_a_400_naming_it(client, admin_headers, book, option):
+    one = "contact_by_contact_id"
+    url = f"{book}/_table/contact_info?related={one}&{one}.{option}"
+    response = client.get(url, headers=admin_headers)
+    assert response.status_code == 400, response.get_json()
+    assert f"'{one}.{option.split('=')[0]}' does not apply" in response.get_json()["error"]["message"]
+    # On a has-many relationship both work.
+    many = client.get(f"{book}/_table/contact?related={INFOS}&{INFOS}.{option}", headers=admin_headers)
+    assert many.status_code == 200, many.get_json()

@@ -82,11 +82,25 @@ def plan(target: Target, related: Related | None, grant_of: GrantOf) -> list[Fet
     for name in names:
         fetch = _readable(target, relations[name], related.ask(name), grant_of)
         if isinstance(fetch, Fetch):
+            _check_options(fetch)
             fetches.append(fetch)
         elif not related.every:
             log.info("relationship %r of table %r is not readable: it %s", name, target.name, fetch)
             raise _no_relationship(target, name)
     return fetches
+
+
+def _check_options(fetch: Fetch) -> None:
+    """A 400 for `.order` or `.limit` on a belongs-to relationship: one record has nothing to order or cap,
+    and an option that is silently ignored reads like one that worked."""
+    if fetch.relation.is_array:
+        return
+    for option, given in (("order", fetch.ask.order), ("limit", fetch.ask.limit)):
+        if given:
+            raise BadRequest(
+                f"Option '{fetch.relation.name}.{option}' does not apply: the relationship is one record",
+                {"related": fetch.relation.name},
+            )
 
 
 def _no_relationship(target: Target, name: str) -> BadRequest:
