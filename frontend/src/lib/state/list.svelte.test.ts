@@ -32,6 +32,15 @@ describe('ClientList', () => {
     expect(toasts.map((t) => [t.message, t.requestId])).toEqual([['Internal server error', 'r9']])
   })
 
+  it('says why it holds nothing when the first fetch failed, and forgets it once a fetch works', async () => {
+    const list = new ClientList<(typeof admins)[number]>(['email'])
+    await list.load(() => Promise.reject(new TypeError('Cannot reach the platform')))
+    expect(list.items).toEqual([])
+    expect(list.failed).toBe('Cannot reach the platform')
+    await list.load(async () => admins)
+    expect(list.failed).toBeNull()
+  })
+
   it('acts, says so and reloads; a failed action says why and keeps the list', async () => {
     const list = new ClientList<(typeof admins)[number]>(['email'])
     let fetches = 0

@@ -8,6 +8,8 @@ export class ClientList<T extends object> {
   search = $state('')
   offset = $state(0)
   limit = $state(25)
+  /** Why the last fetch failed, or null: an empty list that could not be read must not read as "none yet". */
+  failed = $state<string | null>(null)
   readonly #keys: readonly (keyof T)[]
   readonly filtered = $derived.by(() => filterRows(this.items, this.search, this.#keys))
   readonly shown = $derived(pageRows(this.filtered, this.offset, this.limit))
@@ -18,12 +20,14 @@ export class ClientList<T extends object> {
     this.limit = limit
   }
 
-  /** Replace the items with a fresh fetch; a failure is shown as a toast. */
+  /** Replace the items with a fresh fetch; a failure is shown as a toast and kept in `failed`. */
   async load(fetch: () => Promise<T[]>): Promise<void> {
     this.loading = true
     try {
       this.items = await fetch()
+      this.failed = null
     } catch (error) {
+      this.failed = error instanceof Error ? error.message : String(error)
       notifyError(error)
     } finally {
       this.loading = false

@@ -1,0 +1,42 @@
+"""What the admin SPA says when the platform cannot answer: an admin must never read a failure as "none".
+
+The platform is made unreachable for one kind of call with Playwright's routing (the browser sees a refused
+connection, as when the platform is down or its CORS rule does not admit the SPA), after a real login.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.spa import log_in, open_area
+
+pytestmark = pytest.mark.e2e
+
+UNREACHABLE = "Cannot reach the platform"
+
+
+def _refuse(page: Page, url_glob: str) -> None:
+    page.route(url_glob, lambda route: route.abort("connectionrefused"))
+
+
+@pytest.mark.parametrize(
+    ("area", "call", "says", "never"),
+    [
+        ("Roles", "role", "Could not load the roles", "No roles yet"),
+        ("Users", "user", "Could not load the users", "No users yet"),
+        ("Audit", "audit", "Could not load the audit events", "No event matches the filters"),
+    ],
+)
+def test_a_list_that_could_not_be_loaded_says_so(page, spa, live_server, screens, area, call, says, never):
+    log_in(page, spa.url, live_server, screens)
+    _refuse(page, f"{live_server.url}/api/v2/system/{call}*")
+    open_area(page, area)
+    table = page.get_by_role("table")
+    expect(table.get_by_role("cell", name=says)).to_contain_text(UNREACHABLE)
+    expect(table.get_by_text(never)).to_have_count(0)
+    screens.snap("list-failed")
+    # Once the platform answers again, a reload shows the rows and the failure is gone.
+    page.unroute(f"{live_server.url}/api/v2/system/{call}*")
+    page.reload()
+    expect(table.get_by_role("cell", name=says)).to_have_count(0)
