@@ -40,3 +40,15 @@ def test_a_list_that_could_not_be_loaded_says_so(page, spa, live_server, screens
     page.unroute(f"{live_server.url}/api/v2/system/{call}*")
     page.reload()
     expect(table.get_by_role("cell", name=says)).to_have_count(0)
+
+
+def test_a_platform_down_is_said_once_not_once_per_call(page, spa, live_server, screens):
+    log_in(page, spa.url, live_server, screens)
+    _refuse(page, f"{live_server.url}/api/**")
+    # The roles page calls for roles, apps and users at once (the explain panel's selects): all fail alike.
+    open_area(page, "Roles")
+    expect(page.get_by_role("table").get_by_role("cell", name="Could not load the roles")).to_be_visible()
+    toasts = page.get_by_test_id("toasts").locator("> *")
+    expect(toasts).to_have_count(1)
+    expect(toasts).to_contain_text(UNREACHABLE)
+    screens.snap("one-toast")
