@@ -6,10 +6,12 @@ connection, as when the platform is down or its CORS rule does not admit the SPA
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.spa import log_in, open_area
+from tests.e2e.spa import build_spa, log_in, open_area, serve_folder
 
 pytestmark = pytest.mark.e2e
 
@@ -52,3 +54,16 @@ def test_a_platform_down_is_said_once_not_once_per_call(page, spa, live_server, 
     expect(toasts).to_have_count(1)
     expect(toasts).to_contain_text(UNREACHABLE)
     screens.snap("one-toast")
+
+
+def test_a_host_without_config_json_is_named_as_such(page, tmp_path, screens):
+    # Like nginx's try_files in deploy/nginx/admin.conf, the test host answers a missing file with index.html.
+    folder = tmp_path / "dist"
+    shutil.copytree(build_spa(), folder, ignore=shutil.ignore_patterns("config.json"))
+    served = serve_folder(folder)
+    try:
+        page.goto(served.url)
+        expect(page.get_by_role("heading", name="The admin console cannot start")).to_be_visible()
+        expect(page.get_by_text("config.json is missing: put it next to index.html")).to_be_visible()
+    finally:
+        served.stop()
