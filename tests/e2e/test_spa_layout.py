@@ -184,3 +184,20 @@ def test_the_favicon_is_not_fetched_on_screen_changes(page, spa, live_server, sc
         open_area(page, area)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert [r.url for r in requests_made if "favicon" in r.url] == []
+
+
+def test_a_question_left_open_by_back_is_answered_no(page, spa, live_server, api, screens):
+    email = f"back-{suffix()}@example.com"
+    body = {"email": email, "name": "Back", "password": PASSWORD}
+    user = api.post(f"{live_server.url}/api/v2/system/user", json=body, timeout=10).json()
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Users")
+    page.get_by_role("button", name=f"Deactivate {email}").click()
+    confirm = page.get_by_test_id("confirm")
+    expect(confirm).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    # The dialog went with its page: nothing over Home can still deactivate the user.
+    expect(confirm).to_be_hidden()
+    screens.snap("home-after-back")
+    assert api.get(f"{live_server.url}/api/v2/system/user/{user['id']}", timeout=10).json()["is_active"] is True
