@@ -373,3 +373,17 @@ def test_focus_returns_to_the_button_that_opened_a_dialog(page, spa, live_server
     page.get_by_test_id("password-form").get_by_role("button", name="Set password").click()
     expect(page.get_by_text(f"User {email} has a new password")).to_be_visible()
     expect(opener).to_be_focused()
+
+
+def test_focus_lands_on_the_lists_heading_when_its_row_is_deleted(page, spa, live_server, api, screens):
+    name = f"gone-{suffix()}"
+    _post(api, live_server, "role", {"name": name})
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Roles")
+    page.get_by_role("searchbox", name="Filter roles").fill(name)
+    page.get_by_role("button", name=f"Delete {name}").press("Enter")
+    page.get_by_test_id("confirm").get_by_role("button", name="Delete").press("Enter")
+    expect(page.get_by_text(f"Role {name} deleted")).to_be_visible()
+    expect(page.get_by_role("heading", name="Roles", exact=True)).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("searchbox", name="Filter roles")).to_be_focused()

@@ -56,6 +56,7 @@ describe('ClientList', () => {
     expect(list.items).toHaveLength(28)
     expect(fetches).toBe(2)
     expect(toasts.map((t) => t.message)).toEqual(['Admin deleted', 'Admin is in use'])
+    expect(list.changes).toBe(1)
   })
 
   it('hands the result back, and says what `done` makes of it (nothing for null)', async () => {

@@ -10,6 +10,8 @@ export class ClientList<T extends object> {
   limit = $state(25)
   /** Why the last fetch failed, or null: an empty list that could not be read must not read as "none yet". */
   failed = $state<string | null>(null)
+  /** How many actions have changed the items; a page watches it to keep focus when an acted-on row goes. */
+  changes = $state(0)
   readonly #keys: readonly (keyof T)[]
   readonly filtered = $derived.by(() => filterRows(this.items, this.search, this.#keys))
   readonly shown = $derived(pageRows(this.filtered, this.offset, this.limit))
@@ -54,6 +56,7 @@ export class ClientList<T extends object> {
     const message = typeof done === 'string' ? done : done(result)
     if (message) notifySuccess(message)
     await this.load(fetch)
+    this.changes += 1
     return result
   }
 
