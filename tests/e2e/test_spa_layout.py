@@ -201,3 +201,22 @@ def test_a_question_left_open_by_back_is_answered_no(page, spa, live_server, api
     expect(confirm).to_be_hidden()
     screens.snap("home-after-back")
     assert api.get(f"{live_server.url}/api/v2/system/user/{user['id']}", timeout=10).json()["is_active"] is True
+
+
+def test_one_long_value_does_not_push_the_other_columns_out_of_view(page, spa, live_server, api, screens):
+    name = f"long-{suffix()}"
+    description = "Quarterly salary reporting for every department, contractors and interns included; " * 4
+    body = {"name": name, "description": description}
+    assert api.post(f"{live_server.url}/api/v2/system/role", json=body, timeout=10).status_code == 201
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Roles")
+    page.get_by_role("searchbox", name="Filter roles").fill(name)
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=name))
+    status = page.get_by_role("columnheader", name="Status")
+    # Every column in view at 1280 px, with the long description cut rather than the table scrolled.
+    expect(status).to_be_in_viewport(ratio=1)
+    expect(row.get_by_text("active", exact=True)).to_be_in_viewport(ratio=1)
+    cell = row.get_by_role("cell", name=description.strip()[:40])
+    cell.hover()
+    expect(cell).to_have_attribute("title", description.strip())
+    screens.snap("long-description")
