@@ -220,3 +220,28 @@ def test_one_long_value_does_not_push_the_other_columns_out_of_view(page, spa, l
     cell.hover()
     expect(cell).to_have_attribute("title", description.strip())
     screens.snap("long-description")
+
+
+def test_a_list_sorts_by_its_headers_and_keeps_the_sort_in_the_route(page, spa, live_server, api, screens):
+    prefix = f"sorted-{suffix()}"
+    _roles(api, live_server, prefix, 12)
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Roles")
+    page.get_by_role("searchbox").fill(prefix)
+    page.get_by_label("Rows per page").select_option("10")
+    header = page.get_by_role("columnheader", name="Name")
+    first_name = page.get_by_role("table", name="Roles").get_by_role("link").first
+    expect(first_name).to_have_text(f"{prefix}-00")
+    header.get_by_role("button").click()
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    header.get_by_role("button").click()
+    expect(header).to_have_attribute("aria-sort", "descending")
+    expect(first_name).to_have_text(f"{prefix}-11")
+    expect(page).to_have_url(re.compile(rf"#/roles\?filter={prefix}&sort=-name&size=10$"))
+    # The next page continues the same order, and a reload keeps it.
+    page.get_by_role("button", name="Next").click()
+    expect(first_name).to_have_text(f"{prefix}-01")
+    page.reload()
+    expect(header).to_have_attribute("aria-sort", "descending")
+    expect(first_name).to_have_text(f"{prefix}-01")
+    screens.snap("sorted")

@@ -21,6 +21,8 @@ describe('ClientList', () => {
     list.page(0, 25)
     expect(list.filtered).toHaveLength(15)
     expect(list.shown.every((a) => a.name === 'Odd')).toBe(true)
+    list.sort = { key: 'id', desc: true }
+    expect(list.shown.slice(0, 3).map((a) => a.id)).toEqual([30, 28, 26])
   })
 
   it('keeps what it had and shows the error when a reload fails', async () => {

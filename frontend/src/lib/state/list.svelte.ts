@@ -1,11 +1,13 @@
-/** A short system list (admins, services, tables) fetched whole, then filtered and paged in the browser. */
-import { filterRows, pageRows } from '../listing'
+/** A short system list (admins, services, tables) fetched whole, then filtered, sorted and paged in the browser. */
+import { filterRows, pageRows, sortRows } from '../listing'
+import type { Sort } from '../listQuery'
 import { notifyError, notifySuccess } from './toasts.svelte'
 
 export class ClientList<T extends object> {
   items = $state.raw<T[]>([])
   loading = $state(true)
   search = $state('')
+  sort = $state<Sort | null>(null)
   offset = $state(0)
   limit = $state(25)
   /** Why the last fetch failed, or null: an empty list that could not be read must not read as "none yet". */
@@ -13,7 +15,7 @@ export class ClientList<T extends object> {
   /** How many actions have changed the items; a page watches it to keep focus when an acted-on row goes. */
   changes = $state(0)
   readonly #keys: readonly (keyof T)[]
-  readonly filtered = $derived.by(() => filterRows(this.items, this.search, this.#keys))
+  readonly filtered = $derived.by(() => sortRows(filterRows(this.items, this.search, this.#keys), this.sort))
   readonly shown = $derived(pageRows(this.filtered, this.offset, this.limit))
 
   /** `keys` are the fields the search box looks in. */
