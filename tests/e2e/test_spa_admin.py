@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 import sqlite3
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -255,7 +255,8 @@ def test_times_are_shown_in_the_admins_time_zone(browser, spa, live_server, api,
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         shown = moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y, %H:%M:%S")
         open_area(page, "Admins")
-        row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=live_server.admin_email, exact=True))
+        me = page.get_by_role("cell", name=live_server.admin_email, exact=True)
+        row = page.get_by_role("row").filter(has=me)
         expect(row.get_by_role("cell", name=shown, exact=True)).to_be_visible()
     finally:
         context.close()

@@ -200,7 +200,8 @@ def test_a_question_left_open_by_back_is_answered_no(page, spa, live_server, api
     # The dialog went with its page: nothing over Home can still deactivate the user.
     expect(confirm).to_be_hidden()
     screens.snap("home-after-back")
-    assert api.get(f"{live_server.url}/api/v2/system/user/{user['id']}", timeout=10).json()["is_active"] is True
+    answer = api.get(f"{live_server.url}/api/v2/system/user/{user['id']}", timeout=10)
+    assert answer.json()["is_active"] is True
 
 
 def test_one_long_value_does_not_push_the_other_columns_out_of_view(page, spa, live_server, api, screens):
