@@ -13,7 +13,9 @@ import json
 import re
 import sqlite3
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -238,3 +240,23 @@ def test_the_same_build_works_under_another_host_name(page, spa_localhost, live_
     screens.snap("services-on-localhost")
     api_hosts = {r.url.split("/api/")[0] for r in requests_made if "/api/" in r.url}
     assert api_hosts == {f"http://localhost:{live_server.port}"}
+
+
+def test_times_are_shown_in_the_admins_time_zone(browser, spa, live_server, api, screens):
+    # The platform answers some times without an offset (UTC on a SQLite system database): a browser in
+    # Paris must not show those an hour early next to the times that carry "+00:00".
+    context = browser.new_context(timezone_id="Europe/Paris", locale="en-GB")
+    page = context.new_page()
+    try:
+        log_in(page, spa.url, live_server, screens)
+        admins = api.get(f"{live_server.url}/api/v2/system/admin", timeout=10).json()["resource"]
+        admin = next(a for a in admins if a["email"] == live_server.admin_email)
+        moment = datetime.fromisoformat(admin["last_login_at"])
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        shown = moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y, %H:%M:%S")
+        open_area(page, "Admins")
+        me = page.get_by_role("cell", name=live_server.admin_email, exact=True)
+        row = page.get_by_role("row").filter(has=me)
+        expect(row.get_by_role("cell", name=shown, exact=True)).to_be_visible()
+    finally:
+        context.close()

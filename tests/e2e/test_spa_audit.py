@@ -20,6 +20,8 @@ def test_a_change_in_the_spa_shows_in_the_audit_page(page: Page, spa, live_serve
     page.get_by_role("link", name="New role").click()
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_role("button", name="Create role").click()
+    # Searched for: with more than a page of roles (other tests' in this session), it is not on page 1.
+    page.get_by_role("searchbox", name="Filter roles").fill(name)
     expect(page.get_by_role("table", name="Roles")).to_contain_text(name)
     screens.snap("role created")
 

@@ -352,3 +352,38 @@ def _service(api: requests.Session, live_server, name: str) -> dict:
 
 def _service_config(api: requests.Session, live_server, name: str) -> dict:
     return _service(api, live_server, name)["config"]
+
+
+def test_focus_returns_to_the_button_that_opened_a_dialog(page, spa, live_server, api, screens):
+    email = f"focus-{suffix()}@example.com"
+    _post(api, live_server, "user", {"email": email, "name": "Focus", "password": "a long enough secret"})
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Users")
+    page.get_by_role("searchbox", name="Filter users").fill(email)
+    opener = page.get_by_role("button", name=f"Set password for {email}")
+    # Escape, then a saved password: each time a keyboard user is back where they were, not at the page top.
+    opener.click()
+    expect(page.get_by_test_id("password-form")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("password-form")).to_be_hidden()
+    expect(opener).to_be_focused()
+    opener.press("Enter")
+    page.get_by_label("New password").fill("another long secret")
+    page.get_by_label("Repeat the password").fill("another long secret")
+    page.get_by_test_id("password-form").get_by_role("button", name="Set password").click()
+    expect(page.get_by_text(f"User {email} has a new password")).to_be_visible()
+    expect(opener).to_be_focused()
+
+
+def test_focus_lands_on_the_lists_heading_when_its_row_is_deleted(page, spa, live_server, api, screens):
+    name = f"gone-{suffix()}"
+    _post(api, live_server, "role", {"name": name})
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Roles")
+    page.get_by_role("searchbox", name="Filter roles").fill(name)
+    page.get_by_role("button", name=f"Delete {name}").press("Enter")
+    page.get_by_test_id("confirm").get_by_role("button", name="Delete").press("Enter")
+    expect(page.get_by_text(f"Role {name} deleted")).to_be_visible()
+    expect(page.get_by_role("heading", name="Roles", exact=True)).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("searchbox", name="Filter roles")).to_be_focused()

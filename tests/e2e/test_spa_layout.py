@@ -184,3 +184,65 @@ def test_the_favicon_is_not_fetched_on_screen_changes(page, spa, live_server, sc
         open_area(page, area)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert [r.url for r in requests_made if "favicon" in r.url] == []
+
+
+def test_a_question_left_open_by_back_is_answered_no(page, spa, live_server, api, screens):
+    email = f"back-{suffix()}@example.com"
+    body = {"email": email, "name": "Back", "password": PASSWORD}
+    user = api.post(f"{live_server.url}/api/v2/system/user", json=body, timeout=10).json()
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Users")
+    page.get_by_role("button", name=f"Deactivate {email}").click()
+    confirm = page.get_by_test_id("confirm")
+    expect(confirm).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    # The dialog went with its page: nothing over Home can still deactivate the user.
+    expect(confirm).to_be_hidden()
+    screens.snap("home-after-back")
+    answer = api.get(f"{live_server.url}/api/v2/system/user/{user['id']}", timeout=10)
+    assert answer.json()["is_active"] is True
+
+
+def test_one_long_value_does_not_push_the_other_columns_out_of_view(page, spa, live_server, api, screens):
+    name = f"long-{suffix()}"
+    description = "Quarterly salary reporting for every department, contractors and interns included; " * 4
+    body = {"name": name, "description": description}
+    assert api.post(f"{live_server.url}/api/v2/system/role", json=body, timeout=10).status_code == 201
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Roles")
+    page.get_by_role("searchbox", name="Filter roles").fill(name)
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=name))
+    status = page.get_by_role("columnheader", name="Status")
+    # Every column in view at 1280 px, with the long description cut rather than the table scrolled.
+    expect(status).to_be_in_viewport(ratio=1)
+    expect(row.get_by_text("active", exact=True)).to_be_in_viewport(ratio=1)
+    cell = row.get_by_role("cell", name=description.strip()[:40])
+    cell.hover()
+    expect(cell).to_have_attribute("title", description.strip())
+    screens.snap("long-description")
+
+
+def test_a_list_sorts_by_its_headers_and_keeps_the_sort_in_the_route(page, spa, live_server, api, screens):
+    prefix = f"sorted-{suffix()}"
+    _roles(api, live_server, prefix, 12)
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Roles")
+    page.get_by_role("searchbox").fill(prefix)
+    page.get_by_label("Rows per page").select_option("10")
+    header = page.get_by_role("columnheader", name="Name")
+    first_name = page.get_by_role("table", name="Roles").get_by_role("link").first
+    expect(first_name).to_have_text(f"{prefix}-00")
+    header.get_by_role("button").click()
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    header.get_by_role("button").click()
+    expect(header).to_have_attribute("aria-sort", "descending")
+    expect(first_name).to_have_text(f"{prefix}-11")
+    expect(page).to_have_url(re.compile(rf"#/roles\?filter={prefix}&sort=-name&size=10$"))
+    # The next page continues the same order, and a reload keeps it.
+    page.get_by_role("button", name="Next").click()
+    expect(first_name).to_have_text(f"{prefix}-01")
+    page.reload()
+    expect(header).to_have_attribute("aria-sort", "descending")
+    expect(first_name).to_have_text(f"{prefix}-01")
+    screens.snap("sorted")

@@ -25,6 +25,11 @@ describe('loadConfig', () => {
     await expect(loadConfig('c', answer('not found', 404))).rejects.toThrow('Cannot load config.json: HTTP 404')
   })
 
+  it('says the file is missing when a host with an index.html fallback answers the page instead', async () => {
+    const fetchFn = vi.fn(async () => new Response('<!doctype html><html></html>', { headers: { 'Content-Type': 'text/html; charset=utf-8' } }))
+    await expect(loadConfig('c', fetchFn)).rejects.toThrow('config.json is missing: put it next to index.html')
+  })
+
   it('says why an unreachable file fails', async () => {
     const fetchFn = vi.fn(async () => {
       throw new TypeError('Failed to fetch')

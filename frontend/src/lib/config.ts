@@ -53,6 +53,10 @@ export async function loadConfig(url = 'config.json', fetchFn: Fetch = fetch): P
   if (!response.ok) {
     throw new ConfigError(`Cannot load config.json: HTTP ${response.status}`)
   }
+  // A host with an index.html fallback (nginx's try_files, vite preview) answers a missing file with the page.
+  if (response.headers.get('Content-Type')?.includes('text/html')) {
+    throw new ConfigError('config.json is missing: put it next to index.html (the host answered with an HTML page)')
+  }
   let data: unknown
   try {
     data = await response.json()

@@ -1,8 +1,8 @@
 /**
  * A list's state as the query of its route (`#/roles?filter=ops&page=2&size=50`), so reload and Back show
  * the same rows, as pocketbase's ui keeps a list's query in the route. Every list page and the table
- * browser's record grid use it; the grid adds a sort, `column` or `-column` (descending). Defaults are left
- * out, so a plain link stays plain.
+ * browser's record grid use it, with a sort, `column` or `-column` (descending). Defaults are left out, so a
+ * plain link stays plain.
  */
 
 export interface Sort {
@@ -14,7 +14,7 @@ export interface ListQuery {
   filter: string
   offset: number
   limit: number
-  /** Only the record grid sorts; list pages leave it out. */
+  /** Absent for a list that does not sort. */
   sort?: Sort | null
 }
 

@@ -24,6 +24,9 @@ describe('routing', () => {
     expect(findRoute(routes, '/services/new')?.route.path).toBe('/services/new')
     expect(findRoute(routes, '/services/7')?.params).toEqual({ id: '7' })
     expect(findRoute(routes, '/nowhere')).toBeNull()
+    // An id is a number: anything else is no page, never a request for record NaN.
+    expect(findRoute(routes, '/services/abc')).toBeNull()
+    expect(findRoute(routes, '/services/7x')).toBeNull()
   })
 
   it('builds encoded links', () => {

@@ -19,14 +19,19 @@ export function parseHash(hash: string): Location {
   return { path, query: new URLSearchParams(rawQuery) }
 }
 
-/** The params of `path` under `pattern`, or null when it does not match; segments are URI-decoded. */
+/**
+ * The params of `path` under `pattern`, or null when it does not match; segments are URI-decoded. `:id` is
+ * always a record's number: `/roles/abc/edit` is no page, rather than a request for role NaN.
+ */
 export function matchPath(pattern: string, path: string): Params | null {
   const want = pattern.split('/').filter(Boolean)
   const got = path.split('/').filter(Boolean)
   if (want.length !== got.length) return null
   const params: Params = {}
   for (let i = 0; i < want.length; i++) {
-    if (want[i].startsWith(':')) {
+    if (want[i] === ':id' && !/^\d+$/.test(got[i])) {
+      return null
+    } else if (want[i].startsWith(':')) {
       try {
         params[want[i].slice(1)] = decodeURIComponent(got[i])
       } catch {

@@ -21,6 +21,8 @@ describe('ClientList', () => {
     list.page(0, 25)
     expect(list.filtered).toHaveLength(15)
     expect(list.shown.every((a) => a.name === 'Odd')).toBe(true)
+    list.sort = { key: 'id', desc: true }
+    expect(list.shown.slice(0, 3).map((a) => a.id)).toEqual([30, 28, 26])
   })
 
   it('keeps what it had and shows the error when a reload fails', async () => {
@@ -30,6 +32,15 @@ describe('ClientList', () => {
     expect(list.items).toHaveLength(30)
     expect(list.loading).toBe(false)
     expect(toasts.map((t) => [t.message, t.requestId])).toEqual([['Internal server error', 'r9']])
+  })
+
+  it('says why it holds nothing when the first fetch failed, and forgets it once a fetch works', async () => {
+    const list = new ClientList<(typeof admins)[number]>(['email'])
+    await list.load(() => Promise.reject(new TypeError('Cannot reach the platform')))
+    expect(list.items).toEqual([])
+    expect(list.failed).toBe('Cannot reach the platform')
+    await list.load(async () => admins)
+    expect(list.failed).toBeNull()
   })
 
   it('acts, says so and reloads; a failed action says why and keeps the list', async () => {
@@ -47,6 +58,7 @@ describe('ClientList', () => {
     expect(list.items).toHaveLength(28)
     expect(fetches).toBe(2)
     expect(toasts.map((t) => t.message)).toEqual(['Admin deleted', 'Admin is in use'])
+    expect(list.changes).toBe(1)
   })
 
   it('hands the result back, and says what `done` makes of it (nothing for null)', async () => {

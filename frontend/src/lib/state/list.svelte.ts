@@ -1,15 +1,21 @@
-/** A short system list (admins, services, tables) fetched whole, then filtered and paged in the browser. */
-import { filterRows, pageRows } from '../listing'
+/** A short system list (admins, services, tables) fetched whole, then filtered, sorted and paged in the browser. */
+import { filterRows, pageRows, sortRows } from '../listing'
+import type { Sort } from '../listQuery'
 import { notifyError, notifySuccess } from './toasts.svelte'
 
 export class ClientList<T extends object> {
   items = $state.raw<T[]>([])
   loading = $state(true)
   search = $state('')
+  sort = $state<Sort | null>(null)
   offset = $state(0)
   limit = $state(25)
+  /** Why the last fetch failed, or null: an empty list that could not be read must not read as "none yet". */
+  failed = $state<string | null>(null)
+  /** How many actions have changed the items; a page watches it to keep focus when an acted-on row goes. */
+  changes = $state(0)
   readonly #keys: readonly (keyof T)[]
-  readonly filtered = $derived.by(() => filterRows(this.items, this.search, this.#keys))
+  readonly filtered = $derived.by(() => sortRows(filterRows(this.items, this.search, this.#keys), this.sort))
   readonly shown = $derived(pageRows(this.filtered, this.offset, this.limit))
 
   /** `keys` are the fields the search box looks in. */
@@ -18,12 +24,14 @@ export class ClientList<T extends object> {
     this.limit = limit
   }
 
-  /** Replace the items with a fresh fetch; a failure is shown as a toast. */
+  /** Replace the items with a fresh fetch; a failure is shown as a toast and kept in `failed`. */
   async load(fetch: () => Promise<T[]>): Promise<void> {
     this.loading = true
     try {
       this.items = await fetch()
+      this.failed = null
     } catch (error) {
+      this.failed = error instanceof Error ? error.message : String(error)
       notifyError(error)
     } finally {
       this.loading = false
@@ -50,6 +58,7 @@ export class ClientList<T extends object> {
     const message = typeof done === 'string' ? done : done(result)
     if (message) notifySuccess(message)
     await this.load(fetch)
+    this.changes += 1
     return result
   }
 

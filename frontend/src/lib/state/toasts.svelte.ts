@@ -24,6 +24,10 @@ export function dismiss(id: number): void {
 }
 
 function push(kind: Toast['kind'], message: string, requestId: string | null = null): void {
+  // A page makes several calls at once: when the platform is down they all fail alike, and one message
+  // (with the latest request id) says it, rather than a column of copies.
+  const same = toasts.findIndex((t) => t.kind === kind && t.message === message)
+  if (same >= 0) toasts.splice(same, 1)
   const id = nextId++
   toasts.push({ id, kind, message, requestId })
   if (kind !== 'error') setTimeout(() => dismiss(id), SUCCESS_MS)
