@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bastion.data import field_facts
 from bastion.data.relationships import relationships
 from bastion.errors import NotFound
 
@@ -71,6 +72,7 @@ def reflect(engine: sa.Engine) -> sa.MetaData:
         view_names.update(inspector.get_materialized_view_names())
     for table in metadata.tables.values():
         table.info["is_view"] = table.schema is None and table.name in view_names
+    field_facts.read_extras(engine, metadata)
     return metadata
 
 
@@ -219,16 +221,53 @@ def describe_table(
     table: sa.Table, visible: Callable[[str], bool] | None = None, sees: Sees | None = None
 ) -> dict[str, Any]:
     """JSON-ready metadata of one table for /_schema/<t>: the columns visible(name) allows, and relations
-    only to tables and columns that sees() allows (the api passes: the caller may read them)."""
+    and foreign-key targets only to tables and columns that sees() allows (the api passes: the caller may
+    read them)."""
+    sees = sees or _sees_all
+    fields = _fields(table)
     shown = [column for column in table.columns if visible is None or visible(column.name)]
     names = {column.name for column in shown}
     return {
         "name": table.name,
         "is_view": bool(table.info.get("is_view", False)),
         "primary_key": [column.name for column in primary_key(table) if column.name in names],
-        "field": [_describe_column(column) for column in shown],
-        "related": _related(table, names, sees or (lambda _t, _c: True)),
+        "field": [_field(*fields[column.name], sees) for column in shown],
+        "related": _related(table, names, sees),
     }
+
+
+def _sees_all(_table: sa.Table, _columns: list[str]) -> bool:
+    return True
+
+
+_FIELDS = "bastion_fields"
+_Field = tuple[dict[str, Any], field_facts.Reference | None]
+
+
+def _fields(table: sa.Table) -> dict[str, _Field]:
+    """What describes each column whoever asks, computed once per reflected table (kept in its info, so
+    rebuilt exactly when the schema cache reflects again)."""
+    cached = table.info.get(_FIELDS)
+    if cached is None:
+        cached = {column.name: _static_field(column) for column in table.columns}
+        table.info[_FIELDS] = cached
+    return cached
+
+
+def _field(described: dict[str, Any], reference: field_facts.Reference | None, sees: Sees) -> dict[str, Any]:
+    return {**described, **field_facts.references(reference, sees)}
+
+
+def _static_field(column: sa.Column) -> _Field:
+    described = _describe_column(column) | field_facts.static_facts(column)
+    # DreamFactory's ColumnSchema::getRequired; a generated column cannot be written at all.
+    described["required"] = not (
+        described["allow_null"]
+        or described["default"] is not None
+        or described["auto_increment"]
+        or column.computed is not None
+    )
+    return described, field_facts.reference(column)
 
 
 def _describe_column(column: sa.Column) -> dict[str, Any]:

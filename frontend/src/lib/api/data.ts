@@ -15,6 +15,23 @@ export interface ColumnInfo {
   default: string | null
   is_primary_key: boolean
   auto_increment: boolean
+  /**
+   * DreamFactory's further field keys (df-core ColumnSchema). Optional here: the SPA does not read them.
+   * `ref_*` name a foreign key's target only when the caller may read it, else they are null.
+   */
+  label?: string
+  required?: boolean
+  precision?: number | null
+  scale?: number | null
+  fixed_length?: boolean
+  supports_multibyte?: boolean
+  is_unique?: boolean
+  is_index?: boolean
+  is_foreign_key?: boolean
+  ref_table?: string | null
+  ref_field?: string | null
+  ref_on_update?: string | null
+  ref_on_delete?: string | null
 }
 
 /**
