@@ -5,10 +5,13 @@ The upstream is the recording stand-in of tests/upstream.py; loopback is opened 
 
 from __future__ import annotations
 
+import base64
 import json
 
+import pytest
 import sqlalchemy as sa
 
+from bastion.headers import SECURITY_HEADERS
 from tests import test_http_services
 from tests.test_http_services import (
     SYS,
@@ -17,6 +20,74 @@ from tests.test_http_services import (
 )
 
 app, upstream = test_http_services.app, test_http_services.upstream  # the same fixtures
+
+
+def encoded(location: str) -> str:
+    """A redirect target as the stand-in's `/location/` path takes it."""
+    return base64.urlsafe_b64encode(location.encode()).decode()
+
+
+KEPT = {"ETag": '"v1"', "X-RateLimit-Remaining": "9", "Content-Type": "text/html"}
+
+
+def test_an_upstream_cannot_make_a_browser_act_on_the_platforms_origin(client, admin_headers, upstream):
+    add_http_service(client, admin_headers, upstream.url)
+    answer = client.get("/api/v2/twitter/hostile", headers=admin_headers)
+    assert answer.status_code == 200
+    names = {name.lower() for name, _ in answer.headers}
+    for dropped in ("set-cookie", "clear-site-data", "nel", "report-to", "reporting-endpoints", "refresh"):
+        assert dropped not in names
+    for dropped in ("www-authenticate", "strict-transport-security", "cross-origin-resource-policy"):
+        assert dropped not in names
+    for dropped in ("timing-allow-origin", "access-control-allow-origin", "x-hop-secret"):
+        assert dropped not in names
+    for name, value in SECURITY_HEADERS.items():  # the platform's, never the upstream's
+        assert answer.headers.getlist(name) == [value]
+    assert answer.headers.getlist("X-Request-Id") != ["upstream-chosen"]
+    assert "X-Frame-Options" not in answer.headers
+    # Its own type stays, but a page from it runs nothing on the platform's origin.
+    assert "sandbox" in answer.headers["Content-Security-Policy"]
+    for name, value in KEPT.items():
+        assert answer.headers[name] == value
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["//evil.invalid/x", "/\\evil.invalid/x", "\\\\evil.invalid", "/\t/evil.invalid", "https:evil.invalid"]
+    + ["HTTP://evil.invalid", " //evil.invalid", "javascript:alert(1)", "http://127.0.0.1/elsewhere"],
+)
+def test_a_redirect_that_leaves_the_platform_is_not_passed_on(client, admin_headers, upstream, location):
+    add_http_service(client, admin_headers, upstream.url)
+    answer = client.get(f"/api/v2/twitter/location/{encoded(location)}", headers=admin_headers)
+    assert answer.status_code == 302 and "Location" not in answer.headers
+    assert len(upstream.seen) == 1  # never followed
+
+
+def test_a_relative_redirect_is_passed_on(client, admin_headers, upstream):
+    add_http_service(client, admin_headers, upstream.url)
+    answer = client.get(f"/api/v2/twitter/location/{encoded('/next?page=2')}", headers=admin_headers)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/next?page=2")
+
+
+@pytest.mark.parametrize("status", [101, 103])
+def test_an_informational_status_is_never_passed_on_as_the_answer(client, admin_headers, upstream, status):
+    add_http_service(client, admin_headers, upstream.url)
+    answer = client.get(f"/api/v2/twitter/status/{status}", headers=admin_headers)
+    assert answer.status_code == 502, answer.status_code
+    assert f"status {status}" in answer.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_stray_bytes_after_a_bodyless_answer_never_answer_the_next_request(
+    client, admin_headers, upstream, status
+):
+    """The stray body would otherwise be read by the next request on the pooled connection as its
+    answer: a 502 for a stranger, or, from a body that reads as a response, every later answer shifted."""
+    add_http_service(client, admin_headers, upstream.url)
+    for _ in range(6):
+        assert client.get(f"/api/v2/twitter/status/{status}", headers=admin_headers).status_code == status
+        answer = client.get("/api/v2/twitter/after", headers=admin_headers)
+        assert answer.status_code == 200 and answer.get_json()["path"] == "/after"
 
 
 FORWARD_REFUSED = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URL"]
