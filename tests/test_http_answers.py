@@ -14,9 +14,12 @@ import sqlalchemy as sa
 from bastion.headers import SECURITY_HEADERS
 from tests import test_http_services
 from tests.test_http_services import (
+    AUTH_KINDS,
+    HEADER_SECRET,
     SYS,
     add_http_service,
     app_key_for,
+    assert_nowhere,
 )
 
 app, upstream = test_http_services.app, test_http_services.upstream  # the same fixtures
@@ -121,3 +124,27 @@ def test_a_caller_allowed_to_put_cannot_make_the_upstream_delete(app, client, ad
     assert seen.method == "PUT" and seen.headers["accept"] == "a/b"
     for name in FORWARD_REFUSED:
         assert name.lower() not in seen.headers or name.lower() == "expect", name
+
+
+@pytest.mark.parametrize("kind", list(AUTH_KINDS))
+@pytest.mark.parametrize("path", ["tell-all", "tell-all-gzip"])
+def test_an_upstream_that_echoes_the_request_never_hands_the_caller_its_secrets(
+    client, admin_headers, upstream, kind, path
+):
+    """An echo endpoint, or an error page quoting the request's URL and headers, answers what the
+    platform sent, credential included: the caller gets the mask in its place, in body and headers."""
+    fixed = [{"name": "X-Fixed", "value": HEADER_SECRET, "secret": True}]
+    add_http_service(client, admin_headers, upstream.url, AUTH_KINDS[kind], headers=fixed)
+    answer = client.get(f"/api/v2/twitter/{path}?q=1", headers=admin_headers)
+    assert answer.status_code == 200
+    assert "Content-Encoding" not in answer.headers  # decoded, so that it could be searched
+    text = answer.get_data(as_text=True) + json.dumps(list(answer.headers.items()))
+    assert "q=1" in text and "**********" in text
+    assert_nowhere(text)
+    assert_nowhere(text, HEADER_SECRET)
+
+
+def test_an_answer_in_an_encoding_bastion_cannot_read_is_a_502(client, admin_headers, upstream):
+    add_http_service(client, admin_headers, upstream.url)
+    answer = client.get("/api/v2/twitter/encoded/compress", headers=admin_headers)
+    assert answer.status_code == 502 and "encoding" in answer.get_json()["error"]["message"]

@@ -6,12 +6,17 @@ Paths: `/openapi.json` serves `OPENAPI`, `/slow` answers after `SLOW_SECONDS`, `
 echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy must drop
 (under `/close/`, then closes the connection). `/hostile` answers headers a browser would act on for
 the platform's origin (`HOSTILE_HEADERS`), `/location/<base64url>` redirects to that value as it is, and
-`/status/<n>` answers status n with a body even where none may be (1xx, 204, 304).
+`/status/<n>` answers status n with a body even where none may be (1xx, 204, 304). `/tell-all` echoes
+everything it got, headers and query included, in the body and in `X-Seen-*` headers, as an echo
+endpoint or a chatty error page would (`/tell-all-gzip`: the body compressed with gzip);
+`/encoded/<coding>` claims that coding.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
+import html
 import json
 import threading
 import time
@@ -127,6 +132,13 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             if self.path.startswith("/hostile"):
                 self._send(200, b"<script>alert(1)</script>", {}, HOSTILE_HEADERS)
                 return
+            if self.path.startswith("/encoded/"):
+                coding = self.path.removeprefix("/encoded/")
+                self._send(200, b"xx", {"Content-Type": "text/plain", "Content-Encoding": coding})
+                return
+            if self.path.startswith("/tell-all"):
+                self._tell_all(seen)
+                return
             if self.path.startswith("/location/"):
                 where = base64.urlsafe_b64decode(self.path.removeprefix("/location/")).decode()
                 self._send(302, b"", {"Location": where})
@@ -159,6 +171,15 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+
+        def _tell_all(self, seen: Seen) -> None:
+            text = json.dumps({"path": seen.path, "headers": seen.headers}, ensure_ascii=False)
+            page = f"{text} <a href='{html.escape(seen.path)}'>again</a>".encode()
+            more = [(f"X-Seen-{name}", value) for name, value in seen.headers.items() if value.isascii()]
+            headers = {"Content-Type": "text/plain"}
+            if self.path.startswith("/tell-all-gzip"):
+                page, headers["Content-Encoding"] = gzip.compress(page), "gzip"
+            self._send(200, page, headers, more)
 
         def _send_raw(self, status: int, body: bytes) -> None:
             """A status line and a length, then a body whatever the status allows: late, so that it

@@ -1,17 +1,31 @@
-"""What of a remote HTTP service's answer reaches the client: its headers and its redirect.
+"""What of a remote HTTP service's answer reaches the client: its headers, its redirect, never its secrets.
 
 A remote API's answer is passed on, but the platform's origin and the service's credentials are the
 platform's to keep:
 - Headers are an allow-list (KEPT_ANSWER_HEADERS): a remote API must not make a browser act on the
   platform's origin.
 - A redirect is passed on only when it stays on the platform's host; it is never followed.
+- The service's own secrets (its auth value, password or token, its secret fixed headers), under each
+  spelling an answer could quote them in (as sent, URL-, JSON- or HTML-escaped, the basic-auth pair in
+  base64), are replaced by the mask in the body and the headers: an echo endpoint, or an error page
+  quoting the request's URL or headers, must not hand a caller the credential the platform keeps for
+  it. Secrets shorter than MIN_REDACTED characters are not looked for (they would mask ordinary text).
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus
 
 import urllib3
+
+from bastion.secrets import MASK
+from bastion.services.http_config import secret_slots, slot_value
 
 # An answer's headers are passed on only when they describe the body or its caching, or are an API's own
 # `X-...` or rate-limit headers: a remote API must not make a browser act on the platform's origin (set or
@@ -34,6 +48,7 @@ DROPPED_X_HEADERS = frozenset(
 DROPPED_X_PREFIXES = ("x-forwarded-", "x-dreamfactory-", "x-bastion-", "x-webkit-")
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"})
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+MIN_REDACTED = 4
 
 
 def _kept_answer_header(name: str) -> bool:
@@ -66,3 +81,33 @@ def answer_headers(answer: urllib3.BaseHTTPResponse) -> list[tuple[str, str]]:
             continue  # an absolute redirect names the upstream's host, or sends the client off-site
         kept.append((name, value))
     return kept
+
+
+def secret_spellings(config: Mapping[str, Any]) -> tuple[bytes, ...]:
+    """Every spelling of the opened config's secrets an answer could quote, longest first."""
+    values = [slot_value(dict(config), slot) for slot in secret_slots(dict(config))]
+    auth = config.get("auth") if isinstance(config.get("auth"), Mapping) else {}
+    if auth.get("kind") == "basic" and auth.get("password"):
+        values.append(base64.b64encode(f"{auth.get('username', '')}:{auth['password']}".encode()).decode())
+    found: set[str] = set()
+    for value in values:
+        if not isinstance(value, str) or len(value) < MIN_REDACTED:
+            continue
+        for form in (value, quote(value, safe=""), quote(value), quote_plus(value), json.dumps(value)[1:-1]):
+            found |= {form, html.escape(form), json.dumps(form)[1:-1]}
+    return tuple(sorted((f.encode() for f in found), key=len, reverse=True))
+
+
+def redacted(data: bytes, spellings: tuple[bytes, ...]) -> bytes:
+    """The body with every spelling of a secret replaced by the mask."""
+    for spelling in spellings:
+        if spelling in data:
+            data = data.replace(spelling, MASK.encode())
+    return data
+
+
+def redacted_headers(headers: list[tuple[str, str]], spellings: tuple[bytes, ...]) -> list[tuple[str, str]]:
+    """The headers with every spelling of a secret in their values replaced by the mask."""
+    if not spellings:
+        return headers
+    return [(name, redacted(value.encode("latin-1"), spellings).decode("latin-1")) for name, value in headers]

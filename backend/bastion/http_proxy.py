@@ -57,6 +57,7 @@ class Upstream:
     target: http_targets.Target
     pool: urllib3.HTTPConnectionPool
     config: Mapping[str, Any] = field(repr=False)
+    spellings: tuple[bytes, ...] = field(default=(), repr=False)  # of its secrets (http_answers)
 
     @property
     def max_bytes(self) -> int:
@@ -96,7 +97,8 @@ def build_upstream(config: Mapping[str, Any], allowed: Iterable) -> Upstream:
         )
     else:
         pool = HTTPPool(str(address), target.port, **options)
-    return Upstream(name=name, target=target, pool=pool, config=dict(config))
+    spellings = http_answers.secret_spellings(config)
+    return Upstream(name=name, target=target, pool=pool, config=dict(config), spellings=spellings)
 
 
 def close_upstream(upstream: Upstream) -> None:
@@ -189,10 +191,13 @@ def _too_slow(upstream: Upstream, answer: urllib3.BaseHTTPResponse) -> UpstreamT
 
 
 def _read_capped(upstream: Upstream, answer: urllib3.BaseHTTPResponse, deadline: Deadline) -> bytes:
-    """The whole body, or BadGateway once it passes max_response_bytes, or UpstreamTimeout once the
-    deadline passes (the connection is dropped either way)."""
+    """The whole body, decoded when compressed, or BadGateway once it passes max_response_bytes (decoded)
+    or when its encoding is one urllib3 cannot decode, or UpstreamTimeout once the deadline passes (the
+    connection is dropped either way). Decoded so that it can be searched for the service's secrets
+    (http_answers), which a compressed body would hide; the platform asks for none (`identity`)."""
     cap, parts, size = upstream.max_bytes, [], 0
-    for chunk in answer.stream(CHUNK, decode_content=False):
+    encoded = _encoded(upstream, answer)
+    for chunk in answer.stream(CHUNK, decode_content=encoded):
         if deadline.passed:
             raise _too_slow(upstream, answer)
         size += len(chunk)
@@ -209,6 +214,20 @@ def _read_capped(upstream: Upstream, answer: urllib3.BaseHTTPResponse, deadline:
         raise _too_slow(upstream, answer)
     answer.release_conn()
     return b"".join(parts)
+
+
+def _encoded(upstream: Upstream, answer: urllib3.BaseHTTPResponse) -> bool:
+    """Whether the answer's body is compressed (then decoded as read); BadGateway for an unknown coding."""
+    codings = [c.strip().lower() for c in answer.headers.get("content-encoding", "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    unknown = [c for c in codings if c not in answer.CONTENT_DECODERS]
+    if unknown:
+        answer.close()
+        log.warning("service %s: remote API answered content encoding %r", upstream.name, unknown[0][:40])
+        raise BadGateway(
+            f"Service '{upstream.name}': the remote API answered an encoding the platform cannot read"
+        )
+    return bool(codings)
 
 
 def _failure(upstream: Upstream, exc: Exception, production: bool, late: bool = False) -> ApiError:
@@ -263,7 +282,12 @@ def forward(
     """Send one request upstream and give back its status, allowed headers and body."""
     url = upstream_url(upstream, path, args)
     answer, data = _exchange(upstream, method, url, upstream_headers(upstream, headers), body, production)
-    response = Response(data, status=answer.status, headers=http_answers.answer_headers(answer))
+    kept = http_answers.answer_headers(answer)
+    if "content-encoding" in answer.headers:  # the body was decoded as read (_read_capped)
+        kept = [(name, value) for name, value in kept if name.lower() != "content-encoding"]
+    spellings = upstream.spellings
+    data = http_answers.redacted(data, spellings)
+    response = Response(data, status=answer.status, headers=http_answers.redacted_headers(kept, spellings))
     if "Content-Type" not in answer.headers:
         # Not werkzeug's text/html default: an untyped answer must not be taken for a page.
         response.headers["Content-Type"] = "application/octet-stream"
