@@ -243,3 +243,21 @@ def test_the_user_list_reads_every_users_app_roles_in_one_query(app, client, adm
         sa.event.remove(engine, "before_cursor_execute", record)
     assert [len(user["app_roles"]) for user in listed] == [0, 1, 0, 1, 0]
     assert len([s for s in statements if "user_app_role" in s]) == 1
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u202e", "\u2060", "\ufeff", "\u00ad", "\x7f", "\u061c"])
+def test_an_email_with_a_character_nobody_sees_is_refused(client, admin_headers, hidden):
+    """`admin@example.com` + a zero-width space (or a right-to-left override, a soft hyphen...) would be
+    another account that reads like the first, in the user list, the audit log and `{user.email}`."""
+    body = {"email": f"vic{hidden}tim@example.com", "name": "v", "password": "a long enough password"}
+    answer = client.post("/api/v2/system/user", json=body, headers=admin_headers)
+    assert answer.status_code == 400 and "email" in answer.get_json()["error"]["context"]["errors"]
+    body["email"] = f"victim@example.com{hidden}"
+    answer = client.post("/api/v2/user/register", json=body)
+    assert answer.status_code == 400 and "email" in answer.get_json()["error"]["context"]["errors"]
+    assert (
+        client.post(
+            "/api/v2/system/user", json=body | {"email": "victim@exämple.com"}, headers=admin_headers
+        ).status_code
+        == 201
+    )

@@ -307,7 +307,9 @@ def test_api_host_sends_hsts_and_security_headers_on_errors_too(live):
     for path in ("/api/v2/system/environment", "/api/v2/system/admin", "/no/such/path"):
         answer = curl(live, live.url(API_HOST, path))
         assert answer.headers["strict-transport-security"] == "max-age=63072000; includeSubDomains"
-        assert answer.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert (
+            answer.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'; sandbox"
+        )
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["x-frame-options"] == "DENY"
         assert answer.headers["content-type"].startswith("application/json")

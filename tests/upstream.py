@@ -4,11 +4,19 @@ Paths: `/openapi.json` serves `OPENAPI`, `/slow` answers after `SLOW_SECONDS`, `
 `BIG_BYTES`, `/redirect` an absolute 302, `/trickle/<part>` sends its headers (`head`), its body
 (`body`) or its body without a length (`unsized`) one byte every `TRICKLE_SECONDS`, anything else
 echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy must drop
-(under `/close/`, then closes the connection).
+(under `/close/`, then closes the connection). `/hostile` answers headers a browser would act on for
+the platform's origin (`HOSTILE_HEADERS`), `/location/<base64url>` redirects to that value as it is, and
+`/status/<n>` answers status n with a body even where none may be (1xx, 204, 304). `/tell-all` echoes
+everything it got, headers and query included, in the body and in `X-Seen-*` headers, as an echo
+endpoint or a chatty error page would (`/tell-all-gzip`: the body compressed with gzip);
+`/encoded/<coding>` claims that coding.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
+import html
 import json
 import threading
 import time
@@ -32,9 +40,36 @@ OPENAPI = {
     },
 }
 BIG_BYTES = 256 * 1024
+# Headers that, on the platform's origin, would set or clear its cookies and storage, send its error
+# reports elsewhere, move or prompt the page, loosen its framing or CORS, or name a hop-by-hop header.
+HOSTILE_HEADERS = [
+    ("Set-Cookie", "a=1"),
+    ("Set-Cookie", "b=2; Domain=example.com"),
+    ("Clear-Site-Data", '"*"'),
+    ("NEL", '{"report_to":"x","max_age":31536000,"include_subdomains":true}'),
+    ("Report-To", '{"group":"x","max_age":31536000,"endpoints":[{"url":"https://evil.invalid/r"}]}'),
+    ("Reporting-Endpoints", 'x="https://evil.invalid/r"'),
+    ("Refresh", "0; url=https://evil.invalid/"),
+    ("WWW-Authenticate", 'Basic realm="x"'),
+    ("Content-Security-Policy", "script-src *"),
+    ("Strict-Transport-Security", "max-age=0"),
+    ("X-Frame-Options", "ALLOWALL"),
+    ("Cross-Origin-Resource-Policy", "cross-origin"),
+    ("Timing-Allow-Origin", "*"),
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Credentials", "true"),
+    ("Cache-Control", "public, max-age=86400"),
+    ("X-Request-Id", "upstream-chosen"),
+    ("Connection", "X-Hop-Secret"),
+    ("X-Hop-Secret", "hop"),
+    ("Content-Type", "text/html"),
+    ("ETag", '"v1"'),
+    ("X-RateLimit-Remaining", "9"),
+]
 # A trickle lasts TRICKLE_BYTES * TRICKLE_SECONDS (4.5 s), each read well within a 1 s timeout.
 TRICKLE_SECONDS = 0.3
 TRICKLE_BYTES = 15
+STRAY_DELAY = 0.3
 
 
 @dataclass
@@ -94,6 +129,23 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             if self.path.startswith("/redirect"):
                 self._send(302, b"", {"Location": f"http://127.0.0.1:{upstream.port}/elsewhere"})
                 return
+            if self.path.startswith("/hostile"):
+                self._send(200, b"<script>alert(1)</script>", {}, HOSTILE_HEADERS)
+                return
+            if self.path.startswith("/encoded/"):
+                coding = self.path.removeprefix("/encoded/")
+                self._send(200, b"xx", {"Content-Type": "text/plain", "Content-Encoding": coding})
+                return
+            if self.path.startswith("/tell-all"):
+                self._tell_all(seen)
+                return
+            if self.path.startswith("/location/"):
+                where = base64.urlsafe_b64decode(self.path.removeprefix("/location/")).decode()
+                self._send(302, b"", {"Location": where})
+                return
+            if self.path.startswith("/status/"):
+                self._send_raw(int(self.path.split("/")[2]), b"stray body bytes")
+                return
             if self.path.startswith("/openapi.json"):
                 self._send(200, json.dumps(OPENAPI).encode(), {"Content-Type": "application/json"})
                 return
@@ -111,14 +163,32 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             status = 201 if seen.method == "POST" else 200
             self._send(status, json.dumps(echo).encode(), extra)
 
-        def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        def _send(self, status: int, body: bytes, headers: dict[str, str], more=()) -> None:
             self.send_response(status)
-            for name, value in headers.items():
+            for name, value in [*headers.items(), *more]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+
+        def _tell_all(self, seen: Seen) -> None:
+            text = json.dumps({"path": seen.path, "headers": seen.headers}, ensure_ascii=False)
+            page = f"{text} <a href='{html.escape(seen.path)}'>again</a>".encode()
+            more = [(f"X-Seen-{name}", value) for name, value in seen.headers.items() if value.isascii()]
+            headers = {"Content-Type": "text/plain"}
+            if self.path.startswith("/tell-all-gzip"):
+                page, headers["Content-Encoding"] = gzip.compress(page), "gzip"
+            self._send(200, page, headers, more)
+
+        def _send_raw(self, status: int, body: bytes) -> None:
+            """A status line and a length, then a body whatever the status allows: late, so that it
+            comes after the proxy's client has read the head (the bytes then wait on the connection)."""
+            self.wfile.write(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n" % (status, len(body)))
+            self.wfile.flush()
+            time.sleep(STRAY_DELAY)
+            self.wfile.write(body)
+            self.wfile.flush()
 
         def _trickle(self, part: str) -> None:
             """Send the answer's `part` one byte at a time, until done or the client hangs up."""

@@ -4,6 +4,9 @@ They are set here, not only by nginx, so that they hold whatever stands in front
 - `Cache-Control: no-store`: answers carry tokens, keys and data; no browser or proxy may keep them.
 - `X-Content-Type-Options: nosniff`: a JSON body is never run as a script or shown as a page.
 - `Referrer-Policy: no-referrer`: nothing of an API URL leaks to another site.
+- `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'; sandbox`: the platform never
+  serves a page, but a remote HTTP service's answer keeps the upstream's type: HTML or SVG from it, opened
+  on the platform's origin, must load nothing, run nothing and sit in no frame.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
 }
 
 

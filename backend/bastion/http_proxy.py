@@ -24,7 +24,7 @@ import urllib3
 from flask import Response
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
-from bastion import http_targets
+from bastion import http_answers, http_targets
 from bastion.errors import ApiError, BadRequest
 from bastion.http_deadline import Deadline, HTTPPool, HTTPSPool
 from bastion.service_types import DEFAULT_FORWARD_HEADERS, DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES
@@ -35,13 +35,6 @@ log = logging.getLogger("bastion")
 logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 PLATFORM_PARAMETERS = frozenset({"api_key", "session_token"})
-# Hop-by-hop headers (RFC 9110 §7.6.1) and what the platform decides itself on the way back: cookies of
-# the upstream's domain, its CORS (the platform's rules apply), the length (recomputed).
-DROPPED_ANSWER_HEADERS = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers"}
-    | {"transfer-encoding", "upgrade", "set-cookie", "set-cookie2", "content-length", "server"}
-    | {"x-powered-by", "alt-svc", "strict-transport-security"}
-)
 CHUNK = 64 * 1024
 PATH_SAFE = "/:@!$&'()*+,;=-._~"  # what stays unquoted in a path segment (RFC 3986 pchar)
 
@@ -64,6 +57,7 @@ class Upstream:
     target: http_targets.Target
     pool: urllib3.HTTPConnectionPool
     config: Mapping[str, Any] = field(repr=False)
+    spellings: tuple[bytes, ...] = field(default=(), repr=False)  # of its secrets (http_answers)
 
     @property
     def max_bytes(self) -> int:
@@ -103,7 +97,8 @@ def build_upstream(config: Mapping[str, Any], allowed: Iterable) -> Upstream:
         )
     else:
         pool = HTTPPool(str(address), target.port, **options)
-    return Upstream(name=name, target=target, pool=pool, config=dict(config))
+    spellings = http_answers.secret_spellings(config)
+    return Upstream(name=name, target=target, pool=pool, config=dict(config), spellings=spellings)
 
 
 def close_upstream(upstream: Upstream) -> None:
@@ -150,18 +145,6 @@ def upstream_headers(upstream: Upstream, sent: Mapping[str, str]) -> dict[str, s
     return headers
 
 
-def _answer_headers(answer: urllib3.BaseHTTPResponse) -> list[tuple[str, str]]:
-    kept = []
-    for name, value in answer.headers.items():
-        lowered = name.lower()
-        if lowered in DROPPED_ANSWER_HEADERS or lowered.startswith("access-control-"):
-            continue
-        if lowered == "location" and "://" in value:
-            continue  # an absolute redirect names the upstream's host; it is not followed either
-        kept.append((name, value))
-    return kept
-
-
 def _send(
     upstream: Upstream, deadline: Deadline, method: str, url: str, headers: Mapping[str, str], body=None
 ) -> urllib3.BaseHTTPResponse:
@@ -179,6 +162,27 @@ def _send(
     )
 
 
+def _checked(upstream: Upstream, answer: urllib3.BaseHTTPResponse, method: str) -> urllib3.BaseHTTPResponse:
+    """The answer, or BadGateway for a final status a proxy cannot pass on (1xx: a 101 would tell the
+    client, or a proxy in front, that the connection switched protocols; or not a status at all).
+
+    After a HEAD, a 204 or a 304 (no body by definition) the connection is closed, not reused: bytes an
+    upstream sends anyway would be read by the next request on it as its answer, so every later answer
+    on that connection would go to the request after its own, a stranger's. (urllib3 gives a connection
+    back to the pool as soon as its answer's body is read, and then only drops it when bytes are already
+    waiting; a body-less answer's stray bytes may come after that check.)
+    """
+    if not 200 <= answer.status <= 599:
+        answer.close()
+        log.warning("service %s: remote API answered status %s", upstream.name, answer.status)
+        raise BadGateway(f"Service '{upstream.name}': the remote API answered status {answer.status}")
+    if method == "HEAD" or answer.status in (204, 304):
+        connection = getattr(answer, "connection", None)
+        if connection is not None:
+            connection.close()
+    return answer
+
+
 def _too_slow(upstream: Upstream, answer: urllib3.BaseHTTPResponse) -> UpstreamTimeout:
     """The 504 for an answer that ran past the deadline; its connection is dropped, nothing is passed on."""
     answer.close()
@@ -187,10 +191,13 @@ def _too_slow(upstream: Upstream, answer: urllib3.BaseHTTPResponse) -> UpstreamT
 
 
 def _read_capped(upstream: Upstream, answer: urllib3.BaseHTTPResponse, deadline: Deadline) -> bytes:
-    """The whole body, or BadGateway once it passes max_response_bytes, or UpstreamTimeout once the
-    deadline passes (the connection is dropped either way)."""
+    """The whole body, decoded when compressed, or BadGateway once it passes max_response_bytes (decoded)
+    or when its encoding is one urllib3 cannot decode, or UpstreamTimeout once the deadline passes (the
+    connection is dropped either way). Decoded so that it can be searched for the service's secrets
+    (http_answers), which a compressed body would hide; the platform asks for none (`identity`)."""
     cap, parts, size = upstream.max_bytes, [], 0
-    for chunk in answer.stream(CHUNK, decode_content=False):
+    encoded = _encoded(upstream, answer)
+    for chunk in answer.stream(CHUNK, decode_content=encoded):
         if deadline.passed:
             raise _too_slow(upstream, answer)
         size += len(chunk)
@@ -207,6 +214,20 @@ def _read_capped(upstream: Upstream, answer: urllib3.BaseHTTPResponse, deadline:
         raise _too_slow(upstream, answer)
     answer.release_conn()
     return b"".join(parts)
+
+
+def _encoded(upstream: Upstream, answer: urllib3.BaseHTTPResponse) -> bool:
+    """Whether the answer's body is compressed (then decoded as read); BadGateway for an unknown coding."""
+    codings = [c.strip().lower() for c in answer.headers.get("content-encoding", "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    unknown = [c for c in codings if c not in answer.CONTENT_DECODERS]
+    if unknown:
+        answer.close()
+        log.warning("service %s: remote API answered content encoding %r", upstream.name, unknown[0][:40])
+        raise BadGateway(
+            f"Service '{upstream.name}': the remote API answered an encoding the platform cannot read"
+        )
+    return bool(codings)
 
 
 def _failure(upstream: Upstream, exc: Exception, production: bool, late: bool = False) -> ApiError:
@@ -237,7 +258,7 @@ def _exchange(
     when not kept: then it is read and dropped)."""
     with Deadline(upstream.seconds) as deadline:
         try:
-            answer = _send(upstream, deadline, method, url, headers, body)
+            answer = _checked(upstream, _send(upstream, deadline, method, url, headers, body), method)
             if keep_body and method != "HEAD":
                 return answer, _read_capped(upstream, answer, deadline)
             answer.drain_conn()
@@ -261,7 +282,12 @@ def forward(
     """Send one request upstream and give back its status, allowed headers and body."""
     url = upstream_url(upstream, path, args)
     answer, data = _exchange(upstream, method, url, upstream_headers(upstream, headers), body, production)
-    response = Response(data, status=answer.status, headers=_answer_headers(answer))
+    kept = http_answers.answer_headers(answer)
+    if "content-encoding" in answer.headers:  # the body was decoded as read (_read_capped)
+        kept = [(name, value) for name, value in kept if name.lower() != "content-encoding"]
+    spellings = upstream.spellings
+    data = http_answers.redacted(data, spellings)
+    response = Response(data, status=answer.status, headers=http_answers.redacted_headers(kept, spellings))
     if "Content-Type" not in answer.headers:
         # Not werkzeug's text/html default: an untyped answer must not be taken for a page.
         response.headers["Content-Type"] = "application/octet-stream"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 
 from pydantic import field_validator
@@ -30,11 +31,24 @@ def timestamp(**kwargs) -> Field:
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# Characters nobody sees: controls, format characters (zero-width spaces and joiners, bidi overrides),
+# surrogates, private-use and unassigned code points, line and paragraph separators.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
 def check_email(value: str | None) -> str | None:
-    """An e-mail address trimmed and lower-cased, or ValueError; used by every model that takes one."""
+    """An e-mail address trimmed and lower-cased, or ValueError; used by every model that takes one.
+
+    An address is an identity that admins read (users list, audit log) and row filters compare
+    (`{user.email}`), so it may hold no character one cannot see: `victim@example.com` followed by a
+    zero-width space, or spelled backwards behind a right-to-left override, would register as another
+    account that reads like the victim's.
+    """
     if value is None:
         return None
     value = value.strip().lower()
+    if any(unicodedata.category(c) in INVISIBLE_CATEGORIES for c in value):
+        raise ValueError("must not hold invisible or control characters")
     if not EMAIL_PATTERN.match(value):
         raise ValueError("must be an email address such as name@example.com")
     return value

@@ -33,9 +33,17 @@ PLATFORM_SET = frozenset(
     | {"accept-encoding", "connection", "keep-alive", "te", "trailer", "upgrade", "forwarded"}
     | {"x-forwarded-for"}
 )
-# And never passed on from a caller: those, and the platform's own API key header.
-NEVER_FORWARDED = PLATFORM_SET | {"x-api-key"}
-PLATFORM_PREFIXES = ("x-dreamfactory-", "x-bastion-")
+# And never passed on from a caller: those, the platform's own API key header, headers that would make the
+# upstream serve another verb or path than the one the role allowed (the platform's tunnel headers, which it
+# only reads on a POST, and IIS/Symfony's URL rewrites), and what only the platform may say about the
+# client and the hop (who it is, how it came, through what).
+NEVER_FORWARDED = (
+    PLATFORM_SET
+    | {"x-api-key", "x-http-method", "x-http-method-override", "x-method-override", "x-original-method"}
+    | {"x-original-url", "x-rewrite-url", "x-real-ip", "x-client-ip", "true-client-ip", "via", "expect"}
+    | {"max-forwards", "client-ip", "cf-connecting-ip"}
+)
+PLATFORM_PREFIXES = ("x-dreamfactory-", "x-bastion-", "x-forwarded-", "proxy-")
 
 
 def secret_slots(config: dict) -> list[Slot]:
@@ -144,12 +152,16 @@ def _forward_problems(names: Any) -> dict[str, str]:
         return {"config.forward_headers": "must be a list of header names"}
     refused = [n for n in names if not forwardable(n)]
     if refused:
-        return {"config.forward_headers": f"'{refused[0]}' is never forwarded (credentials or hop-by-hop)"}
+        return {
+            "config.forward_headers": f"'{refused[0]}' is never forwarded "
+            "(credentials, hop-by-hop, verb or URL overrides, or the client's address)"
+        }
     return {}
 
 
 def forwardable(name: str) -> bool:
-    """Whether a client header may ever be passed on: never credentials, cookies or the platform's own."""
+    """Whether a client header may ever be passed on: never credentials, cookies, the platform's own,
+    hop-by-hop ones, verb or URL overrides, or claims about the client's address."""
     lowered = name.lower()
     return lowered not in NEVER_FORWARDED and not lowered.startswith(PLATFORM_PREFIXES)
 
