@@ -106,7 +106,12 @@ def test_a_column_list_ticked_with_no_column_is_named_before_sending(page, spa, 
     expect(entry.get_by_test_id("error-access[0].fields")).to_have_text(
         'Choose at least one column, or untick "Only these columns" to allow every column'
     )
+    # Deny by default: a new entry names no service (not even "All services") until one is chosen.
+    expect(entry.get_by_test_id("error-access[0].service")).to_have_text(
+        'Choose a service, or "All services" for every one'
+    )
     assert _writes(requests_made) == []
+    entry.get_by_label("Service", exact=True).select_option(label="All services")
     entry.get_by_label("Only these columns").uncheck()
     page.get_by_role("button", name="Create role").click()
     expect(page.get_by_text("no columns").first).to_be_visible()

@@ -3,7 +3,7 @@ import { ApiError } from './api/client'
 import type { ColumnInfo } from './api/data'
 import type { Role } from './api/roles'
 import { placeErrors } from './forms'
-import { entryDraft, entryErrors, entryProblems, normalizeErrorKey, roleDraft, roleFieldKeys, serializeRole, tableOf } from './roleForm'
+import { ALL_SERVICES, UNCHOSEN, entryDraft, entryErrors, entryProblems, normalizeErrorKey, roleDraft, roleFieldKeys, serializeRole, tableOf } from './roleForm'
 
 const column = (name: string, type: string) => ({ name, type }) as ColumnInfo
 const employees = [column('id', 'integer'), column('department_id', 'integer'), column('salary', 'decimal'), column('email', 'string'), column('is_active', 'boolean')]
@@ -123,9 +123,17 @@ describe('server error keys on entries', () => {
 })
 
 describe('problems seen before sending', () => {
+  it('asks for a service on a new entry: it grants nothing until one (or "All services") is chosen', () => {
+    const fresh = entryDraft()
+    expect(fresh.service).toBe(UNCHOSEN)
+    expect(entryProblems([fresh])).toEqual({ 'access[0].service': 'Choose a service, or "All services" for every one' })
+    expect(entryProblems([{ ...fresh, service: ALL_SERVICES }])).toEqual({})
+    expect(entryDraft({ service: null, component: '*', verbs: ['GET'], filters: [], filter_op: 'AND', fields: null }).service).toBe(ALL_SERVICES)
+  })
+
   it('asks for a column when "Only these columns" is ticked with none chosen on a verb that uses columns', () => {
     const limited = (verbs: string[], fields: string[] = []) => ({ ...entryDraft(), service: 'hr', component: '_table/employees', verbs, limitFields: true, fields })
-    const entries = [limited(['GET']), limited(['DELETE']), limited(['GET'], ['id']), { ...entryDraft(), verbs: ['PATCH'] }, limited([])]
+    const entries = [limited(['GET']), limited(['DELETE']), limited(['GET'], ['id']), { ...entryDraft(), service: '', verbs: ['PATCH'] }, limited([])]
     expect(entryProblems(entries)).toEqual({ 'access[0].fields': 'Choose at least one column, or untick "Only these columns" to allow every column' })
     expect(entryErrors(entryProblems(entries), 0)).toEqual({ fields: 'Choose at least one column, or untick "Only these columns" to allow every column' })
   })

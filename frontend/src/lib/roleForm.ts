@@ -15,6 +15,8 @@ import { DOCS_SERVICE, VERBS, type AccessEntry, type Role, type RoleInput } from
 
 /** The service select's value for "All services" (service null). */
 export const ALL_SERVICES = ''
+/** A new entry's service until the admin picks one: it grants nothing and is named before sending. */
+export const UNCHOSEN = '?'
 /** The components any database service has; the editor offers them when no service is chosen. */
 export const GENERIC_COMPONENTS = ['', '*', '_table', '_table/*', '_schema', '_schema/*']
 
@@ -54,11 +56,11 @@ function showValue(value: unknown): string {
   return Array.isArray(value) ? value.map(String).join(', ') : String(value)
 }
 
-/** An entry's draft: from a stored entry, or a new one (all services, everything, GET). */
+/** An entry's draft: from a stored entry, or a new one (no service chosen yet, everything, GET). */
 export function entryDraft(entry?: AccessEntry): EntryDraft {
   return {
     key: nextKey++,
-    service: entry?.service ?? ALL_SERVICES,
+    service: entry ? (entry.service ?? ALL_SERVICES) : UNCHOSEN,
     component: entry?.component ?? '*',
     verbs: entry ? [...entry.verbs] : ['GET'],
     filters: (entry?.filters ?? []).map((f) => ({ name: f.name, operator: f.operator, value: showValue(f.value) })),
@@ -153,6 +155,8 @@ const COLUMN_VERBS = ['GET', 'POST', 'PUT', 'PATCH']
 export function entryProblems(entries: readonly EntryDraft[]): FieldErrors {
   const errors: FieldErrors = {}
   entries.forEach((entry, i) => {
+    // Deny by default: a new entry names no service until the admin picks one, "All services" included.
+    if (entry.service === UNCHOSEN) errors[`access[${i}].service`] = 'Choose a service, or "All services" for every one'
     if (entry.service !== DOCS_SERVICE && entry.limitFields && entry.fields.length === 0 && entry.verbs.some((v) => COLUMN_VERBS.includes(v))) {
       errors[`access[${i}].fields`] = 'Choose at least one column, or untick "Only these columns" to allow every column'
     }
