@@ -322,3 +322,21 @@ def test_grant_lines_are_read_without_what_follows_the_grantee(line, expected):
 
     grant = parse(line)
     assert (grant and (grant.privileges, grant.obj, grant.who, grant.grant_option)) == expected
+
+
+def test_a_missing_sqlite_file_stays_a_finding_until_it_is_there(client, admin_headers, tmp_path):
+    path = tmp_path / "hr.db"
+    created = client.post(
+        "/api/v2/system/service",
+        json={"name": "hr", "config": {"engine": "sqlite", "database": str(path)}},
+        headers=admin_headers,
+    ).get_json()
+    found = service_findings(client, admin_headers, created["id"])
+    assert list(found) == ["db-sqlite-unusable"] and found["db-sqlite-unusable"]["severity"] == "medium"
+    # The sentence the save answered as a warning.
+    assert created["warnings"][0]["message"] in found["db-sqlite-unusable"]["title"]
+    engine = sa.create_engine(f"sqlite:///{path}")
+    run(engine, *HR)
+    engine.dispose()
+    os.chmod(path, 0o444)
+    assert service_findings(client, admin_headers, created["id"]) == {}

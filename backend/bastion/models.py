@@ -245,6 +245,19 @@ class ServicePublic(ServiceBase):
     updated_at: datetime
 
 
+class ServiceWarning(SQLModel):
+    """Something that will make a saved service fail although its config is valid (a missing file)."""
+
+    field: str = Field(description="the config field concerned, e.g. `config.database`")
+    message: str = Field(description="a sentence that names the field and says what will fail")
+
+
+class ServiceSaved(ServicePublic):
+    """A service as a create or update answers it: with `warnings` (empty when nothing will fail)."""
+
+    warnings: list[ServiceWarning]
+
+
 class CacheVersion(SQLModel, table=True):
     """A counter per cached area (access, cors), bumped on every change so all workers reload."""
 

@@ -112,6 +112,34 @@ def test_services_from_the_form_never_send_a_password_back(page, spa, live_serve
     assert all(r.url.startswith((spa.origin, live_server.url)) for r in requests_made)
 
 
+def test_a_sqlite_file_not_there_yet_is_saved_with_a_warning_that_stays(
+    page, spa, live_server, screens, tmp_path
+):
+    path = tmp_path / "later.db"
+    name = f"later-{suffix()}"
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Services")
+    page.get_by_role("link", name="New service").click()
+    _fill_service(page, name, {"engine": "sqlite", "Database": str(path)})
+    page.get_by_role("button", name="Create service").click()
+    expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
+    warning = page.get_by_test_id("toast-warning")
+    expect(warning).to_contain_text(f"Service {name}: config.database: {path} does not exist on this host")
+    screens.snap("service-warning")
+    # The file copied next: the next save is quiet, and the warning stays until it is closed.
+    create_demo_database(str(path), employees=5)
+    page.get_by_role("link", name=f"Edit {name}").click()
+    page.get_by_label("Label", exact=True).fill("Copied")
+    page.get_by_role("button", name="Save service").click()
+    expect(page.get_by_test_id("toast-success").last).to_contain_text(f"Service {name} saved")
+    expect(warning).to_have_count(1)
+    warning.get_by_role("button", name="Dismiss").click()
+    expect(warning).to_have_count(0)
+    page.get_by_role("button", name=f"Delete {name}").click()
+    page.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("link", name=name, exact=True)).to_have_count(0)
+
+
 def _rows_count(path: Path, where: str) -> int:
     with sqlite3.connect(path) as db:
         return db.execute(f"SELECT count(*) FROM employees WHERE {where}").fetchone()[0]

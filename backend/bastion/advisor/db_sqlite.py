@@ -1,4 +1,4 @@
-"""A SQLite service's file: outside SQLITE_ROOTS, or writable while no Bastion role writes it.
+"""A SQLite service's file: outside SQLITE_ROOTS, missing or empty, or writable while no role writes it.
 
 Judged on the file itself, without opening it. "Writable" is the file's mode bits, not os.access: a
 platform running as root would otherwise never be told.
@@ -14,6 +14,7 @@ from pathlib import Path
 from bastion.advisor.finding import Finding, evidence
 from bastion.advisor.inventory import Inventory
 from bastion.config import Settings
+from bastion.data.service_warnings import sqlite_file_problem
 
 
 def check(settings: Settings, service, inv: Inventory) -> Iterable[Finding]:
@@ -34,10 +35,11 @@ def check(settings: Settings, service, inv: Inventory) -> Iterable[Finding]:
             route,
             key,
         )
+    yield from _unusable(service, svc)
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        return  # a missing file is the connection's finding
+        return
     if mode & 0o222 and not inv.role_writes_service(service["name"]):
         yield Finding(
             "db-sqlite-writable",
@@ -49,4 +51,18 @@ def check(settings: Settings, service, inv: Inventory) -> Iterable[Finding]:
             (svc | {"mode": oct(mode)},),
             route,
             key,
+        )
+
+
+def _unusable(service, svc: dict) -> Iterable[Finding]:
+    """The warning a save of the service answered (api/services.py), while it is still true."""
+    if problem := sqlite_file_problem(str((service["config"] or {}).get("database") or "")):
+        yield Finding(
+            "db-sqlite-unusable",
+            "medium",
+            f"Service '{service['name']}': config.database: {problem}.",
+            "put the database file there, or point the service's database at the right file",
+            (svc,),
+            f"/services/{service['id']}/edit",
+            f"service:{service['id']}",
         )

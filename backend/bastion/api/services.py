@@ -10,6 +10,7 @@ from bastion.api.body import json_body, validate
 from bastion.api.listing import Resource, get_resource, list_fixed, list_resource, public_page
 from bastion.auth import admin_required
 from bastion.config import current_settings
+from bastion.data import service_warnings
 from bastion.data.engines import test_connection as try_connection
 from bastion.data.target_files import SystemTargets
 from bastion.data.target_guard import current_targets
@@ -18,7 +19,7 @@ from bastion.docs import system_params as params
 from bastion.docs.routes import documented, resource_docs
 from bastion.errors import NotFound, ValidationError
 from bastion.http_proxy import test_upstream
-from bastion.models import Service, ServiceCreate, ServicePublic, ServiceUpdate
+from bastion.models import Service, ServiceCreate, ServicePublic, ServiceSaved, ServiceUpdate
 from bastion.registry import engines, http_pools
 from bastion.secrets import get_box
 from bastion.service_types import SERVICE_TYPES
@@ -84,9 +85,14 @@ RESOURCE = Resource(
 )
 
 
+def saved(service: Service) -> dict:
+    """A saved service's JSON form plus `warnings`: what will make it fail although it is valid."""
+    return {**public(service), "warnings": service_warnings.warnings(service.type, service.config)}
+
+
 def _create(db, item) -> dict:
     data = validate(ServiceCreate, from_dreamfactory(item))
-    return public(data_services.create_service(db, get_box(), data, _targets()))
+    return saved(data_services.create_service(db, get_box(), data, _targets()))
 
 
 def _update(db, service_id: int, body) -> dict:
@@ -97,7 +103,7 @@ def _update(db, service_id: int, body) -> dict:
             raise ValidationError({"type": "a service's type cannot change"})
         body = {k: v for k, v in body.items() if k != "type"}
     data = validate(ServiceUpdate, body)
-    return public(data_services.update_service(db, get_box(), service_id, data, _targets()))
+    return saved(data_services.update_service(db, get_box(), service_id, data, _targets()))
 
 
 def _delete(db, service_id: int, _body=None) -> dict:
@@ -124,7 +130,7 @@ def get_service(service_id: int):
 
 @bp.post("/service")
 @admin_required
-@documented(DOCS.create)
+@documented(DOCS.create, response=ServiceSaved)
 def create_service():
     """Create one service, or several in the batch form (DreamFactory's types accepted)."""
     return batches.create(_create)
@@ -132,7 +138,7 @@ def create_service():
 
 @bp.route("/service/<id:service_id>", methods=["PUT", "PATCH"])
 @admin_required
-@documented(DOCS.update_one)
+@documented(DOCS.update_one, response=ServiceSaved)
 def update_service(service_id: int):
     """Update a service: the fields sent, config merged key by key."""
     body = strip_own_id(json_body(), service_id)
@@ -144,7 +150,7 @@ def update_service(service_id: int):
 
 @bp.route("/service", methods=["PUT", "PATCH"])
 @admin_required
-@documented(DOCS.update_many)
+@documented(DOCS.update_many, response=ServiceSaved)
 def update_services():
     """Update several services."""
     items = batches.update_items()

@@ -43,6 +43,17 @@ export interface Service {
   updated_at: string
 }
 
+/** What a saved service will fail on although the platform accepted it (a SQLite file not there yet). */
+export interface ServiceWarning {
+  /** The config field concerned, e.g. `config.database`. */
+  field: string
+  /** A sentence that names the field. */
+  message: string
+}
+
+/** A service as a create or update answers it. */
+export type SavedService = Service & { warnings?: ServiceWarning[] }
+
 export interface ServiceInput {
   name?: string
   label?: string
@@ -58,8 +69,8 @@ export const listServiceTypes = () =>
   get<{ resource: ServiceType[] }>('/system/service_type').then((r) => r.resource)
 export const listServices = () => get<{ resource: Service[] }>(base).then((r) => r.resource)
 export const getService = (id: number) => get<Service>(`${base}/${id}`)
-export const createService = (data: ServiceInput) => post<Service>(base, data)
-export const updateService = (id: number, data: ServiceInput) => patch<Service>(`${base}/${id}`, data)
+export const createService = (data: ServiceInput) => post<SavedService>(base, data)
+export const updateService = (id: number, data: ServiceInput) => patch<SavedService>(`${base}/${id}`, data)
 export const deleteService = (id: number) => del<Service>(`${base}/${id}`)
 export const testService = (id: number) =>
   post<{ success: boolean; message: string }>(`${base}/${id}/test`)

@@ -1,9 +1,13 @@
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/client'
-import { notifyError, notifySuccess, toasts } from './toasts.svelte'
+import { notifyError, notifyInfo, notifySuccess, notifyWarning, toasts } from './toasts.svelte'
 
 beforeEach(() => {
   toasts.splice(0)
+})
+
+afterEach(() => {
+  vi.useRealTimers()
 })
 
 describe('toasts', () => {
@@ -32,5 +36,16 @@ describe('toasts', () => {
   it('skips a 401: the login page says the session ended', () => {
     notifyError(new ApiError(401, 'Session expired', null, 'r1'))
     expect(toasts).toHaveLength(0)
+  })
+
+  it('keeps a warning until it is closed, while a success and an info fade', () => {
+    vi.useFakeTimers()
+    notifySuccess('Service hr created')
+    notifyWarning('Service hr: config.database: /srv/hr.db does not exist on this host')
+    notifyInfo('Rule api/*: shadows rule 2')
+    vi.advanceTimersByTime(60_000)
+    expect(toasts.map((t) => [t.kind, t.message])).toEqual([
+      ['warning', 'Service hr: config.database: /srv/hr.db does not exist on this host'],
+    ])
   })
 })

@@ -1,9 +1,12 @@
-/** Transient messages: successes fade, errors stay until dismissed and carry the request id to quote. */
+/**
+ * Transient messages: successes and infos fade; errors (with the request id to quote) and warnings about
+ * something that was saved but will fail stay until dismissed.
+ */
 import { ApiError } from '../api/client'
 
 export interface Toast {
   id: number
-  kind: 'success' | 'error' | 'info'
+  kind: 'success' | 'error' | 'info' | 'warning'
   message: string
   requestId: string | null
 }
@@ -30,11 +33,13 @@ function push(kind: Toast['kind'], message: string, requestId: string | null = n
   if (same >= 0) toasts.splice(same, 1)
   const id = nextId++
   toasts.push({ id, kind, message, requestId })
-  if (kind !== 'error') setTimeout(() => dismiss(id), SUCCESS_MS)
+  if (kind === 'success' || kind === 'info') setTimeout(() => dismiss(id), SUCCESS_MS)
 }
 
 export const notifySuccess = (message: string) => push('success', message)
 export const notifyInfo = (message: string) => push('info', message)
+/** Something the platform accepted but says will fail: it stays until the admin closes it. */
+export const notifyWarning = (message: string) => push('warning', message)
 
 /** Show an error; a 401 is skipped because the session handler already sent the admin to the login page. */
 export function notifyError(error: unknown): void {
