@@ -13,7 +13,7 @@ import json
 import sqlalchemy as sa
 from flask import Blueprint, request
 
-from bastion import access, components
+from bastion import access, components, http_answers
 from bastion.access_index import current_index
 from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify
@@ -27,7 +27,7 @@ from bastion.docs.system_doc import build_system_document
 from bastion.errors import Forbidden, NotFound
 from bastion.http_proxy import fetch_document
 from bastion.models import Service
-from bastion.registry import OpenService, find_active_service, schemas
+from bastion.registry import OpenService, find_active_service, schemas, secret_spellings
 from bastion.service_types import HTTP_TYPE, SQL_TYPE
 from bastion.services.data_services import list_services
 
@@ -143,15 +143,23 @@ def get_service_docs(service: str):
 
 
 def _upstream_document(service: Service) -> dict | None:
-    """The service's `openapi`: the JSON given, or fetched from its URL (cached per service version)."""
+    """The service's `openapi`: the JSON given, or fetched from its URL, with every spelling of the
+    service's secrets masked (as in its proxied answers); cached per service version."""
     given = service.config.get("openapi")
-    if given is None or isinstance(given, dict):
-        return given
-    if given.lstrip().startswith("{"):
-        return json.loads(given)
-    allowed = current_settings().http_services_allowed_networks
-    key = (service.id, service.version, "openapi")
-    return documents().get(key, lambda: fetch_document(service.name, given, service.config, allowed))
+    if given is None:
+        return None
+
+    def load() -> dict:
+        if isinstance(given, dict):
+            document = given
+        elif given.lstrip().startswith("{"):
+            document = json.loads(given)
+        else:
+            allowed = current_settings().http_services_allowed_networks
+            document = fetch_document(service.name, given, service.config, allowed)
+        return http_answers.redacted_json(document, secret_spellings(service))
+
+    return documents().get((service.id, service.version, "openapi"), load)
 
 
 def remote_document(identity: Identity, service: Service, full: bool) -> dict:
