@@ -11,6 +11,7 @@ import base64
 import json
 
 import pytest
+from openapi_spec_validator import validate
 
 from bastion.secrets import MASK
 from tests import test_http_services
@@ -66,3 +67,86 @@ def test_the_document_never_quotes_the_services_secrets(client, admin_headers, u
         assert_nowhere(text)
         assert_nowhere(text, HEADER_SECRET)
         assert MASK in answer.get_json()["paths"]["/public/items"]["get"]["parameters"][0]["example"]
+
+
+def revealing() -> dict:
+    """A document whose hidden part (`/admin/...`) shows through every place a reduction could forget."""
+    item_ref = {"$ref": "#/components/schemas/Item"}
+    order_ref = {"$ref": "#/components/schemas/AdminOrder"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Up", "version": "1", "x-backend": "http://10.1.2.3:8080"},
+        "servers": [{"url": "http://10.1.2.3/api"}],
+        "x-tagGroups": [{"name": "Admin", "tags": ["admin"]}],
+        "tags": [{"name": "public"}, {"name": "admin", "description": "admin ops"}],
+        "webhooks": {"adminPurged": {"post": {"responses": {"200": {"description": "admin purged"}}}}},
+        "paths": {
+            "/public/items": {
+                "servers": [{"url": "http://10.1.2.3/path-level"}],
+                "x-internal": "http://10.1.2.3/ext",
+                "get": {
+                    "tags": ["public"],
+                    "operationId": "listItems",
+                    "servers": [{"url": "http://10.1.2.3/operation-level"}],
+                    "security": [{"upstreamKey": []}],
+                    "x-amazon-apigateway-integration": {"uri": "http://10.1.2.3/backend"},
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": item_ref}},
+                            "links": {
+                                "self": {"operationId": "listItems"},
+                                "purge": {"operationId": "adminPurge"},
+                                "byRef": {"operationRef": "#/paths/~1admin~1purge/post"},
+                                "shared": {"$ref": "#/components/links/PurgeLink"},
+                            },
+                        }
+                    },
+                },
+                "options": {"responses": {"200": {"description": "admin preflight"}}},
+            },
+            "/admin/purge": {
+                "post": {
+                    "tags": ["admin"],
+                    "operationId": "adminPurge",
+                    "requestBody": {"content": {"application/json": {"schema": order_ref}}},
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/admin/users": {"$ref": "#/components/pathItems/AdminUsers"},
+        },
+        "components": {
+            "schemas": {
+                "Item": {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Page"}}},
+                "Page": {"type": "object", "properties": {"item": item_ref}},  # a $ref cycle
+                "AdminOrder": {"type": "object", "description": "admin wipes everything"},
+            },
+            "pathItems": {"AdminUsers": {"delete": {"responses": {"200": {"description": "admin"}}}}},
+            "links": {"PurgeLink": {"operationId": "adminPurge"}},
+            "securitySchemes": {"upstreamKey": {"type": "apiKey", "in": "header", "name": "X-Admin-Key"}},
+        },
+    }
+
+
+def test_the_reduced_document_shows_neither_other_paths_nor_the_upstreams_address(
+    client, admin_headers, upstream
+):
+    add_http_service(client, admin_headers, upstream.url, openapi=revealing())
+    key = app_key_for(client, admin_headers, ROLE)
+    answer = client.get(DOCS, headers={"X-Api-Key": key})
+    assert answer.status_code == 200, answer.get_json()
+    document = answer.get_json()
+    text = json.dumps(document)
+    assert "admin" not in text.lower() and "purge" not in text.lower() and "10.1.2.3" not in text
+    assert document["servers"] == [{"url": "http://localhost/api/v2/twitter"}]
+    assert document["paths"]["/public/items"]["get"]["responses"]["200"]["links"] == {
+        "self": {"operationId": "listItems"}
+    }
+    assert set(document["components"]["schemas"]) == {"Item", "Page"}
+    assert document["tags"] == [{"name": "public"}]
+    assert "webhooks" not in document and list(document["paths"]["/public/items"]) == ["get"]
+    validate(document)
+    # The full document (admins, a docs grant) is the upstream's whole API, still on the platform.
+    full = client.get(DOCS, headers=admin_headers).get_json()
+    assert set(full["paths"]) == {"/public/items", "/admin/purge"} and "10.1.2.3" not in json.dumps(full)
+    validate(full)
