@@ -13,12 +13,14 @@ import json
 import pytest
 from openapi_spec_validator import validate
 
+from bastion.docs.upstream_doc import MAX_PATHS
 from bastion.secrets import MASK
 from tests import test_http_services
 from tests.test_http_services import (
     AUTH_KINDS,
     HEADER_SECRET,
     SECRET,
+    SYS,
     add_http_service,
     app_key_for,
     assert_nowhere,
@@ -150,3 +152,59 @@ def test_the_reduced_document_shows_neither_other_paths_nor_the_upstreams_addres
     full = client.get(DOCS, headers=admin_headers).get_json()
     assert set(full["paths"]) == {"/public/items", "/admin/purge"} and "10.1.2.3" not in json.dumps(full)
     validate(full)
+
+
+def nested(depth: int) -> dict:
+    """A document whose `x-deep` is an object `depth` levels deep."""
+    value: dict = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, "x-deep": value}
+
+
+MANY = {"openapi": "3.1.0", "paths": {f"/p{i}": {"get": {}} for i in range(MAX_PATHS + 1)}}
+BROKEN = {
+    "deep JSON": (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 64"),
+    "deep object": (json.dumps(nested(900)).encode(), "nested deeper than 64"),
+    "many paths": (json.dumps(MANY).encode(), f"more than {MAX_PATHS} paths"),
+    "YAML": (b"openapi: 3.1.0\npaths: {}\n", "is not JSON (a YAML document must be converted"),
+    "a list": (b"[1, 2]", "is not a JSON object"),
+    "not UTF-8": (b'{"a": "\xff"}', "is not JSON"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_fetched_document_that_cannot_be_served_is_a_clear_502(client, admin_headers, upstream, case):
+    upstream.openapi, message = BROKEN[case]
+    add_http_service(client, admin_headers, upstream.url, openapi=f"{upstream.url}/openapi.json")
+    answer = client.get(DOCS, headers=admin_headers)
+    assert answer.status_code == 502, answer.get_data(as_text=True)[:300]
+    assert message in answer.get_json()["error"]["message"]
+    assert "127.0.0.1" not in answer.get_data(as_text=True)
+
+
+DEEP_TEXT = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+PASTED = {
+    "deep JSON text": (DEEP_TEXT, "nested deeper than 64"),
+    "deep object text": (json.dumps(nested(900)), "nested deeper than 64"),
+    "deep object": (nested(900), "nested deeper than 64"),
+    "many paths text": (json.dumps(MANY), f"more than {MAX_PATHS} paths"),
+    "many paths": (MANY, f"more than {MAX_PATHS} paths"),
+}
+
+
+@pytest.mark.parametrize("case", list(PASTED))
+def test_a_pasted_document_that_cannot_be_served_is_a_400_at_save(client, admin_headers, upstream, case):
+    given, message = PASTED[case]
+    body = {"name": "bad", "type": "http", "config": {"base_url": upstream.url, "openapi": given}}
+    answer = client.post(f"{SYS}/service", json=body, headers=admin_headers)
+    assert answer.status_code == 400, answer.get_data(as_text=True)[:300]
+    assert message in answer.get_json()["error"]["context"]["errors"]["config.openapi"]
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data", "http://10.0.0.1/openapi.json"])
+def test_a_document_url_the_service_may_not_reach_is_a_400_at_save(client, admin_headers, url):
+    body = {"name": "bad", "type": "http", "config": {"base_url": "https://example.com", "openapi": url}}
+    answer = client.post(f"{SYS}/service", json=body, headers=admin_headers)
+    assert answer.status_code == 400, answer.get_json()
+    assert "as a URL" in answer.get_json()["error"]["context"]["errors"]["config.openapi"]

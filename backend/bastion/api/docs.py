@@ -8,8 +8,6 @@ Admins see everything, and the admin API's own document (`system`).
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from flask import Blueprint, request
 
@@ -24,8 +22,9 @@ from bastion.docs.cache import documents
 from bastion.docs.http_doc import generic_document, reduce_upstream
 from bastion.docs.service_doc import FULL, TableView, build_service_document
 from bastion.docs.system_doc import build_system_document
+from bastion.docs.upstream_doc import DocumentRefused, check_document, parse_document
 from bastion.errors import Forbidden, NotFound
-from bastion.http_proxy import fetch_document
+from bastion.http_proxy import BadGateway, fetch_document
 from bastion.models import Service
 from bastion.registry import OpenService, find_active_service, schemas, secret_spellings
 from bastion.service_types import HTTP_TYPE, SQL_TYPE
@@ -150,13 +149,15 @@ def _upstream_document(service: Service) -> dict | None:
         return None
 
     def load() -> dict:
-        if isinstance(given, dict):
-            document = given
-        elif given.lstrip().startswith("{"):
-            document = json.loads(given)
-        else:
+        if not isinstance(given, dict) and not given.lstrip().startswith("{"):
             allowed = current_settings().http_services_allowed_networks
             document = fetch_document(service.name, given, service.config, allowed)
+        else:  # pasted, and checked at save unless saved before the checks
+            try:
+                document = parse_document(given) if isinstance(given, str) else given
+                check_document(document)
+            except DocumentRefused as exc:
+                raise BadGateway(f"Service '{service.name}': its OpenAPI document {exc}") from None
         return http_answers.redacted_json(document, secret_spellings(service))
 
     return documents().get((service.id, service.version, "openapi"), load)
