@@ -208,3 +208,27 @@ def test_a_document_url_the_service_may_not_reach_is_a_400_at_save(client, admin
     answer = client.post(f"{SYS}/service", json=body, headers=admin_headers)
     assert answer.status_code == 400, answer.get_json()
     assert "as a URL" in answer.get_json()["error"]["context"]["errors"]["config.openapi"]
+
+
+def test_a_document_that_cannot_be_fetched_is_asked_again_only_after_a_while(
+    client, admin_headers, upstream, monkeypatch
+):
+    from bastion.docs import cache
+
+    upstream.openapi = b"<html>down for maintenance</html>"
+    created = add_http_service(client, admin_headers, upstream.url, openapi=f"{upstream.url}/openapi.json")
+    fetches = lambda: sum(seen.path == "/openapi.json" for seen in upstream.seen)  # noqa: E731
+    for _ in range(3):
+        assert client.get(DOCS, headers=admin_headers).status_code == 502
+    assert fetches() == 1  # not one timeout per docs request while the upstream is down
+    upstream.openapi = revealing()
+    monkeypatch.setattr(cache, "FAILURE_SECONDS", 0.0)
+    assert client.get(DOCS, headers=admin_headers).status_code == 502  # still the failure kept before
+    monkeypatch.setattr(cache.time, "monotonic", lambda: 10**9)
+    assert client.get(DOCS, headers=admin_headers).status_code == 200
+    assert fetches() == 2
+    renamed = {"label": "Twitter"}
+    assert (
+        client.patch(f"{SYS}/service/{created['id']}", json=renamed, headers=admin_headers).status_code == 200
+    )
+    assert client.get(DOCS, headers=admin_headers).status_code == 200 and fetches() == 3  # a new version

@@ -24,7 +24,7 @@ from bastion.docs.service_doc import FULL, TableView, build_service_document
 from bastion.docs.system_doc import build_system_document
 from bastion.docs.upstream_doc import DocumentRefused, check_document, parse_document
 from bastion.errors import Forbidden, NotFound
-from bastion.http_proxy import BadGateway, fetch_document
+from bastion.http_proxy import BadGateway, UpstreamTimeout, fetch_document
 from bastion.models import Service
 from bastion.registry import OpenService, find_active_service, schemas, secret_spellings
 from bastion.service_types import HTTP_TYPE, SQL_TYPE
@@ -143,7 +143,8 @@ def get_service_docs(service: str):
 
 def _upstream_document(service: Service) -> dict | None:
     """The service's `openapi`: the JSON given, or fetched from its URL, with every spelling of the
-    service's secrets masked (as in its proxied answers); cached per service version."""
+    service's secrets masked (as in its proxied answers); cached per service version, and a failure to
+    fetch or read it for FAILURE_SECONDS (docs/cache.py)."""
     given = service.config.get("openapi")
     if given is None:
         return None
@@ -160,7 +161,8 @@ def _upstream_document(service: Service) -> dict | None:
                 raise BadGateway(f"Service '{service.name}': its OpenAPI document {exc}") from None
         return http_answers.redacted_json(document, secret_spellings(service))
 
-    return documents().get((service.id, service.version, "openapi"), load)
+    failures = (BadGateway, UpstreamTimeout)  # kept a while: a down upstream costs one timeout, not each
+    return documents().get((service.id, service.version, "openapi"), load, failures)
 
 
 def remote_document(identity: Identity, service: Service, full: bool) -> dict:
