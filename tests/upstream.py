@@ -1,7 +1,8 @@
 """A stand-in remote API on 127.0.0.1 that records every request it receives (for HTTP service tests).
 
-Paths: `/openapi.json` serves `OPENAPI`, `/slow` answers after `SLOW_SECONDS`, `/big` sends
-`BIG_BYTES`, `/redirect` an absolute 302, `/trickle/<part>` sends its headers (`head`), its body
+Paths: `/openapi.json` serves its `openapi` (`OPENAPI` unless a test sets another), `/slow` answers
+after `SLOW_SECONDS`, `/big` sends `BIG_BYTES`, `/redirect` an absolute 302, `/trickle/<part>` sends
+its headers (`head`), its body
 (`body`) or its body without a length (`unsized`) one byte every `TRICKLE_SECONDS`, anything else
 echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy must drop
 (under `/close/`, then closes the connection). `/hostile` answers headers a browser would act on for
@@ -88,6 +89,7 @@ class Upstream:
 
     server: ThreadingHTTPServer
     seen: list[Seen] = field(default_factory=list)
+    openapi: object = field(default_factory=lambda: OPENAPI)  # a dict as JSON, bytes as they are
 
     @property
     def port(self) -> int:
@@ -147,7 +149,9 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
                 self._send_raw(int(self.path.split("/")[2]), b"stray body bytes")
                 return
             if self.path.startswith("/openapi.json"):
-                self._send(200, json.dumps(OPENAPI).encode(), {"Content-Type": "application/json"})
+                document = upstream.openapi
+                body = document if isinstance(document, bytes) else json.dumps(document).encode()
+                self._send(200, body, {"Content-Type": "application/json"})
                 return
             if self.path.startswith("/big"):
                 self._send(200, b"x" * BIG_BYTES, {"Content-Type": "text/plain"})

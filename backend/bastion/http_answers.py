@@ -106,6 +106,24 @@ def redacted(data: bytes, spellings: tuple[bytes, ...]) -> bytes:
     return data
 
 
+def redacted_json(value: Any, spellings: tuple[bytes, ...]) -> Any:
+    """A parsed JSON value (an upstream's OpenAPI document) with every spelling of a secret masked in its
+    keys, its strings and its numbers (a key of digits may be written as one): masked once parsed, so that
+    no `\\u` escape hides a secret and the mask cannot break the JSON around it."""
+    if not spellings:
+        return value
+    if isinstance(value, str):
+        return redacted(value.encode(), spellings).decode()
+    if isinstance(value, dict):
+        return {redacted_json(k, spellings): redacted_json(v, spellings) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted_json(item, spellings) for item in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = str(value).encode()
+        return MASK if redacted(text, spellings) != text else value
+    return value
+
+
 def redacted_headers(headers: list[tuple[str, str]], spellings: tuple[bytes, ...]) -> list[tuple[str, str]]:
     """The headers with every spelling of a secret in their values replaced by the mask."""
     if not spellings:

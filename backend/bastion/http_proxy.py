@@ -13,7 +13,6 @@ of error, never the upstream's host or text, and never a secret (the URL can hol
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from flask import Response
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
 from bastion import http_answers, http_targets
+from bastion.docs.upstream_doc import DocumentRefused, parse_document
 from bastion.errors import ApiError, BadRequest
 from bastion.http_deadline import Deadline, HTTPPool, HTTPSPool
 from bastion.service_types import DEFAULT_FORWARD_HEADERS, DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES
@@ -308,14 +308,14 @@ def fetch_document(name: str, url: str, config: Mapping[str, Any], allowed: Iter
         answer, body = _exchange(upstream, "GET", url, headers, None, production=True)
     finally:
         upstream.pool.close()
-    try:
-        document = json.loads(body) if answer.status == 200 else None
-    except ValueError:
-        document = None
-    if not isinstance(document, dict):
+    if answer.status != 200:
         log.warning("service %s: OpenAPI document not usable (status %s)", name, answer.status)
         raise BadGateway(f"Service '{name}': its OpenAPI document could not be read (status {answer.status})")
-    return document
+    try:
+        return parse_document(body)
+    except DocumentRefused as exc:
+        log.warning("service %s: OpenAPI document refused: %s", name, exc)
+        raise BadGateway(f"Service '{name}': its OpenAPI document {exc}") from None
 
 
 def test_upstream(config: Mapping[str, Any], allowed: Iterable) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import Flask
 
-from bastion import current, http_proxy
+from bastion import current, http_answers, http_proxy
 from bastion.bulkheads import Bulkheads
 from bastion.config import current_settings
 from bastion.data.dberrors import RETRY_AFTER, GatewayTimeout, ServiceUnavailable
@@ -132,6 +132,11 @@ def open_upstream(service: Service) -> http_proxy.Upstream:
     """The pooled upstream of a remote HTTP service; secrets are opened only when a pool must be built."""
     _enter_bulkhead(service)
     return http_pools().get(service.id, service.version, _config_loader(service))
+
+
+def secret_spellings(service: Service) -> tuple[bytes, ...]:
+    """Every spelling of a remote HTTP service's secrets that a document could quote (http_answers)."""
+    return http_answers.secret_spellings(_config_loader(service)())
 
 
 def _config_loader(service: Service) -> Callable[[], dict]:

@@ -8,12 +8,10 @@ Admins see everything, and the admin API's own document (`system`).
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from flask import Blueprint, request
 
-from bastion import access, components
+from bastion import access, components, http_answers
 from bastion.access_index import current_index
 from bastion.api.opened import answer_outages, open_checked
 from bastion.auth import Identity, identify
@@ -24,10 +22,11 @@ from bastion.docs.cache import documents
 from bastion.docs.http_doc import generic_document, reduce_upstream
 from bastion.docs.service_doc import FULL, TableView, build_service_document
 from bastion.docs.system_doc import build_system_document
+from bastion.docs.upstream_doc import DocumentRefused, check_document, parse_document
 from bastion.errors import Forbidden, NotFound
-from bastion.http_proxy import fetch_document
+from bastion.http_proxy import BadGateway, UpstreamTimeout, fetch_document
 from bastion.models import Service
-from bastion.registry import OpenService, find_active_service, schemas
+from bastion.registry import OpenService, find_active_service, schemas, secret_spellings
 from bastion.service_types import HTTP_TYPE, SQL_TYPE
 from bastion.services.data_services import list_services
 
@@ -143,15 +142,27 @@ def get_service_docs(service: str):
 
 
 def _upstream_document(service: Service) -> dict | None:
-    """The service's `openapi`: the JSON given, or fetched from its URL (cached per service version)."""
+    """The service's `openapi`: the JSON given, or fetched from its URL, with every spelling of the
+    service's secrets masked (as in its proxied answers); cached per service version, and a failure to
+    fetch or read it for FAILURE_SECONDS (docs/cache.py)."""
     given = service.config.get("openapi")
-    if given is None or isinstance(given, dict):
-        return given
-    if given.lstrip().startswith("{"):
-        return json.loads(given)
-    allowed = current_settings().http_services_allowed_networks
-    key = (service.id, service.version, "openapi")
-    return documents().get(key, lambda: fetch_document(service.name, given, service.config, allowed))
+    if given is None:
+        return None
+
+    def load() -> dict:
+        if not isinstance(given, dict) and not given.lstrip().startswith("{"):
+            allowed = current_settings().http_services_allowed_networks
+            document = fetch_document(service.name, given, service.config, allowed)
+        else:  # pasted, and checked at save unless saved before the checks
+            try:
+                document = parse_document(given) if isinstance(given, str) else given
+                check_document(document)
+            except DocumentRefused as exc:
+                raise BadGateway(f"Service '{service.name}': its OpenAPI document {exc}") from None
+        return http_answers.redacted_json(document, secret_spellings(service))
+
+    failures = (BadGateway, UpstreamTimeout)  # kept a while: a down upstream costs one timeout, not each
+    return documents().get((service.id, service.version, "openapi"), load, failures)
 
 
 def remote_document(identity: Identity, service: Service, full: bool) -> dict:

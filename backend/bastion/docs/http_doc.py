@@ -19,6 +19,9 @@ from bastion.version import __version__
 # Given a path (no leading `/`, `""` for the root) and a verb: whether the caller may use it.
 Allows = Callable[[str, str], bool]
 PLATFORM_COMPONENTS = {"securitySchemes": SECURITY_SCHEMES}
+# What a path item keeps besides its allowed operations: never its servers, `$ref` or extensions.
+ITEM_FIELDS = ("summary", "description", "parameters")
+COMPONENT_REF = "#/components/"
 
 
 def _operation(verb: str, path: str) -> dict[str, Any]:
@@ -33,26 +36,128 @@ def _operation(verb: str, path: str) -> dict[str, Any]:
 
 
 def reduce_upstream(document: dict, allows: Allows, server_url: str) -> dict:
-    """The upstream's document with only the allowed operations, served from the platform."""
-    reduced = copy.deepcopy(document)
+    """The upstream's document with only the allowed operations, served from the platform.
+
+    Built up from what it keeps, never by deleting from the whole: the platform's server and security
+    (no path or operation may name the upstream's servers or credentials, nor carry its `x-` extensions,
+    where gateways keep their backends' addresses), the allowed operations, only the components and tags
+    they refer to, and links only to operations kept. No `webhooks` (the upstream's to send) and no
+    `x-` extensions at the top: either could describe any path.
+    """
     paths: dict[str, Any] = {}
     for key, item in (document.get("paths") or {}).items():
-        if not isinstance(item, dict):
-            continue
-        path = str(key).strip("/")
-        kept = {
-            name: op
-            for name, op in item.items()
-            if name.upper() not in VERBS or allows(path, name.upper())  # parameters, summary stay
-        }
-        if any(name.upper() in VERBS for name in kept):
+        if isinstance(item, dict) and (kept := _path_item(str(key).strip("/"), item, allows)):
             paths[key] = kept
-    reduced["paths"] = paths
-    reduced["servers"] = [{"url": server_url}]
-    reduced["security"] = DATA_SECURITY  # the platform adds the upstream's own credential itself
-    components = dict(reduced.get("components") or {})
+    info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    reduced: dict[str, Any] = {
+        "openapi": document.get("openapi", "3.1.0"),
+        "info": {k: copy.deepcopy(v) for k, v in info.items() if not k.startswith("x-")},
+        "servers": [{"url": server_url}],
+        "security": DATA_SECURITY,  # the platform adds the upstream's own credential itself
+        "paths": paths,
+    }
+    if "jsonSchemaDialect" in document:
+        reduced["jsonSchemaDialect"] = document["jsonSchemaDialect"]
+    components = _referred_components(paths, document.get("components"))
     reduced["components"] = {**components, **PLATFORM_COMPONENTS}
+    _keep_links_to(_operation_ids(paths), paths, reduced["components"])
+    named = {t for item in paths.values() for op in _operations(item) for t in op.get("tags") or []}
+    tags = [t for t in document.get("tags") or [] if isinstance(t, dict) and t.get("name") in named]
+    if tags:
+        reduced["tags"] = copy.deepcopy(tags)
     return reduced
+
+
+def _path_item(path: str, item: dict, allows: Allows) -> dict:
+    """A path item's allowed operations with its summary, description and parameters; {} when none."""
+    kept = {
+        name.lower(): _kept_operation(op)
+        for name, op in item.items()
+        if name.upper() in VERBS and isinstance(op, dict) and allows(path, name.upper())
+    }
+    if not kept:
+        return {}
+    return {k: copy.deepcopy(item[k]) for k in ITEM_FIELDS if k in item} | kept
+
+
+def _kept_operation(op: dict) -> dict:
+    """An operation without the upstream's servers, security requirements and extensions."""
+    return {k: copy.deepcopy(v) for k, v in op.items() if k not in ("servers", "security") and k[:2] != "x-"}
+
+
+def _operations(item: dict) -> list[dict]:
+    return [op for name, op in item.items() if name.upper() in VERBS]
+
+
+def _operation_ids(paths: dict) -> set[str]:
+    return {op["operationId"] for item in paths.values() for op in _operations(item) if "operationId" in op}
+
+
+def _refs(value: Any) -> set[tuple[str, str]]:
+    """The components a value refers to (`$ref`, a discriminator's mapping: any `#/components/...`)."""
+    found: set[tuple[str, str]] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and item.startswith(COMPONENT_REF):
+            parts = item[len(COMPONENT_REF) :].split("/")
+            if len(parts) >= 2:
+                name = parts[1].replace("~1", "/").replace("~0", "~")
+                found.add((parts[0], name))
+    return found
+
+
+def _referred_components(paths: dict, components: Any) -> dict[str, dict]:
+    """The upstream's components the kept paths refer to, directly or through other components (a `$ref`
+    cycle is followed once); never its securitySchemes, which the platform's replace."""
+    if not isinstance(components, dict):
+        return {}
+    kept: dict[str, dict] = {}
+    todo = _refs(paths)
+    while todo:
+        kind, name = todo.pop()
+        section = components.get(kind)
+        if kind == "securitySchemes" or not isinstance(section, dict) or name not in section:
+            continue
+        if name in kept.get(kind, {}):
+            continue
+        kept.setdefault(kind, {})[name] = copy.deepcopy(section[name])
+        todo |= _refs(section[name])
+    return kept
+
+
+def _keep_links_to(operation_ids: set[str], paths: dict, components: dict) -> None:
+    """Drop the links that lead to an operation not kept (or name one by `operationRef`, a path), and
+    those that refer to a link dropped."""
+    shared = _dict(components.get("links"))
+    for name, link in list(shared.items()):
+        if not isinstance(link, dict) or link.get("operationId") not in operation_ids:
+            del shared[name]
+    if "links" in components and not shared:
+        del components["links"]
+    responses = [r for item in paths.values() for op in _operations(item) for r in _values(op, "responses")]
+    responses += list(_dict(components.get("responses")).values())
+    for links in [_dict(r.get("links")) for r in responses if isinstance(r, dict)]:
+        for name, link in list(links.items()):
+            if not isinstance(link, dict):
+                del links[name]
+            elif "$ref" in link:
+                if str(link["$ref"]).removeprefix(COMPONENT_REF + "links/") not in shared:
+                    del links[name]
+            elif link.get("operationId") not in operation_ids:
+                del links[name]
+
+
+def _values(op: dict, key: str) -> list:
+    return list(op[key].values()) if isinstance(op.get(key), dict) else []
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def generic_document(service: str, named: Iterable[str], allows: Allows, server_url: str) -> dict:

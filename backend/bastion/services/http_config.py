@@ -7,12 +7,12 @@ across a reorder. Sealing, masking and the resend rule are data_services', over 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from bastion import http_targets
+from bastion.docs.upstream_doc import DocumentRefused, check_document, parse_document
 from bastion.secrets import MASK
 from bastion.service_types import (
     DEFAULT_FORWARD_HEADERS,
@@ -166,21 +166,25 @@ def forwardable(name: str) -> bool:
     return lowered not in NEVER_FORWARDED and not lowered.startswith(PLATFORM_PREFIXES)
 
 
-def _openapi_problem(value: Any) -> str | None:
-    if value is None or isinstance(value, dict):
-        return None
-    if isinstance(value, str) and value.lstrip().startswith("{"):
-        try:
-            return None if isinstance(json.loads(value), dict) else "must be a JSON object"
-        except ValueError:
-            return "is neither a URL nor a JSON object"
-    if isinstance(value, str):
-        try:
-            http_targets.parse_base_url(value.split("?", 1)[0])
-        except http_targets.TargetRefused as exc:
-            return f"as a URL, {exc}"
-        return None
-    return "must be a URL or an OpenAPI JSON object"
+def _openapi_problem(value: Any, allowed: Iterable) -> str | None:
+    """What is wrong with `openapi`: a document pasted (upstream_doc's bounds), or a URL the service may
+    not fetch (the base URL's address rules)."""
+    try:
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            check_document(value)
+        elif isinstance(value, str) and value.lstrip().startswith("{"):
+            parse_document(value)
+        elif isinstance(value, str):
+            http_targets.check_base_url(value.split("?", 1)[0], allowed)
+        else:
+            return "must be a URL or an OpenAPI JSON object"
+    except DocumentRefused as exc:
+        return f"as a document, {exc}"
+    except http_targets.TargetRefused as exc:
+        return f"as a URL, {exc}"
+    return None
 
 
 def problems(config: dict, allowed: Iterable) -> dict[str, str]:
@@ -195,7 +199,7 @@ def problems(config: dict, allowed: Iterable) -> dict[str, str]:
         errors["config.timeout"] = f"must be a whole number of seconds from {low} to {high}"
     if not _is_int_in(config.get("max_response_bytes", 1), 1, MAX_RESPONSE_BYTES_LIMIT):
         errors["config.max_response_bytes"] = f"must be a whole number from 1 to {MAX_RESPONSE_BYTES_LIMIT}"
-    if problem := _openapi_problem(config.get("openapi")):
+    if problem := _openapi_problem(config.get("openapi"), allowed):
         errors["config.openapi"] = problem
     if config.get("docs", "follow_role") not in ("follow_role", "disabled"):
         errors["config.docs"] = "must be one of: follow_role, disabled"
