@@ -46,8 +46,9 @@ def test_login_shows_the_platform_and_its_counts(page, spa, live_server, api, sc
     expect(page.get_by_test_id("env-database")).to_have_text("sqlite")
     services = len(api.get(f"{live_server.url}/api/v2/system/service").json()["resource"])
     admins = len(api.get(f"{live_server.url}/api/v2/system/admin").json()["resource"])
-    expect(page.get_by_test_id("count-services")).to_have_text(str(services))
-    expect(page.get_by_test_id("count-admins")).to_have_text(str(admins))
+    # The counts are the Inventory card's (the advisor's); Home no longer repeats them in a card of its own.
+    expect(page.get_by_test_id("inventory-services")).to_have_text(str(services))
+    expect(page.get_by_test_id("inventory-admins")).to_have_text(str(admins))
     screens.snap("home")
 
 
@@ -245,7 +246,9 @@ def test_log_out_ends_the_session(page, spa, live_server, screens):
 def test_an_expired_session_returns_to_login_with_a_message(page, spa, live_server, screens):
     log_in(page, spa.url, live_server, screens)
     # Let the home page finish its own calls first: the next call must be the first to meet the revocation.
-    expect(page.get_by_test_id("count-admins")).to_have_text(re.compile(r"\d+"))
+    expect(page.get_by_test_id("inventory-admins")).to_have_text(re.compile(r"\d+"))
+    expect(page.get_by_test_id("env-version")).to_have_text(re.compile(r"\d"))
+    expect(page.get_by_test_id("recent-audit")).to_be_visible()
     headers = {"Authorization": f"Bearer {session_token(page)}"}
     requests.delete(f"{live_server.url}/api/v2/system/admin/session", headers=headers, timeout=10)
     open_area(page, "Admins")

@@ -67,3 +67,18 @@ def test_a_host_without_config_json_is_named_as_such(page, tmp_path, screens):
         expect(page.get_by_text("config.json is missing: put it next to index.html")).to_be_visible()
     finally:
         served.stop()
+
+
+def test_home_cards_say_they_could_not_load_instead_of_waiting_for_ever(page, spa, live_server, screens):
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Roles")
+    for call in ("environment", "advisor", "audit"):
+        _refuse(page, f"{live_server.url}/api/v2/system/{call}*")
+    open_area(page, "Home")
+    for title in ("Platform", "Security", "Last audit events"):
+        card = page.locator("section.card", has=page.get_by_role("heading", name=title))
+        expect(card.get_by_role("status")).to_contain_text(f"Could not load: {UNREACHABLE}")
+    expect(page.get_by_test_id("env-version")).to_have_text("—")
+    expect(page.get_by_test_id("inventory-roles")).to_have_text("—")
+    expect(page.get_by_text("…")).to_have_count(0)
+    screens.snap("home-failed")
