@@ -73,7 +73,10 @@ def test_the_admin_api_root_lists_every_system_resource_for_admins(client, admin
         assert client.get(f"{SYS}/{name}", headers=admin_headers).status_code != 404, name
     paged = client.get(f"{SYS}?limit=2&offset=1&include_count=true", headers=admin_headers).get_json()
     assert [r["name"] for r in paged["resource"]] == names[1:3] and paged["meta"]["count"] == len(names)
-    assert client.get(f"{SYS}?as_list=true", headers=admin_headers).status_code == 400
+    # DreamFactory's as_list: the names only (as on a data service's root).
+    assert client.get(f"{SYS}?as_list=true", headers=admin_headers).get_json()["resource"] == names
+    assert client.get(f"{SYS}?as_list=maybe", headers=admin_headers).status_code == 400
+    assert client.get(f"{SYS}?ids=1", headers=admin_headers).status_code == 400
 
 
 def test_the_admin_api_root_is_for_admins_only(client, admin_headers, two_services):

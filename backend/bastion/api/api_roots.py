@@ -74,7 +74,7 @@ def list_reachable_services():
 def list_system_resources():
     """The admin API's resources (`admin`, `app`, `role`, ...), as DreamFactory lists them."""
     names = resource_names(current_app, "/api/v2/system")
-    return list_fixed([{"name": name} for name in names], ("name",))
+    return list_fixed([{"name": name} for name in names], ("name",), as_list_key="name")
 
 
 @bp.get("/user")
@@ -83,4 +83,4 @@ def list_user_resources():
     """The user API's resources (`session`, `profile`, ...), for any caller with an API key or session."""
     access.ensure_caller(identity=identify())
     names = resource_names(current_app, "/api/v2/user")
-    return list_fixed([{"name": name} for name in names], ("name",))
+    return list_fixed([{"name": name} for name in names], ("name",), as_list_key="name")

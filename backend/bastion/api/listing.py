@@ -18,7 +18,7 @@ from flask import request
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
-from bastion.data.params import parse_list_params
+from bastion.data.params import bool_param, parse_list_params
 from bastion.errors import BadRequest
 from bastion.models import MAX_ID
 from bastion.services.listing import ListQuery, public_columns, run_list
@@ -157,16 +157,25 @@ def get_resource(db: Session, resource: Resource, row: Any) -> dict:
     return Shaper(resource)(db, row)
 
 
-def list_fixed(items: Sequence[dict], keys: Sequence[str]) -> dict:
-    """A list of a fixed catalogue (service types): paging, count and fields; no filter, order or ids."""
-    query = list_query(request.args)
+def list_fixed(items: Sequence[dict], keys: Sequence[str], as_list_key: str | None = None) -> dict:
+    """A list of a fixed catalogue (service types): paging, count and fields; no filter, order or ids.
+
+    With `as_list_key`, DreamFactory's `as_list=true` answers only that key of each item (a list of names).
+    """
+    args: Mapping[str, str] = request.args
+    as_list = as_list_key is not None and bool_param(args, "as_list")
+    if as_list_key is not None:
+        args = {k: v for k, v in args.items() if k != "as_list"}
+    query = list_query(args)
     for name, given in (("filter", query.filter), ("order", query.order), ("ids", query.ids)):
         if given:
             raise BadRequest(f"Parameter '{name}' is not supported on this list")
     fields = names_param("fields", list(keys))
     page = items[query.offset : query.offset + query.limit]
     body: dict[str, Any] = {
-        "resource": [{k: v for k, v in i.items() if fields is None or k in fields} for i in page]
+        "resource": [item[as_list_key] for item in page]
+        if as_list and as_list_key is not None
+        else [{k: v for k, v in i.items() if fields is None or k in fields} for i in page]
     }
     if query.include_count:
         body["meta"] = {"count": len(items)}
