@@ -1,5 +1,5 @@
 /** A Home card's data: loading, loaded, or why it could not be loaded (never "…" for ever). */
-import { notifyError } from './state/toasts.svelte'
+import { reportFailure } from './state/toasts.svelte'
 
 export interface CardState<T> {
   value: T | null
@@ -13,8 +13,7 @@ export async function loadCard<T>(card: CardState<T>, fetch: () => Promise<T>): 
     card.value = await fetch()
     card.failed = null
   } catch (error) {
-    card.failed = error instanceof Error ? error.message : String(error)
-    notifyError(error)
+    card.failed = reportFailure(error)
   }
 }
 

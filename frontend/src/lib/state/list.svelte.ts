@@ -1,7 +1,7 @@
 /** A short system list (admins, services, tables) fetched whole, then filtered, sorted and paged in the browser. */
 import { filterRows, pageRows, sortRows } from '../listing'
 import type { Sort } from '../listQuery'
-import { notifyError, notifySuccess } from './toasts.svelte'
+import { notifyError, notifySuccess, reportFailure } from './toasts.svelte'
 
 export class ClientList<T extends object> {
   items = $state.raw<T[]>([])
@@ -31,8 +31,7 @@ export class ClientList<T extends object> {
       this.items = await fetch()
       this.failed = null
     } catch (error) {
-      this.failed = error instanceof Error ? error.message : String(error)
-      notifyError(error)
+      this.failed = reportFailure(error)
     } finally {
       this.loading = false
     }

@@ -41,11 +41,19 @@ export const notifyInfo = (message: string) => push('info', message)
 /** Something the platform accepted but says will fail: it stays until the admin closes it. */
 export const notifyWarning = (message: string) => push('warning', message)
 
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
 /** Show an error; a 401 is skipped because the session handler already sent the admin to the login page. */
 export function notifyError(error: unknown): void {
   if (error instanceof ApiError) {
     if (error.status !== 401) push('error', error.message, error.requestId)
   } else if ((error as Error)?.name !== 'AbortError') {
-    push('error', error instanceof Error ? error.message : String(error))
+    push('error', messageOf(error))
   }
+}
+
+/** Show an error (notifyError) and answer its message, which a page keeps to say what it could not load. */
+export function reportFailure(error: unknown): string {
+  notifyError(error)
+  return messageOf(error)
 }
