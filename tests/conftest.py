@@ -123,6 +123,13 @@ def create_admin_user(app, email="admin@example.com", name="Admin", password=ADM
         return {"id": user.id, "email": email, "password": password}
 
 
+def created(client, headers, path: str, body: dict) -> dict:
+    """POST a body to the admin API's `path` (`role`, `app`, ...), expect 201, and return the record."""
+    response = client.post(f"/api/v2/system/{path}", json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def add_sqlite_service(client, headers, path, statements, name="hr") -> dict:
     """Build a SQLite file from SQL statements and register it as a data service; the created service."""
     engine = sa.create_engine(f"sqlite:///{path}")

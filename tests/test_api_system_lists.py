@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import add_sqlite_service
+from tests.conftest import add_sqlite_service, created
 
 SYS = "/api/v2/system"
-
-
-def _post(client, headers, path, body):
-    response = client.post(f"{SYS}/{path}", json=body, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def make_three(client, headers, resource, tmp_path) -> list[int]:
     """Three records of a resource (an admin already exists: two more), their ids."""
     if resource == "admin":
         made = [
-            _post(
+            created(
                 client,
                 headers,
                 "admin",
@@ -43,7 +37,7 @@ def make_three(client, headers, resource, tmp_path) -> list[int]:
         "user": lambda i: {"email": f"u{i}@example.com", "name": f"u{i}", "password": "p" * 12},
         "cors": lambda i: {"path": f"api/v2/p{i}", "origins": ["https://a.example.com"]},
     }
-    made = [_post(client, headers, resource, bodies[resource](i)) for i in range(3)]
+    made = [created(client, headers, resource, bodies[resource](i)) for i in range(3)]
     return [m["id"] for m in made]
 
 

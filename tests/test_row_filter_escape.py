@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import sqlalchemy as sa
 
 from tests.access_world import world_on
-from tests.conftest import login
+from tests.conftest import created, login
 from tests.databases import config_from_url
 
 
@@ -123,10 +125,7 @@ OWN_ROWS = {"name": "owner_id", "operator": "=", "value": "{user.id}"}
 def notes(scratch_db_url, client, admin_headers) -> dict:
     """Notes 1 and 3 belong to the caller, 2 to someone else; headers of a filtered and an unfiltered app."""
 
-    def post(path: str, body: dict) -> dict:
-        response = client.post(f"/api/v2/system/{path}", json=body, headers=admin_headers)
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
+    post = functools.partial(created, client, admin_headers)
 
     engine = sa.create_engine(scratch_db_url)
     table = sa.Table(

@@ -7,10 +7,12 @@ and in an `in` list the value must stay one item even when it holds a comma.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import login
+from tests.conftest import created, login
 from tests.databases import config_from_url
 
 PASSWORD = "a long enough password"
@@ -29,10 +31,7 @@ def system_db_url(sqlite_system_db_url):
 def owned(scratch_db_url, client, admin_headers):
     """A table of rows owned by e-mail addresses; `read(email, filter)` lists the ids a user may read."""
 
-    def post(path: str, body: dict) -> dict:
-        response = client.post(f"/api/v2/system/{path}", json=body, headers=admin_headers)
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
+    post = functools.partial(created, client, admin_headers)
 
     engine = sa.create_engine(scratch_db_url)
     table = sa.Table(
