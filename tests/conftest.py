@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -121,6 +122,18 @@ def create_admin_user(app, email="admin@example.com", name="Admin", password=ADM
     with app.app_context(), session_scope() as db:
         user = accounts.create_admin(db, AdminCreate(email=email, name=name, password=password))
         return {"id": user.id, "email": email, "password": password}
+
+
+@contextmanager
+def fenced_app(system_db_url: str, instance: str):
+    """An app whose admin API admits only 10.0.0.0/8 (the test client is outside), and its one admin;
+    the system tables are emptied afterwards."""
+    fenced = make_app(system_db_url, instance, ADMIN_ALLOWED_NETWORKS="10.0.0.0/8")
+    try:
+        yield fenced, create_admin_user(fenced)
+    finally:
+        _empty_tables(fenced.extensions["bastion.db"])
+        fenced.extensions["bastion.db"].dispose()
 
 
 def created(client, headers, path: str, body: dict) -> dict:

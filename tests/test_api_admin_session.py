@@ -12,7 +12,7 @@ from bastion.models import SessionToken, User, as_utc, utcnow
 from bastion.passwords import dummy_hash, hash_password
 from bastion.services import login as login_service
 from bastion.tokens import token_digest
-from tests.conftest import ADMIN_PASSWORD, _empty_tables, create_admin_user, login, make_app
+from tests.conftest import ADMIN_PASSWORD, _empty_tables, create_admin_user, fenced_app, login, make_app
 
 SESSION = "/api/v2/system/admin/session"
 USER_SESSION = "/api/v2/user/session"
@@ -238,9 +238,7 @@ def test_wrong_kind_of_account_is_the_same_401_whatever_the_password(app, client
 
 
 def test_fenced_network_refuses_the_admin_login_before_the_password(system_db_url, tmp_path, password_checks):
-    fenced = make_app(system_db_url, str(tmp_path), ADMIN_ALLOWED_NETWORKS="10.0.0.0/8")
-    try:
-        admin = create_admin_user(fenced)
+    with fenced_app(system_db_url, str(tmp_path)) as (fenced, admin):
         client = fenced.test_client()
         for path in (SESSION, "/api/system/admin/session"):
             response = login(client, admin["email"], admin["password"], path)
@@ -249,9 +247,6 @@ def test_fenced_network_refuses_the_admin_login_before_the_password(system_db_ur
         assert password_checks == []
         # And at the user login, an admin's right password is a plain 401.
         assert login(client, admin["email"], admin["password"], USER_SESSION).status_code == 401
-    finally:
-        _empty_tables(fenced.extensions["bastion.db"])
-        fenced.extensions["bastion.db"].dispose()
 
 
 def test_throttling_after_five_failures(client, admin):

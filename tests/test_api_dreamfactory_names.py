@@ -9,11 +9,9 @@ from bastion.models import User
 from bastion.services.sessions import create_session
 from tests.conftest import (
     ADMIN_PASSWORD,
-    _empty_tables,
     add_sqlite_service,
-    create_admin_user,
+    fenced_app,
     login,
-    make_app,
 )
 
 SYS = "/api/v2/system"
@@ -399,9 +397,7 @@ def test_user_profile(client, admin_headers):
 
 
 def test_admin_session_outside_the_admin_networks_is_refused_on_user_paths(system_db_url, tmp_path):
-    fenced = make_app(system_db_url, str(tmp_path), ADMIN_ALLOWED_NETWORKS="10.0.0.0/8")
-    try:
-        admin = create_admin_user(fenced)
+    with fenced_app(system_db_url, str(tmp_path)) as (fenced, admin):
         with fenced.app_context(), session_scope() as db:
             token, _row = create_session(db, db.get(User, admin["id"]), 60, 120)
         client = fenced.test_client()
@@ -409,6 +405,3 @@ def test_admin_session_outside_the_admin_networks_is_refused_on_user_paths(syste
         for method, path in (("get", USER_SESSION), ("put", USER_SESSION), ("get", "/api/v2/user/profile")):
             response = getattr(client, method)(path, headers=headers)
             assert response.status_code == 403, (method, path, response.get_json())
-    finally:
-        _empty_tables(fenced.extensions["bastion.db"])
-        fenced.extensions["bastion.db"].dispose()

@@ -8,7 +8,7 @@ import pytest
 from bastion.db import session_scope
 from bastion.models import User
 from bastion.services.sessions import create_session
-from tests.conftest import _empty_tables, add_sqlite_service, create_admin_user, make_app
+from tests.conftest import add_sqlite_service, fenced_app
 from tests.test_access_leaks import key_for
 
 SYS = "/api/v2/system"
@@ -95,14 +95,9 @@ def test_the_user_api_root_lists_its_resources(client, admin_headers):
 
 
 def test_the_admin_api_root_is_behind_the_admin_networks(system_db_url, tmp_path):
-    fenced = make_app(system_db_url, str(tmp_path), ADMIN_ALLOWED_NETWORKS="10.0.0.0/8")
-    try:
-        admin = create_admin_user(fenced)
+    with fenced_app(system_db_url, str(tmp_path)) as (fenced, admin):
         with fenced.app_context(), session_scope() as db:
             token, _row = create_session(db, db.get(User, admin["id"]), 60, 120)
         response = fenced.test_client().get(SYS, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 403
         assert "network" in response.get_json()["error"]["message"]
-    finally:
-        _empty_tables(fenced.extensions["bastion.db"])
-        fenced.extensions["bastion.db"].dispose()

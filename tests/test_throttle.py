@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from bastion import throttle
 from bastion.models import ThrottleEvent
-from tests.conftest import _empty_tables, create_admin_user, login, make_app
+from tests.conftest import _empty_tables, create_admin_user, fenced_app, login, make_app
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 WRONG = "wrong password!!"
@@ -122,9 +122,7 @@ def test_wrong_old_passwords_and_logins_share_one_count(two_workers):
 
 
 def test_an_admin_changes_a_password_only_from_the_admin_networks(system_db_url, tmp_path):
-    fenced = make_app(system_db_url, str(tmp_path), ADMIN_ALLOWED_NETWORKS="10.0.0.0/8")
-    try:
-        admin = create_admin_user(fenced)
+    with fenced_app(system_db_url, str(tmp_path)) as (fenced, admin):
         client = fenced.test_client()
         inside = {"REMOTE_ADDR": "10.1.2.3"}
         body = {"email": admin["email"], "password": admin["password"]}
@@ -145,9 +143,6 @@ def test_an_admin_changes_a_password_only_from_the_admin_networks(system_db_url,
             environ_base=inside,
         )
         assert changed.status_code == 200
-    finally:
-        _empty_tables(fenced.extensions["bastion.db"])
-        fenced.extensions["bastion.db"].dispose()
 
 
 def test_redis_store_is_shared_between_two_apps(system_db_url, tmp_path):
