@@ -156,13 +156,19 @@ def test_every_resource_is_edited_on_its_own_page(page, spa, live_server, api, s
     expect(page).to_have_url(re.compile(rf"#/{path}\?filter="))
 
 
-def test_a_lists_search_and_page_survive_reload_and_back(page, spa, live_server, api, screens):
-    prefix = f"paged-{suffix()}"
+def _twelve_roles_shown_by_ten(page, spa, live_server, api, screens, kind: str) -> str:
+    """Twelve roles `<kind>-<suffix>-NN`, the Roles list searched for them at 10 rows a page; the prefix."""
+    prefix = f"{kind}-{suffix()}"
     _roles(api, live_server, prefix, 12)
     log_in(page, spa.url, live_server, screens)
     open_area(page, "Roles")
     page.get_by_role("searchbox").fill(prefix)
     page.get_by_label("Rows per page").select_option("10")
+    return prefix
+
+
+def test_a_lists_search_and_page_survive_reload_and_back(page, spa, live_server, api, screens):
+    prefix = _twelve_roles_shown_by_ten(page, spa, live_server, api, screens, "paged")
     status = page.get_by_test_id("pager-status")
     expect(status).to_have_text("1–10 of 12")
     page.get_by_role("button", name="Next").click()
@@ -224,12 +230,7 @@ def test_one_long_value_does_not_push_the_other_columns_out_of_view(page, spa, l
 
 
 def test_a_list_sorts_by_its_headers_and_keeps_the_sort_in_the_route(page, spa, live_server, api, screens):
-    prefix = f"sorted-{suffix()}"
-    _roles(api, live_server, prefix, 12)
-    log_in(page, spa.url, live_server, screens)
-    open_area(page, "Roles")
-    page.get_by_role("searchbox").fill(prefix)
-    page.get_by_label("Rows per page").select_option("10")
+    prefix = _twelve_roles_shown_by_ten(page, spa, live_server, api, screens, "sorted")
     header = page.get_by_role("columnheader", name="Name")
     first_name = page.get_by_role("table", name="Roles").get_by_role("link").first
     expect(first_name).to_have_text(f"{prefix}-00")
