@@ -204,12 +204,17 @@ def test_dreamfactory_options_bastion_lacks_are_a_400_naming_them(name):
         assert caught.value.context == {"parameter": name}
 
 
-@pytest.mark.parametrize(
-    "name", ["as_list", "params[:x]", "count_only", "include_schema", "group", "group_by", "having"]
-)
+@pytest.mark.parametrize("name", ["as_list", "count_only", "include_schema", "group", "group_by", "having"])
 def test_read_only_options_are_a_400_on_writes_and_reads_by_id(name):
     with pytest.raises(BadRequest, match=r"is supported on collection reads \(GET _table/<table>\) only"):
         parse_write_params({name: "1"})
+
+
+def test_placeholders_fill_the_filter_of_a_write_but_not_a_read_by_id():
+    parsed = parse_write_params({"filter": "id = :x", "params[x]": "1"})
+    assert parsed.filter_params == ((":x", "1"),)
+    with pytest.raises(BadRequest, match="'params' is supported with 'filter' on collection reads and"):
+        parse_read_params({"params[:x]": "1"})
 
 
 def test_related_is_parsed_on_reads_and_refused_on_writes():

@@ -15,8 +15,9 @@ send long queries as `POST` + `X-HTTP-Method: GET` with the options in a JSON bo
   the tunnelled verb: the preflight only saw a POST, so the rule's methods are checked here instead. That
   is why a rule allowing POST also allows the two tunnel headers in a preflight (cors.py).
 - With `X-HTTP-Method: GET`, a data table read (`_table/<t>[/<id>]`) takes its options from the JSON
-  body as well as from the query string (`query_args`); one option given in both is a 400. A tunnelled
-  GET with a body anywhere else is a 400, never a body silently ignored.
+  body as well as from the query string (`query_args`, api/body_options.py); one option given in both is
+  a 400. A plain GET with a body reads it the same way, as DreamFactory does. A tunnelled GET with a
+  body anywhere else is a 400, never a body silently ignored.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from typing import Any
 from flask import Flask, request
 
 from bastion import cors, current
+from bastion.api import body_options
 from bastion.api.body import json_body
-from bastion.data.options import canonical
 from bastion.errors import BadRequest, Forbidden
 
 HEADERS = cors.TUNNEL_HEADERS
@@ -101,52 +102,16 @@ def _check() -> None:
 
 
 def query_args() -> Mapping[str, Any]:
-    """The request's query options, with a tunnelled GET's JSON body options added (see the module doc)."""
+    """The request's query options, with a GET's JSON body options added (see the module doc)."""
     asked = current.asked()
-    if asked.environ.get(VERB) != "GET" or not asked.get_data(cache=True):
+    if asked.method != "GET" or not asked.get_data(cache=True):
         return asked.args
     body = json_body()
     if not isinstance(body, dict):
-        raise BadRequest("The body of a tunnelled GET must be a JSON object of query options")
-    args: dict[str, Any] = {name: request.args[name] for name in request.args}
-    sent = {canonical(name): name for name in args}
-    for name, value in body.items():
-        for key, option in _options(name, value):
-            if (known := sent.get(canonical(key))) is not None:
-                raise BadRequest(f"Option '{key}' is given in both the query string ('{known}') and the body")
-            args[key] = option
-    return args
-
-
-def _options(name: str, value: Any) -> list[tuple[str, Any]]:
-    """A body option as query options: lists joined with commas, `params` as `params[:name]` entries."""
-    if name == "resource":
-        raise BadRequest("Name the records of a tunnelled GET with 'ids', not a 'resource' list")
-    if name == "params":
-        if not isinstance(value, dict):
-            raise BadRequest("Body option 'params' must be an object of placeholder values")
-        return [(f"params[{key}]", _placeholder(key, item)) for key, item in value.items()]
-    return [(name, _text(name, value))]
-
-
-def _placeholder(name: str, value: Any) -> Any:
-    # A placeholder keeps its JSON type: the filter binds numbers, booleans and null as they are.
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    raise BadRequest(f"Placeholder '{name}' in 'params' must be a string, number, boolean or null")
-
-
-def _text(name: str, value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
-    if isinstance(value, list) and value:
-        # ids may be a list of keys, a composite key a list of its values: `ids=1,2;3,4` as in the URL.
-        if all(isinstance(item, list) for item in value):
-            return ";".join(",".join(_text(name, part) for part in item) for item in value)
-        return ",".join(_text(name, item) for item in value)
-    raise BadRequest(f"Body option '{name}' must be a string, number, boolean or a list of them")
+        raise BadRequest("The body of a GET must be a JSON object of query options")
+    if "resource" in body:
+        raise BadRequest("Name the records of a GET with 'ids', not a 'resource' list")
+    return body_options.merged(asked.args, body.items())
 
 
 def init_app(app: Flask) -> None:

@@ -18,7 +18,6 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from bastion import access, components, current, tunnel
 from bastion.api import remote, schema_parts, table_path, write_body
-from bastion.api.body import json_body
 from bastion.api.opened import answer_outages, open_checked
 from bastion.api.resource_lists import SERVICE_ROOT, parse_list_options, shaped
 from bastion.api.table_grants import on_table, read_grants, write_grants
@@ -27,7 +26,7 @@ from bastion.components import Component
 from bastion.config import current_settings
 from bastion.data import cursors
 from bastion.data import records as ops
-from bastion.data.params import parse_list_params, parse_read_params, parse_write_params
+from bastion.data.params import parse_list_params, parse_read_params
 from bastion.data.schema import case_unique, describe_table
 from bastion.errors import BadRequest, MethodNotAllowed, NotFound
 from bastion.models import RESERVED_SERVICE_NAMES
@@ -160,16 +159,12 @@ def list_records(service: str, table: str):
     return body
 
 
-def _body_or_none():
-    return json_body() if request.get_data(cache=True) else None
-
-
 def create_records(service: str, table: str):
     """POST _table/<t>: create records (and the related records they carry); keys naming no column are
     dropped and listed in X-Ignored-Fields."""
     opened, target, grant = _records(service, table, "POST")
-    params = parse_write_params(request.args)
-    items, ignored = write_body.known_records(target, grant, ops.records_from_body(json_body()))
+    params, body, _ = write_body.write_request(target)
+    items, ignored = write_body.known_records(target, grant, ops.records_from_body(body))
     nesting = write_grants(identify(), service, params.allow_related_delete)
     body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields, nesting)
     return write_body.answer(body, ignored, 201)
@@ -177,17 +172,19 @@ def create_records(service: str, table: str):
 
 def update_records(service: str, table: str):
     """PUT/PATCH _table/<t>: update the body's records (with their related records), or set one object of
-    values on records named by `filter` or `ids`."""
+    values on records named by `filter` or `ids` (in the query string or the body)."""
     opened, target, grant = _records(service, table, request.method)
-    params = parse_write_params(request.args)
-    partial, body = request.method == "PATCH", json_body()
+    params, body, _ = write_body.write_request(target)
+    partial = request.method == "PATCH"
     if params.filter is not None or params.ids is not None:
         try:
             values, ignored = write_body.known_values(target, grant, body)
         except BadRequest:
             raise BadRequest("With 'filter' or 'ids', send one JSON object of the values to set") from None
         if params.filter is not None:
-            result = ops.update_by_filter(opened.engine, target, grant, params.filter, values, params.fields)
+            result = ops.update_by_filter(
+                opened.engine, target, grant, params.filter, values, params.fields, params.filter_params
+            )
             return write_body.answer(result, ignored)
         result = ops.update_by_ids(
             opened.engine,
@@ -210,11 +207,11 @@ def update_records(service: str, table: str):
 
 
 def delete_records(service: str, table: str):
-    """DELETE _table/<t>: delete the body's records, or the records named by `ids` or `filter`."""
+    """DELETE _table/<t>: delete the body's records, or the records named by `ids` or `filter` (in the
+    query string or the body)."""
     opened, target, grant = _records(service, table, "DELETE")
-    params = parse_write_params(request.args)
-    body = _body_or_none()
-    items = ops.records_from_body(body) if body is not None else None
+    params, body, from_body = write_body.write_request(target, required=False)
+    items = write_body.records_to_delete(body, from_body, params)
     if params.ids is None and params.filter is None and items is None:
         raise BadRequest("Name the records to delete with 'ids', 'filter' or a request body")
     return ops.delete_records(
@@ -227,6 +224,7 @@ def delete_records(service: str, table: str):
         mode=params.mode,
         fields=params.fields,
         id_field=params.id_field,
+        params=params.filter_params,
     )
 
 
@@ -251,8 +249,8 @@ def get_record(service: str, table: str, record_id: str):
 def update_record(service: str, table: str, record_id: str):
     """PUT/PATCH _table/<t>/<id>: update one record, and the related records its body carries."""
     opened, target, grant = _records(service, table, request.method)
-    params = parse_write_params(request.args)
-    values, ignored = write_body.known_values(target, grant, json_body())
+    params, body, _ = write_body.write_request(target)
+    values, ignored = write_body.known_values(target, grant, body)
     result = ops.update_record(
         opened.engine,
         target,
@@ -270,7 +268,7 @@ def update_record(service: str, table: str, record_id: str):
 def delete_record(service: str, table: str, record_id: str):
     """DELETE _table/<t>/<id>: delete one record."""
     opened, target, grant = _records(service, table, "DELETE")
-    params = parse_write_params(request.args)
+    params, _, _ = write_body.write_request(target, required=False)
     return ops.delete_record(opened.engine, target, grant, record_id, params.fields, params.id_field)
 
 

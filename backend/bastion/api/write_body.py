@@ -1,4 +1,5 @@
-"""Write bodies as DreamFactory's clients send them: unknown keys dropped and named in X-Ignored-Fields.
+"""Write bodies as DreamFactory's clients send them: options beside the records (body_options.py), and
+unknown keys dropped and named in X-Ignored-Fields.
 
 The record layer drops the keys that name no column the caller may use (records.drop_unknown_fields); this
 module names them in the response header, which the CORS layer exposes to browser clients (cors.py).
@@ -13,10 +14,13 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Response, jsonify, make_response
+from flask import Response, jsonify, make_response, request
 
 from bastion.access import Grant
-from bastion.data.records import drop_unknown_fields
+from bastion.api import body_options
+from bastion.api.body import json_body
+from bastion.data.params import WriteParams, parse_write_params
+from bastion.data.records import drop_unknown_fields, records_from_body
 from bastion.errors import BadRequest
 
 HEADER = "X-Ignored-Fields"
@@ -60,3 +64,27 @@ def answer(body: Any, ignored: list[str], status: int = 200) -> Response:
     if ignored:
         response.headers[HEADER] = header_value(ignored)
     return response
+
+
+def write_request(table: sa.Table, required: bool = True) -> tuple[WriteParams, Any, list[str]]:
+    """A write's options, from the query string and (as DreamFactory reads them) the body; the body
+    without those options; and the names of the options the body carried (api/body_options.py)."""
+    body = json_body() if required or request.get_data(cache=True) else None
+    body, options = body_options.split_write_body(body, table)
+    args = body_options.merged(request.args, options.items()) if options else request.args
+    return parse_write_params(args), body, list(options)
+
+
+def records_to_delete(body: Any, from_body: list[str], params: WriteParams) -> list[dict] | None:
+    """The records a DELETE body names, or None when it held only options (`{"ids": [1, 2]}`)."""
+    if body is None or from_body and body == {}:
+        return None
+    named = params.ids is not None or params.filter is not None
+    if from_body and named and isinstance(body, dict) and "resource" not in body:
+        # Left beside ids or filter, these would be read as a record to delete as well: a 400 says so.
+        keys = ", ".join(f"'{key}'" for key in body)
+        raise BadRequest(
+            f"A DELETE body that names its records with 'ids' or 'filter' may hold only options, not {keys}; "
+            "send other options in the query string"
+        )
+    return records_from_body(body)

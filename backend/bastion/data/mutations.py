@@ -24,6 +24,7 @@ from bastion.errors import BadRequest
 
 Fields = tuple[str, ...] | None
 Ids = Sequence[Sequence[str]]
+Placeholders = Sequence[tuple[str, Any]] | None  # a filter's placeholder names (":n") and values
 
 
 def create_records(
@@ -133,10 +134,12 @@ def update_by_filter(
     filter_text: str,
     values: Mapping[str, Any],
     fields: Fields = None,
+    params: Placeholders = None,
 ) -> dict[str, Any]:
-    """Set the same values on every visible record matching the filter, all or nothing."""
+    """Set the same values on every visible record matching the filter (its placeholders filled from
+    ``params``), all or nothing."""
     target = _writable(table, grant, fields)
-    condition = _required_filter(target, filter_text)
+    condition = _required_filter(target, filter_text, params)
     prepared = writes.prepare_values(target, values)
     changed_keys = [c.name for c in target.primary_key if c.name in prepared]
     if changed_keys:
@@ -173,13 +176,15 @@ def delete_records(
     mode: BatchMode = BatchMode.STOP,
     fields: Fields = None,
     id_field: Fields = None,
+    params: Placeholders = None,
 ) -> dict[str, Any]:
-    """Delete by parsed ``ids``, by body records naming their keys, or by filter (exactly one)."""
+    """Delete by parsed ``ids``, by body records naming their keys, or by filter (exactly one; its
+    placeholders filled from ``params``)."""
     if sum(x is not None for x in (ids, records, filter_text)) != 1:
         raise BadRequest("Name the records to delete with exactly one of 'ids', 'filter' or a request body")
     target = _writable(table, grant, fields)
     if filter_text is not None:
-        return _delete_by_filter(engine, target, filter_text, fields)
+        return _delete_by_filter(engine, target, _required_filter(target, filter_text, params), fields)
     key_cols = key_columns(target, id_field)
     items: Sequence[Any] = ids_to_keys(ids, key_cols) if ids is not None else records or []
 
@@ -190,8 +195,9 @@ def delete_records(
     return {"resource": run_batch(engine, target, items, delete, mode)}
 
 
-def _delete_by_filter(engine: sa.Engine, target: Target, filter_text: str, fields: Fields) -> dict[str, Any]:
-    condition = _required_filter(target, filter_text)
+def _delete_by_filter(
+    engine: sa.Engine, target: Target, condition: sa.ColumnElement[bool], fields: Fields
+) -> dict[str, Any]:
     pk_columns = target.primary_key
     with engine.begin() as conn, translated(target):
         keys = writes.matching_keys(conn, target, condition)
@@ -209,11 +215,11 @@ def _body_key(target: Target, record: Mapping[str, Any], key_cols: Sequence[sa.C
     return record_key(writes.prepare_values(target, key_part), key_cols)
 
 
-def _required_filter(target: Target, filter_text: str) -> sa.ColumnElement[bool]:
+def _required_filter(target: Target, filter_text: str, params: Placeholders) -> sa.ColumnElement[bool]:
     # An empty filter would touch every row; that has to be asked for explicitly, e.g. "id is not null".
     if not filter_text or not filter_text.strip():
         raise BadRequest("Parameter 'filter' must not be empty for a write by filter")
-    return parse_filter(filter_text, target.visible)
+    return parse_filter(filter_text, target.visible, dict(params or ()))
 
 
 def _writable(table: sa.Table, grant: Grant, fields: Fields) -> Target:

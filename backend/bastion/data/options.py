@@ -31,13 +31,14 @@ COMMON = frozenset({"fields", "filter", "ids", "id_field", "id_type", "continue"
 # A read's paging options are harmless on a write, which has always ignored them.
 COLLECTION_READ = COMMON | {"limit", "offset", "order", "include_count", "params", "as_list", "related"}
 COLLECTION_READ |= {"count_only", "include_schema", "group", "having"}
-RECORD_OR_WRITE = COMMON | {"limit", "offset", "order", "include_count", "allow_related_delete"}
-# A read by id also takes `related` (data/related.py); writes do not answer related records.
-RECORD_READ = RECORD_OR_WRITE | {"related"}
+RECORD_OR_WRITE = COMMON | {"limit", "offset", "order", "include_count", "allow_related_delete", "params"}
+# A read by id also takes `related` (data/related.py); writes do not answer related records. It takes no
+# filter placeholders: only writes by filter and collection reads have a filter to fill.
+RECORD_READ = RECORD_OR_WRITE - {"params"} | {"related"}
 # Reasons for the options that are DreamFactory's but not (yet) Bastion's; the rest get a generic one.
 _WHY = {
     "as_list": "is supported on collection reads (GET _table/<table>) only",
-    "params": "is supported on collection reads (GET _table/<table>) only",
+    "params": "is supported with 'filter' on collection reads and writes (_table/<table>) only",
     "related": "is supported on reads (GET) only",
 }
 _WHY |= dict.fromkeys(

@@ -13,7 +13,8 @@ Conventions decided here:
   and ids are separated by semicolons: ``ids=3,7;4,1``. The parsed value keeps both levels (groups split on
   ``;``, values split on ``,``); the record layer checks them against the width of the key.
 - ``params[:name]=value``: the values of the filter's ``:name`` placeholders (DreamFactory's form), kept
-  as strings; ``params[name]`` is read as ``params[:name]``.
+  as strings; ``params[name]`` is read as ``params[:name]``. Collection reads and writes by filter take
+  them (a write's body may send them as ``{"params": {":name": value}}``, api/body_options.py).
 - ``id_type``: DreamFactory's comma list of key types, checked to name DreamFactory's simple types; the
   key's real types always come from the schema, so it never changes an answer.
 - ``include_count=estimate``: the count may be the database's row estimate (data/estimates.py), answered
@@ -147,6 +148,7 @@ class WriteParams:
     id_type: tuple[str, ...] | None = None
     mode: BatchMode = BatchMode.STOP
     allow_related_delete: bool = False  # nested has_many writes may delete children (data/nested.py)
+    filter_params: tuple[tuple[str, str], ...] = ()  # the filter's placeholders, as in ListParams
 
 
 def parse_list_params(args: Mapping[str, str], max_records: int) -> ListParams:
@@ -208,6 +210,7 @@ def parse_write_params(args: Mapping[str, str], query: Query | None = None) -> W
         id_type=_id_type_param(query),
         mode=parse_batch_mode(query),
         allow_related_delete=bool_param(query, "allow_related_delete"),
+        filter_params=tuple(sorted(query.params.items())),
     )
 
 
