@@ -332,7 +332,7 @@ def test_create_composite_and_text_keys(db):
             "Unknown fields 'nope', 'nah'",
         ),
         ({"name": "X", "department": "HR", "salary": 123456789}, ValidationError, "at most 8 digits before"),
-        ({"id": 1, "name": "X", "department": "HR"}, Conflict, "violates a unique constraint"),
+        ({"id": 1, "name": "X", "department": "HR"}, Conflict, "id: the value is already used by another"),
     ],
     ids=["required", "number", "date", "length", "unknown", "overflow", "duplicate"],
 )

@@ -74,6 +74,18 @@ class Conflict(ApiError):
     default_message = "Conflict"
 
 
+def already_used(fields: list[str], owner: str = "record") -> Conflict:
+    """The one 409 for values another record (or role, app, ...) already holds: names the fields and says
+    what to do, and nothing of the other record, which the caller may not be allowed to see."""
+    if len(fields) == 1:
+        problem = f"the value is already used by another {owner}; choose another"
+    else:
+        problem = f"this combination of values is already used by another {owner}; choose another"
+    errors = dict.fromkeys(fields, problem)
+    dreamfactory = {field: [problem] for field in fields if field not in _CONTEXT_KEYS}
+    return Conflict(f"{', '.join(fields)}: {problem}", {**dreamfactory, "errors": errors})
+
+
 class PayloadTooLarge(ApiError):
     code = 413
     default_message = "Request body too large"

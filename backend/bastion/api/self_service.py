@@ -22,7 +22,7 @@ from bastion.config import current_settings
 from bastion.db import session_scope
 from bastion.docs import system_params as params
 from bastion.docs.routes import documented
-from bastion.errors import Conflict, Unauthorized
+from bastion.errors import Unauthorized, already_used
 from bastion.models import User
 from bastion.models_access import Role
 from bastion.models_self_service import CodeRedeem, PasswordReset, RegisterRequest, ResetRequest
@@ -106,7 +106,7 @@ def register():
     with session_scope() as db:
         existing = accounts.find_user_by_email(db, data.email)
         if existing is not None and not confirm:
-            raise Conflict("An account with this email already exists")
+            raise already_used(["email"], "account")
         opened = None
         if existing is not None:
             outgoing = _known_address(db, existing) if allowed else None

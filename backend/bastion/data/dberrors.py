@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 
 from bastion.data.guard import Target
-from bastion.errors import ApiError, BadRequest, Conflict, ValidationError, request_id
+from bastion.errors import ApiError, BadRequest, Conflict, ValidationError, already_used, request_id
 from bastion.system_outage import SystemDatabaseUnavailable, is_system_error, log_failure
 
 log = logging.getLogger("bastion")
@@ -59,6 +59,10 @@ class GatewayTimeout(ApiError):
 
 # Where MySQL and SQLite name the column in their messages (PostgreSQL gives it in diag.column_name).
 _COLUMN_IN_TEXT = re.compile(r"column '([^']+)'|constraint failed: [^.\s]+\.(\w+)", re.IGNORECASE)
+# The key a unique violation names: SQLite lists its columns, MySQL names the index (last, after the value).
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
+_MYSQL_KEY = re.compile(r"for key '([^']+)'$")
+_CHOOSE = "choose another"
 
 
 @contextlib.contextmanager
@@ -82,7 +86,7 @@ def integrity_error(exc: sa.exc.DBAPIError, target: Target) -> ApiError:
     kind = constraint_kind(exc.orig)
     field = _visible_column(exc.orig, target)
     if kind == "unique":
-        return Conflict("Record violates a unique constraint: a record with the same value exists")
+        return _unique_conflict(exc.orig, target)
     if kind == "not null" and field:
         return ValidationError({field: "may not be null"}, f"Field '{field}' may not be null")
     if kind == "foreign key":
@@ -90,6 +94,44 @@ def integrity_error(exc: sa.exc.DBAPIError, target: Target) -> ApiError:
             "Record violates a foreign key constraint: a referenced record is missing or in use"
         )
     return BadRequest(f"Record violates a {kind or 'database'} constraint")
+
+
+def _unique_conflict(orig: BaseException, target: Target) -> ApiError:
+    """The field(s) whose value another record holds, when the caller may see every one of them."""
+    columns = unique_columns(orig, target.table)
+    if columns and all(name in target.visible for name in columns):
+        return already_used(list(columns))
+    return Conflict(f"A value that must be unique is already used by another record; {_CHOOSE}")
+
+
+def unique_columns(orig: BaseException, table: sa.Table) -> tuple[str, ...] | None:
+    """The columns of the unique key a driver error names, or None when it cannot be told.
+
+    Only the names are read from the driver's text, never the values it quotes: SQLite names the columns
+    (``UNIQUE constraint failed: t.a, t.b``), PostgreSQL and MySQL the constraint or index, looked up in
+    the reflected table.
+    """
+    text = str(orig.args[-1] if _mysql_code(orig) is not None and orig.args else orig)
+    found = _SQLITE_UNIQUE.search(text)
+    if getattr(orig, "sqlite_errorname", None) and found:
+        names = tuple(part.strip().rsplit(".", 1)[-1] for part in found.group(1).split(","))
+        return names if all(name in table.c for name in names) else None
+    key = getattr(getattr(orig, "diag", None), "constraint_name", None)
+    if key is None and (found := _MYSQL_KEY.search(text)):
+        key = found.group(1).rsplit(".", 1)[-1]
+    return _key_columns(table, key) if key else None
+
+
+def _key_columns(table: sa.Table, name: str) -> tuple[str, ...] | None:
+    if name == "PRIMARY" or name == table.primary_key.name:
+        return tuple(c.name for c in table.primary_key.columns)
+    keys = [k for k in table.constraints if isinstance(k, sa.UniqueConstraint)] + list(table.indexes)
+    for key in keys:
+        # An index on an expression names no column the caller could change.
+        parts = list(getattr(key, "expressions", key.columns))
+        if key.name == name and all(isinstance(part, sa.Column) for part in parts):
+            return tuple(part.name for part in parts)
+    return None
 
 
 def data_error(exc: sa.exc.DBAPIError, target: Target) -> ApiError:

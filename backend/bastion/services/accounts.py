@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bastion.errors import Conflict, NotFound, Unauthorized
+from bastion.errors import Conflict, NotFound, Unauthorized, already_used
 from bastion.invalidation import bump
 from bastion.models import PERSON_FIELDS, AdminCreate, AdminUpdate, User, UserBase, utcnow
 from bastion.passwords import hash_password, verify_password
@@ -37,7 +37,7 @@ def ensure_email_free(db: Session, email: str, own_id: int | None = None) -> Non
     """Conflict (409) unless no other account uses this e-mail."""
     existing = find_user_by_email(db, email)
     if existing is not None and existing.id != own_id:
-        raise Conflict(f"A user with email '{email}' already exists", {"errors": {"email": "already in use"}})
+        raise already_used(["email"], "account")
 
 
 def add_user(db: Session, data: UserBase, password: str | None, is_sys_admin: bool) -> User:

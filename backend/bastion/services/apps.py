@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bastion.apikeys import api_key_hash, fingerprint, new_api_key
-from bastion.errors import Conflict, NotFound, ValidationError
+from bastion.errors import NotFound, ValidationError, already_used
 from bastion.models import utcnow
 from bastion.models_access import APP_NULLABLE, App, AppCreate, AppUpdate, Role
 from bastion.services import apply_sent_fields, remove, save
@@ -50,7 +50,7 @@ def _check_role(db: Session, role_id: int | None) -> None:
 def _ensure_name_free(db: Session, name: str, own_id: int | None = None) -> None:
     existing = db.exec(select(App).where(App.name == name)).first()
     if existing is not None and existing.id != own_id:
-        raise Conflict(f"An app named '{name}' already exists", {"errors": {"name": "already in use"}})
+        raise already_used(["name"], "app")
 
 
 def _set_new_key(app: App) -> str:

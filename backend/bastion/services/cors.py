@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bastion.cors_syntax import normalize_path
-from bastion.errors import Conflict, NotFound, ValidationError
+from bastion.errors import NotFound, ValidationError, already_used
 from bastion.invalidation import bump
 from bastion.models import CorsRule, CorsRuleCreate, CorsRuleUpdate, utcnow
 
@@ -40,8 +40,7 @@ def find_rule_by_path(db: Session, path: str) -> CorsRule | None:
 def _ensure_path_free(db: Session, path: str, own_id: int | None = None) -> None:
     existing = find_rule_by_path(db, path)
     if existing is not None and existing.id != own_id:
-        message = f"rule {existing.id} already covers this path"
-        raise Conflict(f"A CORS rule for path '{path}' already exists", {"errors": {"path": message}})
+        raise already_used(["path"], "CORS rule")
 
 
 def _check_credentials(rule: CorsRule) -> None:
@@ -62,9 +61,7 @@ def _save(db: Session, rule: CorsRule) -> CorsRule:
         db.flush()
     except IntegrityError:
         # Two saves of the same path racing each other: the unique constraint decides.
-        raise Conflict(
-            f"A CORS rule for path '{rule.path}' already exists", {"errors": {"path": "already in use"}}
-        ) from None
+        raise already_used(["path"], "CORS rule") from None
     bump(db, "cors")
     db.refresh(rule)  # answer with what the database kept (MySQL drops sub-second timestamps)
     return rule

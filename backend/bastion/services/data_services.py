@@ -14,7 +14,7 @@ from bastion.config import current_settings
 from bastion.data import target_guard
 from bastion.data.engines import build_url
 from bastion.data.target_files import SystemTargets
-from bastion.errors import BadRequest, Conflict, NotFound, ValidationError
+from bastion.errors import BadRequest, Conflict, NotFound, ValidationError, already_used
 from bastion.invalidation import bump
 from bastion.models import Service, ServiceCreate, ServiceUpdate, utcnow
 from bastion.secrets import MASK, SecretBox, SecretError, is_sealed
@@ -188,7 +188,7 @@ def _checked_config(
 def _ensure_name_free(db: Session, name: str, own_id: int | None = None) -> None:
     existing = find_service(db, name)
     if existing is not None and existing.id != own_id:
-        raise Conflict(f"A service named '{name}' already exists", {"errors": {"name": "already in use"}})
+        raise already_used(["name"], "service")
 
 
 def create_service(db: Session, box: SecretBox, data: ServiceCreate, targets: SystemTargets) -> Service:

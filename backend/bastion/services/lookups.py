@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError as PydanticError
 from sqlmodel import Session, select
 
-from bastion.errors import BadRequest, Conflict, NotFound, ValidationError
+from bastion.errors import BadRequest, NotFound, ValidationError, already_used
 from bastion.invalidation import bump
 from bastion.models_self_service import Lookup, LookupCreate, LookupUpdate
 from bastion.secrets import MASK, SecretBox, SecretError
@@ -71,7 +71,7 @@ def get_lookup(db: Session, lookup_id: int, owner: str = GLOBAL) -> Lookup:
 def _ensure_name_free(db: Session, owner: str, name: str, own_id: int | None = None) -> None:
     clash = db.exec(select(Lookup).where(Lookup.owner == owner, Lookup.name == name)).first()
     if clash is not None and clash.id != own_id:
-        raise Conflict(f"A lookup named '{name}' already exists here")
+        raise already_used(["name"], "lookup of the same owner")
 
 
 def _seal(box: SecretBox, row: Lookup, plain: str | None) -> None:

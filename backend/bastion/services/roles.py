@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bastion import components
 from bastion.components import DOCS_SERVICE
 from bastion.data.operators import OPERATORS, normalize
-from bastion.errors import Conflict, NotFound, ValidationError
+from bastion.errors import NotFound, ValidationError, already_used
 from bastion.models import utcnow
 from bastion.models_access import AccessEntry, Role, RoleCreate, RoleUpdate
 from bastion.service_types import HTTP_TYPE
@@ -190,7 +190,7 @@ def validate_access(
 def _ensure_name_free(db: Session, name: str, own_id: int | None = None) -> None:
     existing = db.exec(select(Role).where(Role.name == name)).first()
     if existing is not None and existing.id != own_id:
-        raise Conflict(f"A role named '{name}' already exists", {"errors": {"name": "already in use"}})
+        raise already_used(["name"], "role")
 
 
 def create_role(db: Session, data: RoleCreate, services: Mapping[str, str], tables_of: TablesOf) -> Role:
