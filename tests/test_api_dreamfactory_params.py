@@ -403,3 +403,43 @@ def test_schema_ids_ask_the_same_access_as_each_table(world, no_schema):
         "/api/v2/hr/_schema", query_string={"ids": "nope"}, headers=world.admin_headers
     )
     assert missing.status_code == 404
+
+
+def test_file_answers_the_read_as_a_json_download(world, reader):
+    plain = world.client.get(URL, headers=reader)
+    assert "Content-Disposition" not in plain.headers
+    for value, name in (
+        ("true", "resource.json"),
+        ("", "resource.json"),
+        ("sales-2024.JSON", "sales-2024.JSON"),
+    ):
+        download = world.client.get(URL, query_string={"file": value}, headers=reader)
+        assert download.status_code == 200, download.get_json()
+        assert download.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+        assert download.get_json() == plain.get_json()  # the same rows, inside the row filter
+    one = world.client.get(f"{URL}/1", query_string={"file": "1"}, headers=reader)
+    assert one.get_json() == {"id": 1, "first_name": "Ada", "department": "Sales"}
+    assert one.headers["Content-Disposition"] == 'attachment; filename="resource.json"'
+    count = world.client.get(URL, query_string={"count_only": "1", "file": "n.json"}, headers=reader)
+    assert count.get_json() == 3 and "n.json" in count.headers["Content-Disposition"]
+    off = world.client.get(URL, query_string={"file": "false"}, headers=reader)
+    assert "Content-Disposition" not in off.headers
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("rows.csv", "Bastion answers JSON only"),
+        ("rows.xml", "Bastion answers JSON only"),
+        ("report", "must be true, false or a file name ending in .json"),
+        ('a".json', "must be true, false or a file name"),
+        ("../x.json", "must be true, false or a file name"),
+    ],
+)
+def test_file_that_bastion_cannot_answer_is_a_400(world, reader, value, needle):
+    response = world.client.get(URL, query_string={"file": value}, headers=reader)
+    assert response.status_code == 400
+    assert needle in response.get_json()["error"]["message"]
+    write = world.client.delete(f"{URL}/1", query_string={"file": "true"}, headers=world.admin_headers)
+    assert write.status_code == 400
+    assert "'file' is supported on table reads" in write.get_json()["error"]["message"]

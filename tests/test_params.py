@@ -191,7 +191,7 @@ def test_two_spellings_of_one_option_are_a_400(args, message):
     assert caught.value.message == message
 
 
-UNSUPPORTED = ["include_access", "as_access_list", "file", "schema", "force"]
+UNSUPPORTED = ["include_access", "as_access_list", "schema", "force"]
 UNSUPPORTED += ["regenerate", "send_invite"]
 
 
@@ -202,6 +202,14 @@ def test_dreamfactory_options_bastion_lacks_are_a_400_naming_them(name):
             parse({name: "true", "fields": "id"})
         assert caught.value.message == f"Parameter '{name}' is not supported by Bastion"
         assert caught.value.context == {"parameter": name}
+
+
+def test_file_is_a_read_option():
+    assert parse_list_params({"file": "true"}, 100) and parse_read_params({"file": "x.json"})
+    with pytest.raises(
+        BadRequest, match=r"'file' is supported on table reads \(GET _table/<table>\[/<id>\]\) only"
+    ):
+        parse_write_params({"file": "true"})
 
 
 @pytest.mark.parametrize("name", ["as_list", "count_only", "include_schema", "group", "group_by", "having"])

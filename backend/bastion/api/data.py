@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from bastion import access, components, current, tunnel
-from bastion.api import remote, schema_parts, table_path, write_body
+from bastion.api import download, remote, schema_parts, table_path, write_body
 from bastion.api.opened import answer_outages, open_checked
 from bastion.api.resource_lists import SERVICE_ROOT, parse_list_options, shaped
 from bastion.api.table_grants import on_table, read_grants, write_grants
@@ -136,9 +136,10 @@ def table_resource(service: str, rest: str):
 
 def list_records(service: str, table: str):
     """GET _table/<t>: a page of records (with `related` records when asked); `count_only` answers the bare
-    number, `include_schema` adds `meta.schema`."""
+    number, `include_schema` adds `meta.schema`, `file` makes it a download."""
     opened, target, grant = _records(service, table, "GET")
-    params = parse_list_params(tunnel.query_args(), opened.max_records)
+    args = tunnel.query_args()
+    params, attachment = parse_list_params(args, opened.max_records), download.file_name(args)
     identity = identify()
     # The schema is decided before any record is read: a caller who may not see it gets a 403, not rows.
     schema = _described(identity, service, target) if params.include_schema else None
@@ -153,10 +154,10 @@ def list_records(service: str, table: str):
         cursors.signing_key(current_settings().app_key),
     )
     if params.count_only:
-        return jsonify(body["count"])
+        return download.answer(body["count"], attachment)
     if schema is not None:
         body.setdefault("meta", {})["schema"] = schema
-    return body
+    return download.answer(body, attachment)
 
 
 def create_records(service: str, table: str):
@@ -231,8 +232,9 @@ def delete_records(service: str, table: str):
 def get_record(service: str, table: str, record_id: str):
     """GET _table/<t>/<id>: one record, with `related` records when asked."""
     opened, target, grant = _records(service, table, "GET")
-    params, related = parse_read_params(tunnel.query_args())
-    return ops.get_record(
+    args = tunnel.query_args()
+    (params, related), attachment = parse_read_params(args), download.file_name(args)
+    record = ops.get_record(
         opened.engine,
         target,
         grant,
@@ -244,6 +246,7 @@ def get_record(service: str, table: str, record_id: str):
         read_grants(identify(), service),
         opened.max_records,
     )
+    return download.answer(record, attachment)
 
 
 def update_record(service: str, table: str, record_id: str):

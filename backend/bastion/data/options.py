@@ -30,13 +30,14 @@ DREAMFACTORY_OPTIONS = frozenset(
 COMMON = frozenset({"fields", "filter", "ids", "id_field", "id_type", "continue", "rollback", "refresh"})
 # A read's paging options are harmless on a write, which has always ignored them.
 COLLECTION_READ = COMMON | {"limit", "offset", "order", "include_count", "params", "as_list", "related"}
-COLLECTION_READ |= {"count_only", "include_schema", "group", "having"}
+COLLECTION_READ |= {"count_only", "include_schema", "group", "having", "file"}
 RECORD_OR_WRITE = COMMON | {"limit", "offset", "order", "include_count", "allow_related_delete", "params"}
 # A read by id also takes `related` (data/related.py); writes do not answer related records. It takes no
 # filter placeholders: only writes by filter and collection reads have a filter to fill.
-RECORD_READ = RECORD_OR_WRITE - {"params"} | {"related"}
+RECORD_READ = RECORD_OR_WRITE - {"params"} | {"related", "file"}
 # Reasons for the options that are DreamFactory's but not (yet) Bastion's; the rest get a generic one.
 _WHY = {
+    "file": "is supported on table reads (GET _table/<table>[/<id>]) only",
     "as_list": "is supported on collection reads (GET _table/<table>) only",
     "params": "is supported with 'filter' on collection reads and writes (_table/<table>) only",
     "related": "is supported on reads (GET) only",

@@ -106,6 +106,7 @@ PARAMS = {
         {"type": "boolean"},
     ),
     "include_schema": ("Add meta.schema: what `_schema/<table>` answers the caller", {"type": "boolean"}),
+    "file": ("Answer as a download: true (resource.json) or a name ending in .json", {"type": "string"}),
     "group": (
         "Comma list of columns to group by (alias group_by); `fields` may then hold COUNT(*), COUNT(x), "
         "SUM(x), AVG(x), MIN(x), MAX(x), answered as COUNT_ALL, COUNT_x, SUM_x, ...",
@@ -185,7 +186,7 @@ _TABLE_OPS = {
         "200",
         "Records",
         ("fields", "filter", "limit", "offset", "cursor", "order", "include_count", "ids", "id_field")
-        + ("as_list", "count_only", "include_schema", "group", "having"),
+        + ("as_list", "count_only", "include_schema", "group", "having", "file"),
     ),
     "POST": ("Create", "201", "Created", ("fields", "continue", "rollback")),
     "PUT": ("Replace", "200", "Replaced", ("fields", "filter", "ids", "id_field", "continue", "rollback")),
