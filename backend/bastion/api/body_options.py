@@ -9,9 +9,10 @@ update by ids (``PATCH _table/t`` with ``{"ids": "1,2", "salary": 5}``) or set a
 records (``{"resource": [...], "rollback": true}``). Decided here:
 
 - A write's body options are read beside ``resource`` and in a bare object; an array carries none.
-- A key that names a column of the table (in any case) stays the record's value, never an option: a
-  record's own data must not turn a write into a write by filter, as a column named ``filter`` does in
-  DreamFactory.
+- A key that names a column the caller may use (in any case) stays the record's value, never an option:
+  a record's own data must not turn a write into a write by filter, as a column named ``filter`` does in
+  DreamFactory. A column the role hides does not count, so that how a key is read tells nothing of the
+  hidden columns (its value would be dropped as a hidden column's).
 - Other DreamFactory options (``id_field``, ``related``, ...) are read from the query string only, as in
   DreamFactory: in a body they are record keys like any other.
 - One option given in both the query string and the body is a 400, whichever spelling each uses
@@ -26,8 +27,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import sqlalchemy as sa
-
 from bastion.data.options import ALIASES, canonical
 from bastion.errors import BadRequest
 
@@ -39,11 +38,12 @@ WRITE_OPTIONS = frozenset(
 _WRITE_NAMES = WRITE_OPTIONS | {alias for alias, name in ALIASES.items() if name in WRITE_OPTIONS}
 
 
-def split_write_body(body: Any, table: sa.Table) -> tuple[Any, dict[str, Any]]:
-    """The body without its options, and those options by the names the client sent them under."""
+def split_write_body(body: Any, columns: Iterable[str]) -> tuple[Any, dict[str, Any]]:
+    """The body without its options, and those options by the names the client sent them under;
+    `columns` are the names of the columns the caller may use."""
     if not isinstance(body, dict):
         return body, {}
-    columns = {column.name.lower() for column in table.columns}
+    columns = {name.lower() for name in columns}
     options = {
         key: value
         for key, value in body.items()

@@ -164,7 +164,7 @@ def create_records(service: str, table: str):
     """POST _table/<t>: create records (and the related records they carry); keys naming no column are
     dropped and listed in X-Ignored-Fields."""
     opened, target, grant = _records(service, table, "POST")
-    params, body, _ = write_body.write_request(target)
+    params, body, _ = write_body.write_request(target, grant)
     items, ignored = write_body.known_records(target, grant, ops.records_from_body(body))
     nesting = write_grants(identify(), service, params.allow_related_delete)
     body = ops.create_records(opened.engine, target, grant, items, params.mode, params.fields, nesting)
@@ -175,7 +175,7 @@ def update_records(service: str, table: str):
     """PUT/PATCH _table/<t>: update the body's records (with their related records), or set one object of
     values on records named by `filter` or `ids` (in the query string or the body)."""
     opened, target, grant = _records(service, table, request.method)
-    params, body, _ = write_body.write_request(target)
+    params, body, _ = write_body.write_request(target, grant)
     partial = request.method == "PATCH"
     if params.filter is not None or params.ids is not None:
         try:
@@ -211,7 +211,7 @@ def delete_records(service: str, table: str):
     """DELETE _table/<t>: delete the body's records, or the records named by `ids` or `filter` (in the
     query string or the body)."""
     opened, target, grant = _records(service, table, "DELETE")
-    params, body, from_body = write_body.write_request(target, required=False)
+    params, body, from_body = write_body.write_request(target, grant, required=False)
     items = write_body.records_to_delete(body, from_body, params)
     if params.ids is None and params.filter is None and items is None:
         raise BadRequest("Name the records to delete with 'ids', 'filter' or a request body")
@@ -252,7 +252,7 @@ def get_record(service: str, table: str, record_id: str):
 def update_record(service: str, table: str, record_id: str):
     """PUT/PATCH _table/<t>/<id>: update one record, and the related records its body carries."""
     opened, target, grant = _records(service, table, request.method)
-    params, body, _ = write_body.write_request(target)
+    params, body, _ = write_body.write_request(target, grant)
     values, ignored = write_body.known_values(target, grant, body)
     result = ops.update_record(
         opened.engine,
@@ -271,7 +271,7 @@ def update_record(service: str, table: str, record_id: str):
 def delete_record(service: str, table: str, record_id: str):
     """DELETE _table/<t>/<id>: delete one record."""
     opened, target, grant = _records(service, table, "DELETE")
-    params, _, _ = write_body.write_request(target, required=False)
+    params, _, _ = write_body.write_request(target, grant, required=False)
     return ops.delete_record(opened.engine, target, grant, record_id, params.fields, params.id_field)
 
 

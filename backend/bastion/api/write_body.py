@@ -66,11 +66,12 @@ def answer(body: Any, ignored: list[str], status: int = 200) -> Response:
     return response
 
 
-def write_request(table: sa.Table, required: bool = True) -> tuple[WriteParams, Any, list[str]]:
+def write_request(table: sa.Table, grant: Grant, required: bool = True) -> tuple[WriteParams, Any, list[str]]:
     """A write's options, from the query string and (as DreamFactory reads them) the body; the body
     without those options; and the names of the options the body carried (api/body_options.py)."""
     body = json_body() if required or request.get_data(cache=True) else None
-    body, options = body_options.split_write_body(body, table)
+    usable = (column.name for column in table.columns if grant.allows_column(column.name))
+    body, options = body_options.split_write_body(body, usable)
     args = body_options.merged(request.args, options.items()) if options else request.args
     return parse_write_params(args), body, list(options)
 
