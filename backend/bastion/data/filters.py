@@ -290,9 +290,8 @@ class _Parser:
 
     def text_value(self, column: sa.Column, name: str, operator: str, literal: Token) -> str:
         """The string operand of like / contains / starts with / ends with, on a text column only."""
-        is_text = python_type(column) is str and not isinstance(column.type, sa.Enum)
-        if not (is_text or isinstance(column.type, sa.types.NullType)):
-            raise self.error(literal, f"'{operator}' needs a text column; '{name}' is {_type_name(column)}")
+        if not takes_text(column):
+            raise self.error(literal, f"'{operator}' needs a text column; '{name}' is {type_name(column)}")
         if literal.kind == "bool":
             raise self.error(literal, f"'{operator}' needs a text value, found '{literal.text}'")
         # PostgreSQL rejects a LIKE pattern that ends with its escape character, the backslash.
@@ -302,18 +301,30 @@ class _Parser:
 
     def coerce(self, literal: Token, column: sa.Column, name: str) -> Any:
         """Convert a literal to the column's Python type, or explain why it cannot be."""
-        kind, type_name = python_type(column), _type_name(column)
-        if isinstance(column.type, sa.JSON) or kind is not None and kind not in _TYPE_NAMES:
-            raise self.error(literal, f"column '{name}' ({type_name}) cannot be compared with a value")
+        shown_type = type_name(column)
+        if not comparable(column):
+            raise self.error(literal, f"column '{name}' ({shown_type}) cannot be compared with a value")
         value = _convert(column, literal)
         if value is None:
             raise self.error(
-                literal, f"value '{show(literal.text)}' is not valid for column '{name}' ({type_name})"
+                literal, f"value '{show(literal.text)}' is not valid for column '{name}' ({shown_type})"
             )
         return bound(column, value)
 
 
-def _type_name(column: sa.Column) -> str:
+def takes_text(column: sa.Column) -> bool:
+    """Whether like / contains / starts with / ends with apply: a text column (or an untyped one)."""
+    is_text = python_type(column) is str and not isinstance(column.type, sa.Enum)
+    return is_text or isinstance(column.type, sa.types.NullType)
+
+
+def comparable(column: sa.Column) -> bool:
+    """Whether the column compares with a value (not JSON, not a type without a known conversion)."""
+    kind = python_type(column)
+    return not isinstance(column.type, sa.JSON) and (kind is None or kind in _TYPE_NAMES)
+
+
+def type_name(column: sa.Column) -> str:
     """A short name of the column's type for error messages."""
     kind = None if isinstance(column.type, sa.Enum) else python_type(column)
     return _TYPE_NAMES.get(kind) or getattr(kind, "__name__", None) or type(column.type).__name__.lower()

@@ -15,7 +15,7 @@ from bastion.errors import NotFound, ValidationError, already_used
 from bastion.models import utcnow
 from bastion.models_access import AccessEntry, Role, RoleCreate, RoleUpdate
 from bastion.service_types import HTTP_TYPE
-from bastion.services import apply_sent_fields, remove, save
+from bastion.services import apply_sent_fields, filter_values, remove, save
 from bastion.verbs import VERB_MASK
 
 DREAMFACTORY_ACCESS = "role_service_access_by_role_id"
@@ -156,6 +156,8 @@ def _entry_errors(
     for i, row_filter in enumerate(entry.filters):
         if normalize(row_filter.operator) not in OPERATORS:
             errors[f"{where}.filters[{i}].operator"] = f"unknown operator '{row_filter.operator}'"
+        elif problem := filter_values.shape_problem(row_filter.operator, row_filter.value):
+            errors[f"{where}.filters[{i}].value"] = problem
     if entry.service is None or table_name is None:
         return errors
     try:
@@ -165,14 +167,44 @@ def _entry_errors(
     table = _find_table(tables, table_name)
     if table is None:
         return {f"{where}.component": f"unknown table '{table_name}' in service '{entry.service}'"}
-    columns = {c.name.lower() for c in table.columns}
+    return _column_errors(entry, where, table, errors)
+
+
+def _column_errors(entry: AccessEntry, where: str, table: sa.Table, errors: dict[str, str]) -> dict[str, str]:
+    """Add what is wrong with the entry's column names and filter values for its table to `errors`,
+    spelling each name as the table does: requests match columns exactly, so `ID` for `id` denies all."""
     for i, row_filter in enumerate(entry.filters):
-        if row_filter.name.lower() not in columns:
-            errors[f"{where}.filters[{i}].name"] = f"unknown column '{row_filter.name}'"
-    for name in entry.fields or ():
-        if name.lower() not in columns:
-            errors[f"{where}.fields"] = f"unknown column '{name}'"
+        column, problem = _column(table, row_filter.name)
+        if column is None:
+            errors[f"{where}.filters[{i}].name"] = problem
+            continue
+        row_filter.name = column.name
+        key = f"{where}.filters[{i}].value"
+        checked = key not in errors and normalize(row_filter.operator) in OPERATORS
+        if checked and (problem := filter_values.type_problem(column, row_filter.operator, row_filter.value)):
+            errors[key] = problem
+    if entry.fields is not None:
+        spelled = []
+        for name in entry.fields:
+            column, problem = _column(table, name)
+            if column is None:
+                errors[f"{where}.fields"] = problem
+            else:
+                spelled.append(column.name)
+        entry.fields = list(dict.fromkeys(spelled))
     return errors
+
+
+def _column(table: sa.Table, name: str) -> tuple[sa.Column | None, str]:
+    """The column an entry names: exact, else the one column with that name in any case."""
+    if name in table.c:
+        return table.c[name], ""
+    found = [c for c in table.columns if c.name.lower() == name.lower()]
+    if len(found) == 1:
+        return found[0], ""
+    if found:
+        return None, f"column '{name}' is ambiguous: name one of {', '.join(c.name for c in found)}"
+    return None, f"unknown column '{name}'"
 
 
 def validate_access(
