@@ -6,7 +6,11 @@ tests/test_http_answers.py.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bastion.http_links import Rebase, parse_links, rebased, rebased_header, rebased_links
 from bastion.http_targets import parse_base_url
@@ -112,3 +116,25 @@ def test_location_and_content_location_are_single_urls():
         "/api/v2/pets/pets/7"
     )
     assert rebased_header("content-location", "https://cdn.internal/pets/7", REBASE) is None
+    assert rebased_header("location", " ", REBASE) is None  # not the request's own URL
+
+
+PIECES = st.sampled_from(["<", ">", ";", ",", "=", '"', "\\", "/", "//", "#", "?", "&", " ", "\t", ":", "%"])
+PIECES |= st.sampled_from(["https://api.internal:8443", "/v1/", "rel", "next", "anchor", "title*", "key=K"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(PIECES | st.just("..") | st.text(max_size=4), max_size=30).map("".join),
+    st.sampled_from(["link", "location"]),
+)
+def test_any_value_is_either_dropped_or_points_at_the_platform(value, name):
+    """Never an exception (a 500), and whatever is kept names only the service's path on the platform."""
+    kept = rebased_header(name, value, REBASE)
+    if kept is None:
+        return
+    urls = [kept] if name == "location" else [url for url, _ in parse_links(kept) or [("unparsable", [])]]
+    for url in urls:
+        parts = urlsplit(url)
+        assert url.startswith("/api/v2/pets/") and not parts.netloc, url
+        assert not {n for n, _ in parse_qsl(parts.query, keep_blank_values=True)} & REBASE.withheld, url

@@ -66,7 +66,8 @@ def rebased_header(name: str, value: str, rebase: Rebase) -> str | None:
     """A URL-carrying header's value pointed at the platform, or None to drop it (`name` lower-case)."""
     if name == "link":
         return rebased_links(value, rebase)
-    return rebased(value.strip(" \t"), rebase)
+    reference = value.strip(" \t")
+    return rebased(reference, rebase) if reference else None  # an empty one names no resource
 
 
 def rebased(reference: str, rebase: Rebase) -> str | None:
