@@ -3,9 +3,15 @@ asserted through the loopback stand-in in tests/test_http_openapi.py."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bastion.docs.upstream_refs import (
     MAX_REF_HOPS,
+    MISSING,
+    _anchors,
     pointer_parts,
+    pointer_target,
     resolved_path_item,
     without_dangling_refs,
 )
@@ -46,3 +52,32 @@ def test_dangling_refs_go_and_so_do_refs_that_only_led_to_them():
         "e": {"$ref": "#thing"},
         "f": {"$anchor": "thing"},
     }
+
+
+REFS = st.sampled_from(["#/a", "#/a/0", "#/b/x", "#/b/x/$ref", "#/gone", "#", "#name", "https://h", "#/c~1d"])
+JSON = st.recursive(
+    st.none() | st.integers() | st.text(max_size=3) | st.builds(lambda r: {"$ref": r}, REFS),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "x", "c/d", "$ref", "$anchor", "discriminator"]), inner)
+        | st.builds(lambda r: {"mapping": {"k": r}}, REFS)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["a", "b", "c/d", "components"]), JSON))
+def test_every_ref_left_resolves_in_what_is_left(document):
+    cleaned = without_dangling_refs(document)
+    stack = [cleaned]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if "$ref" in value:
+                parts = pointer_parts(value["$ref"])
+                anchored = isinstance(value["$ref"], str) and value["$ref"][1:] in _anchors(cleaned)
+                assert anchored or (parts is not None and pointer_target(cleaned, parts) is not MISSING)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
