@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from tests import test_http_services
 from tests.test_http_services import (
     AUTH_KINDS,
     HEADER_SECRET,
+    SECRET,
     SYS,
     add_http_service,
     app_key_for,
@@ -66,10 +68,70 @@ def test_a_redirect_that_leaves_the_platform_is_not_passed_on(client, admin_head
     assert len(upstream.seen) == 1  # never followed
 
 
-def test_a_relative_redirect_is_passed_on(client, admin_headers, upstream):
+@pytest.mark.parametrize("location", ["/next?page=2", "next?page=2", "http://127.0.0.1:{port}/next?page=2"])
+def test_a_redirect_to_the_upstream_itself_is_passed_on_as_the_platforms_path(
+    client, admin_headers, upstream, location
+):
     add_http_service(client, admin_headers, upstream.url)
-    answer = client.get(f"/api/v2/twitter/location/{encoded('/next?page=2')}", headers=admin_headers)
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/next?page=2")
+    where = encoded(location.format(port=upstream.port))
+    answer = client.get(f"/api/v2/twitter/location/{where}", headers=admin_headers)
+    assert answer.status_code == 302
+    expected = "/api/v2/twitter/location/next?page=2" if location[0] == "n" else "/api/v2/twitter/next?page=2"
+    assert answer.headers["Location"] == expected
+
+
+def header_path(name: str, *values: str) -> str:
+    """The platform's path to the stand-in's `/header/` answer with these values of one header."""
+    return f"/api/v2/twitter/{name}/" + "/".join(encoded(v) for v in values)
+
+
+def test_links_are_pointed_at_the_platform_and_never_name_the_upstream(client, admin_headers, upstream):
+    """Pagination links of a service under a base path: those into the base path come back as the
+    platform's paths, without the service's query key; links to other hosts, ports or paths, or that a
+    browser would act on, never reach the caller."""
+    add_http_service(client, admin_headers, f"{upstream.url}/header", AUTH_KINDS["query"])
+    here = f"http://127.0.0.1:{upstream.port}"
+    first = f'<{here}/header/Link?page=2&key={quote(SECRET, safe="")}>; rel="next", <{here}/admin>; rel="up"'
+    second = '</header/Link?page=9>; rel=last; title="Last", <https://evil.invalid/x>; rel="next"'
+    third = f'<{here}/header/x>; rel=preload; as=script, <http://10.0.0.5/header/x>; rel="alternate"'
+    answer = client.get(header_path("Link", first, second, third), headers=admin_headers)
+    assert answer.status_code == 200
+    assert answer.headers.getlist("Link") == [
+        '</api/v2/twitter/Link?page=2>; rel="next"',
+        '</api/v2/twitter/Link?page=9>; rel="last"; title="Last"',
+    ]
+    text = json.dumps(list(answer.headers.items()))
+    for never in ("127.0.0.1", "evil.invalid", "10.0.0.5", "/header", "preload", "**********"):
+        assert never not in text
+    assert_nowhere(text)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["nonsense", "<http://x/a", '</header/a>; rel="next', "</header/a> rel=next", "<" * 4000, "</h\x01>"],
+)
+def test_a_malformed_link_is_dropped_and_the_answer_still_passed_on(client, admin_headers, upstream, value):
+    add_http_service(client, admin_headers, f"{upstream.url}/header")
+    answer = client.get(header_path("Link", value), headers=admin_headers)
+    assert answer.status_code == 200 and answer.get_json() == {}
+    assert "Link" not in answer.headers
+
+
+def test_content_location_is_the_platforms_path_or_dropped(client, admin_headers, upstream):
+    add_http_service(client, admin_headers, f"{upstream.url}/header")
+    here = f"http://127.0.0.1:{upstream.port}"
+    kept = client.get(header_path("Content-Location", f"{here}/header/pets/7"), headers=admin_headers)
+    assert kept.headers["Content-Location"] == "/api/v2/twitter/pets/7"
+    for elsewhere in (f"{here}/internal/pets/7", "http://cache.internal/pets/7", "//evil.invalid/x"):
+        answer = client.get(header_path("Content-Location", elsewhere), headers=admin_headers)
+        assert answer.status_code == 200 and "Content-Location" not in answer.headers, elsewhere
+
+
+def test_a_warning_naming_the_upstreams_host_is_dropped(client, admin_headers, upstream):
+    add_http_service(client, admin_headers, f"{upstream.url}/header")
+    warning = '199 backend.internal:8080 "Miscellaneous"'
+    answer = client.get(header_path("Warning", warning), headers=admin_headers)
+    assert answer.status_code == 200 and "Warning" not in answer.headers
 
 
 @pytest.mark.parametrize("status", [101, 103])

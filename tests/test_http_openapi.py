@@ -150,7 +150,8 @@ def test_the_reduced_document_shows_neither_other_paths_nor_the_upstreams_addres
     validate(document)
     # The full document (admins, a docs grant) is the upstream's whole API, still on the platform.
     full = client.get(DOCS, headers=admin_headers).get_json()
-    assert set(full["paths"]) == {"/public/items", "/admin/purge"} and "10.1.2.3" not in json.dumps(full)
+    assert set(full["paths"]) == {"/public/items", "/admin/purge", "/admin/users"}
+    assert list(full["paths"]["/admin/users"]) == ["delete"] and "10.1.2.3" not in json.dumps(full)
     validate(full)
 
 
@@ -232,3 +233,155 @@ def test_a_document_that_cannot_be_fetched_is_asked_again_only_after_a_while(
         client.patch(f"{SYS}/service/{created['id']}", json=renamed, headers=admin_headers).status_code == 200
     )
     assert client.get(DOCS, headers=admin_headers).status_code == 200 and fetches() == 3  # a new version
+
+
+def referring(secret: str) -> dict:
+    """A document whose path items are `$ref`s: to components, to another path, through a chain, a cycle,
+    a remote document; and whose operations refer to hidden paths' parts and to outside documents."""
+    op = lambda text: {"responses": {"200": {"description": text}}}  # noqa: E731
+    chain = {f"Hop{i}": {"$ref": f"#/components/pathItems/Hop{i + 1}"} for i in range(40)}
+    hook = {"{$request.body#/callback}": {"$ref": "#/components/pathItems/Hook"}}
+    sneaky = {"{$request.body#/url}": {"$ref": "#/components/pathItems/AdminItem"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Refs", "version": "1"},
+        "paths": {
+            "/pets": {"$ref": "#/components/pathItems/Pets"},
+            "/pets/{id}": {
+                "$ref": "#/components/pathItems/Pet",
+                "summary": "One pet",
+                "get": {"operationId": "getPetHere", **op("written next to the ref wins")},
+            },
+            "/cats": {"$ref": "#/paths/~1pets"},  # another path's item, under its own path's grant
+            "/chain": {"$ref": "#/components/pathItems/Chain1"},
+            "/loop": {"$ref": "#/components/pathItems/LoopA"},
+            "/deep": {"$ref": "#/components/pathItems/Hop0"},
+            "/remote": {"$ref": "https://10.9.9.9/items.json#/Items", "get": op("remote ref, inline get")},
+            "/admin": {"$ref": "#/components/pathItems/AdminItem"},
+            "/admin/purge": {"post": {"requestBody": {"content": {"application/json": {"schema": {}}}}}},
+        },
+        "components": {
+            "schemas": {
+                "Pet": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"$ref": "#/paths/~1admin~1purge/post/requestBody", "description": "kept"},
+                        "owner": {"$ref": "https://10.9.9.9/schemas/owner.json"},
+                        "tag": {"$ref": "#/components/schemas/Missing"},
+                        "self": {"$ref": "#/components/schemas/Pet"},
+                    },
+                    "discriminator": {
+                        "propertyName": "kind",
+                        "mapping": {"pet": "#/components/schemas/Pet", "admin": "#/paths/~1admin/delete"},
+                    },
+                },
+            },
+            "pathItems": {
+                "Pets": {
+                    "get": {
+                        "parameters": [{"name": "q", "in": "query", "schema": {}, "example": f"k={secret}"}],
+                        "callbacks": {"onPet": hook, "onAdmin": sneaky},
+                        **op("pets"),
+                    },
+                    "post": op("admin adds a pet"),
+                    "servers": [{"url": "http://10.9.9.9/pets"}],
+                    "x-backend": "http://10.9.9.9",
+                },
+                "Pet": {
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "get": op("from the component"),
+                    "put": {
+                        "requestBody": {
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}
+                        },
+                        **op("a pet replaced"),
+                    },
+                    "delete": op("admin deletes a pet"),
+                },
+                "Chain1": {"$ref": "#/components/pathItems/Chain2", "description": "first hop"},
+                "Chain2": {"get": op("end of the chain")},
+                "LoopA": {"$ref": "#/components/pathItems/LoopB", "get": op("a loop's get")},
+                "LoopB": {"$ref": "#/components/pathItems/LoopA", "delete": op("a loop's delete")},
+                "Hook": {"post": op("what the upstream sends the caller")},
+                "AdminItem": {"delete": op("admin wipes everything")},
+                **chain,
+                "Hop40": {"get": op("past the hop limit")},
+            },
+        },
+    }
+
+
+REF_ROLE = [
+    {"service": "twitter", "component": "pets", "verbs": ["GET"]},
+    {"service": "twitter", "component": "pets/*", "verbs": ["GET", "PUT"]},
+    {"service": "twitter", "component": "cats", "verbs": ["GET"]},
+    {"service": "twitter", "component": "chain", "verbs": ["GET"]},
+    {"service": "twitter", "component": "loop", "verbs": ["GET", "DELETE"]},
+    {"service": "twitter", "component": "deep", "verbs": ["GET"]},
+    {"service": "twitter", "component": "remote", "verbs": ["GET"]},
+]
+
+
+@pytest.mark.parametrize("given", ["url", "json"])
+def test_a_path_item_that_is_a_ref_offers_its_allowed_operations_masked_like_any(
+    client, admin_headers, upstream, given
+):
+    upstream.openapi = referring(SECRET)
+    openapi = f"{upstream.url}/openapi.json" if given == "url" else referring(SECRET)
+    add_http_service(client, admin_headers, upstream.url, AUTH_KINDS["query"], openapi=openapi)
+    key = app_key_for(client, admin_headers, REF_ROLE)
+    answer = client.get(DOCS, headers={"X-Api-Key": key})
+    assert answer.status_code == 200, answer.get_json()
+    document = answer.get_json()
+    paths = document["paths"]
+    assert set(paths) == {"/pets", "/pets/{id}", "/cats", "/chain", "/loop", "/remote"}
+    assert list(paths["/pets"]) == ["get"] and list(paths["/cats"]) == ["get"]
+    assert paths["/pets"]["get"]["parameters"][0]["example"] == f"k={MASK}"
+    assert set(paths["/pets/{id}"]) == {"summary", "parameters", "get", "put"}
+    assert paths["/pets/{id}"]["get"]["operationId"] == "getPetHere"
+    assert paths["/chain"] == {
+        "description": "first hop",
+        "get": {"responses": {"200": {"description": "end of the chain"}}},
+    }
+    # A cycle is followed once round (LoopA, LoopB, then no further); a chain past 16 hops offers nothing.
+    assert set(paths["/loop"]) == {"get", "delete"} and "/deep" not in paths
+    assert list(paths["/remote"]) == ["get"]  # a remote ref is not fetched; what is written next to it counts
+    text = json.dumps(document)
+    assert all("$ref" not in item for item in paths.values())
+    for never in ("admin", "10.9.9.9", "x-backend"):
+        assert never not in text, never
+    assert_nowhere(text)
+    validate(document)
+
+
+def test_no_ref_brings_in_what_the_role_may_not_see(client, admin_headers, upstream):
+    """A callback's ref to the item of a hidden path, a schema's ref into a hidden operation, to an outside
+    document or to a component left out: all removed, so the served document names none of them and
+    every ref in it resolves."""
+    add_http_service(client, admin_headers, upstream.url, openapi=referring("unused-secret"))
+    key = app_key_for(client, admin_headers, REF_ROLE)
+    document = client.get(DOCS, headers={"X-Api-Key": key}).get_json()
+    callbacks = document["paths"]["/pets"]["get"]["callbacks"]
+    assert callbacks == {
+        "onPet": {"{$request.body#/callback}": {"$ref": "#/components/pathItems/Hook"}},
+        "onAdmin": {},
+    }
+    assert set(document["components"]["pathItems"]) == {"Hook"}
+    pet = document["components"]["schemas"]["Pet"]
+    assert pet["properties"] == {
+        "kind": {"description": "kept"},
+        "self": {"$ref": "#/components/schemas/Pet"},
+    }
+    assert pet["discriminator"]["mapping"] == {"pet": "#/components/schemas/Pet"}
+    assert "admin" not in json.dumps(document) and "10.9.9.9" not in json.dumps(document)
+    validate(document)
+    # The full document offers every path, its refs resolved in it.
+    full = client.get(DOCS, headers=admin_headers).get_json()
+    assert {"/admin", "/admin/purge", "/pets"} <= set(full["paths"]) and "10.9.9.9" not in json.dumps(full)
+    assert list(full["paths"]["/admin"]) == ["delete"] and set(full["paths"]["/pets"]) == {"get", "post"}
+    assert full["components"]["schemas"]["Pet"]["properties"]["kind"]["$ref"] == (
+        "#/paths/~1admin~1purge/post/requestBody"
+    )
+    validate(full)

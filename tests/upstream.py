@@ -6,7 +6,8 @@ its headers (`head`), its body
 (`body`) or its body without a length (`unsized`) one byte every `TRICKLE_SECONDS`, anything else
 echoes the method, path and body as JSON, with a cookie and hop-by-hop headers the proxy must drop
 (under `/close/`, then closes the connection). `/hostile` answers headers a browser would act on for
-the platform's origin (`HOSTILE_HEADERS`), `/location/<base64url>` redirects to that value as it is, and
+the platform's origin (`HOSTILE_HEADERS`), `/location/<base64url>` redirects to that value as it is,
+`/header/<name>/<base64url>` answers 200 with that header (several: `/header/<name>/<b64>/<b64>...`), and
 `/status/<n>` answers status n with a body even where none may be (1xx, 204, 304). `/tell-all` echoes
 everything it got, headers and query included, in the body and in `X-Seen-*` headers, as an echo
 endpoint or a chatty error page would (`/tell-all-gzip`: the body compressed with gzip);
@@ -144,6 +145,11 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             if self.path.startswith("/location/"):
                 where = base64.urlsafe_b64decode(self.path.removeprefix("/location/")).decode()
                 self._send(302, b"", {"Location": where})
+                return
+            if self.path.startswith("/header/"):
+                name, *values = self.path.split("?")[0].split("/")[2:]
+                more = [(name, base64.urlsafe_b64decode(v).decode("latin-1")) for v in values]
+                self._send(200, b"{}", {"Content-Type": "application/json"}, more)
                 return
             if self.path.startswith("/status/"):
                 self._send_raw(int(self.path.split("/")[2]), b"stray body bytes")

@@ -4,7 +4,9 @@ A remote API's answer is passed on, but the platform's origin and the service's 
 platform's to keep:
 - Headers are an allow-list (KEPT_ANSWER_HEADERS): a remote API must not make a browser act on the
   platform's origin.
-- A redirect is passed on only when it stays on the platform's host; it is never followed.
+- A header that carries a URL (Location, Content-Location, Link) names the platform's path for the same
+  resource, or is dropped (http_links): never the upstream's host or a way around the platform. A
+  redirect is never followed.
 - The service's own secrets (its auth value, password or token, its secret fixed headers), under each
   spelling an answer could quote them in (as sent, URL-, JSON- or HTML-escaped, the basic-auth pair in
   base64), are replaced by the mask in the body and the headers: an echo endpoint, or an error page
@@ -17,13 +19,13 @@ from __future__ import annotations
 import base64
 import html
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import urllib3
 
+from bastion import http_links
 from bastion.secrets import MASK
 from bastion.services.http_config import secret_slots, slot_value
 
@@ -32,11 +34,12 @@ from bastion.services.http_config import secret_slots, slot_value
 # clear its cookies and storage, send its error reports or credentials elsewhere, refresh or redirect it
 # off-site, preload, pin, open a login prompt, loosen CORS or framing). An allow-list, so that a header
 # browsers learn next year is dropped too. Hop-by-hop headers (RFC 9110 §7.6.1, and any the upstream's
-# `Connection` names) and the length (recomputed) never pass.
+# `Connection` names) and the length (recomputed) never pass; nor `Warning`, whose agent field names
+# the upstream's host (and which RFC 9111 retired).
 KEPT_ANSWER_HEADERS = frozenset(
     {"content-type", "content-language", "content-disposition", "content-encoding", "content-range"}
-    | {"accept-ranges", "etag", "last-modified", "expires", "age", "retry-after", "allow", "vary", "link"}
-    | {"location", "warning", "date"}
+    | {"accept-ranges", "etag", "last-modified", "expires", "age", "retry-after", "allow", "vary", "date"}
+    | http_links.URL_HEADERS
 )
 KEPT_ANSWER_PREFIXES = ("x-", "ratelimit")
 # `X-` headers that browsers act on, or that the platform sets itself.
@@ -47,7 +50,6 @@ DROPPED_X_HEADERS = frozenset(
 )
 DROPPED_X_PREFIXES = ("x-forwarded-", "x-dreamfactory-", "x-bastion-", "x-webkit-")
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"})
-SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 MIN_REDACTED = 4
 
 
@@ -60,16 +62,8 @@ def _kept_answer_header(name: str) -> bool:
     return name not in DROPPED_X_HEADERS and not name.startswith(DROPPED_X_PREFIXES)
 
 
-def _stays_here(location: str) -> bool:
-    """Whether a redirect's target stays on the platform's host: a browser drops tabs and line breaks,
-    skips leading controls and reads a backslash as `/`, so `//host`, `/` + backslash + `host`, a tab
-    between two slashes, and `https:x` all leave it."""
-    cleaned = re.sub(r"[\t\r\n]", "", location).lstrip("\x00 ").replace("\\", "/")
-    return not cleaned.startswith("//") and not SCHEME.match(cleaned)
-
-
-def answer_headers(answer: urllib3.BaseHTTPResponse) -> list[tuple[str, str]]:
-    """The upstream's answer headers the client may see."""
+def answer_headers(answer: urllib3.BaseHTTPResponse, rebase: http_links.Rebase) -> list[tuple[str, str]]:
+    """The upstream's answer headers the client may see, their URLs on the platform (`rebase`)."""
     listed = answer.headers.getlist("connection")
     named = {part.strip().lower() for value in listed for part in value.split(",")}
     kept = []
@@ -77,8 +71,11 @@ def answer_headers(answer: urllib3.BaseHTTPResponse) -> list[tuple[str, str]]:
         lowered = name.lower()
         if lowered in HOP_BY_HOP or lowered in named or not _kept_answer_header(lowered):
             continue
-        if lowered == "location" and not _stays_here(value):
-            continue  # an absolute redirect names the upstream's host, or sends the client off-site
+        if lowered in http_links.URL_HEADERS:
+            # The upstream's own URLs name its host, or lead around the platform; never passed as written.
+            value = http_links.rebased_header(lowered, value, rebase)
+            if value is None:
+                continue
         kept.append((name, value))
     return kept
 

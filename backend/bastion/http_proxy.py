@@ -23,7 +23,7 @@ import urllib3
 from flask import Response
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
-from bastion import http_answers, http_targets
+from bastion import http_answers, http_links, http_targets
 from bastion.docs.upstream_doc import DocumentRefused, parse_document
 from bastion.errors import ApiError, BadRequest
 from bastion.http_deadline import Deadline, HTTPPool, HTTPSPool
@@ -34,7 +34,7 @@ log = logging.getLogger("bastion")
 # urllib3's debug lines carry the full URL, which holds a `query` auth key: never below WARNING.
 logging.getLogger("urllib3").setLevel(logging.WARNING)
 
-PLATFORM_PARAMETERS = frozenset({"api_key", "session_token"})
+PLATFORM_PARAMETERS = http_links.PLATFORM_PARAMETERS
 CHUNK = 64 * 1024
 PATH_SAFE = "/:@!$&'()*+,;=-._~"  # what stays unquoted in a path segment (RFC 3986 pchar)
 
@@ -278,11 +278,13 @@ def forward(
     headers: Mapping[str, str],
     body: bytes | None,
     production: bool,
+    public: str,
 ) -> Response:
-    """Send one request upstream and give back its status, allowed headers and body."""
+    """Send one request upstream and give back its status, allowed headers and body; `public` is the
+    service's path on the platform, where the answer's URLs are pointed (http_links)."""
     url = upstream_url(upstream, path, args)
     answer, data = _exchange(upstream, method, url, upstream_headers(upstream, headers), body, production)
-    kept = http_answers.answer_headers(answer)
+    kept = http_answers.answer_headers(answer, _rebase(upstream, url, public))
     if "content-encoding" in answer.headers:  # the body was decoded as read (_read_capped)
         kept = [(name, value) for name, value in kept if name.lower() != "content-encoding"]
     spellings = upstream.spellings
@@ -292,6 +294,14 @@ def forward(
         # Not werkzeug's text/html default: an untyped answer must not be taken for a page.
         response.headers["Content-Type"] = "application/octet-stream"
     return response
+
+
+def _rebase(upstream: Upstream, url: str, public: str) -> http_links.Rebase:
+    """How the answer's URLs map onto the platform; the service's query key is never passed back."""
+    _, auth_query = _auth(upstream.config)
+    sent = f"{upstream.target.scheme}://{upstream.target.host_header}{url}"
+    withheld = http_links.PLATFORM_PARAMETERS | {name for name, _ in auth_query}
+    return http_links.Rebase(sent=sent, target=upstream.target, public=public, withheld=withheld)
 
 
 def fetch_document(name: str, url: str, config: Mapping[str, Any], allowed: Iterable) -> dict:

@@ -74,4 +74,5 @@ def proxy(name: str, rest: str):
         request.headers,
         request.get_data() if request.method not in ("GET", "HEAD") else None,
         current_settings().is_production,
+        public=f"{request.script_root}/api/v2/{service.name}",
     )

@@ -3,7 +3,9 @@
 With the service's `openapi` (the upstream's document), it is that document with its server set to the
 platform's path, the platform's credentials as its security, and each operation kept only when the
 caller's role allows its verb on its path (a `{param}` segment is matched as written, so `a/*` covers
-`/a/{id}`). Without one, a generic document: one path per component the role names for the service.
+`/a/{id}`); a path item that is a local `$ref` is read as the item it names, and every `$ref` served
+resolves in the document served (upstream_refs). Without one, a generic document: one path per
+component the role names for the service.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from bastion.docs import upstream_refs
 from bastion.docs.common import DATA_SECURITY, ERROR_SCHEMA, SECURITY_SCHEMES
 from bastion.verbs import VERBS
 from bastion.version import __version__
@@ -44,10 +47,7 @@ def reduce_upstream(document: dict, allows: Allows, server_url: str) -> dict:
     they refer to, and links only to operations kept. No `webhooks` (the upstream's to send) and no
     `x-` extensions at the top: either could describe any path.
     """
-    paths: dict[str, Any] = {}
-    for key, item in (document.get("paths") or {}).items():
-        if isinstance(item, dict) and (kept := _path_item(str(key).strip("/"), item, allows)):
-            paths[key] = kept
+    paths, path_items = _kept_paths(document, allows)
     info = document.get("info") if isinstance(document.get("info"), dict) else {}
     reduced: dict[str, Any] = {
         "openapi": document.get("openapi", "3.1.0"),
@@ -58,14 +58,29 @@ def reduce_upstream(document: dict, allows: Allows, server_url: str) -> dict:
     }
     if "jsonSchemaDialect" in document:
         reduced["jsonSchemaDialect"] = document["jsonSchemaDialect"]
-    components = _referred_components(paths, document.get("components"))
+    components = _referred_components(paths, document.get("components"), path_items)
     reduced["components"] = {**components, **PLATFORM_COMPONENTS}
     _keep_links_to(_operation_ids(paths), paths, reduced["components"])
     named = {t for item in paths.values() for op in _operations(item) for t in op.get("tags") or []}
     tags = [t for t in document.get("tags") or [] if isinstance(t, dict) and t.get("name") in named]
     if tags:
         reduced["tags"] = copy.deepcopy(tags)
-    return reduced
+    return upstream_refs.without_dangling_refs(reduced)
+
+
+def _kept_paths(document: dict, allows: Allows) -> tuple[dict[str, Any], set[str]]:
+    """The paths with an allowed operation, a `$ref` item read as the item it names; and the names of
+    the `pathItems` components any path (kept or not) is read through."""
+    paths: dict[str, Any] = {}
+    path_items: set[str] = set()
+    for key, item in _dict(document.get("paths")).items():
+        if not isinstance(item, dict):
+            continue
+        resolved, through = upstream_refs.resolved_path_item(document, item)
+        path_items |= upstream_refs.path_item_names(through)
+        if kept := _path_item(str(key).strip("/"), resolved, allows):
+            paths[key] = kept
+    return paths, path_items
 
 
 def _path_item(path: str, item: dict, allows: Allows) -> dict:
@@ -111,9 +126,10 @@ def _refs(value: Any) -> set[tuple[str, str]]:
     return found
 
 
-def _referred_components(paths: dict, components: Any) -> dict[str, dict]:
+def _referred_components(paths: dict, components: Any, path_items: set[str]) -> dict[str, dict]:
     """The upstream's components the kept paths refer to, directly or through other components (a `$ref`
-    cycle is followed once); never its securitySchemes, which the platform's replace."""
+    cycle is followed once); never its securitySchemes, which the platform's replace, nor the
+    `path_items` some path is read through (upstream_refs: all that path's operations)."""
     if not isinstance(components, dict):
         return {}
     kept: dict[str, dict] = {}
@@ -122,6 +138,8 @@ def _referred_components(paths: dict, components: Any) -> dict[str, dict]:
         kind, name = todo.pop()
         section = components.get(kind)
         if kind == "securitySchemes" or not isinstance(section, dict) or name not in section:
+            continue
+        if kind == "pathItems" and name in path_items:
             continue
         if name in kept.get(kind, {}):
             continue
