@@ -51,11 +51,13 @@ def _department_count(path, department: int) -> int:
 
 
 def _create_role(page: Page, hr: str, name: str) -> None:
-    """A role on hr's employees, GET only, rows of one department; a second entry with a bad column first."""
+    """A role on hr's employees, GET only, rows of one department; entries with a bad column and a bad
+    value first."""
     open_area(page, "Roles")
     page.get_by_role("link", name="New role").click()
     page.get_by_label("Name", exact=True).fill(name)
     entries = [("employees", "department_id", str(DEPARTMENT)), ("departments", "no_such_column", "x")]
+    entries.append(("departments", "budget", "lots"))
     for index, (table, column, value) in enumerate(entries):
         page.get_by_role("button", name="Add access entry").click()
         entry = page.get_by_test_id(f"entry-{index}")
@@ -72,6 +74,10 @@ def _create_role(page: Page, hr: str, name: str) -> None:
     column = page.get_by_test_id("entry-1").get_by_label("Column", exact=True)
     expect(column).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_test_id("error-access[0].filters[0].name")).to_have_count(0)
+    # A value the column cannot hold is named on save, not left to deny every request of the table.
+    value_message = page.get_by_test_id("error-access[2].filters[0].value")
+    expect(value_message).to_contain_text("'lots' is not a valid value for column 'budget'")
+    page.get_by_role("button", name="Remove entry 3").click()
     page.get_by_role("button", name="Remove entry 2").click()
     page.get_by_role("button", name="Create role").click()
     expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
