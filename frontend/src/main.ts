@@ -5,6 +5,7 @@ import App from './App.svelte'
 import { configureClient } from './lib/api/client'
 import { loadConfig } from './lib/config'
 import { navigate, router } from './lib/router.svelte'
+import { relogin } from './lib/state/relogin.svelte'
 import { EXPIRED_NOTICE, session } from './lib/state/session.svelte'
 
 function sessionExpired(): void {
@@ -12,6 +13,12 @@ function sessionExpired(): void {
   if (router.current.path !== '/login') session.returnTo = router.current.path
   session.end(EXPIRED_NOTICE)
   navigate('/login', true)
+}
+
+/** A 401: log in again over an open form (then the request goes again), else the login page. */
+function unauthorized(): Promise<boolean> {
+  const who = session.token && session.user ? { email: session.user.email, kind: session.kind } : null
+  return relogin.unauthorized(who, sessionExpired)
 }
 
 function showStartupError(target: HTMLElement, message: string): void {
@@ -34,7 +41,7 @@ async function start(): Promise<void> {
       baseUrl: config.apiBaseUrl,
       apiKey: config.apiKey,
       token: () => session.token,
-      onUnauthorized: sessionExpired,
+      onUnauthorized: unauthorized,
     })
   } catch (err) {
     showStartupError(target, (err as Error).message)

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, configureClient, del, get, post } from './client'
+import { ApiError, configureClient, del, get, post, request } from './client'
 
 type Handler = (url: string, init: RequestInit) => Response | Promise<Response>
 
@@ -107,6 +107,54 @@ describe('error mapping', () => {
     expect(error.status).toBe(401)
     expect(onUnauthorized).toHaveBeenCalledTimes(1)
     expect(onUnauthorized).toHaveBeenCalledWith(error)
+  })
+
+  it('sends the request again once the owner has a new session, and the caller never sees the 401', async () => {
+    const fetchFn = use((_url, init) =>
+      new Headers(init.headers).get('Authorization') === 'Bearer tok-2' ? json({ id: 7 }, 201) : envelope(401, 'Session token is invalid or expired'),
+    )
+    onUnauthorized.mockImplementation(async () => {
+      token = 'tok-2'
+      return true
+    })
+    expect(await post('/system/role', { name: 'ops' })).toEqual({ id: 7 })
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+    const sent = fetchFn.mock.calls.map(([, init]) => [new Headers(init?.headers).get('Authorization'), init?.body])
+    expect(sent).toEqual([
+      ['Bearer tok-1', '{"name":"ops"}'],
+      ['Bearer tok-2', '{"name":"ops"}'],
+    ])
+  })
+
+  it('sends a request again without asking when another call already got a new session', async () => {
+    const fetchFn = use((_url, init) => {
+      const sent = new Headers(init.headers).get('Authorization')
+      // The answer to the old token comes back after the login that replaced it.
+      if (sent === 'Bearer tok-1') token = 'tok-2'
+      return sent === 'Bearer tok-2' ? json({ ok: true }) : envelope(401, 'Session token is invalid or expired')
+    })
+    expect(await get('/system/role')).toEqual({ ok: true })
+    expect(onUnauthorized).not.toHaveBeenCalled()
+    expect(fetchFn).toHaveBeenCalledTimes(2)
+  })
+
+  it('throws the 401 when the owner ends the session, and asks again only with a token not yet refused', async () => {
+    // A client that sent the request again and again would spin on promises alone: the fourth send fails it.
+    const fetchFn = use(() => (fetchFn.mock.calls.length > 3 ? json({ sent: 'again and again' }) : envelope(401, 'Session token is invalid or expired')))
+    onUnauthorized.mockResolvedValue(false)
+    expect((await failure(get('/system/role'))).status).toBe(401)
+    // An owner that says yes without a new token (nobody logged in) gets no second send either.
+    onUnauthorized.mockResolvedValue(true)
+    expect((await failure(get('/system/role'))).status).toBe(401)
+    expect(fetchFn).toHaveBeenCalledTimes(2)
+  })
+
+  it('sends no token on an anonymous request (a login), even with a session', async () => {
+    const fetchFn = use(() => envelope(401, 'Invalid email or password'))
+    const error = await failure(request('POST', '/system/admin/session', { body: { email: 'a@example.com', password: 'x' }, anonymous: true }))
+    expect(error.status).toBe(401)
+    expect(new Headers(fetchFn.mock.calls[0][1]?.headers).has('Authorization')).toBe(false)
+    expect(onUnauthorized).not.toHaveBeenCalled()
   })
 
   it('does not treat a failed login (no token sent) as an expired session', async () => {

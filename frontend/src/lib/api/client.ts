@@ -1,8 +1,11 @@
 /**
  * The one HTTP client of the SPA. Every call goes to `<apiBaseUrl>/api/v2<path>` with the session token and
  * the console app's key, and every failure — network, CORS refusal, error envelope, bad JSON — becomes an
- * ApiError. A 401 on a request that carried a token means the session is gone: the client tells its owner
- * (who clears the session and shows the login page) and still throws, so callers stop where they are.
+ * ApiError. A 401 on a request that carried a token means the session is gone: the client tells its owner,
+ * who either ends the session (the login page) and the client throws, so callers stop where they are; or gets
+ * a new session without leaving the page (the admin logs in again over an open form) and the client sends
+ * the request once more with the new token, so the caller never sees the 401. A 401 answers a request
+ * before it does anything, so sending it again cannot do twice what it asked.
  */
 
 export type FieldErrors = Record<string, string>
@@ -36,8 +39,11 @@ export interface ClientSetup {
   apiKey: string | null
   /** The current session token, read on every request. */
   token: () => string | null
-  /** Called once per 401 answer to a request that carried a token. */
-  onUnauthorized: (error: ApiError) => void
+  /**
+   * Called on a 401 answer to a request that carried a token; resolves true once a new session is in
+   * place and the request may be sent again, false when the session is over.
+   */
+  onUnauthorized: (error: ApiError) => boolean | Promise<boolean>
   fetch?: typeof fetch
 }
 
@@ -47,6 +53,8 @@ export interface RequestOptions {
   query?: Query
   body?: unknown
   signal?: AbortSignal
+  /** Send no session token: a login starts a session, it never rides on one (an ended one included). */
+  anonymous?: boolean
 }
 
 let setup: ClientSetup | null = null
@@ -107,16 +115,41 @@ export function errorFromResponse(response: Response, body: unknown): ApiError {
 
 /** Send one request and return its parsed JSON body; throws ApiError on any failure. */
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  if (!setup) throw new ApiError(0, 'The API client is not configured')
-  const { baseUrl, apiKey, token, onUnauthorized } = setup
-  const doFetch = setup.fetch ?? fetch
-  const sentToken = token()
+  const client = setup
+  if (!client) throw new ApiError(0, 'The API client is not configured')
+  const sentToken = options.anonymous ? null : client.token()
+  try {
+    return await send<T>(client, method, path, options, sentToken)
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401 || !sentToken) throw error
+    // No loop without a person: a request goes again only under a token it has not met a 401 with, and
+    // a new token comes only from a login.
+    if (await renewed(client, error, sentToken)) return request<T>(method, path, options)
+    throw error
+  }
+}
+
+/**
+ * Whether a request that met a 401 with `sentToken` may go again: a newer session was started meanwhile
+ * (another call's 401 already led to a new login), or the owner got one now.
+ */
+async function renewed(client: ClientSetup, error: ApiError, sentToken: string): Promise<boolean> {
+  const isNew = () => {
+    const current = client.token()
+    return current !== null && current !== sentToken
+  }
+  return isNew() || ((await client.onUnauthorized(error)) && isNew())
+}
+
+async function send<T>(client: ClientSetup, method: string, path: string, options: RequestOptions, token: string | null): Promise<T> {
+  const { baseUrl, apiKey } = client
+  const doFetch = client.fetch ?? fetch
   const hasBody = options.body !== undefined
   let response: Response
   try {
     response = await doFetch(buildUrl(baseUrl, path, options.query), {
       method,
-      headers: buildHeaders(sentToken, apiKey, hasBody),
+      headers: buildHeaders(token, apiKey, hasBody),
       body: hasBody ? JSON.stringify(options.body) : undefined,
       signal: options.signal,
     })
@@ -126,11 +159,7 @@ export async function request<T>(method: string, path: string, options: RequestO
     throw new ApiError(0, `Cannot reach the platform at ${baseUrl} (is it running, and does its CORS rule allow this origin?)`)
   }
   const body = await readJson(response)
-  if (!response.ok) {
-    const error = errorFromResponse(response, body)
-    if (response.status === 401 && sentToken) onUnauthorized(error)
-    throw error
-  }
+  if (!response.ok) throw errorFromResponse(response, body)
   if (body === undefined) {
     throw new ApiError(response.status, 'The platform answered with a body that is not JSON', null, response.headers.get('X-Request-Id'))
   }
