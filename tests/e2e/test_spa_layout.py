@@ -247,3 +247,54 @@ def test_a_list_sorts_by_its_headers_and_keeps_the_sort_in_the_route(page, spa, 
     expect(header).to_have_attribute("aria-sort", "descending")
     expect(first_name).to_have_text(f"{prefix}-01")
     screens.snap("sorted")
+
+
+def _marked(page: Page, table: str):
+    """The rows of a list marked as the item just saved."""
+    return page.get_by_role("table", name=table).locator("tbody tr[aria-current='true']")
+
+
+def test_a_saved_item_is_shown_on_the_page_that_holds_it_and_marked(page, spa, live_server, api, screens):
+    prefix = _twelve_roles_shown_by_ten(page, spa, live_server, api, screens, "made")
+    status = page.get_by_test_id("pager-status")
+    expect(status).to_have_text("1–10 of 12")
+    page.get_by_role("link", name="New role").click()
+    page.get_by_label("Name", exact=True).fill(f"{prefix}-12")
+    page.get_by_role("button", name="Create role").click()
+    # Back on the list as it was left (search, size), but on the page that holds the new role.
+    expect(status).to_have_text("11–13 of 13")
+    expect(page).to_have_url(re.compile(rf"#/roles\?filter={prefix}&page=2&size=10$"))
+    expect(_marked(page, "Roles")).to_have_count(1)
+    expect(_marked(page, "Roles").get_by_role("link", name=f"{prefix}-12", exact=True)).to_be_focused()
+    screens.snap("created-marked")
+    # The mark has done its work once the admin moves on.
+    page.get_by_role("button", name="Previous").click()
+    expect(status).to_have_text("1–10 of 13")
+    page.get_by_role("button", name="Next").click()
+    expect(status).to_have_text("11–13 of 13")
+    expect(_marked(page, "Roles")).to_have_count(0)
+
+    # An edit that moves the item in the admin's sort is followed to its new page too.
+    page.get_by_role("button", name="Previous").click()
+    page.get_by_role("columnheader", name="Name").get_by_role("button").click()
+    expect(page).to_have_url(re.compile(rf"#/roles\?filter={prefix}&sort=name&size=10$"))
+    page.get_by_role("link", name=f"Edit {prefix}-00").click()
+    page.get_by_label("Name", exact=True).fill(f"{prefix}-zz")
+    page.get_by_role("button", name="Save role").click()
+    expect(page).to_have_url(re.compile(rf"#/roles\?filter={prefix}&sort=name&page=2&size=10$"))
+    expect(_marked(page, "Roles").get_by_role("link", name=f"{prefix}-zz", exact=True)).to_be_visible()
+
+
+def test_a_new_item_the_search_would_hide_is_shown_without_the_search(page, spa, live_server, screens):
+    name = f"shown-{suffix()}"
+    log_in(page, spa.url, live_server, screens)
+    open_area(page, "Apps")
+    page.get_by_role("searchbox").fill("nothing is called this")
+    page.get_by_role("link", name="New app").click()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_role("button", name="Create app").click()
+    # The key is shown first, once; the list comes when its dialog is closed.
+    page.get_by_test_id("key-modal").get_by_role("button", name="I have stored the key").click()
+    expect(page.get_by_role("searchbox")).to_have_value("")
+    expect(_marked(page, "Apps").get_by_role("cell", name=name, exact=True)).to_be_visible()
+    screens.snap("shown-without-search")

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sortRows } from './listing'
+import { pageStart, sortRows } from './listing'
 
 const rows = [
   { id: 1, name: 'role-10', access: [1, 2], is_active: true, last_login_at: null },
@@ -26,5 +26,15 @@ describe('sortRows', () => {
     expect(ids(sortRows(rows, null))).toEqual([1, 2, 3, 4])
     sortRows(rows, { key: 'name', desc: true })
     expect(rows).toEqual(copy)
+  })
+})
+
+describe('pageStart', () => {
+  it('is the offset of the page that holds a row', () => {
+    expect(pageStart(0, 10)).toBe(0)
+    expect(pageStart(9, 10)).toBe(0)
+    expect(pageStart(10, 10)).toBe(10)
+    expect(pageStart(12, 10)).toBe(10)
+    expect(pageStart(51, 25)).toBe(50)
   })
 })

@@ -37,6 +37,11 @@ export function sortRows<T extends object>(rows: readonly T[], sort: { key: stri
   })
 }
 
+/** The offset of the page, of `limit` rows, that holds the row at `index`. */
+export function pageStart(index: number, limit: number): number {
+  return Math.floor(index / limit) * limit
+}
+
 /** One page of rows. */
 export function pageRows<T>(rows: readonly T[], offset: number, limit: number): T[] {
   return rows.slice(offset, offset + limit)

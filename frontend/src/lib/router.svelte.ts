@@ -3,6 +3,7 @@
  * rewrite rules, from any sub-path.
  */
 import { parseHash, type Location } from './routing'
+import { spotlight } from './spotlight'
 
 class Router {
   current = $state<Location>(parseHash(window.location.hash))
@@ -39,9 +40,11 @@ export function navigate(path: string, replace = false): void {
 
 /**
  * Leave an edit page for its list (`/roles`): back through the history when the list is where the admin
- * came from, so its search and page are kept, else to the list itself.
+ * came from, so its search and page are kept, else to the list itself. `saved` is the row key of the item
+ * just saved, which the list then shows and marks (lib/spotlight).
  */
-export function leave(list: string): void {
+export function leave(list: string, saved?: string | number): void {
+  if (saved !== undefined) spotlight(list, saved)
   if (router.previous?.path === list) history.back()
   else navigate(list)
 }

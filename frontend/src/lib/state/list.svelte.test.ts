@@ -61,6 +61,24 @@ describe('ClientList', () => {
     expect(list.changes).toBe(1)
   })
 
+  it('places a row on the page that holds it, in its sort, and drops the search only when it hides the row', async () => {
+    const list = new ClientList<(typeof admins)[number]>(['email', 'name'], 10)
+    await list.load(async () => admins)
+    const id = (n: number) => (row: (typeof admins)[number]) => row.id === n
+    expect(list.placeOf(id(1))).toEqual({ filter: '', offset: 0 })
+    expect(list.placeOf(id(23))).toEqual({ filter: '', offset: 20 })
+    list.sort = { key: 'id', desc: true }
+    expect(list.placeOf(id(23))).toEqual({ filter: '', offset: 0 })
+    // The search finds the even ids (named "Odd"): 30, 28, ... 12 on its first page, 10 on its second.
+    list.search = 'odd'
+    expect(list.placeOf(id(12))).toEqual({ filter: 'odd', offset: 0 })
+    expect(list.placeOf(id(10))).toEqual({ filter: 'odd', offset: 10 })
+    // An odd id is hidden by the search: the search goes, and the page is the one of the whole list.
+    expect(list.placeOf(id(29))).toEqual({ filter: '', offset: 0 })
+    expect(list.placeOf(id(7))).toEqual({ filter: '', offset: 20 })
+    expect(list.placeOf(id(99))).toBeNull()
+  })
+
   it('hands the result back, and says what `done` makes of it (nothing for null)', async () => {
     const list = new ClientList<(typeof admins)[number]>(['email'])
     const fetch = async () => admins

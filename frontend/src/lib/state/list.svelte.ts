@@ -1,5 +1,5 @@
 /** A short system list (admins, services, tables) fetched whole, then filtered, sorted and paged in the browser. */
-import { filterRows, pageRows, sortRows } from '../listing'
+import { filterRows, pageRows, pageStart, sortRows } from '../listing'
 import type { Sort } from '../listQuery'
 import { notifyError, notifySuccess, reportFailure } from './toasts.svelte'
 
@@ -59,6 +59,18 @@ export class ClientList<T extends object> {
     await this.load(fetch)
     this.changes += 1
     return result
+  }
+
+  /**
+   * Where a row can be seen, in the current sort and page size: the search to show it under (the current
+   * one, or none when that one hides the row) and the offset of the page that holds it; null when the
+   * list does not hold it.
+   */
+  placeOf(match: (row: T) => boolean): { filter: string; offset: number } | null {
+    const shown = this.filtered.findIndex(match)
+    if (shown >= 0) return { filter: this.search, offset: pageStart(shown, this.limit) }
+    const unfiltered = sortRows(this.items, this.sort).findIndex(match)
+    return unfiltered < 0 ? null : { filter: '', offset: pageStart(unfiltered, this.limit) }
   }
 
   /** Show another page, or another page size from the first page. */
