@@ -104,7 +104,7 @@ def test_password_change_is_throttled_like_a_login(two_workers):
         statuses.append(response.status_code)
         if response.status_code == 429:
             assert int(response.headers["Retry-After"]) > 0
-    assert statuses == [401] * 5 + [429] * 3
+    assert statuses == [400] * 5 + [429] * 3
     # The same account and address counts: the login and the right old password are refused as well.
     assert login(second.test_client(), admin["email"], admin["password"]).status_code == 429
     assert _change(first.test_client(), token, admin["password"]).status_code == 429
@@ -115,7 +115,7 @@ def test_wrong_old_passwords_and_logins_share_one_count(two_workers):
     admin = create_admin_user(first)
     token = login(first.test_client(), admin["email"], admin["password"]).get_json()["session_token"]
     for _ in range(3):
-        assert _change(first.test_client(), token, WRONG).status_code == 401
+        assert _change(first.test_client(), token, WRONG).status_code == 400
     for _ in range(2):
         assert login(second.test_client(), admin["email"], WRONG).status_code == 401
     assert _change(second.test_client(), token, admin["password"]).status_code == 429

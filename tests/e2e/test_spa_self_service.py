@@ -96,6 +96,16 @@ def test_forgot_password_end_to_end(page: Page, platform, mailbox):
     expect(page.get_by_test_id("profile-email")).to_have_text(EMAIL)
     assert server.log().count(code) == 0  # the code never reaches the platform's log
 
+    # A wrong current password is said under its field; the user stays signed in (it was a 401 that
+    # read as "your session ended" and logged them out).
+    page.get_by_label("Current password").fill(OLD_PASSWORD)
+    page.get_by_label("New password", exact=True).fill("yet another long password")
+    page.get_by_label("Repeat the new password").fill("yet another long password")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_test_id("error-old_password")).to_contain_text("does not match the current password")
+    expect(page.get_by_test_id("current-user")).to_have_text(EMAIL)
+    expect(page.get_by_test_id("profile-email")).to_have_text(EMAIL)
+
 
 def test_register_and_confirm_then_the_admin_sees_the_setting(page: Page, platform, mailbox):
     spa, server = platform

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bastion.errors import Conflict, NotFound, Unauthorized, already_used
+from bastion.errors import Conflict, NotFound, ValidationError, already_used
 from bastion.invalidation import bump
 from bastion.models import PERSON_FIELDS, AdminCreate, AdminUpdate, User, UserBase, utcnow
 from bastion.passwords import hash_password, verify_password
@@ -118,9 +118,15 @@ def set_password(db: Session, user: User, password: str) -> None:
 
 
 def change_password(db: Session, user_id: int, old_password: str, new_password: str) -> User:
-    """Set a new password once the old one is checked (401 when wrong); every session of the user ends."""
+    """Set a new password once the old one is checked; every session of the user ends.
+
+    A wrong old password is a 400 on `old_password`, as in DreamFactory (df-system UserPasswordResource):
+    the session is fine, and a 401 reads to every client (the admin SPA among them) as a session ended.
+    """
     user = db.get(User, user_id)
     if user is None or not verify_password(old_password, user.password_hash):
-        raise Unauthorized("The current password is wrong")
+        raise ValidationError(
+            {"old_password": "does not match the current password"}, "The current password is wrong"
+        )
     set_password(db, user, new_password)
     return user
