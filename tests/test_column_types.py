@@ -119,6 +119,23 @@ def test_postgresql_values_python_cannot_hold_read_as_postgresql_text(client, ad
     assert found.get_json()["resource"] == [{"id": 1}, {"id": 2}]
 
 
+def test_postgresql_identity_always_is_refused_by_name(client, admin_headers, pg):
+    assert client.post(THINGS, json={"m": "ok"}, headers=admin_headers).status_code == 201
+    _field_error(client.post(THINGS, json={"id": 7}, headers=admin_headers), "id", "GENERATED ALWAYS")
+    _field_error(
+        client.patch(f"{THINGS}/1", json={"code": 7}, headers=admin_headers), "code", "GENERATED ALWAYS"
+    )
+    batch = {"resource": [{"id": 1, "code": 1}]}
+    _field_error(client.put(THINGS, json=batch, headers=admin_headers), "code", "GENERATED ALWAYS")
+    # A record sent back with its own key is not a change of the key.
+    echoed = client.patch(f"{THINGS}/1?fields=id,m", json={"id": 1, "m": "sad"}, headers=admin_headers)
+    assert echoed.get_json() == {"id": 1, "m": "sad"}
+    by_filter = client.patch(
+        THINGS, query_string={"filter": "id = 1"}, json={"code": 3}, headers=admin_headers
+    )
+    _field_error(by_filter, "code", "GENERATED ALWAYS")
+
+
 def test_mysql_time_is_a_signed_duration_both_ways(client, admin_headers, my):
     _sql(my, "INSERT INTO things (id, tm, tm6) VALUES (1, '-838:59:59', '100:00:00.5')")
     # SQLAlchemy folded the duration into a time of day: '-838:59:59' read as '01:00:01'.
