@@ -119,6 +119,18 @@ def test_postgresql_values_python_cannot_hold_read_as_postgresql_text(client, ad
     assert found.get_json()["resource"] == [{"id": 1}, {"id": 2}]
 
 
+@pytest.mark.parametrize(("query"), [{"filter": "ip = 1"}, {"order": "js desc"}])
+def test_postgresql_comparison_its_type_lacks_is_a_400(client, admin_headers, pg, query):
+    client.post(THINGS, json={"ip": "10.0.0.1", "js": {"a": 1}}, headers=admin_headers)
+    response = client.get(THINGS, query_string=query, headers=admin_headers)
+    assert response.status_code == 400, response.get_json()
+    assert "does not support that comparison" in response.get_json()["error"]["message"]
+    quoted = client.get(
+        THINGS, query_string={"filter": "ip = '10.0.0.1'", "fields": "ip"}, headers=admin_headers
+    )
+    assert quoted.get_json()["resource"] == [{"ip": "10.0.0.1"}]
+
+
 def test_postgresql_identity_always_is_refused_by_name(client, admin_headers, pg):
     assert client.post(THINGS, json={"m": "ok"}, headers=admin_headers).status_code == 201
     _field_error(client.post(THINGS, json={"id": 7}, headers=admin_headers), "id", "GENERATED ALWAYS")
