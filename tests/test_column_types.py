@@ -254,6 +254,13 @@ def test_untyped_column_refuses_what_no_driver_binds(client, admin_headers, lite
     )
 
 
+def test_mariadb_value_out_of_a_column_range_names_the_field(client, admin_headers, my):
+    client.post(THINGS, json={"id": 1}, headers=admin_headers)
+    # MariaDB names the column as `database`.`table`.`column` here, which went unread.
+    response = client.patch(f"{THINGS}/1", json={"ts": "1960-01-01T00:00:00"}, headers=admin_headers)
+    _field_error(response, "ts", "cannot be stored")
+
+
 def test_cursor_pages_past_a_value_read_as_stored(client, admin_headers, lite):
     _sql(lite, "INSERT INTO loose (id, num) VALUES (1, 1), (2, 'x'), (3, 2.5)")
     query = {"order": "num desc", "fields": "id", "limit": 1, "cursor": ""}

@@ -63,8 +63,11 @@ class GatewayTimeout(ApiError):
     default_message = "The database did not answer in time"
 
 
-# Where MySQL and SQLite name the column in their messages (PostgreSQL gives it in diag.column_name).
-_COLUMN_IN_TEXT = re.compile(r"column '([^']+)'|constraint failed: [^.\s]+\.(\w+)", re.IGNORECASE)
+# Where MySQL and SQLite name the column in their messages (PostgreSQL gives it in diag.column_name);
+# MariaDB names some as `schema`.`table`.`column` ("Incorrect datetime value: ... for column `d`.`t`.`c`").
+_COLUMN_IN_TEXT = re.compile(
+    r"column '([^']+)'|column `(?:[^`]*`\.`)*([^`]+)`|constraint failed: [^.\s]+\.(\w+)", re.IGNORECASE
+)
 # The key a unique violation names: SQLite lists its columns, MySQL names the index (last, after the value).
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 _MYSQL_KEY = re.compile(r"for key '([^']+)'$")
@@ -174,7 +177,7 @@ def _visible_column(orig: BaseException, target: Target) -> str | None:
     name = getattr(diag, "column_name", None)
     if name is None:
         match = _COLUMN_IN_TEXT.search(str(orig))
-        name = match and (match.group(1) or match.group(2))
+        name = match and (match.group(1) or match.group(2) or match.group(3))
     return name if name in target.visible else None
 
 
