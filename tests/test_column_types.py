@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -167,6 +169,11 @@ def test_mysql_time_is_a_signed_duration_both_ways(client, admin_headers, my):
     _field_error(client.patch(f"{THINGS}/1", json={"tm": "noon"}, headers=admin_headers), "tm", "duration")
     schema = client.get("/api/v2/db/_schema/things", headers=admin_headers).get_json()
     assert {f["name"]: f["type"] for f in schema["field"]}["tm"] == "time"
+    # The API docs described it as an RFC 3339 time of day, which "-01:30:00" is not.
+    doc = client.get("/api/v2/api_docs/db", headers=admin_headers).get_json()
+    described = doc["components"]["schemas"]["things"]["properties"]["tm"]
+    assert "format" not in described
+    assert all(re.search(described["pattern"], value) for value in ("-838:59:59", "100:00:00.5"))
 
 
 def test_mysql_double_keeps_every_digit_and_is_a_float(client, admin_headers, my):
