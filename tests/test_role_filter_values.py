@@ -75,16 +75,11 @@ BAD_VALUES = [
 
 
 @pytest.mark.parametrize(("row_filter", "message"), BAD_VALUES)
-def test_a_filter_value_that_cannot_apply_is_refused_on_save(
-    client, admin_headers, hr, scratch_db_url, row_filter, message
-):
+def test_a_filter_value_that_cannot_apply_is_refused_on_save(client, admin_headers, hr, row_filter, message):
     body = json.dumps({"name": "bad", "access": [entry(row_filter)]}).replace(f'"{INFINITY}"', "1e999")
     response = client.post(
         "/api/v2/system/role", data=body, headers=admin_headers, content_type="application/json"
     )
-    if row_filter["name"] == "extra" and scratch_db_url.startswith("mysql"):
-        assert response.status_code == 201  # MariaDB's JSON is a LONGTEXT: it compares as text
-        return
     assert response.status_code == 400, response.get_json()
     errors = response.get_json()["error"]["context"]["errors"]
     assert list(errors) == ["access[0].filters[0].value"]

@@ -7,8 +7,11 @@ value through here, so this is also where text no engine can store (NUL, lone su
 
 Out to JSON (`to_json`): Decimal becomes a string, so that no precision is lost on the way to a JavaScript
 client (DreamFactory does the same for MySQL decimals); date, datetime and time become ISO 8601 strings;
-MySQL TIME (a timedelta) becomes "[-]HH:MM:SS[.ffffff]"; bytes become base64; UUIDs become strings;
-non-finite floats become strings ("nan", "inf"), which JSON cannot carry as numbers.
+MySQL TIME (a duration, column_types.Duration) becomes "[-]HH:MM:SS[.ffffff]" and is taken back in that
+form; bytes become base64; UUIDs become strings; non-finite floats become strings ("nan", "inf"), which JSON
+cannot carry as numbers. PostgreSQL arrays are JSON arrays, each item converted as the array's item type.
+A column whose type declares no Python type (untyped SQLite, inet, money) takes text, numbers and booleans
+as they are, and refuses objects and arrays, which no driver can bind to it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bastion.data.column_types import Duration, MemberSet, duration_text, members_text, parse_duration
+
 _INTEGER = re.compile(r"-?\d+", re.ASCII)
 # Text that spells a number: digits, an optional fraction and exponent (no "1_000", ".5", "0x1f", "NaN").
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", re.ASCII)
@@ -33,6 +38,7 @@ TRUE_WORDS, FALSE_WORDS = ("true", "1"), ("false", "0")
 BOOLEANS = dict.fromkeys(TRUE_WORDS, True) | dict.fromkeys(FALSE_WORDS, False)
 # Every engine stores integers in at most signed 64 bits, and MySQL's DECIMAL holds at most 65 digits.
 INT64 = 2**63
+UINT64 = 2**64  # MySQL's BIGINT UNSIGNED
 MAX_DECIMAL_DIGITS = 65
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _NUL_PROBLEM = "must not contain a NUL character"
@@ -44,9 +50,14 @@ def to_python(column: sa.Column, value: Any) -> Any:
     if value is None:
         return value
     check_storable(value)
-    kind = python_type(column)
-    if kind is None or isinstance(column.type, sa.JSON):
+    if isinstance(column.type, sa.JSON):
         return value
+    for type_class, convert in _TYPE_CONVERTERS:
+        if isinstance(column.type, type_class):
+            return convert(column, value)
+    kind = python_type(column)
+    if kind is None:
+        return _to_scalar(column, value)
     for base, convert in _CONVERTERS:
         if issubclass(kind, base):
             return convert(column, value)
@@ -110,9 +121,43 @@ def _to_int(column: sa.Column, value: Any) -> int:
     elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         number = int(value.strip())
     # Beyond 64 bits no engine stores the value, and SQLite's driver fails outside any SQL error.
-    if number is None or not -INT64 <= number < INT64:
+    low, high = (0, UINT64) if getattr(column.type, "unsigned", False) else (-INT64, INT64)
+    if number is not None and low == 0 and number < 0:
+        raise ValueError("must be an integer of at least 0 (the column is unsigned)")
+    if number is None or not low <= number < high:
         raise ValueError("must be an integer")
     return number
+
+
+def _to_scalar(column: sa.Column, value: Any) -> Any:
+    # A type without a Python type (untyped SQLite, inet, money, xml) gets the value as sent, for the
+    # database to judge; only what no driver can bind is refused here.
+    if isinstance(value, dict | list):
+        raise ValueError("must be text, a number or a boolean")
+    if isinstance(value, int) and not -INT64 <= value < INT64:
+        raise ValueError("must be a number of at most 64 bits")
+    return value
+
+
+def _to_array(column: sa.Column, value: Any) -> list:
+    if not isinstance(value, list):
+        raise ValueError("must be an array")
+    item = _Item(column.type.item_type)  # type: ignore[attr-defined]
+    converted = []
+    for index, each in enumerate(value):
+        try:
+            # A nested array is one more dimension of the same item type (PostgreSQL's int[][] is int[]).
+            converted.append(_to_array(column, each) if isinstance(each, list) else to_python(item, each))
+        except ValueError as exc:
+            raise ValueError(f"item {index}: {exc}") from None
+    return converted
+
+
+class _Item:
+    """An array's item type in the place of a column, for to_python."""
+
+    def __init__(self, type_: sa.types.TypeEngine) -> None:
+        self.type = type_
 
 
 def _to_float(column: sa.Column, value: Any) -> float:
@@ -189,6 +234,12 @@ def _to_bytes(column: sa.Column, value: Any) -> bytes:
         raise ValueError("must be base64-encoded bytes") from None
 
 
+# By SQL type first, where the Python type alone does not tell (a PostgreSQL interval is a timedelta too).
+_TYPE_CONVERTERS: tuple[tuple[type, Callable[[sa.Column, Any], Any]], ...] = (
+    (Duration, lambda column, value: parse_duration(value)),
+    (MemberSet, lambda column, value: members_text(column.type, value)),
+    (sa.ARRAY, _to_array),
+)
 # Subclasses first: bool is an int, datetime is a date.
 _CONVERTERS: tuple[tuple[type, Callable[[sa.Column, Any], Any]], ...] = (
     (bool, _to_bool),
@@ -232,17 +283,10 @@ def to_json(value: Any) -> Any:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
-        return _duration(value)
+        return duration_text(value)
     if isinstance(value, bytes | bytearray | memoryview):
         return base64.b64encode(bytes(value)).decode("ascii")
     return str(value)
-
-
-def _duration(value: dt.timedelta) -> str:
-    sign, total = ("-", -value) if value < dt.timedelta(0) else ("", value)
-    hours, rest = divmod(total.days * 86400 + total.seconds, 3600)
-    text = f"{sign}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
-    return text + f".{total.microseconds:06d}" if total.microseconds else text
 
 
 def row_to_json(row: sa.RowMapping) -> dict[str, Any]:

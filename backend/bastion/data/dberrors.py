@@ -27,6 +27,12 @@ log = logging.getLogger("bastion")
 
 _PG_KINDS = {"23505": "unique", "23503": "foreign key", "23502": "not null", "23514": "check"}
 _PG_KINDS |= {"P0001": "trigger"}  # RAISE EXCEPTION in a trigger or rule function
+# PostgreSQL has no operator for a comparison or an ordering on a column's type (json, money > 1, point).
+_PG_NO_OPERATOR = "42883"
+_NO_OPERATOR = (
+    "A filter or order compares a column whose database type does not support that comparison"
+    " (for example: ordering by a json column, or comparing money with a number: quote the value)"
+)
 _MYSQL_KINDS = {1062: "unique", 1586: "unique", 1216: "foreign key", 1217: "foreign key"}
 _MYSQL_KINDS |= {1451: "foreign key", 1452: "foreign key", 1048: "not null", 1364: "not null"}
 _MYSQL_KINDS |= {3819: "check", 4025: "check", 1644: "trigger"}  # 1644: SIGNAL in a trigger
@@ -57,8 +63,11 @@ class GatewayTimeout(ApiError):
     default_message = "The database did not answer in time"
 
 
-# Where MySQL and SQLite name the column in their messages (PostgreSQL gives it in diag.column_name).
-_COLUMN_IN_TEXT = re.compile(r"column '([^']+)'|constraint failed: [^.\s]+\.(\w+)", re.IGNORECASE)
+# Where MySQL and SQLite name the column in their messages (PostgreSQL gives it in diag.column_name);
+# MariaDB names some as `schema`.`table`.`column` ("Incorrect datetime value: ... for column `d`.`t`.`c`").
+_COLUMN_IN_TEXT = re.compile(
+    r"column '([^']+)'|column `(?:[^`]*`\.`)*([^`]+)`|constraint failed: [^.\s]+\.(\w+)", re.IGNORECASE
+)
 # The key a unique violation names: SQLite lists its columns, MySQL names the index (last, after the value).
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 _MYSQL_KEY = re.compile(r"for key '([^']+)'$")
@@ -78,6 +87,9 @@ def translated(target: Target) -> Iterator[None]:
         if isinstance(exc, sa.exc.DataError) or _mysql_code(exc.orig) in _MYSQL_DATA_CODES:
             log.warning("write to table %r refused a value: %s", target.name, exc.orig)
             raise data_error(exc, target) from None
+        if getattr(exc.orig, "sqlstate", None) == _PG_NO_OPERATOR:
+            log.warning("table %r: the database has no such operator: %s", target.name, exc.orig)
+            raise BadRequest(_NO_OPERATOR) from None
         raise
 
 
@@ -165,7 +177,7 @@ def _visible_column(orig: BaseException, target: Target) -> str | None:
     name = getattr(diag, "column_name", None)
     if name is None:
         match = _COLUMN_IN_TEXT.search(str(orig))
-        name = match and (match.group(1) or match.group(2))
+        name = match and (match.group(1) or match.group(2) or match.group(3))
     return name if name in target.visible else None
 
 

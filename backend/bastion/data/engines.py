@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from bastion.data import target_guard, timeouts
+from bastion.data import pg_values, target_guard, timeouts
 from bastion.errors import ApiError, BadRequest, ValidationError
 
 log = logging.getLogger("bastion")
@@ -107,6 +107,8 @@ def create_engine(config: Mapping[str, Any], **kwargs: Any) -> sa.Engine:
     options = kwargs if "poolclass" in kwargs else {**POOL_OPTIONS, **kwargs}
     connect_args = timeouts.connect_args(url, limits)
     engine = sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True, **options)
+    if url.get_backend_name() == "postgresql":
+        sa.event.listen(engine, "connect", pg_values.register)
     timeouts.install(engine, limits)
     return engine
 

@@ -69,6 +69,7 @@ _WORD_OPERATORS["lte"] = "<="
 _JOINERS = {"and": "&&", "or": "||"}
 _TYPE_NAMES = {bool: "boolean", int: "integer", float: "number", Decimal: "decimal", str: "text"}
 _TYPE_NAMES |= {dt.date: "date", dt.datetime: "datetime", dt.time: "time", uuid.UUID: "uuid"}
+_TYPE_NAMES |= {dt.timedelta: "duration"}  # MySQL TIME; a PostgreSQL interval compares with its own text
 Params = Mapping[str, Any]
 
 
@@ -327,7 +328,9 @@ def comparable(column: sa.Column) -> bool:
 def type_name(column: sa.Column) -> str:
     """A short name of the column's type for error messages."""
     kind = None if isinstance(column.type, sa.Enum) else python_type(column)
-    return _TYPE_NAMES.get(kind) or getattr(kind, "__name__", None) or type(column.type).__name__.lower()
+    # The SQL type's own name (json, inet, money), which a dialect's or Bastion's subclass keeps.
+    sql_name = getattr(column.type, "__visit_name__", None) or type(column.type).__name__
+    return _TYPE_NAMES.get(kind) or getattr(kind, "__name__", None) or sql_name.lower()
 
 
 def _convert(column: sa.Column, literal: Token) -> Any:

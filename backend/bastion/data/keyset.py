@@ -121,11 +121,23 @@ class Keyset:
         values = cursors.decode(self.secret, self.query, token)
         if len(values) != len(self.keys):
             raise BadRequest(f"Parameter '{cursors.NAME}' does not fit this table; start again")
-        try:
-            return [to_python(key.column, value) for key, value in zip(self.keys, values, strict=True)]
-        except ValueError:
-            # The table changed since the token was written (a column's type): the position is lost.
-            raise BadRequest(f"Parameter '{cursors.NAME}' no longer fits this table; start again") from None
+        return [_position(key.column, value) for key, value in zip(self.keys, values, strict=True)]
+
+
+def _position(column: sa.Column, value: Any) -> Any:
+    """A token's value as the column's Python type; a scalar the type cannot parse stays as it is.
+
+    The token is signed, so its values were read from rows: one that does not convert is a value read as
+    stored (SQLite text in a DATE column, PostgreSQL's 'infinity'; data/column_types.py, pg_values.py),
+    which the database compares as it stores it.
+    """
+    try:
+        return to_python(column, value)
+    except ValueError:
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return value
+        # The table changed since the token was written (a column's type): the position is lost.
+        raise BadRequest(f"Parameter '{cursors.NAME}' no longer fits this table; start again") from None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -144,6 +144,7 @@ def update_by_filter(
     changed_keys = [c.name for c in target.primary_key if c.name in prepared]
     if changed_keys:
         raise BadRequest(f"Field '{changed_keys[0]}' is part of the key and cannot be set by a filter update")
+    writes.check_identity_always(target, prepared)
     pk_columns = target.primary_key
     with engine.begin() as conn, translated(target):
         keys = writes.matching_keys(conn, target, condition)

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bastion.data import field_facts
+from bastion.data import column_types, field_facts
 from bastion.data.relationships import relationships
 from bastion.errors import NotFound
 
@@ -66,6 +66,7 @@ def reflect(engine: sa.Engine) -> sa.MetaData:
     """Reflect the tables and views of the engine's default schema; views get info["is_view"]."""
     metadata = sa.MetaData()
     metadata.reflect(bind=engine, views=True)
+    column_types.adjust(engine, metadata)
     inspector = sa.inspect(engine)
     view_names = set(inspector.get_view_names())
     if engine.dialect.name == "postgresql":
@@ -183,6 +184,8 @@ def portable_type(type_: sa.types.TypeEngine) -> str:
     """A portable name for a column type, the same on every engine."""
     if isinstance(type_, sa.JSON):
         return "json"
+    if isinstance(type_, column_types.Duration):
+        return "time"  # MySQL's TIME, a duration read as "[-]HH:MM:SS"
     # MySQL's TEXT family is not a subclass of sa.Text; any string without a length is unbounded text.
     if isinstance(type_, sa.Text) or (
         isinstance(type_, sa.String) and not isinstance(type_, sa.Enum) and type_.length is None

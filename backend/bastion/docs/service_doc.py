@@ -18,6 +18,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from bastion.components import SCHEMA, TABLE
+from bastion.data.column_types import Duration
 from bastion.data.schema import portable_type, primary_key
 from bastion.docs.common import (
     DATA_SECURITY,
@@ -61,11 +62,14 @@ _TYPES = {
     "time": {"type": "string", "format": "time"},
     "binary": {"type": "string", "contentEncoding": "base64"},
 }
+_DURATION = {"type": "string", "pattern": r"^-?\d+:[0-5]\d:[0-5]\d(\.\d{1,6})?$"}
 
 
 def column_schema(column: sa.Column) -> dict[str, Any]:
     """The JSON schema of a column's values."""
     schema = dict(_TYPES.get(portable_type(column.type), {}))
+    if isinstance(column.type, Duration):
+        schema = dict(_DURATION)  # not a time of day: "-01:30:00" and "100:00:00" are MySQL TIME values
     length = getattr(column.type, "length", None)
     if "type" in schema and schema["type"] == "string" and isinstance(length, int):
         schema["maxLength"] = length
