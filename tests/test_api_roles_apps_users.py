@@ -162,7 +162,8 @@ def test_users_sessions_and_passwords(client, admin, admin_headers, hr):
     )
     # A 400 on old_password, as in DreamFactory: a 401 would read as "your session ended" to every client.
     assert wrong.status_code == 400 and "current password is wrong" in wrong.get_json()["error"]["message"]
-    assert wrong.get_json()["error"]["context"]["errors"] == {"old_password": "does not match the current password"}
+    errors = wrong.get_json()["error"]["context"]["errors"]
+    assert errors == {"old_password": "does not match the current password"}
     assert client.get("/api/v2/user/session", headers=auth).status_code == 200  # nothing changed
     changed = client.post(
         "/api/v2/user/password",
