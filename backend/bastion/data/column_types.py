@@ -191,17 +191,37 @@ def _stored_boolean(value: Any) -> Any:
 def _exact_decimal(scale: int | None, value: Any) -> Any:
     """A stored number as a Decimal with every digit it has, padded to the column's scale; other values
     (text that is not a number) as stored."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    # Run on every value of a NUMERIC column of every page read: the whole numbers most such columns hold
+    # (an int, or a float like 47800.0 under a scale, which pads it) skip the text round trip.
+    kind = type(value)
+    whole = kind is float and scale and value and value.is_integer() and -_EXACT_FLOAT < value < _EXACT_FLOAT
+    if kind is int or whole:
+        number, exponent = Decimal(int(value)), 0
+    elif kind is float or kind is str:
+        try:
+            number = Decimal(repr(value) if kind is float else value)
+        except InvalidOperation:
+            return value
+        exponent = number.as_tuple().exponent
+        if not isinstance(exponent, int):
+            return number  # NaN or infinity, stored as REAL
+        if exponent > 0:
+            number = _quantized(number, _ONE)  # 1.2E+19 (a float's text) is spelled out: 12000000000000000000
+    else:
         return value
-    try:
-        number = Decimal(repr(value) if isinstance(value, float) else value)
-    except InvalidOperation:
-        return value
-    exponent = number.as_tuple().exponent
-    if not isinstance(exponent, int):
-        return number  # NaN or infinity, stored as REAL
-    if exponent > 0:
-        number = number.quantize(Decimal(1))  # 1.2E+19 (a float's text) is spelled out: 12000000000000000000
     if scale and exponent > -scale:
-        number = number.quantize(Decimal(1).scaleb(-scale))
+        number = _quantized(number, _QUANTA[scale] if scale < len(_QUANTA) else _ONE.scaleb(-scale))
     return number
+
+
+def _quantized(number: Decimal, quantum: Decimal) -> Decimal:
+    # Spelling a REAL such as 1e300 out needs more digits than the context's 28: then it stays as it is.
+    try:
+        return number.quantize(quantum)
+    except InvalidOperation:
+        return number
+
+
+_ONE = Decimal(1)
+_EXACT_FLOAT = 2.0**53  # below it every whole float is an exact integer
+_QUANTA = [_ONE.scaleb(-scale) for scale in range(40)]
