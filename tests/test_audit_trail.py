@@ -246,6 +246,8 @@ for _method in ("POST", "PUT", "PATCH"):
         w, m, "/api/v2/user/profile", PROFILE, headers=_as(w.user_token)
     )
     CASES[(_method, f"{S}/admin/profile")] = lambda w, m=_method: _call(w, m, f"{S}/admin/profile", PROFILE)
+CASES[("DELETE", f"{S}/cache")] = lambda w: _call(w, "DELETE", f"{S}/cache")
+CASES[("DELETE", f"{S}/cache/<name>")] = lambda w: _call(w, "DELETE", f"{S}/cache/{w.service['name']}")
 CASES[("POST", f"{S}/lookup")] = lambda w: _call(w, "POST", f"{S}/lookup", {"name": "tier", "value": "gold"})
 for _method in ("PUT", "PATCH"):
     CASES[(_method, f"{S}/lookup/<id:lookup_id>")] = lambda w, m=_method: _call(
