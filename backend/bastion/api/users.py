@@ -165,6 +165,7 @@ def change_own_password():
     with session_scope() as db:
         user = accounts.change_password(db, caller.user.id, data.old_password, data.new_password)
         token, row = open_session(db, user)
-        body = session_body(user, row, token)
+        # DreamFactory answers `success` (its clients test it) with the token; the new session is ours.
+        body = {"success": True, **session_body(user, row, token)}
     throttle.succeeded(attempt)
     return body
