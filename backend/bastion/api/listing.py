@@ -157,12 +157,15 @@ def get_resource(db: Session, resource: Resource, row: Any) -> dict:
     return Shaper(resource)(db, row)
 
 
-def list_fixed(items: Sequence[dict], keys: Sequence[str], as_list_key: str | None = None) -> dict:
+def list_fixed(
+    items: Sequence[dict], keys: Sequence[str], as_list_key: str | None = None, consumed: Sequence[str] = ()
+) -> dict:
     """A list of a fixed catalogue (service types): paging, count and fields; no filter, order or ids.
 
     With `as_list_key`, DreamFactory's `as_list=true` answers only that key of each item (a list of names).
+    `consumed` names parameters the caller has already applied to `items` (service types' `group`).
     """
-    args: Mapping[str, str] = request.args
+    args: Mapping[str, str] = {k: v for k, v in request.args.items() if k not in consumed}
     as_list = as_list_key is not None and bool_param(args, "as_list")
     if as_list_key is not None:
         args = {k: v for k, v in args.items() if k != "as_list"}
