@@ -110,3 +110,12 @@ def test_a_record_read_from_dreamfactory_is_accepted_and_its_times_are_not_appli
     assert again.get_json()["created_date"] == read["created_date"]
     many = {"resource": [{"id": role["id"], "description": "x", **DF_BOOKKEEPING}]}
     assert client.patch(f"{SYS}/role", json=many, headers=admin_headers).status_code == 200
+
+
+def test_asking_for_an_apps_api_key_says_why_it_is_not_answered(client, admin_headers):
+    app = created(client, admin_headers, "app", {"name": "web"})
+    for path in (f"{SYS}/app", f"{SYS}/app/{app['id']}"):
+        response = client.get(path, query_string={"fields": "id,name,api_key"}, headers=admin_headers)
+        assert response.status_code == 400
+        message = response.get_json()["error"]["message"]
+        assert "'api_key'" in message and "rotate-key" in message and "key_fingerprint" in message

@@ -61,6 +61,11 @@ RESOURCE = Resource(
     public_many=lambda db, rows: public_page(AppPublic, rows),
     keys=tuple(AppPublic.model_fields),
     related={"role_by_role_id": _role},
+    withheld={
+        "api_key": "is never answered again: a key is shown once, when the app is created or its key "
+        "is rotated (POST /api/v2/system/app/{id}/rotate-key), and stored hashed; `key_fingerprint` "
+        "identifies it"
+    },
 )
 
 
