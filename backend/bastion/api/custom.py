@@ -139,7 +139,7 @@ def _delete_one(owner: int | None, name: str) -> dict:
 
 @system_bp.get("")
 @admin_required
-@documented(errors=(400, 401, 403))
+@documented(many=True, errors=(400, 401, 403))
 def list_system_custom():
     """The platform's custom settings (`ids`: a comma list of names)."""
     return _list(None)
@@ -197,7 +197,7 @@ def delete_system_custom(name: str):
 
 
 @user_bp.get("")
-@documented(errors=(400, 401, 403))
+@documented(many=True, errors=(400, 401, 403))
 def list_user_custom():
     """One's own custom settings (`ids`: a comma list of names)."""
     return _list(_own())
