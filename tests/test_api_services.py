@@ -159,3 +159,20 @@ def test_connection_test_says_why_without_secrets(client, admin_headers, caplog)
     assert "does not exist" in message
     assert "Leak-Me-789" not in response.get_data(as_text=True)
     assert "Leak-Me-789" not in caplog.text
+
+
+def test_service_types_by_group_and_as_list_as_dreamfactory_lists_them(client, admin_headers):
+    """df-core ServiceManager::getServiceTypes: a comma list of groups, any case; none of a group is empty."""
+    url = "/api/v2/system/service_type"
+    databases = client.get(
+        url, query_string={"group": "database", "fields": "name,group"}, headers=admin_headers
+    )
+    assert databases.status_code == 200, databases.get_json()
+    assert databases.get_json() == {"resource": [{"name": "sql", "group": "Database"}]}
+    both = client.get(
+        url, query_string={"group": "Database, Remote Service", "as_list": "true"}, headers=admin_headers
+    )
+    assert both.get_json() == {"resource": ["sql", "http"]}
+    files = client.get(url, query_string={"group": "File", "include_count": "true"}, headers=admin_headers)
+    assert files.get_json() == {"resource": [], "meta": {"count": 0}}
+    assert client.get(url, query_string={"order": "name"}, headers=admin_headers).status_code == 400

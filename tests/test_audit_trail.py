@@ -73,6 +73,9 @@ class World:
         }
         assert client.put("/api/v2/system/registration", json=opened, headers=headers).status_code == 200
         self.pending_code = self._pending_registrant(app)
+        self._post("/api/v2/system/custom", {"name": "banner", "value": "hello"})
+        mine = client.post("/api/v2/user/custom", json={"name": "theme"}, headers=_as(self.user_token))
+        assert mine.status_code == 201, mine.get_json()
         self.secrets = [NEW_PASSWORD, OTHER_PASSWORD, USER_PASSWORD, ADMIN_PASSWORD, SERVICE_SECRET]
         self.secrets += [self.app["api_key"], self.user_token, self.other_token, headers["Authorization"][7:]]
         self.secrets += [LOOKUP_SECRET, self.pending_code]
@@ -246,6 +249,25 @@ for _method in ("POST", "PUT", "PATCH"):
         w, m, "/api/v2/user/profile", PROFILE, headers=_as(w.user_token)
     )
     CASES[(_method, f"{S}/admin/profile")] = lambda w, m=_method: _call(w, m, f"{S}/admin/profile", PROFILE)
+CASES[("DELETE", f"{S}/cache")] = lambda w: _call(w, "DELETE", f"{S}/cache")
+CASES[("DELETE", f"{S}/cache/<name>")] = lambda w: _call(w, "DELETE", f"{S}/cache/{w.service['name']}")
+for _prefix, _name, _who in ((f"{S}/custom", "banner", None), ("/api/v2/user/custom", "theme", "user")):
+    CASES[("POST", _prefix)] = lambda w, p=_prefix, u=_who: _call(
+        w, "POST", p, {"name": "new", "value": [1]}, headers=_as(w.user_token) if u else None
+    )
+    CASES[("DELETE", _prefix)] = lambda w, p=_prefix, n=_name, u=_who: _call(
+        w, "DELETE", f"{p}?ids={n}", headers=_as(w.user_token) if u else None
+    )
+    CASES[("DELETE", f"{_prefix}/<name>")] = lambda w, p=_prefix, n=_name, u=_who: _call(
+        w, "DELETE", f"{p}/{n}", headers=_as(w.user_token) if u else None
+    )
+    for _method in ("PUT", "PATCH"):
+        CASES[(_method, _prefix)] = lambda w, m=_method, p=_prefix, n=_name, u=_who: _call(
+            w, m, p, {"resource": [{"name": n, "value": 2}]}, headers=_as(w.user_token) if u else None
+        )
+        CASES[(_method, f"{_prefix}/<name>")] = lambda w, m=_method, p=_prefix, n=_name, u=_who: _call(
+            w, m, f"{p}/{n}", {"value": 3}, headers=_as(w.user_token) if u else None
+        )
 CASES[("POST", f"{S}/lookup")] = lambda w: _call(w, "POST", f"{S}/lookup", {"name": "tier", "value": "gold"})
 for _method in ("PUT", "PATCH"):
     CASES[(_method, f"{S}/lookup/<id:lookup_id>")] = lambda w, m=_method: _call(

@@ -17,7 +17,7 @@ from bastion.db import session_scope
 from bastion.models import User, utcnow
 from bastion.models_self_service import OneTimeCode
 from bastion.services import invitations, mail
-from tests.conftest import _empty_tables, create_admin_user, login, make_app
+from tests.conftest import ADMIN_PASSWORD, _empty_tables, create_admin_user, login, make_app
 from tests.smtp_server import smtp_server
 
 SPA = "https://console.example.com"
@@ -178,6 +178,7 @@ def test_skip_confirmation_answers_a_session(client, world, inbox):
     response = _register(client, world, query="?login=true")
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["session_token"] and response.get_json()["role_id"] == world["role_id"]
+    assert response.get_json()["success"] is True  # DreamFactory's Register answers it beside the token
     assert _register(client, world).status_code == 409
     assert inbox.to("new@example.com") == []
 
@@ -216,7 +217,8 @@ def test_reset_by_code_sets_the_password_and_ends_every_session(client, world, i
     body = {"email": "old@example.com", "code": code, "new_password": "a brand new password"}
     response = client.post(PASSWORD + "?login=true", json=body, headers={"X-Api-Key": world["key"]})
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["session_token"]
+    # DreamFactory's UserPasswordResource answers {"success": true, "session_token": ...}.
+    assert response.get_json()["success"] is True and response.get_json()["session_token"]
     assert client.get(USER_LOGIN, headers={"Authorization": f"Bearer {old}"}).status_code == 401
     assert login(client, "old@example.com", "an old password 1", USER_LOGIN).status_code == 401
     assert login(client, "old@example.com", "a brand new password", USER_LOGIN).status_code == 200
@@ -309,6 +311,27 @@ def test_the_old_password_change_still_needs_a_session(client, world):
     assert client.post(PASSWORD, json=body).status_code == 401
     assert client.post(PASSWORD).status_code == 401  # no body either: still "log in first"
     assert client.post(PASSWORD + "?reset=true", data="x", content_type="text/plain").status_code == 415
+
+
+@pytest.mark.parametrize("path", [PASSWORD, "/api/v2/system/admin/password"])
+def test_a_dreamfactory_password_change_answers_success_and_the_new_token(client, world, path):
+    if path == PASSWORD:
+        _user(client, world)
+        started = login(client, "old@example.com", "an old password 1", USER_LOGIN)
+        email, old_password = "old@example.com", "an old password 1"
+    else:
+        email, old_password = "admin@example.com", ADMIN_PASSWORD
+        started = login(client, email, old_password)
+    headers = {"X-DreamFactory-API-Key": world["key"]}
+    headers["X-DreamFactory-Session-Token"] = started.get_json()["session_token"]
+    body = {"old_password": old_password, "new_password": "a brand new password"}
+    response = client.post(path, json=body, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert answer["success"] is True and answer["email"] == email
+    # Every session ended with the old password: the answer carries the one to go on with.
+    headers["X-DreamFactory-Session-Token"] = answer["session_token"]
+    assert client.get(path.replace("password", "session"), headers=headers).status_code == 200
 
 
 # ---- invitations ----

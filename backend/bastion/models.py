@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from bastion import cors_syntax
 from bastion.components import DOCS_SERVICE
+from bastion.model_times import DreamFactoryTime, stamp
 
 PASSWORD_MIN_LENGTH = 12
 # The largest id a system record can have: the id columns are 32-bit on PostgreSQL and MariaDB.
@@ -133,6 +134,9 @@ class AdminPublic(UserBase, PersonFields):
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
+    last_login_date: DreamFactoryTime = stamp("last_login_date")
+    created_date: DreamFactoryTime = stamp("created_date")
+    last_modified_date: DreamFactoryTime = stamp("last_modified_date")
 
 
 class SessionToken(SQLModel, table=True):
@@ -243,6 +247,8 @@ class ServicePublic(ServiceBase):
     config: dict
     created_at: datetime
     updated_at: datetime
+    created_date: DreamFactoryTime = stamp("created_date")
+    last_modified_date: DreamFactoryTime = stamp("last_modified_date")
 
 
 class ServiceWarning(SQLModel):
@@ -353,5 +359,7 @@ class CorsRulePublic(CorsRuleBase):
     id: int
     created_at: datetime
     updated_at: datetime
+    created_date: DreamFactoryTime = stamp("created_date")
+    last_modified_date: DreamFactoryTime = stamp("last_modified_date")
 
     _utc = field_validator("created_at", "updated_at")(as_utc)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import PlainSerializer, field_validator
 from sqlmodel import SQLModel
 
+from bastion.model_times import DreamFactoryTime, stamp
 from bastion.models import as_utc
 from bastion.models_access import AppRoleSpec
 
@@ -31,6 +32,8 @@ class RolePublic(SQLModel):
     is_active: bool
     # As stored: entries saved through AccessEntry, answered exactly as they were saved.
     access: list[dict[str, Any]]
+    created_date: DreamFactoryTime = stamp("created_date")
+    last_modified_date: DreamFactoryTime = stamp("last_modified_date")
 
 
 class AppPublic(SQLModel):
@@ -53,6 +56,8 @@ class AppPublic(SQLModel):
     toggle_location: str
     last_used_at: IsoTime
     last_used_from: str | None
+    created_date: DreamFactoryTime = stamp("created_date")
+    last_modified_date: DreamFactoryTime = stamp("last_modified_date")
 
     # SQLite and MariaDB hand timezone-aware columns back naive: they hold UTC.
     _utc = field_validator("last_used_at")(lambda moment: as_utc(moment) if moment is not None else None)
@@ -78,3 +83,6 @@ class UserPublic(SQLModel):
     # As the system database returns it (naive on SQLite): the form the SPA and clients already read.
     last_login_at: IsoTime
     app_roles: list[AppRoleSpec]
+    last_login_date: DreamFactoryTime = stamp("last_login_date")
+    created_date: DreamFactoryTime = stamp("created_date")
+    last_modified_date: DreamFactoryTime = stamp("last_modified_date")

@@ -25,6 +25,7 @@ from bastion.data.batch import batch_error, error_entry
 from bastion.data.params import BatchMode, parse_batch_mode
 from bastion.db import session_scope
 from bastion.errors import ApiError, BadRequest, ValidationError
+from bastion.model_times import BOOKKEEPING
 from bastion.models import MAX_ID
 
 # (record id, fields) for an update; (record id, None) for a delete.
@@ -37,6 +38,7 @@ Create = Callable[[Session, Any], dict]
 READ_ONLY = frozenset(
     {"created_at", "updated_at", "last_login_at", "key_fingerprint", "role_by_role_id", "warnings"}
     | {"last_used_at", "last_used_from"}
+    | BOOKKEEPING
 )
 
 
@@ -116,6 +118,8 @@ def delete_items() -> list[Item]:
 def create(operation: Create) -> tuple[Response, int]:
     """Create one record from a bare object, or several from `{"resource": [...]}` in the request's mode."""
     objects, batch = records(json_body())
+    # A record read from here or from DreamFactory may be sent to make a copy: its times are not input.
+    objects = [drop_read_only(item) for item in objects]
     if batch and parse_batch_mode(request.args) is BatchMode.CONTINUE:
         return jsonify(run([(0, item) for item in objects], lambda db, _id, item: operation(db, item))), 201
     # A create batch is all or nothing unless continue=true: one transaction, the first error undoes it.

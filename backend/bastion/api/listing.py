@@ -44,6 +44,8 @@ class Resource:
     related: Mapping[str, Related] = field(default_factory=dict)
     # The JSON forms of a whole page at once, where one query can serve every row (else public per row).
     public_many: Callable[[Session, list], list[dict]] | None = None
+    # DreamFactory's keys this resource never answers, and why (an app's `api_key`): named in the 400.
+    withheld: Mapping[str, str] = field(default_factory=dict)
 
 
 @functools.cache
@@ -115,6 +117,9 @@ class Shaper:
     def __init__(self, resource: Resource):
         self.resource = resource
         self.related = names_param("related", list(resource.related)) or ()
+        asked = {part.strip() for part in request.args.get("fields", "").split(",")}
+        for name in sorted(asked & set(resource.withheld)):
+            raise BadRequest(f"Parameter 'fields': '{name}' {resource.withheld[name]}")
         self.fields = names_param("fields", [*resource.keys, *resource.related])
 
     def __call__(self, db: Session, row: Any) -> dict:
@@ -157,12 +162,15 @@ def get_resource(db: Session, resource: Resource, row: Any) -> dict:
     return Shaper(resource)(db, row)
 
 
-def list_fixed(items: Sequence[dict], keys: Sequence[str], as_list_key: str | None = None) -> dict:
+def list_fixed(
+    items: Sequence[dict], keys: Sequence[str], as_list_key: str | None = None, consumed: Sequence[str] = ()
+) -> dict:
     """A list of a fixed catalogue (service types): paging, count and fields; no filter, order or ids.
 
     With `as_list_key`, DreamFactory's `as_list=true` answers only that key of each item (a list of names).
+    `consumed` names parameters the caller has already applied to `items` (service types' `group`).
     """
-    args: Mapping[str, str] = request.args
+    args: Mapping[str, str] = {k: v for k, v in request.args.items() if k not in consumed}
     as_list = as_list_key is not None and bool_param(args, "as_list")
     if as_list_key is not None:
         args = {k: v for k, v in args.items() if k != "as_list"}

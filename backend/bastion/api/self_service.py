@@ -59,11 +59,12 @@ def _open(db, user: User, wanted: bool) -> tuple | None:
 
 
 def _answer(opened: tuple | None, otherwise: dict) -> dict:
-    """The session body (its role read from the committed snapshot), or the plain answer."""
+    """The session body with DreamFactory's `success` (its role read from the committed snapshot), or the
+    plain answer."""
     if opened is None:
         return otherwise
     user, token, row = opened
-    return session_body(user, row, token)
+    return {"success": True, **session_body(user, row, token)}
 
 
 def _register_body(body: object) -> RegisterRequest:

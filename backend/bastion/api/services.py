@@ -58,11 +58,23 @@ def _dispose(service_id: int) -> None:
 
 @bp.get("/service_type")
 @admin_required
-@documented(errors=(400, 401, 403), parameters=tuple(params.SERVICE_TYPE_PARAMS))
+@documented(
+    errors=(400, 401, 403),
+    parameters=(
+        *params.SERVICE_TYPE_PARAMS,
+        {**params.query("group"), "description": "Comma list of groups (`Database`, `Remote Service`)"},
+        params.flag("as_list", "true: answer the names only"),
+    ),
+)
 def list_service_types():
-    """Service types and their config fields."""
+    """Service types and their config fields; `group` (a comma list, any case) keeps those groups' types."""
     keys = ("name", "label", "group", "description", "config_schema")
-    return list_fixed(list(SERVICE_TYPES.values()), keys)
+    types = list(SERVICE_TYPES.values())
+    if "group" in request.args:
+        # As df-core's ServiceManager::getServiceTypes: a group with no type here (`File`) lists none.
+        groups = {part.strip().lower() for part in request.args["group"].split(",") if part.strip()}
+        types = [t for t in types if t["group"].lower() in groups]
+    return list_fixed(types, keys, as_list_key="name", consumed=("group",))
 
 
 @bp.get("/service_type/<name>")

@@ -31,7 +31,9 @@ DOCS = resource_docs("user", UserCreate, UserUpdate, UserPublic)
 
 def public(db, user: User, roles: list[dict] | None = None) -> dict:
     """The JSON form of a user: no password, with the role per app (looked up unless given)."""
-    shown = {name: getattr(user, name) for name in UserPublic.model_fields if name != "app_roles"}
+    # Each field read from its column: DreamFactory's times are read from Bastion's (model_times.py).
+    columns = [field.validation_alias or name for name, field in UserPublic.model_fields.items()]
+    shown = {column: getattr(user, column) for column in columns if column != "app_roles"}
     shown["app_roles"] = users.app_roles(db, user.id) if roles is None else roles
     return UserPublic.model_validate(shown).model_dump(mode="json")
 
@@ -165,6 +167,7 @@ def change_own_password():
     with session_scope() as db:
         user = accounts.change_password(db, caller.user.id, data.old_password, data.new_password)
         token, row = open_session(db, user)
-        body = session_body(user, row, token)
+        # DreamFactory answers `success` (its clients test it) with the token; the new session is ours.
+        body = {"success": True, **session_body(user, row, token)}
     throttle.succeeded(attempt)
     return body

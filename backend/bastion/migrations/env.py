@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import bastion.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import bastion.models_access  # noqa: F401
 import bastion.models_advisor  # noqa: F401
+import bastion.models_custom  # noqa: F401
 import bastion.models_self_service  # noqa: F401
 from bastion.db import make_engine
 

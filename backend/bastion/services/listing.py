@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from bastion.data.filters import parse_filter
 from bastion.data.params import OrderTerm
 from bastion.errors import BadRequest
+from bastion.model_times import with_aliases
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,10 @@ class ListQuery:
 
 
 def public_columns(model: Any, names: Sequence[str]) -> dict[str, sa.Column]:
-    """The model's columns by public name: the only ones a filter, an order or ids may use."""
+    """The model's columns by public name (and DreamFactory's names of its times): the only ones a filter,
+    an order or ids may use."""
     table = model.__table__
-    return {name: table.c[name] for name in names}
+    return with_aliases({name: table.c[name] for name in names})
 
 
 def _order_by(columns: dict[str, sa.Column], terms: tuple[OrderTerm, ...]) -> list:
