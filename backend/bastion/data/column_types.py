@@ -195,7 +195,9 @@ def _exact_decimal(scale: int | None, value: Any) -> Any:
     # (an int, or a float like 47800.0 under a scale, which pads it) skip the text round trip.
     kind = type(value)
     whole = kind is float and scale and value and value.is_integer() and -_EXACT_FLOAT < value < _EXACT_FLOAT
-    if kind is int or whole:
+    if kind is int:
+        number, exponent = Decimal(value), 0
+    elif whole:
         number, exponent = Decimal(int(value)), 0
     elif kind is float or kind is str:
         try:
@@ -210,7 +212,10 @@ def _exact_decimal(scale: int | None, value: Any) -> Any:
     else:
         return value
     if scale and exponent > -scale:
-        number = _quantized(number, _QUANTA[scale] if scale < len(_QUANTA) else _ONE.scaleb(-scale))
+        try:  # noqa: SIM105 (a suppress() block costs two calls a value on this common path)
+            number = number.quantize(_QUANTA[scale] if scale < len(_QUANTA) else _ONE.scaleb(-scale))
+        except InvalidOperation:
+            pass  # too many digits to pad (1e300): as stored
     return number
 
 
