@@ -14,8 +14,9 @@ from sqlmodel import SQLModel
 from bastion import create_app
 from bastion.db import session_scope
 from bastion.migrate import upgrade
-from bastion.models import AdminCreate
+from bastion.models import AdminCreate, User
 from bastion.services import accounts
+from bastion.services.sessions import create_session
 from tests.databases import ENGINES, scratch_database
 
 # CI runs the property tests on a fixed seed, so a landing never hangs on a new random example;
@@ -134,6 +135,14 @@ def fenced_app(system_db_url: str, instance: str):
     finally:
         _empty_tables(fenced.extensions["bastion.db"])
         fenced.extensions["bastion.db"].dispose()
+
+
+def fenced_session(fenced, admin: dict) -> dict[str, str]:
+    """The fenced app's admin as an Authorization header: a session made in its database, since a login
+    from the test client (outside the admin networks) is refused."""
+    with fenced.app_context(), session_scope() as db:
+        token, _row = create_session(db, db.get(User, admin["id"]), 60, 120)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def created(client, headers, path: str, body: dict) -> dict:

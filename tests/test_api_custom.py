@@ -7,10 +7,8 @@ import pytest
 from sqlmodel import select
 
 from bastion.db import session_scope
-from bastion.models import User
 from bastion.models_custom import UserCustom
-from bastion.services.sessions import create_session
-from tests.conftest import fenced_app, login
+from tests.conftest import fenced_app, fenced_session, login
 
 SYSTEM = "/api/v2/system/custom"
 MINE = "/api/v2/user/custom"
@@ -135,9 +133,8 @@ def test_an_owner_holds_a_bounded_number_of_settings(client, users, monkeypatch)
 
 def test_the_admin_network_fence_holds(system_db_url, tmp_path):
     with fenced_app(system_db_url, str(tmp_path)) as (fenced, admin):
-        with fenced.app_context(), session_scope() as db:
-            token, _row = create_session(db, db.get(User, admin["id"]), 60, 120)
+        headers = fenced_session(fenced, admin)
         for path in (SYSTEM, MINE):  # an admin's own settings too, as on /user/profile
-            response = fenced.test_client().get(path, headers={"Authorization": f"Bearer {token}"})
+            response = fenced.test_client().get(path, headers=headers)
             assert response.status_code == 403, path
             assert "network" in response.get_json()["error"]["message"]

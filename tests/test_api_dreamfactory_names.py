@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bastion.db import session_scope
-from bastion.models import User
-from bastion.services.sessions import create_session
 from tests.conftest import (
     ADMIN_PASSWORD,
     add_sqlite_service,
     fenced_app,
+    fenced_session,
     login,
 )
 
@@ -398,10 +396,8 @@ def test_user_profile(client, admin_headers):
 
 def test_admin_session_outside_the_admin_networks_is_refused_on_user_paths(system_db_url, tmp_path):
     with fenced_app(system_db_url, str(tmp_path)) as (fenced, admin):
-        with fenced.app_context(), session_scope() as db:
-            token, _row = create_session(db, db.get(User, admin["id"]), 60, 120)
+        headers = fenced_session(fenced, admin)
         client = fenced.test_client()
-        headers = {"Authorization": f"Bearer {token}"}
         for method, path in (("get", USER_SESSION), ("put", USER_SESSION), ("get", "/api/v2/user/profile")):
             response = getattr(client, method)(path, headers=headers)
             assert response.status_code == 403, (method, path, response.get_json())

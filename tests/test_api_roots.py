@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bastion.db import session_scope
-from bastion.models import User
-from bastion.services.sessions import create_session
-from tests.conftest import add_sqlite_service, fenced_app
+from tests.conftest import add_sqlite_service, fenced_app, fenced_session
 from tests.test_access_leaks import key_for
 
 SYS = "/api/v2/system"
@@ -96,8 +93,7 @@ def test_the_user_api_root_lists_its_resources(client, admin_headers):
 
 def test_the_admin_api_root_is_behind_the_admin_networks(system_db_url, tmp_path):
     with fenced_app(system_db_url, str(tmp_path)) as (fenced, admin):
-        with fenced.app_context(), session_scope() as db:
-            token, _row = create_session(db, db.get(User, admin["id"]), 60, 120)
-        response = fenced.test_client().get(SYS, headers={"Authorization": f"Bearer {token}"})
+        headers = fenced_session(fenced, admin)
+        response = fenced.test_client().get(SYS, headers=headers)
         assert response.status_code == 403
         assert "network" in response.get_json()["error"]["message"]

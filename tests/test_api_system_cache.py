@@ -7,10 +7,8 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from bastion.db import session_scope
-from bastion.models import User
 from bastion.models_audit import AuditEvent
-from bastion.services.sessions import create_session
-from tests.conftest import add_sqlite_service, fenced_app, make_app
+from tests.conftest import add_sqlite_service, fenced_app, fenced_session, make_app
 from tests.test_access_leaks import key_for
 
 SYS = "/api/v2/system"
@@ -98,8 +96,7 @@ def test_only_admins_may_list_or_flush(client, admin_headers, tmp_path):
 
 def test_the_admin_network_fence_holds(system_db_url, tmp_path):
     with fenced_app(system_db_url, str(tmp_path)) as (fenced, admin):
-        with fenced.app_context(), session_scope() as db:
-            token, _row = create_session(db, db.get(User, admin["id"]), 60, 120)
-        response = fenced.test_client().delete(CACHE, headers={"Authorization": f"Bearer {token}"})
+        headers = fenced_session(fenced, admin)
+        response = fenced.test_client().delete(CACHE, headers=headers)
         assert response.status_code == 403
         assert "network" in response.get_json()["error"]["message"]
