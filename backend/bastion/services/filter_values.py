@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bastion.access import PLACEHOLDER
+from bastion.data.filter_lexer import show
 from bastion.data.filters import comparable, takes_text, type_name
 from bastion.data.guard import filter_operand
 from bastion.data.operators import LIST_OPERATORS, NULL_OPERATORS, TEXT_OPERATORS, normalize
@@ -92,5 +93,4 @@ def _templated(value: Any) -> bool:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 40 else text[:37] + "..."
+    return show(repr(value) if not isinstance(value, str) else f"'{value}'")
